@@ -1,0 +1,277 @@
+//! The shared vocabulary of the pipeline: where a file sits in a site ([`SitePath`], [`Role`]),
+//! what the watcher hands on ([`ChangeBatch`]) and what the hub sends ([`Message`]).
+//!
+//! This module knows nothing of tokio, HTTP or the file system; every stage downstream of
+//! it speaks these types.
+
+use serde::Serialize;
+use std::fmt;
+
+/// A file's path relative to the site root, with `/` separators and no leading slash
+/// (`pages/about.html`, `main.css`). It is the id of a file everywhere in the pipeline.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(transparent)]
+pub struct SitePath(String);
+
+impl SitePath {
+    /// Builds a site path from `/`-separated segments; empty segments are dropped.
+    pub fn new(path: &str) -> Self {
+        let joined: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+        SitePath(joined.join("/"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    /// The file's extension, lower-cased (`css`, `html`), or `""`.
+    pub fn extension(&self) -> String {
+        let name = self.0.rsplit('/').next().unwrap_or("");
+        match name.rsplit_once('.') {
+            Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+            _ => String::new(),
+        }
+    }
+
+    /// What the file is for in the site layout (see DESIGN.md).
+    pub fn role(&self) -> Role {
+        let first = self.0.split('/').next().unwrap_or("");
+        let nested = self.0.contains('/');
+        match first {
+            "pages" if nested => Role::Page,
+            "layouts" if nested => Role::Layout,
+            "partials" if nested => Role::Partial,
+            "content" if nested => Role::Content,
+            "data" if nested => Role::Data,
+            "public" if nested => Role::Public,
+            "index.html" => Role::Page,
+            _ => Role::Other,
+        }
+    }
+
+    /// The URL path at which a static file is served: `public/x.svg` → `/x.svg`, `main.css` →
+    /// `/main.css`. Templates have no URL of their own.
+    pub fn url(&self) -> String {
+        match self.role() {
+            Role::Public => format!("/{}", &self.0["public/".len()..]),
+            _ => format!("/{}", self.0),
+        }
+    }
+}
+
+impl fmt::Display for SitePath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// The part a file plays in a site.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Role {
+    /// A routed template: root `index.html` or anything under `pages/`.
+    Page,
+    /// A template under `layouts/`, used through `{% extends %}`; never served.
+    Layout,
+    /// A template under `partials/`, used through `{% include %}`; never served.
+    Partial,
+    /// Markdown under `content/`, read by templates.
+    Content,
+    /// Data files under `data/`, read by templates.
+    Data,
+    /// A file under `public/`, served at the root URL as it is.
+    Public,
+    /// Any other file under the root, served as it is.
+    Other,
+}
+
+impl Role {
+    /// Whether the server reads this file while it renders pages (the server environment).
+    pub fn is_server_only(self) -> bool {
+        matches!(
+            self,
+            Role::Page | Role::Layout | Role::Partial | Role::Content | Role::Data
+        )
+    }
+}
+
+/// What happened to one file, as the watcher saw it after hashing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Change {
+    pub path: SitePath,
+    pub kind: ChangeKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ChangeKind {
+    /// The file exists and its content differs from what was last seen (or was never seen).
+    Modified,
+    /// The file is gone.
+    Removed,
+}
+
+/// One batch of changes: everything the watcher saw between two moments it was free to act.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ChangeBatch {
+    pub changes: Vec<Change>,
+    /// The watcher lost events (queue overflow): nothing in `changes` is complete.
+    pub rescan: bool,
+}
+
+impl ChangeBatch {
+    pub fn is_empty(&self) -> bool {
+        self.changes.is_empty() && !self.rescan
+    }
+}
+
+/// One update for a module or stylesheet in the `update` message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ModuleUpdate {
+    /// `css` or `js`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// URL path of the stylesheet or boundary module to re-request.
+    pub path: String,
+    /// URL path of the module that changed (the accepted one).
+    pub accepted_path: String,
+    pub timestamp: u64,
+}
+
+/// An error shown in the browser overlay.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct ErrorReport {
+    pub message: String,
+    /// Site path of the file at fault, when known.
+    pub file: Option<String>,
+    pub line: Option<usize>,
+    pub column: Option<usize>,
+    /// The source around the error, ready to print in a monospace block.
+    pub frame: String,
+}
+
+/// A message of the wire protocol (DESIGN.md, "Wire protocol"): `event:` is [`Message::event`],
+/// `data:` is the JSON of the variant's fields.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    Hello {
+        boot: String,
+        version: String,
+    },
+    Update {
+        updates: Vec<ModuleUpdate>,
+    },
+    Html {
+        routes: Vec<String>,
+        timestamp: u64,
+    },
+    Asset {
+        paths: Vec<String>,
+        timestamp: u64,
+    },
+    /// A full reload; with `routes`, only for clients showing one of those URL paths.
+    Reload {
+        reason: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        routes: Option<Vec<String>>,
+    },
+    Error(ErrorReport),
+    ErrorClear {},
+    Custom {
+        event: String,
+        data: serde_json::Value,
+    },
+    Change {
+        paths: Vec<String>,
+    },
+}
+
+impl Message {
+    /// The SSE `event:` name.
+    pub fn event(&self) -> &'static str {
+        match self {
+            Message::Hello { .. } => "hello",
+            Message::Update { .. } => "update",
+            Message::Html { .. } => "html",
+            Message::Asset { .. } => "asset",
+            Message::Reload { .. } => "reload",
+            Message::Error(_) => "error",
+            Message::ErrorClear {} => "error-clear",
+            Message::Custom { .. } => "custom",
+            Message::Change { .. } => "change",
+        }
+    }
+
+    /// The SSE `data:` payload.
+    pub fn data(&self) -> String {
+        serde_json::to_string(self).expect("messages serialize to JSON")
+    }
+
+    pub fn reload_all(reason: impl Into<String>) -> Self {
+        Message::Reload {
+            reason: reason.into(),
+            routes: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn site_paths_are_normalised_to_slash_separated_relative_form() {
+        assert_eq!(SitePath::new("/pages//about.html").as_str(), "pages/about.html");
+        assert_eq!(SitePath::new("main.css").as_str(), "main.css");
+    }
+
+    #[test]
+    fn roles_follow_the_site_layout() {
+        assert_eq!(SitePath::new("index.html").role(), Role::Page);
+        assert_eq!(SitePath::new("pages/blog/[slug].html").role(), Role::Page);
+        assert_eq!(SitePath::new("layouts/base.html").role(), Role::Layout);
+        assert_eq!(SitePath::new("partials/nav.html").role(), Role::Partial);
+        assert_eq!(SitePath::new("public/logo.svg").role(), Role::Public);
+        assert_eq!(SitePath::new("main.css").role(), Role::Other);
+        assert_eq!(SitePath::new("docs/index.html").role(), Role::Other);
+        // A file merely named like a folder is not inside it.
+        assert_eq!(SitePath::new("pages").role(), Role::Other);
+    }
+
+    #[test]
+    fn public_files_are_served_at_the_root_url() {
+        assert_eq!(SitePath::new("public/logo.svg").url(), "/logo.svg");
+        assert_eq!(SitePath::new("css/main.css").url(), "/css/main.css");
+    }
+
+    #[test]
+    fn extensions_are_lower_cased_and_dotfiles_have_none() {
+        assert_eq!(SitePath::new("a/Main.CSS").extension(), "css");
+        assert_eq!(SitePath::new("a/.hidden").extension(), "");
+        assert_eq!(SitePath::new("Makefile").extension(), "");
+    }
+
+    #[test]
+    fn messages_carry_their_event_name_and_json_data() {
+        let msg = Message::Reload {
+            reason: "x".into(),
+            routes: Some(vec!["/a".into()]),
+        };
+        assert_eq!(msg.event(), "reload");
+        assert_eq!(msg.data(), r#"{"reason":"x","routes":["/a"]}"#);
+        assert_eq!(Message::ErrorClear {}.data(), "{}");
+        assert_eq!(Message::reload_all("y").data(), r#"{"reason":"y"}"#);
+        let update = Message::Update {
+            updates: vec![ModuleUpdate {
+                kind: "css",
+                path: "/main.css".into(),
+                accepted_path: "/main.css".into(),
+                timestamp: 7,
+            }],
+        };
+        assert_eq!(
+            update.data(),
+            r#"{"updates":[{"type":"css","path":"/main.css","acceptedPath":"/main.css","timestamp":7}]}"#
+        );
+    }
+}

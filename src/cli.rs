@@ -1,0 +1,57 @@
+//! The command line, as raw flags. [`crate::settings::Settings::resolve`] turns them into the
+//! settings that the stages read; nothing downstream looks at argv.
+
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(name = "hotplate", version, about = "A development server with hot updates that keep page state")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve a site folder, pushing updates to open pages as files change.
+    Serve(ServeArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The site folder to serve.
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+
+    /// Port to listen on. If it is taken, the next free port is used unless --strict-port.
+    #[arg(long, short, default_value_t = 4000)]
+    pub port: u16,
+
+    /// Address to listen on. Without a value: 0.0.0.0, every interface (prints a warning).
+    #[arg(long, num_args = 0..=1, default_value = "127.0.0.1", default_missing_value = "0.0.0.0")]
+    pub host: String,
+
+    /// Fail instead of trying the next port when --port is taken.
+    #[arg(long)]
+    pub strict_port: bool,
+
+    /// Open the site in the default browser once the server is listening.
+    #[arg(long)]
+    pub open: bool,
+
+    /// Production behaviour: no client runtime, no watcher, long-lived caching for `?v=` URLs.
+    #[arg(long)]
+    pub prod: bool,
+
+    /// Watch by polling the file system instead of native events (network drives, containers).
+    #[arg(long)]
+    pub poll: bool,
+
+    /// Polling interval in milliseconds, with --poll.
+    #[arg(long, default_value_t = 200, requires = "poll")]
+    pub poll_interval: u64,
+
+    /// Another host name that may reach the server (the Host header check stops DNS rebinding).
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    pub allowed_hosts: Vec<String>,
+}

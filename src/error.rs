@@ -1,0 +1,36 @@
+//! Errors at the library boundary, split by consequence.
+//!
+//! A [`FatalError`] stops the server before or while it starts: the root is missing, the port
+//! is taken. Everything that can go wrong later (a template that does not render, a file that
+//! vanished) is a runtime error owned by its stage, such as [`crate::render::RenderError`]: it
+//! is reported to the terminal and the browser, and serving goes on.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, thiserror::Error)]
+pub enum FatalError {
+    #[error("the site root {path} is not a folder I can read: {source}")]
+    RootMissing {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("--host {host:?} is neither an IP address nor a name that resolves to one")]
+    BadHost { host: String },
+    #[error(
+        "port {port} is already in use on {host}; pick another with --port, or drop --strict-port to let hotplate find a free one"
+    )]
+    PortTaken { host: String, port: u16 },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot watch {path} for changes: {source}")]
+    Watch {
+        path: PathBuf,
+        source: notify::Error,
+    },
+    #[error("the server stopped: {0}")]
+    Serve(std::io::Error),
+}

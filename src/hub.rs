@@ -1,0 +1,258 @@
+//! The hub stage: fans [`Message`]s out to every browser over server-sent events.
+//!
+//! 1. [`Hub::publish`] numbers each message `<boot>-<seq>`, keeps it in a ring of recent
+//!    messages and broadcasts it.
+//! 2. A connection ([`Hub::connect`]) starts with `retry:` and a `hello`. A fresh connection's
+//!    `hello` carries the newest id, so a later reconnect resumes from there.
+//! 3. A reconnect sends `Last-Event-ID`: from this boot and still in the ring, it gets exactly
+//!    the messages it missed ([`resume`]); from another boot, or too far behind, a `reload`.
+//! 4. Live messages follow. A client too slow to keep up gets a `reload` instead of the
+//!    messages it lost; it never holds up the others. Keep-alive comments keep proxies from
+//!    closing idle connections.
+
+use crate::base::Message;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use futures_util::{Stream, StreamExt, stream};
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+use tokio::sync::broadcast;
+use tokio_stream::wrappers::BroadcastStream;
+use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
+
+/// How many recent messages a reconnecting client can catch up on.
+pub const RING_CAPACITY: usize = 256;
+
+/// A message with its sequence number.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Numbered {
+    pub seq: u64,
+    pub message: Message,
+}
+
+pub struct Hub {
+    boot: String,
+    version: String,
+    keep_alive: Duration,
+    retry: Duration,
+    ring: Mutex<Ring>,
+    live: broadcast::Sender<Arc<Numbered>>,
+}
+
+#[derive(Default)]
+struct Ring {
+    last_seq: u64,
+    recent: VecDeque<Arc<Numbered>>,
+}
+
+/// Where a connecting client starts.
+#[derive(Debug, PartialEq)]
+pub enum Resume {
+    /// No `Last-Event-ID`: only what is published from now on.
+    Fresh,
+    /// Same boot, still in the ring: these messages first.
+    Replay(Vec<Arc<Numbered>>),
+    /// Another boot, an unreadable id, or too far behind.
+    Reload(&'static str),
+}
+
+/// Decides where a client with `last_event_id` resumes, given the ring's contents.
+pub fn resume(
+    boot: &str,
+    last_seq: u64,
+    recent: &VecDeque<Arc<Numbered>>,
+    last_event_id: Option<&str>,
+) -> Resume {
+    let Some(id) = last_event_id else {
+        return Resume::Fresh;
+    };
+    let Some((their_boot, seq)) = id.rsplit_once('-') else {
+        return Resume::Reload("unreadable Last-Event-ID");
+    };
+    if their_boot != boot {
+        return Resume::Reload("the server restarted");
+    }
+    let Ok(seq) = seq.parse::<u64>() else {
+        return Resume::Reload("unreadable Last-Event-ID");
+    };
+    let oldest_kept = recent.front().map_or(last_seq + 1, |n| n.seq);
+    if seq > last_seq || seq + 1 < oldest_kept {
+        return Resume::Reload("missed too many updates");
+    }
+    Resume::Replay(recent.iter().filter(|n| n.seq > seq).cloned().collect())
+}
+
+impl Hub {
+    pub fn new(boot: String, version: String, keep_alive: Duration, retry: Duration) -> Hub {
+        let (live, _) = broadcast::channel(RING_CAPACITY);
+        Hub {
+            boot,
+            version,
+            keep_alive,
+            retry,
+            ring: Mutex::new(Ring::default()),
+            live,
+        }
+    }
+
+    pub fn boot(&self) -> &str {
+        &self.boot
+    }
+
+    /// Numbers, keeps and broadcasts `message`; returns its sequence number.
+    pub fn publish(&self, message: Message) -> u64 {
+        let mut ring = self.ring.lock().expect("hub ring");
+        ring.last_seq += 1;
+        let numbered = Arc::new(Numbered {
+            seq: ring.last_seq,
+            message,
+        });
+        if ring.recent.len() == RING_CAPACITY {
+            ring.recent.pop_front();
+        }
+        ring.recent.push_back(numbered.clone());
+        // Sent under the lock, so a connecting client sees each message exactly once: either
+        // in its replay or live.
+        let _ = self.live.send(numbered);
+        ring.last_seq
+    }
+
+    /// How many clients are connected.
+    pub fn clients(&self) -> usize {
+        self.live.receiver_count()
+    }
+
+    /// The messages a client should get, in order, as a stream (without keep-alives).
+    pub fn events(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
+        let (start, live, latest) = {
+            let ring = self.ring.lock().expect("hub ring");
+            let start = resume(&self.boot, ring.last_seq, &ring.recent, last_event_id);
+            (start, self.live.subscribe(), ring.last_seq)
+        };
+        let boot = self.boot.clone();
+        let mut hello = self.event(
+            &Message::Hello {
+                boot: boot.clone(),
+                version: self.version.clone(),
+            },
+            None,
+        )
+        .retry(self.retry);
+        let mut first = Vec::new();
+        match start {
+            Resume::Fresh => hello = hello.id(format!("{boot}-{latest}")),
+            Resume::Replay(_) => {}
+            Resume::Reload(_) => hello = hello.id(format!("{boot}-{latest}")),
+        }
+        first.push(Ok(hello));
+        match start {
+            Resume::Replay(missed) => {
+                first.extend(missed.iter().map(|n| Ok(self.event(&n.message, Some(n.seq)))));
+            }
+            Resume::Reload(reason) => {
+                first.push(Ok(self.event(&Message::reload_all(reason), None)));
+            }
+            Resume::Fresh => {}
+        }
+        let live_boot = boot.clone();
+        let live = BroadcastStream::new(live).map(move |item| {
+            Ok(match item {
+                Ok(n) => frame(&live_boot, &n.message, Some(n.seq)),
+                Err(BroadcastStreamRecvError::Lagged(_)) => {
+                    frame(&live_boot, &Message::reload_all("fell behind on updates"), None)
+                }
+            })
+        });
+        stream::iter(first).chain(live)
+    }
+
+    /// The SSE response for a client, with keep-alives.
+    pub fn connect(
+        &self,
+        last_event_id: Option<&str>,
+    ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
+        Sse::new(self.events(last_event_id))
+            .keep_alive(KeepAlive::new().interval(self.keep_alive).text("keep-alive"))
+    }
+
+    fn event(&self, message: &Message, seq: Option<u64>) -> Event {
+        frame(&self.boot, message, seq)
+    }
+}
+
+fn frame(boot: &str, message: &Message, seq: Option<u64>) -> Event {
+    let event = Event::default().event(message.event()).data(message.data());
+    match seq {
+        Some(seq) => event.id(format!("{boot}-{seq}")),
+        None => event,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ring(seqs: std::ops::RangeInclusive<u64>) -> VecDeque<Arc<Numbered>> {
+        seqs.map(|seq| {
+            Arc::new(Numbered {
+                seq,
+                message: Message::Change { paths: vec![] },
+            })
+        })
+        .collect()
+    }
+
+    fn replayed(resume: Resume) -> Vec<u64> {
+        match resume {
+            Resume::Replay(missed) => missed.iter().map(|n| n.seq).collect(),
+            other => panic!("expected a replay, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_fresh_client_starts_from_now() {
+        assert_eq!(resume("b", 3, &ring(1..=3), None), Resume::Fresh);
+    }
+
+    #[test]
+    fn a_client_from_this_boot_gets_exactly_what_it_missed() {
+        assert_eq!(replayed(resume("b", 5, &ring(1..=5), Some("b-2"))), vec![3, 4, 5]);
+        assert_eq!(replayed(resume("b", 5, &ring(1..=5), Some("b-5"))), Vec::<u64>::new());
+        // The oldest kept message is exactly the next one it needs.
+        assert_eq!(replayed(resume("b", 9, &ring(4..=9), Some("b-3"))), vec![4, 5, 6, 7, 8, 9]);
+    }
+
+    #[test]
+    fn a_client_from_another_boot_reloads() {
+        assert!(matches!(resume("b", 5, &ring(1..=5), Some("a-2")), Resume::Reload(_)));
+    }
+
+    #[test]
+    fn a_client_too_far_behind_or_ahead_reloads() {
+        assert!(matches!(resume("b", 9, &ring(5..=9), Some("b-3")), Resume::Reload(_)));
+        assert!(matches!(resume("b", 9, &ring(5..=9), Some("b-10")), Resume::Reload(_)));
+        assert!(matches!(resume("b", 9, &ring(5..=9), Some("garbage")), Resume::Reload(_)));
+        assert!(matches!(resume("b", 9, &ring(5..=9), Some("b-x")), Resume::Reload(_)));
+    }
+
+    #[test]
+    fn boot_ids_may_contain_dashes() {
+        assert_eq!(replayed(resume("my-boot", 2, &ring(1..=2), Some("my-boot-1"))), vec![2]);
+    }
+
+    #[test]
+    fn publishing_numbers_messages_and_keeps_only_the_newest() {
+        let hub = Hub::new("b".into(), "v".into(), Duration::from_secs(1), Duration::from_secs(1));
+        for _ in 0..RING_CAPACITY + 10 {
+            hub.publish(Message::ErrorClear {});
+        }
+        let ring = hub.ring.lock().unwrap();
+        assert_eq!(ring.last_seq, (RING_CAPACITY + 10) as u64);
+        assert_eq!(ring.recent.len(), RING_CAPACITY);
+        assert_eq!(ring.recent.front().unwrap().seq, 11);
+    }
+}

@@ -1,0 +1,39 @@
+//! hotplate: a development server that pushes the smallest correct update to the browser.
+//!
+//! Save a stylesheet and it is swapped in place; save a page and the pages showing it update;
+//! break a template and an overlay says where. The design lives in `DESIGN.md` at the
+//! repository root; the modules follow its pipeline, upstream first:
+//!
+//! | module | stage |
+//! |---|---|
+//! | [`base`] | shared vocabulary: site paths, change batches, wire messages |
+//! | [`cli`], [`settings`] | raw flags, then the resolved [`Settings`] every stage reads |
+//! | [`watch`] | file-system events → coalesced, hashed [`base::ChangeBatch`]es |
+//! | [`graph`] | what each served document depends on |
+//! | [`plan`] | a batch → the smallest correct [`plan::UpdatePlan`] |
+//! | [`hub`] | server-sent events: ids, replay, fan-out |
+//! | [`render`] | minijinja templates → HTML |
+//! | [`rewrite`] | transforms on the way out (runtime injection) |
+//! | [`serve`] | the HTTP handler: guard → route → respond |
+//! | [`server`] | binds a port and wires the stages together |
+//!
+//! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
+
+pub mod app;
+pub mod base;
+pub mod cli;
+pub mod error;
+pub mod graph;
+pub mod hub;
+pub mod plan;
+pub mod render;
+pub mod rewrite;
+pub mod serve;
+pub mod server;
+pub mod settings;
+pub mod watch;
+
+pub use app::App;
+pub use error::FatalError;
+pub use server::Server;
+pub use settings::Settings;

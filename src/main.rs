@@ -1,0 +1,24 @@
+//! The `hotplate` command: parse the flags, then hand over to the library.
+
+use clap::Parser;
+use hotplate::cli::{Cli, Command};
+use hotplate::{Server, Settings};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "hotplate=info".into()),
+        )
+        .with_target(false)
+        .init();
+    let Command::Serve(args) = Cli::parse().command;
+    let server = Server::bind(Settings::resolve(&args)?).await?;
+    print!("{}", server.banner());
+    if server.app().settings.open && let Err(err) = webbrowser::open(&server.url()) {
+        tracing::warn!("could not open a browser: {err}");
+    }
+    server.run().await?;
+    Ok(())
+}

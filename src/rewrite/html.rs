@@ -1,0 +1,132 @@
+//! HTML on its way out, in one streaming pass of lol_html:
+//! 1. the client runtime tag goes in as the first thing in `<head>`; a document without a
+//!    `<head>` gets it at the top of `<html>`, or at the very top (after any doctype);
+//! 2. every `<link rel="stylesheet" href>` is collected for the client graph.
+
+use lol_html::html_content::ContentType;
+use lol_html::{RewriteStrSettings, element, rewrite_str};
+use std::cell::RefCell;
+
+/// The rewritten document and what it links.
+#[derive(Debug, PartialEq, Eq)]
+pub struct Rewritten {
+    pub html: String,
+    /// `href`s of linked stylesheets, as written.
+    pub stylesheets: Vec<String>,
+}
+
+/// Injects `tag` (when given) and collects the document's stylesheet links.
+pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
+    let stylesheets = RefCell::new(Vec::new());
+    let injected = RefCell::new(tag.is_none());
+    let collect = element!("link[href]", |el| {
+        let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
+        if rel.split_ascii_whitespace().any(|r| r == "stylesheet")
+            && let Some(href) = el.get_attribute("href")
+        {
+            stylesheets.borrow_mut().push(href);
+        }
+        Ok(())
+    });
+    let into_head = element!("head", |el| {
+        if !*injected.borrow()
+            && let Some(tag) = tag
+        {
+            el.prepend(tag, ContentType::Html);
+            *injected.borrow_mut() = true;
+        }
+        Ok(())
+    });
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(collect)
+        .append_element_content_handler(into_head);
+    let mut out = match rewrite_str(html, settings) {
+        Ok(out) => out,
+        // lol_html only fails on memory limits or ambiguous parses; serve the page as it is.
+        Err(err) => {
+            tracing::warn!("could not rewrite a document: {err}");
+            html.to_string()
+        }
+    };
+    if let (false, Some(tag)) = (injected.into_inner(), tag) {
+        out = inject_without_head(&out, tag);
+    }
+    Rewritten {
+        html: out,
+        stylesheets: stylesheets.into_inner(),
+    }
+}
+
+/// A document without `<head>`: the tag goes first inside `<html>`, where the parser puts it in
+/// the implied head, or else at the top, after the doctype so as not to trigger quirks mode.
+fn inject_without_head(html: &str, tag: &str) -> String {
+    let done = RefCell::new(false);
+    let into_html = element!("html", |el| {
+        el.prepend(tag, ContentType::Html);
+        *done.borrow_mut() = true;
+        Ok(())
+    });
+    let out = rewrite_str(html, RewriteStrSettings::new().append_element_content_handler(into_html))
+        .unwrap_or_else(|_| html.to_string());
+    if done.into_inner() {
+        return out;
+    }
+    let trimmed = html.trim_start();
+    let skip = html.len() - trimmed.len();
+    let doctype_end = trimmed
+        .get(..9)
+        .filter(|start| start.eq_ignore_ascii_case("<!doctype"))
+        .and_then(|_| trimmed.find('>'))
+        .map(|end| skip + end + 1);
+    match doctype_end {
+        Some(end) => format!("{}{tag}{}", &html[..end], &html[end..]),
+        None => format!("{tag}{html}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TAG: &str = r#"<script type="module" src="/__hotplate/client.js"></script>"#;
+
+    #[test]
+    fn the_runtime_is_the_first_thing_in_head() {
+        let out = rewrite("<!doctype html><html><head><title>t</title></head><body></body></html>", Some(TAG));
+        assert_eq!(
+            out.html,
+            format!("<!doctype html><html><head>{TAG}<title>t</title></head><body></body></html>")
+        );
+    }
+
+    #[test]
+    fn without_head_it_goes_at_the_top_of_html() {
+        let out = rewrite("<!DOCTYPE html><html lang=en><body>x</body></html>", Some(TAG));
+        assert_eq!(out.html, format!("<!DOCTYPE html><html lang=en>{TAG}<body>x</body></html>"));
+    }
+
+    #[test]
+    fn without_html_it_goes_after_the_doctype_or_at_the_very_top() {
+        assert_eq!(
+            rewrite("<!doctype html>\n<p>x</p>", Some(TAG)).html,
+            format!("<!doctype html>{TAG}\n<p>x</p>")
+        );
+        assert_eq!(rewrite("<p>x</p>", Some(TAG)).html, format!("{TAG}<p>x</p>"));
+    }
+
+    #[test]
+    fn only_the_first_head_gets_the_runtime() {
+        let out = rewrite("<head></head><svg><head></head></svg>", Some(TAG));
+        assert_eq!(out.html.matches(TAG).count(), 1);
+    }
+
+    #[test]
+    fn stylesheet_links_are_collected_and_other_links_are_not() {
+        let out = rewrite(
+            r#"<head><link rel="stylesheet" href="/main.css?v=1"><link rel="icon" href="/i.png"><link rel="Alternate StyleSheet" href="alt.css"></head>"#,
+            None,
+        );
+        assert_eq!(out.stylesheets, vec!["/main.css?v=1", "alt.css"]);
+        assert!(!out.html.contains("__hotplate"));
+    }
+}

@@ -1,0 +1,28 @@
+//! Static files, through tower-http's `ServeFile`: Content-Type, ETag, Last-Modified,
+//! conditional requests (304), HEAD and Range requests. This module adds the cache policy and
+//! turns a file that vanished mid-request into a clean 404.
+
+use super::{cache, document};
+use crate::app::App;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{StatusCode, header};
+use axum::response::Response;
+use std::path::Path;
+use tower::ServiceExt;
+use tower_http::services::ServeFile;
+
+pub async fn serve(app: &App, req: Request, file: &Path) -> Response {
+    let control = cache::control(&app.settings, req.uri().query());
+    let url_path = req.uri().path().to_string();
+    let response = match ServeFile::new(file).oneshot(req).await {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    };
+    if response.status() == StatusCode::NOT_FOUND {
+        return document::plain_not_found(app, &url_path);
+    }
+    let mut response = response;
+    response.headers_mut().insert(header::CACHE_CONTROL, control);
+    response
+}

@@ -1,0 +1,261 @@
+//! Request guards, checked before anything is looked up.
+//!
+//! 1. [`check_host`]: the `Host` header must name this server (localhost, a loopback address,
+//!    the bound address, or a name given with `--allowed-host`). A page on another domain that
+//!    re-points its DNS at 127.0.0.1 (DNS rebinding) is refused.
+//! 2. [`check_origin`]: a cross-site page may not subscribe to the hub.
+//! 3. [`sanitize`]: the URL path is decoded once into plain segments; `..`, `.`, encoded
+//!    slashes, backslashes and NUL are refused, dotfiles are not found.
+//! 4. [`enforce`]: the file a path leads to, symlinks resolved, must still lie under the root.
+
+use crate::settings::Settings;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::percent_decode_str;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+/// Why a request is refused. Each maps to a fixed status with a body that says why.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum Rejection {
+    #[error("Host {0:?} is not this server. If you reach hotplate by that name on purpose, start it with --allowed-host {0}.")]
+    ForeignHost(String),
+    #[error("requests without a Host header are refused")]
+    MissingHost,
+    #[error("Origin {0:?} may not subscribe to this server's updates")]
+    ForeignOrigin(String),
+    #[error("the path {0:?} tries to leave the site root")]
+    Traversal(String),
+    #[error("the path is not valid UTF-8 after percent-decoding")]
+    BadEncoding,
+    #[error("not found")]
+    Hidden,
+}
+
+impl Rejection {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Rejection::ForeignHost(_)
+            | Rejection::MissingHost
+            | Rejection::ForeignOrigin(_)
+            | Rejection::Traversal(_) => StatusCode::FORBIDDEN,
+            Rejection::BadEncoding => StatusCode::BAD_REQUEST,
+            Rejection::Hidden => StatusCode::NOT_FOUND,
+        }
+    }
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        (
+            self.status(),
+            [(header::CACHE_CONTROL, "no-cache")],
+            format!("{}: {self}\n", self.status()),
+        )
+            .into_response()
+    }
+}
+
+/// Refuses a `Host` that is not this server.
+pub fn check_host(settings: &Settings, headers: &HeaderMap) -> Result<(), Rejection> {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .ok_or(Rejection::MissingHost)?;
+    if is_allowed_host(settings, host_name(host)) {
+        Ok(())
+    } else {
+        Err(Rejection::ForeignHost(host.to_string()))
+    }
+}
+
+/// Refuses an `Origin` whose host is not this server. No `Origin` (a same-origin GET) passes.
+pub fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Rejection> {
+    let Some(origin) = headers.get(header::ORIGIN) else {
+        return Ok(());
+    };
+    let origin = origin.to_str().unwrap_or("");
+    let authority = origin
+        .split_once("://")
+        .map(|(_, rest)| rest.trim_end_matches('/'))
+        .unwrap_or("");
+    if !authority.is_empty() && is_allowed_host(settings, host_name(authority)) {
+        Ok(())
+    } else {
+        Err(Rejection::ForeignOrigin(origin.to_string()))
+    }
+}
+
+/// The host part of a `Host` value: `localhost:4000` → `localhost`, `[::1]:80` → `::1`.
+fn host_name(host: &str) -> String {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or("")
+    } else {
+        match host.rsplit_once(':') {
+            Some((name, port)) if port.chars().all(|c| c.is_ascii_digit()) => name,
+            _ => host,
+        }
+    };
+    name.trim_end_matches('.').to_ascii_lowercase()
+}
+
+fn is_allowed_host(settings: &Settings, name: String) -> bool {
+    if name == "localhost" || name.ends_with(".localhost") {
+        return true;
+    }
+    if settings.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
+        return true;
+    }
+    match name.parse::<IpAddr>() {
+        // An address literal cannot be rebound. When the server listens on every interface,
+        // any of the machine's addresses may be used to reach it.
+        Ok(ip) => ip.is_loopback() || ip == settings.host || settings.host.is_unspecified(),
+        Err(_) => false,
+    }
+}
+
+/// Decodes a URL path into plain segments, refusing anything that could climb out of the root.
+pub fn sanitize(url_path: &str) -> Result<Vec<String>, Rejection> {
+    let mut segments = Vec::new();
+    for raw in url_path.split('/') {
+        if raw.is_empty() {
+            continue;
+        }
+        let segment = percent_decode_str(raw)
+            .decode_utf8()
+            .map_err(|_| Rejection::BadEncoding)?;
+        let climbs = segment == "." || segment == "..";
+        let smuggles = segment.contains(['/', '\\', '\0']);
+        if climbs || smuggles {
+            return Err(Rejection::Traversal(url_path.to_string()));
+        }
+        if segment.starts_with('.') {
+            return Err(Rejection::Hidden);
+        }
+        segments.push(segment.into_owned());
+    }
+    Ok(segments)
+}
+
+/// Resolves symlinks in `candidate` and checks the result is under `root` (canonical) and not
+/// hidden. `Ok(None)` when the file does not exist.
+pub fn enforce(root: &Path, candidate: &Path) -> Result<Option<PathBuf>, Rejection> {
+    let real = match std::fs::canonicalize(candidate) {
+        Ok(real) => real,
+        Err(_) => return Ok(None),
+    };
+    let Ok(relative) = real.strip_prefix(root) else {
+        return Err(Rejection::Traversal(candidate.display().to_string()));
+    };
+    let hidden = relative
+        .components()
+        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+    if hidden {
+        return Err(Rejection::Hidden);
+    }
+    Ok(Some(real))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+    use proptest::prelude::*;
+
+    fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(name, HeaderValue::from_str(value).unwrap());
+        h
+    }
+
+    fn settings() -> Settings {
+        let mut s = Settings::for_root(std::env::temp_dir()).unwrap();
+        s.allowed_hosts = vec!["dev.example".into()];
+        s
+    }
+
+    #[test]
+    fn local_names_and_addresses_are_this_server() {
+        let s = settings();
+        for host in ["localhost:4000", "127.0.0.1:4000", "[::1]:4000", "LOCALHOST", "app.localhost:1", "dev.example:4000"] {
+            assert_eq!(check_host(&s, &headers(header::HOST, host)), Ok(()), "{host}");
+        }
+    }
+
+    #[test]
+    fn other_names_are_refused_as_dns_rebinding() {
+        let s = settings();
+        for host in ["evil.example:4000", "localhost.evil.example", "192.168.1.9:4000"] {
+            assert!(matches!(check_host(&s, &headers(header::HOST, host)), Err(Rejection::ForeignHost(_))), "{host}");
+        }
+        assert_eq!(check_host(&s, &HeaderMap::new()), Err(Rejection::MissingHost));
+    }
+
+    #[test]
+    fn an_exposed_server_accepts_its_addresses_but_not_foreign_names() {
+        let mut s = settings();
+        s.host = "0.0.0.0".parse().unwrap();
+        assert_eq!(check_host(&s, &headers(header::HOST, "192.168.1.9:4000")), Ok(()));
+        assert!(check_host(&s, &headers(header::HOST, "evil.example")).is_err());
+    }
+
+    #[test]
+    fn the_hub_refuses_foreign_origins() {
+        let s = settings();
+        assert_eq!(check_origin(&s, &HeaderMap::new()), Ok(()));
+        assert_eq!(check_origin(&s, &headers(header::ORIGIN, "http://localhost:4000")), Ok(()));
+        assert!(check_origin(&s, &headers(header::ORIGIN, "https://evil.example")).is_err());
+        assert!(check_origin(&s, &headers(header::ORIGIN, "null")).is_err());
+    }
+
+    #[test]
+    fn paths_decode_once_into_segments() {
+        assert_eq!(sanitize("/a/b%20c/").unwrap(), vec!["a", "b c"]);
+        assert_eq!(sanitize("//etc//passwd").unwrap(), vec!["etc", "passwd"]);
+        // Decoded once: an encoded percent stays a literal percent.
+        assert_eq!(sanitize("/%252e%252e/x").unwrap(), vec!["%2e%2e", "x"]);
+    }
+
+    #[test]
+    fn traversal_attempts_are_refused() {
+        for path in ["/../etc/passwd", "/a/./b", "/%2e%2e/x", "/%2E%2E/x", "/..%2fetc", "/a%5c..%5cb", "/a%00.css", "/.."] {
+            assert!(matches!(sanitize(path), Err(Rejection::Traversal(_))), "{path}");
+        }
+    }
+
+    #[test]
+    fn dotfiles_are_not_found() {
+        assert_eq!(sanitize("/.env"), Err(Rejection::Hidden));
+        assert_eq!(sanitize("/.git/config"), Err(Rejection::Hidden));
+        assert_eq!(sanitize("/%2egit/config"), Err(Rejection::Hidden));
+    }
+
+    #[test]
+    fn symlinks_out_of_the_root_are_refused() {
+        let outside = tempfile::tempdir().unwrap();
+        std::fs::write(outside.path().join("secret"), "s").unwrap();
+        let site = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(site.path()).unwrap();
+        std::os::unix::fs::symlink(outside.path().join("secret"), root.join("link")).unwrap();
+        std::fs::write(root.join("ok.txt"), "ok").unwrap();
+        assert!(matches!(enforce(&root, &root.join("link")), Err(Rejection::Traversal(_))));
+        assert_eq!(enforce(&root, &root.join("ok.txt")), Ok(Some(root.join("ok.txt"))));
+        assert_eq!(enforce(&root, &root.join("missing")), Ok(None));
+    }
+
+    proptest! {
+        /// No URL path, however encoded, leads outside the root.
+        #[test]
+        fn no_path_escapes_the_root(path in "(/|[a-z]|\\.|%2[eEfF]|%5[cC]|%00|%25|\\\\){0,24}") {
+            if let Ok(segments) = sanitize(&path) {
+                let root = Path::new("/srv/site");
+                let joined = segments.iter().fold(root.to_path_buf(), |p, s| p.join(s));
+                prop_assert!(joined.starts_with(root));
+                for s in &segments {
+                    prop_assert!(s != ".." && s != "." && !s.contains(['/', '\\', '\0']));
+                }
+                prop_assert!(joined.components().count() == root.components().count() + segments.len());
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+//! The serve stage: one handler that answers every HTTP request, top to bottom.
+//!
+//! 1. **Guard** ([`guard`]): the `Host` must be this server; the path must stay in the root.
+//! 2. **Route**: `/__hotplate/*` ([`runtime`]: hub and client files, dev only), then a page, a
+//!    static file or nothing ([`route`]). The query string never changes which file answers.
+//! 3. **Respond**: pages and static HTML as documents ([`document`]), other files through
+//!    tower-http ([`files`]), with the cache policy of [`cache`].
+//! 4. **Post-process**: documents get the client runtime and are recorded in the graph
+//!    ([`document`], through [`crate::rewrite`]).
+//!
+//! [`router`] builds the axum app in memory; [`crate::server`] binds it to a port.
+
+pub mod cache;
+pub mod document;
+pub mod files;
+pub mod guard;
+pub mod route;
+pub mod runtime;
+
+use crate::app::App;
+use axum::Router;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use route::Target;
+use std::sync::Arc;
+
+/// The whole HTTP surface of a site, ready to serve or to call in memory.
+pub fn router(app: Arc<App>) -> Router {
+    Router::new().fallback(handle).with_state(app)
+}
+
+async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    if let Err(rejection) = guard::check_host(&app.settings, req.headers()) {
+        return rejection.into_response();
+    }
+    let path = req.uri().path().to_string();
+    if app.settings.is_dev()
+        && let Some(name) = path.strip_prefix(runtime::PREFIX)
+    {
+        return runtime::respond(&app, name, &req);
+    }
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+            "hotplate serves files and pages: only GET and HEAD are allowed\n",
+        )
+            .into_response();
+    }
+    let target = match route::resolve(&app.settings.root, &path) {
+        Ok(target) => target,
+        Err(rejection) => return rejection.into_response(),
+    };
+    let (parts, body) = req.into_parts();
+    match target {
+        Target::Page { template, params } => {
+            document::page(&app, &parts, &template, params, StatusCode::OK)
+        }
+        Target::File { path, site } if app.settings.is_dev() && site.extension() == "html" => {
+            document::static_html(&app, &parts, &path, &site).await
+        }
+        Target::File { path, .. } => files::serve(&app, Request::from_parts(parts, body), &path).await,
+        Target::Redirect(to) => {
+            let to = match parts.uri.query() {
+                Some(query) => format!("{to}?{query}"),
+                None => to,
+            };
+            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()
+        }
+        Target::NotFound => document::not_found(&app, &parts),
+    }
+}

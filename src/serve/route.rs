@@ -1,0 +1,209 @@
+//! Routing: which file answers a URL path. The query string plays no part.
+//!
+//! In order:
+//! 1. A page: `/` is `pages/index.html` or the root `index.html`; `/about` is
+//!    `pages/about.html` or `pages/about/index.html`; a `[name]` file or folder matches any one
+//!    segment, and its value reaches the template as `params.name`. Exact names win over
+//!    `[name]` ones.
+//! 2. A static file: `public/<path>`, then `<path>` anywhere under the root, except the template
+//!    folders (`pages/`, `layouts/`, `partials/`). A folder serves its `index.html`; asked for
+//!    without a trailing slash, it redirects to one so that relative links resolve.
+//! 3. Nothing: the caller answers 404.
+
+use super::guard::{self, Rejection};
+use crate::base::SitePath;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Top-level folders that hold templates, never served as files.
+const TEMPLATE_DIRS: [&str; 3] = ["pages", "layouts", "partials"];
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Target {
+    Page {
+        template: SitePath,
+        params: BTreeMap<String, String>,
+    },
+    File {
+        /// Canonical path on disk.
+        path: PathBuf,
+        site: SitePath,
+    },
+    /// A folder asked for without its trailing slash.
+    Redirect(String),
+    NotFound,
+}
+
+/// Resolves `url_path` (the path part of a URL, still percent-encoded) under `root`.
+pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
+    let segments = guard::sanitize(url_path)?;
+    if let Some((template, params)) = find_page(root, &segments) {
+        return Ok(Target::Page { template, params });
+    }
+    let protected = segments.first().is_some_and(|s| TEMPLATE_DIRS.contains(&s.as_str()));
+    let public = std::iter::once("public".to_string()).chain(segments.iter().cloned());
+    let candidates: Vec<Vec<String>> = if protected {
+        vec![public.collect()]
+    } else {
+        vec![public.collect(), segments.clone()]
+    };
+    for parts in candidates {
+        let candidate = parts.iter().fold(root.to_path_buf(), |p, s| p.join(s));
+        let Some(real) = guard::enforce(root, &candidate)? else {
+            continue;
+        };
+        if real.is_dir() {
+            let index = candidate.join("index.html");
+            let Some(real_index) = guard::enforce(root, &index)? else {
+                continue;
+            };
+            if !url_path.ends_with('/') {
+                // Leading slashes collapsed: `//host` must not become a protocol-relative URL.
+                return Ok(Target::Redirect(format!("/{}/", url_path.trim_start_matches('/'))));
+            }
+            return Ok(file(root, real_index));
+        }
+        return Ok(file(root, real));
+    }
+    Ok(Target::NotFound)
+}
+
+fn file(root: &Path, real: PathBuf) -> Target {
+    let relative = real.strip_prefix(root).unwrap_or(&real).to_string_lossy().replace('\\', "/");
+    Target::File {
+        site: SitePath::new(&relative),
+        path: real,
+    }
+}
+
+/// Finds the page template for `segments`, with the values of its dynamic segments.
+pub fn find_page(root: &Path, segments: &[String]) -> Option<(SitePath, BTreeMap<String, String>)> {
+    let mut params = BTreeMap::new();
+    let pages = root.join("pages");
+    let found = search(&pages, segments, &mut params).or_else(|| {
+        (segments.is_empty() && root.join("index.html").is_file()).then(|| root.join("index.html"))
+    })?;
+    let relative = found.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+    Some((SitePath::new(&relative), params))
+}
+
+fn search(dir: &Path, segments: &[String], params: &mut BTreeMap<String, String>) -> Option<PathBuf> {
+    let Some((first, rest)) = segments.split_first() else {
+        let index = dir.join("index.html");
+        return index.is_file().then_some(index);
+    };
+    if rest.is_empty() {
+        let exact = dir.join(format!("{first}.html"));
+        if exact.is_file() {
+            return Some(exact);
+        }
+    }
+    let sub = dir.join(first);
+    if sub.is_dir()
+        && let Some(found) = search(&sub, rest, params)
+    {
+        return Some(found);
+    }
+    // Dynamic segments, in name order so the choice is stable.
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok()?.file_name().into_string().ok())
+        .filter(|n| n.starts_with('['))
+        .collect();
+    names.sort();
+    for name in names {
+        if let Some(param) = name.strip_suffix("].html").and_then(|n| n.strip_prefix('[')) {
+            if rest.is_empty() {
+                params.insert(param.to_string(), first.clone());
+                return Some(dir.join(&name));
+            }
+        } else if let Some(param) = name.strip_suffix(']').and_then(|n| n.strip_prefix('[')) {
+            let sub = dir.join(&name);
+            if sub.is_dir() {
+                params.insert(param.to_string(), first.clone());
+                if let Some(found) = search(&sub, rest, params) {
+                    return Some(found);
+                }
+                params.remove(param);
+            }
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn site(files: &[&str]) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        for f in files {
+            let p = root.join(f);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, f).unwrap();
+        }
+        (dir, root)
+    }
+
+    fn page(root: &Path, url: &str) -> (String, Vec<(String, String)>) {
+        match resolve(root, url).unwrap() {
+            Target::Page { template, params } => (template.to_string(), params.into_iter().collect()),
+            other => panic!("{url}: expected a page, got {other:?}"),
+        }
+    }
+
+    fn served(root: &Path, url: &str) -> String {
+        match resolve(root, url).unwrap() {
+            Target::File { site, .. } => site.to_string(),
+            other => panic!("{url}: expected a file, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn file_based_routes() {
+        let (_d, root) = site(&["pages/index.html", "pages/about.html", "pages/blog/index.html", "pages/blog/[slug].html", "pages/blog/new.html"]);
+        assert_eq!(page(&root, "/").0, "pages/index.html");
+        assert_eq!(page(&root, "/about").0, "pages/about.html");
+        assert_eq!(page(&root, "/blog").0, "pages/blog/index.html");
+        assert_eq!(page(&root, "/blog/").0, "pages/blog/index.html");
+        assert_eq!(page(&root, "/blog/new").0, "pages/blog/new.html");
+        assert_eq!(
+            page(&root, "/blog/hello%20world"),
+            ("pages/blog/[slug].html".to_string(), vec![("slug".to_string(), "hello world".to_string())])
+        );
+        assert_eq!(resolve(&root, "/blog/a/b").unwrap(), Target::NotFound);
+    }
+
+    #[test]
+    fn dynamic_folders_carry_params_through() {
+        let (_d, root) = site(&["pages/[user]/posts/[id].html"]);
+        assert_eq!(
+            page(&root, "/ann/posts/7").1,
+            vec![("id".to_string(), "7".to_string()), ("user".to_string(), "ann".to_string())]
+        );
+    }
+
+    #[test]
+    fn the_root_index_is_a_page_when_pages_has_none() {
+        let (_d, root) = site(&["index.html"]);
+        assert_eq!(page(&root, "/").0, "index.html");
+    }
+
+    #[test]
+    fn static_files_come_from_public_then_the_root() {
+        let (_d, root) = site(&["public/logo.svg", "main.css", "public/main.css", "docs/index.html"]);
+        assert_eq!(served(&root, "/logo.svg"), "public/logo.svg");
+        assert_eq!(served(&root, "/main.css"), "public/main.css");
+        assert_eq!(served(&root, "/docs/"), "docs/index.html");
+        assert_eq!(resolve(&root, "/docs").unwrap(), Target::Redirect("/docs/".into()));
+    }
+
+    #[test]
+    fn template_folders_are_never_served_as_files() {
+        let (_d, root) = site(&["layouts/base.html", "partials/nav.html", "pages/a.html"]);
+        for url in ["/layouts/base.html", "/partials/nav.html", "/pages/a.html"] {
+            assert_eq!(resolve(&root, url).unwrap(), Target::NotFound, "{url}");
+        }
+    }
+}

@@ -1,0 +1,210 @@
+//! Starting and running a server: the one place where the stages are wired together.
+//!
+//! [`Server::bind`] takes the port (or the next free one) and builds the [`App`].
+//! [`Server::run`] then starts, in dev mode, the watcher and the task that carries each batch
+//! through the pipeline ([`react`]), and serves HTTP until Ctrl-C.
+//!
+//! ```text
+//! watch ──batches──> react: plan(graph) ──> render check ──> hub ──SSE──> browsers
+//! http  ──> serve (records the graph as it answers)
+//! ```
+
+use crate::app::App;
+use crate::base::{ChangeBatch, Message};
+use crate::error::FatalError;
+use crate::plan::{self, Reload};
+use crate::render::PageContext;
+use crate::serve::{document, route};
+use crate::settings::Settings;
+use crate::watch;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use tokio::net::TcpListener;
+
+/// How many ports after the requested one are tried when it is taken.
+const PORT_ATTEMPTS: u16 = 20;
+
+pub struct Server {
+    app: Arc<App>,
+    listener: TcpListener,
+    addr: SocketAddr,
+    /// The port asked for, when another one had to be used.
+    requested_port: Option<u16>,
+}
+
+impl Server {
+    /// Listens on the configured address. A taken port is fatal with `strict_port`; otherwise
+    /// the next free port is used.
+    pub async fn bind(settings: Settings) -> Result<Server, FatalError> {
+        let host = settings.host;
+        let first = settings.port;
+        let attempts = if settings.strict_port || first == 0 { 1 } else { PORT_ATTEMPTS };
+        let mut last_error = None;
+        for offset in 0..attempts {
+            let Some(port) = first.checked_add(offset) else { break };
+            let addr = SocketAddr::new(host, port);
+            match TcpListener::bind(addr).await {
+                Ok(listener) => {
+                    let addr = listener.local_addr().map_err(|source| FatalError::Bind { addr, source })?;
+                    return Ok(Server {
+                        app: App::new(settings),
+                        listener,
+                        addr,
+                        requested_port: (offset > 0).then_some(first),
+                    });
+                }
+                Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => last_error = Some(err),
+                Err(source) => return Err(FatalError::Bind { addr, source }),
+            }
+        }
+        match last_error {
+            Some(_) if attempts == 1 => Err(FatalError::PortTaken { host: host.to_string(), port: first }),
+            Some(source) => Err(FatalError::Bind { addr: SocketAddr::new(host, first), source }),
+            None => Err(FatalError::PortTaken { host: host.to_string(), port: first }),
+        }
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn app(&self) -> Arc<App> {
+        self.app.clone()
+    }
+
+    /// The URL to open: `localhost` for loopback and unspecified addresses.
+    pub fn url(&self) -> String {
+        let ip = self.addr.ip();
+        if ip.is_loopback() || ip.is_unspecified() {
+            format!("http://localhost:{}/", self.addr.port())
+        } else {
+            format!("http://{}/", self.addr)
+        }
+    }
+
+    /// What the terminal shows once the server listens.
+    pub fn banner(&self) -> String {
+        let settings = &self.app.settings;
+        let mut lines = vec![format!(
+            "\n  hotplate {}  {}\n",
+            env!("CARGO_PKG_VERSION"),
+            if settings.is_dev() { "dev" } else { "production" }
+        )];
+        lines.push(format!("  ➜ Local:   {}", self.url()));
+        lines.push(format!("  ➜ Root:    {}", settings.root.display()));
+        if let Some(port) = self.requested_port {
+            lines.push(format!("  ➜ Port {port} was in use, so hotplate took {}", self.addr.port()));
+        }
+        if settings.is_exposed() {
+            lines.push(format!(
+                "  ⚠ Listening on {}: anyone on your network can read these files.",
+                self.addr.ip()
+            ));
+        }
+        lines.join("\n") + "\n"
+    }
+
+    /// Serves until Ctrl-C (or until `shutdown` resolves).
+    pub async fn run(self) -> Result<(), FatalError> {
+        self.run_until(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+    }
+
+    /// Serves until `shutdown` resolves.
+    pub async fn run_until(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> Result<(), FatalError> {
+        let app = self.app.clone();
+        let pipeline = if app.settings.is_dev() {
+            let mut watcher = watch::start(&app.settings)?;
+            let app = app.clone();
+            Some(tokio::spawn(async move {
+                let error_shown = AtomicBool::new(false);
+                while let Some(batch) = watcher.batches.recv().await {
+                    react(&app, &batch, &error_shown);
+                }
+            }))
+        } else {
+            None
+        };
+        let router = crate::serve::router(app);
+        let served = axum::serve(self.listener, router)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(FatalError::Serve);
+        if let Some(pipeline) = pipeline {
+            pipeline.abort();
+        }
+        served
+    }
+}
+
+/// Carries one batch through plan, render check and hub. `error_shown` remembers whether the
+/// browsers show a render error, so that the render that fixes it clears the overlay.
+pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
+    let started = std::time::Instant::now();
+    let plan = plan::plan(batch, &app.graph(), now_ms());
+    let hub = &app.hub;
+    if !plan.changed.is_empty() {
+        hub.publish(Message::Change { paths: plan.changed.clone() });
+    }
+    if !plan.css.is_empty() {
+        hub.publish(Message::Update { updates: plan.css.clone() });
+    }
+    let mut reload = plan.reload;
+    if !plan.rerender.is_empty() {
+        let failure = plan.rerender.iter().find_map(|(route, template)| {
+            let params = route::find_page(&app.settings.root, &segments(route))
+                .map(|(_, params)| params)
+                .unwrap_or_default();
+            let context = PageContext { path: route.clone(), params };
+            app.renderer.render(template, &context).err()
+        });
+        match failure {
+            Some(err) => {
+                tracing::error!("{}", document::describe(&err.report));
+                error_shown.store(true, Ordering::SeqCst);
+                hub.publish(Message::Error(err.report));
+            }
+            None => {
+                if error_shown.swap(false, Ordering::SeqCst) {
+                    hub.publish(Message::ErrorClear {});
+                }
+                reload.merge(Reload::Routes(plan.rerender.into_iter().map(|(r, _)| r).collect()));
+            }
+        }
+    }
+    match reload {
+        Reload::Nothing => {}
+        Reload::Routes(routes) => {
+            hub.publish(Message::Reload {
+                reason: "a template changed".into(),
+                routes: Some(routes.into_iter().collect()),
+            });
+        }
+        Reload::Everything(reason) => {
+            hub.publish(Message::reload_all(reason));
+        }
+    }
+    tracing::info!(
+        "{} in {:?}",
+        plan.changed.join(", "),
+        started.elapsed()
+    );
+}
+
+fn segments(route: &str) -> Vec<String> {
+    crate::serve::guard::sanitize(route).unwrap_or_default()
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or(Duration::ZERO)
+        .as_millis() as u64
+}

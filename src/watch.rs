@@ -1,0 +1,383 @@
+//! The watch stage: file-system events in, [`ChangeBatch`]es out.
+//!
+//! 1. A notify backend (native, or polling with `--poll`) reports raw events; [`raw_events`]
+//!    keeps the ones that mean "content may have changed". On Linux a write is taken at
+//!    `close(2)`, so a save that truncates then writes is one change, never a half-written file.
+//! 2. [`IgnoreRules`] drops what no page can depend on: dotfiles and dot-folders, editor temp
+//!    files ([`is_editor_temp`]) and whatever `.gitignore`/`.ignore` list.
+//! 3. [`coalesce`] merges a burst on the leading edge: the first event after a quiet spell is
+//!    acted on at once, and whatever arrives while that batch is worked on forms the next one.
+//!    There is no fixed wait.
+//! 4. [`ContentHashes`] drops saves that did not change a byte. An atomic save (temp file, then
+//!    rename onto the target) leaves one change: the target's.
+//!
+//! A file is hashed the first time an event names it, so the first event for a file after
+//! start always counts as a change. When the backend overflows, the batch says `rescan`, the
+//! hashes are forgotten, and the plan stage answers with a full reload.
+
+use crate::base::{Change, ChangeBatch, ChangeKind, SitePath};
+use crate::error::FatalError;
+use crate::settings::Settings;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
+use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::{EventKind, RecursiveMode};
+use std::collections::{HashMap, HashSet};
+use std::hash::{DefaultHasher, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::mpsc as std_mpsc;
+use tokio::sync::mpsc;
+
+/// Decides which paths the watcher never reports. Paths are relative to the site root.
+pub trait Filter: Send + Sync + 'static {
+    fn is_ignored(&self, relative: &Path, is_dir: bool) -> bool;
+}
+
+/// The default [`Filter`]: hidden files, editor temp files and the root's ignore files.
+pub struct IgnoreRules {
+    gitignore: Gitignore,
+}
+
+impl IgnoreRules {
+    /// Reads `.gitignore` and `.ignore` at the root; a missing or broken file adds no rules.
+    pub fn load(root: &Path) -> IgnoreRules {
+        let mut builder = GitignoreBuilder::new(root);
+        for name in [".gitignore", ".ignore"] {
+            let path = root.join(name);
+            if path.is_file()
+                && let Some(err) = builder.add(&path)
+            {
+                tracing::warn!("ignoring part of {}: {err}", path.display());
+            }
+        }
+        let gitignore = builder.build().unwrap_or_else(|err| {
+            tracing::warn!("ignore rules not used: {err}");
+            Gitignore::empty()
+        });
+        IgnoreRules { gitignore }
+    }
+}
+
+impl Filter for IgnoreRules {
+    fn is_ignored(&self, relative: &Path, is_dir: bool) -> bool {
+        let hidden = relative
+            .components()
+            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
+        let temp = relative
+            .file_name()
+            .is_some_and(|name| is_editor_temp(&name.to_string_lossy()));
+        hidden
+            || temp
+            || self
+                .gitignore
+                .matched_path_or_any_parents(relative, is_dir)
+                .is_ignore()
+    }
+}
+
+/// Names that editors write next to the file being saved: vim's swap files and `4913` probe,
+/// backup files ending in `~`, Emacs locks and autosaves, JetBrains' safe-write files and
+/// generic `.tmp` files.
+pub fn is_editor_temp(name: &str) -> bool {
+    name == "4913"
+        || name.ends_with('~')
+        || name.starts_with(".#")
+        || (name.starts_with('#') && name.ends_with('#'))
+        || [".swp", ".swo", ".swx", ".tmp", ".TMP", "___jb_tmp___", "___jb_old___"]
+            .iter()
+            .any(|suffix| name.ends_with(suffix))
+}
+
+/// A backend event reduced to what coalescing needs.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Raw {
+    /// The content at this absolute path may have changed, appeared or gone.
+    Touched(PathBuf),
+    /// The backend lost events; the whole tree must be assumed changed.
+    Rescan,
+}
+
+/// Maps one notify event to raw events. `native` backends report a finished write as a
+/// close-after-write, so their plain data-modification events are skipped; the poller has only
+/// modification events and keeps them.
+pub fn raw_events(event: notify::Event, native: bool) -> Vec<Raw> {
+    if event.need_rescan() {
+        return vec![Raw::Rescan];
+    }
+    let relevant = match event.kind {
+        EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
+        EventKind::Access(_) => false,
+        EventKind::Create(_) | EventKind::Remove(_) => true,
+        EventKind::Modify(ModifyKind::Name(_)) => true,
+        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        EventKind::Modify(_) => !native,
+        EventKind::Any | EventKind::Other => true,
+    };
+    if !relevant {
+        return Vec::new();
+    }
+    event.paths.into_iter().map(Raw::Touched).collect()
+}
+
+/// The paths one batch must look at.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Pending {
+    /// Each touched path once, in the order first seen.
+    pub paths: Vec<PathBuf>,
+    pub rescan: bool,
+}
+
+/// Leading-edge coalescing: `first` is the event that woke the watcher, `rest` is everything
+/// that is already queued behind it. Nothing waits for more to arrive.
+pub fn coalesce(first: Raw, rest: impl IntoIterator<Item = Raw>) -> Pending {
+    let mut pending = Pending::default();
+    let mut seen = HashSet::new();
+    for raw in std::iter::once(first).chain(rest) {
+        match raw {
+            Raw::Rescan => pending.rescan = true,
+            Raw::Touched(path) => {
+                if seen.insert(path.clone()) {
+                    pending.paths.push(path);
+                }
+            }
+        }
+    }
+    pending
+}
+
+/// The last seen content hash of every file an event named.
+#[derive(Debug, Default)]
+pub struct ContentHashes {
+    seen: HashMap<PathBuf, u64>,
+}
+
+impl ContentHashes {
+    /// Reads `path` and says whether it changed since it was last observed: `None` for a save
+    /// that changed nothing (or for a directory).
+    pub fn observe(&mut self, path: &Path) -> Option<ChangeKind> {
+        match std::fs::read(path) {
+            Ok(bytes) => {
+                let mut hasher = DefaultHasher::new();
+                hasher.write(&bytes);
+                let hash = hasher.finish();
+                let previous = self.seen.insert(path.to_path_buf(), hash);
+                (previous != Some(hash)).then_some(ChangeKind::Modified)
+            }
+            Err(_) if path.is_dir() => None,
+            Err(_) => {
+                self.seen.remove(path);
+                Some(ChangeKind::Removed)
+            }
+        }
+    }
+
+    pub fn forget_all(&mut self) {
+        self.seen.clear();
+    }
+}
+
+/// Turns pending paths into a batch: drops ignored paths, directories and unchanged content.
+pub fn settle(
+    pending: Pending,
+    root: &Path,
+    filter: &dyn Filter,
+    hashes: &mut ContentHashes,
+) -> ChangeBatch {
+    if pending.rescan {
+        hashes.forget_all();
+    }
+    let mut batch = ChangeBatch {
+        changes: Vec::new(),
+        rescan: pending.rescan,
+    };
+    for path in pending.paths {
+        let Ok(relative) = path.strip_prefix(root) else {
+            continue;
+        };
+        if relative.as_os_str().is_empty() || filter.is_ignored(relative, path.is_dir()) {
+            continue;
+        }
+        if let Some(kind) = hashes.observe(&path) {
+            let site_path = SitePath::new(&relative.to_string_lossy().replace('\\', "/"));
+            batch.changes.push(Change { path: site_path, kind });
+        }
+    }
+    batch
+}
+
+/// A running watcher. Dropping it stops the backend and, with it, the batches.
+pub struct Watcher {
+    _backend: Box<dyn notify::Watcher + Send>,
+    pub batches: mpsc::Receiver<ChangeBatch>,
+}
+
+/// Arms a watcher on the settings' root and starts coalescing on a thread of its own.
+pub fn start(settings: &Settings) -> Result<Watcher, FatalError> {
+    start_with(settings, Box::new(IgnoreRules::load(&settings.root)))
+}
+
+/// [`start`] with another filter.
+pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Result<Watcher, FatalError> {
+    let root = settings.root.clone();
+    let (raw_tx, raw_rx) = std_mpsc::channel::<Raw>();
+    let native = settings.poll.is_none();
+    let handler = move |result: notify::Result<notify::Event>| {
+        let raws = match result {
+            Ok(event) => raw_events(event, native),
+            Err(err) => {
+                tracing::warn!("watcher: {err}; rescanning");
+                vec![Raw::Rescan]
+            }
+        };
+        for raw in raws {
+            let _ = raw_tx.send(raw);
+        }
+    };
+    let watch_error = |source| FatalError::Watch {
+        path: root.clone(),
+        source,
+    };
+    let mut backend: Box<dyn notify::Watcher + Send> = match settings.poll {
+        None => Box::new(notify::recommended_watcher(handler).map_err(watch_error)?),
+        Some(interval) => Box::new(
+            notify::PollWatcher::new(handler, notify::Config::default().with_poll_interval(interval))
+                .map_err(watch_error)?,
+        ),
+    };
+    backend
+        .watch(&root, RecursiveMode::Recursive)
+        .map_err(watch_error)?;
+
+    // Capacity 1: while the pipeline works on a batch, new events queue up in `raw_rx` and
+    // become the next batch together.
+    let (batch_tx, batches) = mpsc::channel(1);
+    std::thread::Builder::new()
+        .name("hotplate-watch".into())
+        .spawn(move || {
+            let mut hashes = ContentHashes::default();
+            while let Ok(first) = raw_rx.recv() {
+                let pending = coalesce(first, raw_rx.try_iter());
+                let batch = settle(pending, &root, filter.as_ref(), &mut hashes);
+                if !batch.is_empty() && batch_tx.blocking_send(batch).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("spawn the watch thread");
+    Ok(Watcher {
+        _backend: backend,
+        batches,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use notify::event::{CreateKind, DataChange, RenameMode};
+
+    fn touched(p: &str) -> Raw {
+        Raw::Touched(PathBuf::from(p))
+    }
+
+    #[test]
+    fn coalescing_keeps_each_path_once_in_first_seen_order() {
+        let pending = coalesce(touched("/r/b"), [touched("/r/a"), touched("/r/b"), touched("/r/c")]);
+        assert_eq!(
+            pending.paths,
+            ["/r/b", "/r/a", "/r/c"].map(PathBuf::from).to_vec()
+        );
+        assert!(!pending.rescan);
+    }
+
+    #[test]
+    fn coalescing_acts_on_a_lone_event_without_waiting_for_company() {
+        let pending = coalesce(touched("/r/a"), []);
+        assert_eq!(pending.paths, vec![PathBuf::from("/r/a")]);
+    }
+
+    #[test]
+    fn an_overflow_anywhere_in_the_burst_marks_a_rescan() {
+        assert!(coalesce(touched("/r/a"), [Raw::Rescan]).rescan);
+    }
+
+    #[test]
+    fn native_writes_count_at_close_not_at_each_write() {
+        let write = notify::Event::new(EventKind::Modify(ModifyKind::Data(DataChange::Any)))
+            .add_path("/r/a".into());
+        let close = notify::Event::new(EventKind::Access(AccessKind::Close(AccessMode::Write)))
+            .add_path("/r/a".into());
+        assert!(raw_events(write.clone(), true).is_empty());
+        assert_eq!(raw_events(close, true), vec![touched("/r/a")]);
+        assert_eq!(raw_events(write, false), vec![touched("/r/a")]);
+    }
+
+    #[test]
+    fn renames_report_both_ends() {
+        let rename = notify::Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
+            .add_path("/r/.tmp1".into())
+            .add_path("/r/a".into());
+        assert_eq!(raw_events(rename, true), vec![touched("/r/.tmp1"), touched("/r/a")]);
+        let create = notify::Event::new(EventKind::Create(CreateKind::File)).add_path("/r/n".into());
+        assert_eq!(raw_events(create, true), vec![touched("/r/n")]);
+    }
+
+    #[test]
+    fn editor_temp_files_are_recognised() {
+        for name in ["4913", "main.css~", ".#main.css", "#main.css#", ".main.css.swp", "x.tmp", "a.css___jb_tmp___"] {
+            assert!(is_editor_temp(name), "{name}");
+        }
+        for name in ["main.css", "index.html", "tmp.js", "swp"] {
+            assert!(!is_editor_temp(name), "{name}");
+        }
+    }
+
+    #[test]
+    fn ignore_rules_hide_dotfiles_temp_files_and_gitignored_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join(".gitignore"), "dist/\n*.log\n").unwrap();
+        let rules = IgnoreRules::load(dir.path());
+        assert!(rules.is_ignored(Path::new(".git/index"), false));
+        assert!(rules.is_ignored(Path::new("a/.hidden"), false));
+        assert!(rules.is_ignored(Path::new("main.css~"), false));
+        assert!(rules.is_ignored(Path::new("dist/app.js"), false));
+        assert!(rules.is_ignored(Path::new("debug.log"), false));
+        assert!(!rules.is_ignored(Path::new("main.css"), false));
+        assert!(!rules.is_ignored(Path::new("pages/index.html"), false));
+    }
+
+    #[test]
+    fn a_save_that_changes_nothing_is_not_a_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.css");
+        let mut hashes = ContentHashes::default();
+        std::fs::write(&file, "a{}").unwrap();
+        assert_eq!(hashes.observe(&file), Some(ChangeKind::Modified));
+        std::fs::write(&file, "a{}").unwrap();
+        assert_eq!(hashes.observe(&file), None);
+        std::fs::write(&file, "b{}").unwrap();
+        assert_eq!(hashes.observe(&file), Some(ChangeKind::Modified));
+        std::fs::remove_file(&file).unwrap();
+        assert_eq!(hashes.observe(&file), Some(ChangeKind::Removed));
+    }
+
+    #[test]
+    fn settling_an_atomic_save_leaves_one_change_to_the_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let target = root.join("main.css");
+        let temp = root.join(".main.css.tmp123");
+        std::fs::write(&temp, "body{}").unwrap();
+        std::fs::rename(&temp, &target).unwrap();
+        let pending = coalesce(
+            Raw::Touched(temp.clone()),
+            [Raw::Touched(temp), Raw::Touched(target)],
+        );
+        let batch = settle(pending, root, &IgnoreRules::load(root), &mut ContentHashes::default());
+        assert_eq!(
+            batch.changes,
+            vec![Change {
+                path: SitePath::new("main.css"),
+                kind: ChangeKind::Modified
+            }]
+        );
+    }
+}
