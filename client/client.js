@@ -17,6 +17,9 @@ import { showError, clearError } from './overlay.js';
 const source = new EventSource('/__hotplate/events');
 let boot = null;
 
+// For tools and tests: `window.__hotplate.boot` is set once the hub has said hello.
+const state = (globalThis.__hotplate = { boot: null });
+
 function on(type, handle) {
   source.addEventListener(type, (event) => {
     // EventSource also fires a plain `error` event when the connection drops; only messages
@@ -36,6 +39,7 @@ on('hello', (hello) => {
     return;
   }
   boot = hello.boot;
+  state.boot = boot;
 });
 
 on('update', ({ updates }) => {

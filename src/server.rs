@@ -17,6 +17,7 @@ use crate::render::PageContext;
 use crate::serve::{document, route};
 use crate::settings::Settings;
 use crate::watch;
+use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -133,10 +134,12 @@ impl Server {
             None
         };
         let router = crate::serve::router(app);
-        let served = axum::serve(self.listener, router)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(FatalError::Serve);
+        // Not a graceful shutdown: event streams never end by themselves, and a dev server
+        // should stop at once.
+        let served = tokio::select! {
+            served = axum::serve(self.listener, router).into_future() => served.map_err(FatalError::Serve),
+            () = shutdown => Ok(()),
+        };
         if let Some(pipeline) = pipeline {
             pipeline.abort();
         }

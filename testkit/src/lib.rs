@@ -1,1 +1,239 @@
+//! Test and bench support for hotplate.
+//!
+//! - [`Browser`]: a real headless Chromium, driven over the Chrome DevTools Protocol (CDP) on a
+//!   websocket. Only four CDP methods are needed (create and attach a target, evaluate, close),
+//!   so this is a small synchronous client rather than a full generated-protocol crate.
+//! - [`copy_site`]: a fresh, writable copy of a fixture site in a temporary folder.
 
+use serde_json::{Value, json};
+use std::io::{BufRead, BufReader};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tungstenite::{Message, WebSocket};
+
+/// How long any wait in a browser test may take before the test fails. A guard against hangs,
+/// not a measurement.
+pub const PATIENCE: Duration = Duration::from_secs(15);
+
+/// The flags every browser test runs Chromium with.
+pub const CHROMIUM_FLAGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-extensions",
+    "--remote-debugging-port=0",
+];
+
+/// A headless Chromium with a fresh profile; killed on drop.
+pub struct Browser {
+    child: Child,
+    connection: Mutex<Connection>,
+    _profile: tempfile::TempDir,
+}
+
+struct Connection {
+    socket: WebSocket<TcpStream>,
+    next_id: u64,
+}
+
+/// One tab, attached through a flat CDP session.
+pub struct Page<'b> {
+    browser: &'b Browser,
+    session: String,
+    target: String,
+}
+
+/// The Chromium executable: `$CHROMIUM`, else the first of the usual names on `PATH`.
+pub fn chromium_path() -> PathBuf {
+    if let Some(path) = std::env::var_os("CHROMIUM") {
+        return PathBuf::from(path);
+    }
+    let path = std::env::var_os("PATH").unwrap_or_default();
+    for dir in std::env::split_paths(&path) {
+        for name in ["chromium", "chromium-browser", "google-chrome"] {
+            let candidate = dir.join(name);
+            if candidate.is_file() {
+                return candidate;
+            }
+        }
+    }
+    panic!("no Chromium found: install Debian's `chromium` (scripts/test does) or set CHROMIUM");
+}
+
+impl Browser {
+    pub fn launch() -> Browser {
+        let profile = tempfile::tempdir().expect("a profile folder");
+        let mut child = Command::new(chromium_path())
+            .args(CHROMIUM_FLAGS)
+            .arg(format!("--user-data-dir={}", profile.path().display()))
+            .arg("about:blank")
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromium");
+        // Chromium writes the debugging port and the browser's websocket path to this file.
+        let port_file = profile.path().join("DevToolsActivePort");
+        let deadline = Instant::now() + PATIENCE;
+        let (port, path) = loop {
+            if let Ok(file) = std::fs::File::open(&port_file) {
+                let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
+                if lines.len() >= 2 {
+                    break (lines[0].clone(), lines[1].clone());
+                }
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                panic!("chromium exited at start: {status}");
+            }
+            assert!(Instant::now() < deadline, "chromium did not open its debugging port");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to chromium");
+        stream.set_read_timeout(Some(PATIENCE)).unwrap();
+        stream.set_nodelay(true).unwrap();
+        let (socket, _) = tungstenite::client(format!("ws://127.0.0.1:{port}{path}"), stream)
+            .expect("devtools websocket handshake");
+        Browser {
+            child,
+            connection: Mutex::new(Connection { socket, next_id: 1 }),
+            _profile: profile,
+        }
+    }
+
+    /// Sends one CDP command and returns its result, skipping events that arrive meanwhile.
+    pub fn call(&self, session: Option<&str>, method: &str, params: Value) -> Value {
+        let mut conn = self.connection.lock().unwrap();
+        let id = conn.next_id;
+        conn.next_id += 1;
+        let mut message = json!({ "id": id, "method": method, "params": params });
+        if let Some(session) = session {
+            message["sessionId"] = json!(session);
+        }
+        conn.socket
+            .send(Message::text(message.to_string()))
+            .expect("send to chromium");
+        loop {
+            let reply = conn.socket.read().expect("read from chromium");
+            let Message::Text(text) = reply else { continue };
+            let value: Value = serde_json::from_str(&text).expect("CDP sends JSON");
+            if value["id"] == json!(id) {
+                if let Some(error) = value.get("error") {
+                    panic!("{method} failed: {error}");
+                }
+                return value["result"].clone();
+            }
+        }
+    }
+
+    /// Opens `url` in a new tab and waits until it has loaded.
+    pub fn open(&self, url: &str) -> Page<'_> {
+        let target = self.call(None, "Target.createTarget", json!({ "url": "about:blank" }))["targetId"]
+            .as_str()
+            .expect("a target id")
+            .to_string();
+        let session = self.call(
+            None,
+            "Target.attachToTarget",
+            json!({ "targetId": target, "flatten": true }),
+        )["sessionId"]
+            .as_str()
+            .expect("a session id")
+            .to_string();
+        let page = Page {
+            browser: self,
+            session,
+            target,
+        };
+        page.goto(url);
+        page
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Page<'_> {
+    /// Navigates and waits for the load event of the new document.
+    pub fn goto(&self, url: &str) {
+        self.eval(&format!("window.__testkit_left = true; location.href = {}; true", json!(url)));
+        self.wait_for(
+            "!window.__testkit_left && document.readyState === 'complete'",
+            &format!("{url} to load"),
+        );
+    }
+
+    /// Evaluates `expression` in the page (awaiting a promise) and returns its JSON value.
+    /// Panics if it throws.
+    pub fn eval(&self, expression: &str) -> Value {
+        let result = self.browser.call(
+            Some(&self.session),
+            "Runtime.evaluate",
+            json!({ "expression": expression, "returnByValue": true, "awaitPromise": true }),
+        );
+        if let Some(details) = result.get("exceptionDetails") {
+            panic!("{expression} threw: {details}");
+        }
+        result["result"]["value"].clone()
+    }
+
+    /// Polls `expression` until it is truthy and returns that value; panics after
+    /// [`PATIENCE`], saying what was awaited. Evaluation errors while a page is navigating
+    /// count as "not yet".
+    pub fn wait_for(&self, expression: &str, what: &str) -> Value {
+        let deadline = Instant::now() + PATIENCE;
+        let wrapped = format!("(() => {{ try {{ return ({expression}); }} catch (e) {{ return null; }} }})()");
+        loop {
+            let result = self.browser.call(
+                Some(&self.session),
+                "Runtime.evaluate",
+                json!({ "expression": wrapped, "returnByValue": true, "awaitPromise": true }),
+            );
+            let value = result["result"]["value"].clone();
+            let truthy = !matches!(value, Value::Null | Value::Bool(false))
+                && value != json!(0)
+                && value != json!("");
+            if truthy {
+                return value;
+            }
+            assert!(Instant::now() < deadline, "timed out waiting for {what} ({expression})");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    pub fn close(self) {
+        self.browser
+            .call(None, "Target.closeTarget", json!({ "targetId": self.target }));
+    }
+}
+
+/// Copies the folder `fixture` into a new temporary folder, for a test to edit.
+pub fn copy_site(fixture: &Path) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    copy_dir(fixture, dir.path());
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}

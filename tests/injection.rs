@@ -1,0 +1,57 @@
+//! The client runtime is injected into every HTML response in dev, as the first thing in
+//! `<head>` (or at the top when there is no head), and served from `/__hotplate/`.
+
+mod util;
+use axum::http::StatusCode;
+use util::site;
+
+const TAG: &str = r#"<script type="module" src="/__hotplate/client.js"></script>"#;
+
+#[tokio::test]
+async fn rendered_pages_get_the_runtime_first_in_head() {
+    let site = site("basic");
+    let html = site.get("/").await.text();
+    assert!(html.contains(&format!("<head>{TAG}")), "{html}");
+    assert_eq!(html.matches(TAG).count(), 1);
+}
+
+#[tokio::test]
+async fn static_html_gets_it_too() {
+    let site = site("basic");
+    let html = site.get("/docs/").await.text();
+    assert!(html.contains(&format!("<head>{TAG}<title>docs</title>")), "{html}");
+}
+
+#[tokio::test]
+async fn a_document_without_head_gets_it_at_the_top() {
+    let site = site("basic");
+    let html = site.get("/bare.html").await.text();
+    assert!(html.starts_with(TAG), "{html}");
+}
+
+#[tokio::test]
+async fn error_and_404_pages_carry_it_so_they_update_too() {
+    let site = site("basic");
+    assert!(site.get("/missing").await.text().contains(TAG));
+    site.write("pages/about.html", "{% if %}");
+    assert!(site.get("/about").await.text().contains(TAG));
+}
+
+#[tokio::test]
+async fn the_runtime_files_are_served_as_javascript() {
+    let site = site("basic");
+    for file in ["client.js", "css.js", "overlay.js"] {
+        let reply = site.get(&format!("/__hotplate/{file}")).await;
+        assert_eq!(reply.status, StatusCode::OK, "{file}");
+        assert_eq!(reply.header("content-type"), "text/javascript; charset=utf-8");
+        let on_disk = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("client").join(file)).unwrap();
+        assert_eq!(reply.body, on_disk, "{file} is embedded as written");
+    }
+    assert_eq!(site.get("/__hotplate/nope.js").await.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn other_files_are_left_alone() {
+    let site = site("basic");
+    assert!(!site.get("/style.css").await.text().contains("__hotplate"));
+}

@@ -1,0 +1,262 @@
+//! Helpers that keep each test a few lines long: a fixture site copied to a temporary folder,
+//! served in memory ([`Site`]) or on `127.0.0.1:0` with a real watcher ([`Running`]).
+#![allow(dead_code)]
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Request, StatusCode};
+use http_body_util::BodyExt;
+use hotplate::{App, Server, Settings};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use tower::ServiceExt;
+
+pub fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+}
+
+/// A fixture site, copied so the test may edit it, and its app in memory.
+pub struct Site {
+    pub dir: tempfile::TempDir,
+    pub app: Arc<App>,
+    pub router: Router,
+}
+
+/// A response, read whole.
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+
+    pub fn header(&self, name: &str) -> &str {
+        self.headers
+            .get(name)
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or_else(|| panic!("no {name} header in {:?}", self.headers))
+    }
+}
+
+pub fn site(fixture_name: &str) -> Site {
+    site_with(fixture_name, |_| {})
+}
+
+pub fn site_with(fixture_name: &str, configure: impl FnOnce(&mut Settings)) -> Site {
+    let dir = testkit::copy_site(&fixture(fixture_name));
+    let mut settings = Settings::for_root(dir.path()).unwrap();
+    configure(&mut settings);
+    let app = App::new(settings);
+    let router = hotplate::serve::router(app.clone());
+    Site { dir, app, router }
+}
+
+impl Site {
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn write(&self, relative: &str, content: &str) {
+        let path = self.path(relative);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+
+    pub fn read(&self, relative: &str) -> Vec<u8> {
+        std::fs::read(self.path(relative)).unwrap()
+    }
+
+    /// GET `uri` with `Host: localhost`.
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.request(Request::get(uri).header("host", "localhost").body(Body::empty()).unwrap())
+            .await
+    }
+
+    /// GET `uri` with `Host: localhost` and extra headers.
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut req = Request::get(uri).header("host", "localhost");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        self.request(req.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn request(&self, req: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(req).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
+        Reply { status, headers, body }
+    }
+
+    /// Opens the hub's event stream in memory.
+    pub async fn events(&self, headers: &[(&str, &str)]) -> EventReader {
+        let mut req = Request::get("/__hotplate/events").header("host", "localhost");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        let response = self
+            .router
+            .clone()
+            .oneshot(req.body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        EventReader {
+            body: response.into_body(),
+            buffer: String::new(),
+        }
+    }
+}
+
+/// Reads server-sent events from a response body, block by block.
+pub struct EventReader {
+    body: Body,
+    buffer: String,
+}
+
+/// One SSE block: its fields, in order (`retry`, `id`, `event`, `data`, or `:` for a comment).
+#[derive(Debug, Clone)]
+pub struct Block(pub Vec<(String, String)>);
+
+impl Block {
+    pub fn field(&self, name: &str) -> Option<&str> {
+        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    pub fn event(&self) -> &str {
+        self.field("event").unwrap_or("")
+    }
+
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_str(self.field("data").expect("a data field")).unwrap()
+    }
+}
+
+impl EventReader {
+    /// The next block, within `patience`.
+    pub async fn next_within(&mut self, patience: Duration) -> Option<Block> {
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            if let Some(end) = self.buffer.find("\n\n") {
+                let raw: String = self.buffer.drain(..end + 2).collect();
+                let fields = raw
+                    .lines()
+                    .filter(|l| !l.is_empty())
+                    .map(|line| match line.split_once(':') {
+                        Some(("", comment)) => (":".to_string(), comment.trim().to_string()),
+                        Some((name, value)) => (name.to_string(), value.trim_start().to_string()),
+                        None => (line.to_string(), String::new()),
+                    })
+                    .collect();
+                return Some(Block(fields));
+            }
+            let frame = tokio::time::timeout_at(deadline, self.body.frame()).await.ok()??;
+            if let Ok(data) = frame.unwrap().into_data() {
+                self.buffer.push_str(&String::from_utf8_lossy(&data));
+            }
+        }
+    }
+
+    /// The next block that is an event (not a keep-alive comment).
+    pub async fn next_event(&mut self) -> Block {
+        loop {
+            let block = self
+                .next_within(Duration::from_secs(10))
+                .await
+                .expect("an event within 10 s");
+            if block.field("event").is_some() {
+                return block;
+            }
+        }
+    }
+
+    /// The next event named `name`, skipping others.
+    pub async fn next_named(&mut self, name: &str) -> Block {
+        loop {
+            let block = self.next_event().await;
+            if block.event() == name {
+                return block;
+            }
+        }
+    }
+}
+
+/// A fixture site served on `127.0.0.1:0` with its watcher running, on a runtime of its own.
+pub struct Running {
+    pub url: String,
+    pub dir: tempfile::TempDir,
+    pub app: Arc<App>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+pub fn run(fixture_name: &str) -> Running {
+    run_dir(testkit::copy_site(&fixture(fixture_name)), |_| {})
+}
+
+pub fn run_dir(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> Running {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut settings = Settings::for_root(dir.path()).unwrap();
+    configure(&mut settings);
+    let server = runtime.block_on(Server::bind(settings)).unwrap();
+    let url = format!("http://127.0.0.1:{}", server.local_addr().port());
+    let app = server.app();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    runtime.spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+    Running {
+        url,
+        dir,
+        app,
+        stop: Some(stop),
+        runtime: Some(runtime),
+    }
+}
+
+impl Running {
+    pub fn path(&self, relative: &str) -> PathBuf {
+        self.dir.path().join(relative)
+    }
+
+    pub fn write(&self, relative: &str, content: &str) {
+        std::fs::write(self.path(relative), content).unwrap();
+    }
+
+    pub fn read(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap()
+    }
+
+    pub fn runtime(&self) -> &tokio::runtime::Runtime {
+        self.runtime.as_ref().unwrap()
+    }
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_timeout(Duration::from_secs(1));
+        }
+    }
+}
+
+impl Site {
+    /// GET `uri` with the given `Host` header.
+    pub async fn get_with_host(&self, uri: &str, host: &str) -> Reply {
+        self.request(Request::get(uri).header("host", host).body(Body::empty()).unwrap())
+            .await
+    }
+}
