@@ -221,7 +221,10 @@ mod tests {
 
     #[test]
     fn site_paths_are_normalised_to_slash_separated_relative_form() {
-        assert_eq!(SitePath::new("/pages//about.html").as_str(), "pages/about.html");
+        assert_eq!(
+            SitePath::new("/pages//about.html").as_str(),
+            "pages/about.html"
+        );
         assert_eq!(SitePath::new("main.css").as_str(), "main.css");
     }
 

@@ -5,7 +5,11 @@ use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
-#[command(name = "hotplate", version, about = "A development server with hot updates that keep page state")]
+#[command(
+    name = "hotplate",
+    version,
+    about = "A development server with hot updates that keep page state"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,

@@ -134,9 +134,15 @@ mod tests {
         let mut graph = Graph::new();
         let page = SitePath::new("pages/about.html");
         graph.record_document("/about", &page, vec![css("main.css")]);
-        assert_eq!(graph.linked_stylesheet(&SitePath::new("main.css")), Some("/main.css"));
+        assert_eq!(
+            graph.linked_stylesheet(&SitePath::new("main.css")),
+            Some("/main.css")
+        );
         assert_eq!(graph.routes_showing(&page), vec!["/about".to_string()]);
-        assert_eq!(graph.rendered_routes(), vec![("/about".to_string(), page.clone())]);
+        assert_eq!(
+            graph.rendered_routes(),
+            vec![("/about".to_string(), page.clone())]
+        );
         assert!(graph.contains(&page));
         assert!(!graph.contains(&SitePath::new("other.css")));
     }

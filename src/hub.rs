@@ -134,14 +134,15 @@ impl Hub {
             (start, self.live.subscribe(), ring.last_seq)
         };
         let boot = self.boot.clone();
-        let mut hello = self.event(
-            &Message::Hello {
-                boot: boot.clone(),
-                version: self.version.clone(),
-            },
-            None,
-        )
-        .retry(self.retry);
+        let mut hello = self
+            .event(
+                &Message::Hello {
+                    boot: boot.clone(),
+                    version: self.version.clone(),
+                },
+                None,
+            )
+            .retry(self.retry);
         let mut first = Vec::new();
         match start {
             Resume::Fresh => hello = hello.id(format!("{boot}-{latest}")),
@@ -151,7 +152,11 @@ impl Hub {
         first.push(Ok(hello));
         match start {
             Resume::Replay(missed) => {
-                first.extend(missed.iter().map(|n| Ok(self.event(&n.message, Some(n.seq)))));
+                first.extend(
+                    missed
+                        .iter()
+                        .map(|n| Ok(self.event(&n.message, Some(n.seq)))),
+                );
             }
             Resume::Reload(reason) => {
                 first.push(Ok(self.event(&Message::reload_all(reason), None)));
@@ -162,9 +167,11 @@ impl Hub {
         let live = BroadcastStream::new(live).map(move |item| {
             Ok(match item {
                 Ok(n) => frame(&live_boot, &n.message, Some(n.seq)),
-                Err(BroadcastStreamRecvError::Lagged(_)) => {
-                    frame(&live_boot, &Message::reload_all("fell behind on updates"), None)
-                }
+                Err(BroadcastStreamRecvError::Lagged(_)) => frame(
+                    &live_boot,
+                    &Message::reload_all("fell behind on updates"),
+                    None,
+                ),
             })
         });
         stream::iter(first).chain(live)
@@ -175,8 +182,11 @@ impl Hub {
         &self,
         last_event_id: Option<&str>,
     ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
-        Sse::new(self.events(last_event_id))
-            .keep_alive(KeepAlive::new().interval(self.keep_alive).text("keep-alive"))
+        Sse::new(self.events(last_event_id)).keep_alive(
+            KeepAlive::new()
+                .interval(self.keep_alive)
+                .text("keep-alive"),
+        )
     }
 
     fn event(&self, message: &Message, seq: Option<u64>) -> Event {
@@ -220,33 +230,65 @@ mod tests {
 
     #[test]
     fn a_client_from_this_boot_gets_exactly_what_it_missed() {
-        assert_eq!(replayed(resume("b", 5, &ring(1..=5), Some("b-2"))), vec![3, 4, 5]);
-        assert_eq!(replayed(resume("b", 5, &ring(1..=5), Some("b-5"))), Vec::<u64>::new());
+        assert_eq!(
+            replayed(resume("b", 5, &ring(1..=5), Some("b-2"))),
+            vec![3, 4, 5]
+        );
+        assert_eq!(
+            replayed(resume("b", 5, &ring(1..=5), Some("b-5"))),
+            Vec::<u64>::new()
+        );
         // The oldest kept message is exactly the next one it needs.
-        assert_eq!(replayed(resume("b", 9, &ring(4..=9), Some("b-3"))), vec![4, 5, 6, 7, 8, 9]);
+        assert_eq!(
+            replayed(resume("b", 9, &ring(4..=9), Some("b-3"))),
+            vec![4, 5, 6, 7, 8, 9]
+        );
     }
 
     #[test]
     fn a_client_from_another_boot_reloads() {
-        assert!(matches!(resume("b", 5, &ring(1..=5), Some("a-2")), Resume::Reload(_)));
+        assert!(matches!(
+            resume("b", 5, &ring(1..=5), Some("a-2")),
+            Resume::Reload(_)
+        ));
     }
 
     #[test]
     fn a_client_too_far_behind_or_ahead_reloads() {
-        assert!(matches!(resume("b", 9, &ring(5..=9), Some("b-3")), Resume::Reload(_)));
-        assert!(matches!(resume("b", 9, &ring(5..=9), Some("b-10")), Resume::Reload(_)));
-        assert!(matches!(resume("b", 9, &ring(5..=9), Some("garbage")), Resume::Reload(_)));
-        assert!(matches!(resume("b", 9, &ring(5..=9), Some("b-x")), Resume::Reload(_)));
+        assert!(matches!(
+            resume("b", 9, &ring(5..=9), Some("b-3")),
+            Resume::Reload(_)
+        ));
+        assert!(matches!(
+            resume("b", 9, &ring(5..=9), Some("b-10")),
+            Resume::Reload(_)
+        ));
+        assert!(matches!(
+            resume("b", 9, &ring(5..=9), Some("garbage")),
+            Resume::Reload(_)
+        ));
+        assert!(matches!(
+            resume("b", 9, &ring(5..=9), Some("b-x")),
+            Resume::Reload(_)
+        ));
     }
 
     #[test]
     fn boot_ids_may_contain_dashes() {
-        assert_eq!(replayed(resume("my-boot", 2, &ring(1..=2), Some("my-boot-1"))), vec![2]);
+        assert_eq!(
+            replayed(resume("my-boot", 2, &ring(1..=2), Some("my-boot-1"))),
+            vec![2]
+        );
     }
 
     #[test]
     fn publishing_numbers_messages_and_keeps_only_the_newest() {
-        let hub = Hub::new("b".into(), "v".into(), Duration::from_secs(1), Duration::from_secs(1));
+        let hub = Hub::new(
+            "b".into(),
+            "v".into(),
+            Duration::from_secs(1),
+            Duration::from_secs(1),
+        );
         for _ in 0..RING_CAPACITY + 10 {
             hub.publish(Message::ErrorClear {});
         }

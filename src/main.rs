@@ -16,7 +16,9 @@ async fn main() -> anyhow::Result<()> {
     let Command::Serve(args) = Cli::parse().command;
     let server = Server::bind(Settings::resolve(&args)?).await?;
     print!("{}", server.banner());
-    if server.app().settings.open && let Err(err) = webbrowser::open(&server.url()) {
+    if server.app().settings.open
+        && let Err(err) = webbrowser::open(&server.url())
+    {
         tracing::warn!("could not open a browser: {err}");
     }
     server.run().await?;

@@ -133,7 +133,11 @@ mod tests {
             url: SitePath::new(f).url(),
         };
         graph.record_document("/", &SitePath::new("index.html"), vec![import("main.css")]);
-        graph.record_document("/docs/", &SitePath::new("docs/index.html"), vec![import("public/docs.css")]);
+        graph.record_document(
+            "/docs/",
+            &SitePath::new("docs/index.html"),
+            vec![import("public/docs.css")],
+        );
         graph
     }
 
@@ -162,16 +166,29 @@ mod tests {
 
     #[test]
     fn a_template_change_re_renders_the_rendered_routes() {
-        for file in ["layouts/base.html", "partials/nav.html", "index.html", "content/a.md"] {
+        for file in [
+            "layouts/base.html",
+            "partials/nav.html",
+            "index.html",
+            "content/a.md",
+        ] {
             let plan = plan(&modified(file), &served_site(), 1);
-            assert_eq!(plan.rerender, vec![("/".to_string(), SitePath::new("index.html"))], "{file}");
+            assert_eq!(
+                plan.rerender,
+                vec![("/".to_string(), SitePath::new("index.html"))],
+                "{file}"
+            );
             assert_eq!(plan.reload, Reload::Nothing, "{file}");
         }
     }
 
     #[test]
     fn a_removed_page_reloads_the_routes_it_answered() {
-        let plan = plan(&batch(&[("index.html", ChangeKind::Removed)]), &served_site(), 1);
+        let plan = plan(
+            &batch(&[("index.html", ChangeKind::Removed)]),
+            &served_site(),
+            1,
+        );
         assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
     }
 
@@ -186,13 +203,24 @@ mod tests {
 
     #[test]
     fn a_removed_file_nothing_served_is_dropped() {
-        let plan = plan(&batch(&[("gone.js", ChangeKind::Removed)]), &served_site(), 1);
+        let plan = plan(
+            &batch(&[("gone.js", ChangeKind::Removed)]),
+            &served_site(),
+            1,
+        );
         assert_eq!(plan.reload, Reload::Nothing);
     }
 
     #[test]
     fn a_rescan_reloads_everything() {
-        let plan = plan(&ChangeBatch { changes: vec![], rescan: true }, &served_site(), 1);
+        let plan = plan(
+            &ChangeBatch {
+                changes: vec![],
+                rescan: true,
+            },
+            &served_site(),
+            1,
+        );
         assert!(matches!(plan.reload, Reload::Everything(_)));
     }
 
@@ -200,7 +228,10 @@ mod tests {
     fn reloads_widen_when_merged() {
         let mut r = Reload::Routes(["/a".to_string()].into());
         r.merge(Reload::Routes(["/b".to_string()].into()));
-        assert_eq!(r, Reload::Routes(["/a".to_string(), "/b".to_string()].into()));
+        assert_eq!(
+            r,
+            Reload::Routes(["/a".to_string(), "/b".to_string()].into())
+        );
         r.merge(Reload::Everything("x".into()));
         r.merge(Reload::Nothing);
         assert_eq!(r, Reload::Everything("x".into()));

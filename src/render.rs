@@ -71,10 +71,10 @@ fn report(err: &minijinja::Error, root: &Path) -> ErrorReport {
     };
     let file = err.name().map(str::to_string);
     let line = err.line();
-    let source = err
-        .template_source()
-        .map(str::to_string)
-        .or_else(|| file.as_ref().and_then(|f| std::fs::read_to_string(root.join(f)).ok()));
+    let source = err.template_source().map(str::to_string).or_else(|| {
+        file.as_ref()
+            .and_then(|f| std::fs::read_to_string(root.join(f)).ok())
+    });
     let column = match (&source, err.range()) {
         (Some(src), Some(range)) if range.start <= src.len() => {
             let before = &src[..range.start];
@@ -108,7 +108,11 @@ pub fn code_frame(source: &str, line: usize, column: Option<usize>) -> String {
         let marker = if number == line { '>' } else { ' ' };
         frame.push_str(&format!("{marker} {number:>width$} | {text}\n"));
         if let (true, Some(col)) = (number == line, column) {
-            frame.push_str(&format!("  {:>width$} | {}^\n", "", " ".repeat(col.saturating_sub(1))));
+            frame.push_str(&format!(
+                "  {:>width$} | {}^\n",
+                "",
+                " ".repeat(col.saturating_sub(1))
+            ));
         }
     }
     frame
@@ -132,7 +136,10 @@ mod tests {
     #[test]
     fn pages_extend_layouts_include_partials_and_see_params() {
         let (_dir, r) = site(&[
-            ("layouts/base.html", "<main>{% block body %}{% endblock %}</main>"),
+            (
+                "layouts/base.html",
+                "<main>{% block body %}{% endblock %}</main>",
+            ),
             ("partials/hi.html", "hi {{ params.slug }}"),
             (
                 "pages/[slug].html",
@@ -143,7 +150,9 @@ mod tests {
             path: "/x".into(),
             params: [("slug".to_string(), "x".to_string())].into(),
         };
-        let html = r.render(&SitePath::new("pages/[slug].html"), &page).unwrap();
+        let html = r
+            .render(&SitePath::new("pages/[slug].html"), &page)
+            .unwrap();
         // Values are HTML-escaped, slashes included.
         assert_eq!(html, "<main>hi x at &#x2f;x</main>");
     }
@@ -151,8 +160,12 @@ mod tests {
     #[test]
     fn every_page_sees_the_same_version() {
         let (_dir, r) = site(&[("a.html", "{{ version }}"), ("b.html", "{{ version }}")]);
-        let a = r.render(&SitePath::new("a.html"), &PageContext::default()).unwrap();
-        let b = r.render(&SitePath::new("b.html"), &PageContext::default()).unwrap();
+        let a = r
+            .render(&SitePath::new("a.html"), &PageContext::default())
+            .unwrap();
+        let b = r
+            .render(&SitePath::new("b.html"), &PageContext::default())
+            .unwrap();
         assert_eq!(a, b);
         assert_eq!(a.len(), 8);
     }
@@ -160,21 +173,36 @@ mod tests {
     #[test]
     fn a_syntax_error_names_the_file_and_line_with_a_frame() {
         let (_dir, r) = site(&[("pages/a.html", "<p>ok</p>\n<p>{{ oops </p>\n<p>end</p>\n")]);
-        let err = r.render(&SitePath::new("pages/a.html"), &PageContext::default()).unwrap_err();
+        let err = r
+            .render(&SitePath::new("pages/a.html"), &PageContext::default())
+            .unwrap_err();
         assert_eq!(err.report.file.as_deref(), Some("pages/a.html"));
         assert_eq!(err.report.line, Some(2));
-        assert!(err.report.message.contains("syntax error"), "{}", err.report.message);
+        assert!(
+            err.report.message.contains("syntax error"),
+            "{}",
+            err.report.message
+        );
         assert!(err.report.frame.contains(">"), "{}", err.report.frame);
         assert!(err.report.frame.contains("{{ oops"), "{}", err.report.frame);
     }
 
     #[test]
     fn a_missing_include_names_the_including_file() {
-        let (_dir, r) = site(&[("pages/a.html", "line1\n{% include \"partials/gone.html\" %}\n")]);
-        let err = r.render(&SitePath::new("pages/a.html"), &PageContext::default()).unwrap_err();
+        let (_dir, r) = site(&[(
+            "pages/a.html",
+            "line1\n{% include \"partials/gone.html\" %}\n",
+        )]);
+        let err = r
+            .render(&SitePath::new("pages/a.html"), &PageContext::default())
+            .unwrap_err();
         assert_eq!(err.report.file.as_deref(), Some("pages/a.html"));
         assert_eq!(err.report.line, Some(2));
-        assert!(err.report.message.contains("partials/gone.html"), "{}", err.report.message);
+        assert!(
+            err.report.message.contains("partials/gone.html"),
+            "{}",
+            err.report.message
+        );
     }
 
     #[test]
@@ -183,13 +211,18 @@ mod tests {
             ("partials/bad.html", "{% if %}"),
             ("pages/a.html", "{% include \"partials/bad.html\" %}"),
         ]);
-        let err = r.render(&SitePath::new("pages/a.html"), &PageContext::default()).unwrap_err();
+        let err = r
+            .render(&SitePath::new("pages/a.html"), &PageContext::default())
+            .unwrap_err();
         assert_eq!(err.report.file.as_deref(), Some("partials/bad.html"));
     }
 
     #[test]
     fn code_frames_mark_the_line_and_column() {
         let frame = code_frame("a\nb\nc\nd\ne\nf", 3, Some(1));
-        assert_eq!(frame, "  1 | a\n  2 | b\n> 3 | c\n    | ^\n  4 | d\n  5 | e\n");
+        assert_eq!(
+            frame,
+            "  1 | a\n  2 | b\n> 3 | c\n    | ^\n  4 | d\n  5 | e\n"
+        );
     }
 }

@@ -1,8 +1,8 @@
 //! Starting and running a server: the one place where the stages are wired together.
 //!
-//! [`Server::bind`] takes the port (or the next free one) and builds the [`App`].
-//! [`Server::run`] then starts, in dev mode, the watcher and the task that carries each batch
-//! through the pipeline ([`react`]), and serves HTTP until Ctrl-C.
+//! [`Server::bind`] takes the port (or the next free one), arms the watcher (dev mode) and
+//! builds the [`App`]. [`Server::run`] then starts the task that carries each batch through the
+//! pipeline ([`react`]) and serves HTTP until Ctrl-C.
 //!
 //! ```text
 //! watch ──batches──> react: plan(graph) ──> render check ──> hub ──SSE──> browsers
@@ -33,6 +33,8 @@ pub struct Server {
     addr: SocketAddr,
     /// The port asked for, when another one had to be used.
     requested_port: Option<u16>,
+    /// Armed at bind, so that no change made after `bind` returns is missed.
+    watcher: Option<watch::Watcher>,
 }
 
 impl Server {
@@ -41,19 +43,32 @@ impl Server {
     pub async fn bind(settings: Settings) -> Result<Server, FatalError> {
         let host = settings.host;
         let first = settings.port;
-        let attempts = if settings.strict_port || first == 0 { 1 } else { PORT_ATTEMPTS };
+        let attempts = if settings.strict_port || first == 0 {
+            1
+        } else {
+            PORT_ATTEMPTS
+        };
         let mut last_error = None;
         for offset in 0..attempts {
-            let Some(port) = first.checked_add(offset) else { break };
+            let Some(port) = first.checked_add(offset) else {
+                break;
+            };
             let addr = SocketAddr::new(host, port);
             match TcpListener::bind(addr).await {
                 Ok(listener) => {
-                    let addr = listener.local_addr().map_err(|source| FatalError::Bind { addr, source })?;
+                    let addr = listener
+                        .local_addr()
+                        .map_err(|source| FatalError::Bind { addr, source })?;
+                    let watcher = match settings.is_dev() {
+                        true => Some(watch::start(&settings)?),
+                        false => None,
+                    };
                     return Ok(Server {
                         app: App::new(settings),
                         listener,
                         addr,
                         requested_port: (offset > 0).then_some(first),
+                        watcher,
                     });
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => last_error = Some(err),
@@ -61,9 +76,18 @@ impl Server {
             }
         }
         match last_error {
-            Some(_) if attempts == 1 => Err(FatalError::PortTaken { host: host.to_string(), port: first }),
-            Some(source) => Err(FatalError::Bind { addr: SocketAddr::new(host, first), source }),
-            None => Err(FatalError::PortTaken { host: host.to_string(), port: first }),
+            Some(_) if attempts == 1 => Err(FatalError::PortTaken {
+                host: host.to_string(),
+                port: first,
+            }),
+            Some(source) => Err(FatalError::Bind {
+                addr: SocketAddr::new(host, first),
+                source,
+            }),
+            None => Err(FatalError::PortTaken {
+                host: host.to_string(),
+                port: first,
+            }),
         }
     }
 
@@ -91,12 +115,19 @@ impl Server {
         let mut lines = vec![format!(
             "\n  hotplate {}  {}\n",
             env!("CARGO_PKG_VERSION"),
-            if settings.is_dev() { "dev" } else { "production" }
+            if settings.is_dev() {
+                "dev"
+            } else {
+                "production"
+            }
         )];
         lines.push(format!("  ➜ Local:   {}", self.url()));
         lines.push(format!("  ➜ Root:    {}", settings.root.display()));
         if let Some(port) = self.requested_port {
-            lines.push(format!("  ➜ Port {port} was in use, so hotplate took {}", self.addr.port()));
+            lines.push(format!(
+                "  ➜ Port {port} was in use, so hotplate took {}",
+                self.addr.port()
+            ));
         }
         if settings.is_exposed() {
             lines.push(format!(
@@ -121,18 +152,17 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), FatalError> {
         let app = self.app.clone();
-        let pipeline = if app.settings.is_dev() {
-            let mut watcher = watch::start(&app.settings)?;
+        let pipeline = self.watcher.map(|watcher| {
             let app = app.clone();
-            Some(tokio::spawn(async move {
+            tokio::spawn(async move {
+                // The whole watcher moves here: dropping it would stop the backend.
+                let mut watcher = watcher;
                 let error_shown = AtomicBool::new(false);
                 while let Some(batch) = watcher.batches.recv().await {
                     react(&app, &batch, &error_shown);
                 }
-            }))
-        } else {
-            None
-        };
+            })
+        });
         let router = crate::serve::router(app);
         // Not a graceful shutdown: event streams never end by themselves, and a dev server
         // should stop at once.
@@ -154,10 +184,14 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
     let plan = plan::plan(batch, &app.graph(), now_ms());
     let hub = &app.hub;
     if !plan.changed.is_empty() {
-        hub.publish(Message::Change { paths: plan.changed.clone() });
+        hub.publish(Message::Change {
+            paths: plan.changed.clone(),
+        });
     }
     if !plan.css.is_empty() {
-        hub.publish(Message::Update { updates: plan.css.clone() });
+        hub.publish(Message::Update {
+            updates: plan.css.clone(),
+        });
     }
     let mut reload = plan.reload;
     if !plan.rerender.is_empty() {
@@ -165,7 +199,10 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
             let params = route::find_page(&app.settings.root, &segments(route))
                 .map(|(_, params)| params)
                 .unwrap_or_default();
-            let context = PageContext { path: route.clone(), params };
+            let context = PageContext {
+                path: route.clone(),
+                params,
+            };
             app.renderer.render(template, &context).err()
         });
         match failure {
@@ -178,7 +215,9 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
                 if error_shown.swap(false, Ordering::SeqCst) {
                     hub.publish(Message::ErrorClear {});
                 }
-                reload.merge(Reload::Routes(plan.rerender.into_iter().map(|(r, _)| r).collect()));
+                reload.merge(Reload::Routes(
+                    plan.rerender.into_iter().map(|(r, _)| r).collect(),
+                ));
             }
         }
     }
@@ -194,11 +233,7 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
             hub.publish(Message::reload_all(reason));
         }
     }
-    tracing::info!(
-        "{} in {:?}",
-        plan.changed.join(", "),
-        started.elapsed()
-    );
+    tracing::info!("{} in {:?}", plan.changed.join(", "), started.elapsed());
 }
 
 fn segments(route: &str) -> Vec<String> {

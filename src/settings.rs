@@ -50,7 +50,9 @@ impl Settings {
         settings.strict_port = args.strict_port;
         settings.open = args.open;
         settings.mode = if args.prod { Mode::Prod } else { Mode::Dev };
-        settings.poll = args.poll.then(|| Duration::from_millis(args.poll_interval.max(10)));
+        settings.poll = args
+            .poll
+            .then(|| Duration::from_millis(args.poll_interval.max(10)));
         settings.allowed_hosts = args.allowed_hosts.clone();
         Ok(settings)
     }
@@ -63,7 +65,10 @@ impl Settings {
                 if p.is_dir() {
                     Ok(p)
                 } else {
-                    Err(std::io::Error::new(std::io::ErrorKind::NotADirectory, "not a folder"))
+                    Err(std::io::Error::new(
+                        std::io::ErrorKind::NotADirectory,
+                        "not a folder",
+                    ))
                 }
             })
             .map_err(|source| FatalError::RootMissing { path, source })?;
@@ -102,7 +107,9 @@ fn parse_host(host: &str) -> Result<IpAddr, FatalError> {
         .ok()
         .and_then(|mut addrs| addrs.next())
         .map(|addr| addr.ip())
-        .ok_or_else(|| FatalError::BadHost { host: host.to_string() })
+        .ok_or_else(|| FatalError::BadHost {
+            host: host.to_string(),
+        })
 }
 
 /// Eight random hex digits.
@@ -116,10 +123,16 @@ mod tests {
 
     #[test]
     fn hosts_may_be_addresses_or_names() {
-        assert_eq!(parse_host("0.0.0.0").unwrap(), IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        assert_eq!(
+            parse_host("0.0.0.0").unwrap(),
+            IpAddr::V4(Ipv4Addr::UNSPECIFIED)
+        );
         assert_eq!(parse_host("[::1]").unwrap().to_string(), "::1");
         assert!(parse_host("localhost").unwrap().is_loopback());
-        assert!(matches!(parse_host("no such host!"), Err(FatalError::BadHost { .. })));
+        assert!(matches!(
+            parse_host("no such host!"),
+            Err(FatalError::BadHost { .. })
+        ));
     }
 
     #[test]

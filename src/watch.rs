@@ -2,7 +2,8 @@
 //!
 //! 1. A notify backend (native, or polling with `--poll`) reports raw events; [`raw_events`]
 //!    keeps the ones that mean "content may have changed". On Linux a write is taken at
-//!    `close(2)`, so a save that truncates then writes is one change, never a half-written file.
+//!    `close(2)`, so a save that creates or truncates then writes is one change, never a
+//!    half-written file. The poller compares contents, not only second-granular mtimes.
 //! 2. [`IgnoreRules`] drops what no page can depend on: dotfiles and dot-folders, editor temp
 //!    files ([`is_editor_temp`]) and whatever `.gitignore`/`.ignore` list.
 //! 3. [`coalesce`] merges a burst on the leading edge: the first event after a quiet spell is
@@ -82,9 +83,17 @@ pub fn is_editor_temp(name: &str) -> bool {
         || name.ends_with('~')
         || name.starts_with(".#")
         || (name.starts_with('#') && name.ends_with('#'))
-        || [".swp", ".swo", ".swx", ".tmp", ".TMP", "___jb_tmp___", "___jb_old___"]
-            .iter()
-            .any(|suffix| name.ends_with(suffix))
+        || [
+            ".swp",
+            ".swo",
+            ".swx",
+            ".tmp",
+            ".TMP",
+            "___jb_tmp___",
+            "___jb_old___",
+        ]
+        .iter()
+        .any(|suffix| name.ends_with(suffix))
 }
 
 /// A backend event reduced to what coalescing needs.
@@ -97,8 +106,8 @@ pub enum Raw {
 }
 
 /// Maps one notify event to raw events. `native` backends report a finished write as a
-/// close-after-write, so their plain data-modification events are skipped; the poller has only
-/// modification events and keeps them.
+/// close-after-write, so their plain modification events are skipped; the poller has only
+/// modification events (data or mtime) and keeps them.
 pub fn raw_events(event: notify::Event, native: bool) -> Vec<Raw> {
     if event.need_rescan() {
         return vec![Raw::Rescan];
@@ -106,9 +115,12 @@ pub fn raw_events(event: notify::Event, native: bool) -> Vec<Raw> {
     let relevant = match event.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
-        EventKind::Create(_) | EventKind::Remove(_) => true,
+        // Natively a new file is announced at creation, before its content is written; its
+        // close-after-write follows.
+        EventKind::Create(_) => !native,
+        EventKind::Remove(_) => true,
         EventKind::Modify(ModifyKind::Name(_)) => true,
-        EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        // The poller reports a new mtime as a metadata change; natively it is only a touch.
         EventKind::Modify(_) => !native,
         EventKind::Any | EventKind::Other => true,
     };
@@ -198,7 +210,10 @@ pub fn settle(
         }
         if let Some(kind) = hashes.observe(&path) {
             let site_path = SitePath::new(&relative.to_string_lossy().replace('\\', "/"));
-            batch.changes.push(Change { path: site_path, kind });
+            batch.changes.push(Change {
+                path: site_path,
+                kind,
+            });
         }
     }
     batch
@@ -239,8 +254,13 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Result<Watche
     let mut backend: Box<dyn notify::Watcher + Send> = match settings.poll {
         None => Box::new(notify::recommended_watcher(handler).map_err(watch_error)?),
         Some(interval) => Box::new(
-            notify::PollWatcher::new(handler, notify::Config::default().with_poll_interval(interval))
-                .map_err(watch_error)?,
+            notify::PollWatcher::new(
+                handler,
+                notify::Config::default()
+                    .with_poll_interval(interval)
+                    .with_compare_contents(true),
+            )
+            .map_err(watch_error)?,
         ),
     };
     backend
@@ -280,7 +300,10 @@ mod tests {
 
     #[test]
     fn coalescing_keeps_each_path_once_in_first_seen_order() {
-        let pending = coalesce(touched("/r/b"), [touched("/r/a"), touched("/r/b"), touched("/r/c")]);
+        let pending = coalesce(
+            touched("/r/b"),
+            [touched("/r/a"), touched("/r/b"), touched("/r/c")],
+        );
         assert_eq!(
             pending.paths,
             ["/r/b", "/r/a", "/r/c"].map(PathBuf::from).to_vec()
@@ -315,14 +338,30 @@ mod tests {
         let rename = notify::Event::new(EventKind::Modify(ModifyKind::Name(RenameMode::Both)))
             .add_path("/r/.tmp1".into())
             .add_path("/r/a".into());
-        assert_eq!(raw_events(rename, true), vec![touched("/r/.tmp1"), touched("/r/a")]);
-        let create = notify::Event::new(EventKind::Create(CreateKind::File)).add_path("/r/n".into());
-        assert_eq!(raw_events(create, true), vec![touched("/r/n")]);
+        assert_eq!(
+            raw_events(rename, true),
+            vec![touched("/r/.tmp1"), touched("/r/a")]
+        );
+        let create =
+            notify::Event::new(EventKind::Create(CreateKind::File)).add_path("/r/n".into());
+        assert!(
+            raw_events(create.clone(), true).is_empty(),
+            "natively, wait for the close"
+        );
+        assert_eq!(raw_events(create, false), vec![touched("/r/n")]);
     }
 
     #[test]
     fn editor_temp_files_are_recognised() {
-        for name in ["4913", "main.css~", ".#main.css", "#main.css#", ".main.css.swp", "x.tmp", "a.css___jb_tmp___"] {
+        for name in [
+            "4913",
+            "main.css~",
+            ".#main.css",
+            "#main.css#",
+            ".main.css.swp",
+            "x.tmp",
+            "a.css___jb_tmp___",
+        ] {
             assert!(is_editor_temp(name), "{name}");
         }
         for name in ["main.css", "index.html", "tmp.js", "swp"] {
@@ -371,7 +410,12 @@ mod tests {
             Raw::Touched(temp.clone()),
             [Raw::Touched(temp), Raw::Touched(target)],
         );
-        let batch = settle(pending, root, &IgnoreRules::load(root), &mut ContentHashes::default());
+        let batch = settle(
+            pending,
+            root,
+            &IgnoreRules::load(root),
+            &mut ContentHashes::default(),
+        );
         assert_eq!(
             batch.changes,
             vec![Change {

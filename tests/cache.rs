@@ -35,7 +35,10 @@ async fn production_caches_versioned_urls_for_a_year() {
     let site = site_with("basic", |s| s.mode = Mode::Prod);
     let version = site.app.settings.version.clone();
     let versioned = site.get(&format!("/style.css?v={version}")).await;
-    assert_eq!(versioned.header("cache-control"), "public, max-age=31536000, immutable");
+    assert_eq!(
+        versioned.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
     let plain = site.get("/style.css").await;
     assert_eq!(plain.header("cache-control"), "no-cache");
     assert!(!plain.header("etag").is_empty());
@@ -48,8 +51,14 @@ async fn production_injects_no_client_and_serves_no_hub() {
     let site = site_with("basic", |s| s.mode = Mode::Prod);
     assert!(!site.get("/").await.text().contains("__hotplate"));
     assert!(!site.get("/docs/").await.text().contains("__hotplate"));
-    assert_eq!(site.get("/__hotplate/client.js").await.status, StatusCode::NOT_FOUND);
-    assert_eq!(site.get("/__hotplate/events").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        site.get("/__hotplate/client.js").await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        site.get("/__hotplate/events").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

@@ -19,7 +19,10 @@ async fn rendered_pages_get_the_runtime_first_in_head() {
 async fn static_html_gets_it_too() {
     let site = site("basic");
     let html = site.get("/docs/").await.text();
-    assert!(html.contains(&format!("<head>{TAG}<title>docs</title>")), "{html}");
+    assert!(
+        html.contains(&format!("<head>{TAG}<title>docs</title>")),
+        "{html}"
+    );
 }
 
 #[tokio::test]
@@ -43,11 +46,22 @@ async fn the_runtime_files_are_served_as_javascript() {
     for file in ["client.js", "css.js", "overlay.js"] {
         let reply = site.get(&format!("/__hotplate/{file}")).await;
         assert_eq!(reply.status, StatusCode::OK, "{file}");
-        assert_eq!(reply.header("content-type"), "text/javascript; charset=utf-8");
-        let on_disk = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("client").join(file)).unwrap();
+        assert_eq!(
+            reply.header("content-type"),
+            "text/javascript; charset=utf-8"
+        );
+        let on_disk = std::fs::read(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("client")
+                .join(file),
+        )
+        .unwrap();
         assert_eq!(reply.body, on_disk, "{file} is embedded as written");
     }
-    assert_eq!(site.get("/__hotplate/nope.js").await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        site.get("/__hotplate/nope.js").await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]

@@ -18,8 +18,14 @@ async fn the_home_page_renders_through_its_layout_and_partial() {
     assert_eq!(reply.header("content-type"), "text/html; charset=utf-8");
     let html = reply.text();
     assert!(html.contains(r#"<h1 id="title">Home</h1>"#), "{html}");
-    assert!(html.contains(r#"<nav id="nav">nav</nav>"#), "the partial is included: {html}");
-    assert!(html.contains("<title>basic</title>"), "the layout wraps the page: {html}");
+    assert!(
+        html.contains(r#"<nav id="nav">nav</nav>"#),
+        "the partial is included: {html}"
+    );
+    assert!(
+        html.contains("<title>basic</title>"),
+        "the layout wraps the page: {html}"
+    );
 }
 
 #[tokio::test]
@@ -35,7 +41,11 @@ async fn a_dynamic_segment_reaches_the_template() {
     let site = site("basic");
     let reply = site.get("/blog/first-post?ignored=1").await;
     assert_eq!(reply.status, StatusCode::OK);
-    assert!(reply.text().contains(r#"<h1 id="title">Post first-post</h1>"#));
+    assert!(
+        reply
+            .text()
+            .contains(r#"<h1 id="title">Post first-post</h1>"#)
+    );
 }
 
 #[tokio::test]
@@ -52,7 +62,11 @@ async fn without_a_404_page_hotplate_says_what_was_not_found() {
     std::fs::remove_file(site.path("pages/404.html")).unwrap();
     let reply = site.get("/nothing-here").await;
     assert_eq!(reply.status, StatusCode::NOT_FOUND);
-    assert!(reply.text().contains("<code>/nothing-here</code>"), "{}", reply.text());
+    assert!(
+        reply.text().contains("<code>/nothing-here</code>"),
+        "{}",
+        reply.text()
+    );
 }
 
 #[tokio::test]
@@ -61,7 +75,10 @@ async fn every_page_of_one_start_sees_the_same_version() {
     let version = &site.app.settings.version;
     for path in ["/", "/about", "/blog/x"] {
         let html = site.get(path).await.text();
-        assert!(html.contains(&format!(r#"<footer id="version">{version}</footer>"#)), "{path}");
+        assert!(
+            html.contains(&format!(r#"<footer id="version">{version}</footer>"#)),
+            "{path}"
+        );
         assert!(html.contains(&format!("/style.css?v={version}")), "{path}");
     }
 }
@@ -86,8 +103,18 @@ async fn a_page_added_while_running_is_served() {
 #[tokio::test]
 async fn an_edited_template_is_read_again() {
     let site = site("basic");
-    assert!(site.get("/").await.text().contains(r#"<nav id="nav">nav</nav>"#));
+    assert!(
+        site.get("/")
+            .await
+            .text()
+            .contains(r#"<nav id="nav">nav</nav>"#)
+    );
     // A different length, so the change shows even on coarse mtime clocks.
     site.write("partials/nav.html", r#"<nav id="nav">navigation</nav>"#);
-    assert!(site.get("/").await.text().contains(r#"<nav id="nav">navigation</nav>"#));
+    assert!(
+        site.get("/")
+            .await
+            .text()
+            .contains(r#"<nav id="nav">navigation</nav>"#)
+    );
 }

@@ -12,20 +12,32 @@ async fn a_foreign_host_is_refused_with_an_explanation() {
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
     assert!(reply.text().contains("--allowed-host"), "{}", reply.text());
     for host in ["localhost:4000", "127.0.0.1:4000", "[::1]:4000"] {
-        assert_eq!(site.get_with_host("/", host).await.status, StatusCode::OK, "{host}");
+        assert_eq!(
+            site.get_with_host("/", host).await.status,
+            StatusCode::OK,
+            "{host}"
+        );
     }
 }
 
 #[tokio::test]
 async fn an_allowed_host_may_be_configured() {
     let site = util::site_with("basic", |s| s.allowed_hosts = vec!["dev.test".into()]);
-    assert_eq!(site.get_with_host("/", "dev.test:4000").await.status, StatusCode::OK);
+    assert_eq!(
+        site.get_with_host("/", "dev.test:4000").await.status,
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
 async fn the_hub_refuses_a_foreign_origin() {
     let site = site("basic");
-    let reply = site.get_with("/__hotplate/events", &[("origin", "https://attacker.example")]).await;
+    let reply = site
+        .get_with(
+            "/__hotplate/events",
+            &[("origin", "https://attacker.example")],
+        )
+        .await;
     assert_eq!(reply.status, StatusCode::FORBIDDEN);
 }
 
@@ -42,7 +54,10 @@ async fn traversal_attempts_are_refused() {
         "/public/../../etc/passwd",
     ] {
         let status = site.get(uri).await.status;
-        assert!(status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND, "{uri}: {status}");
+        assert!(
+            status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND,
+            "{uri}: {status}"
+        );
     }
 }
 
@@ -79,7 +94,10 @@ async fn dotfiles_are_never_served() {
     let site = site("basic");
     for uri in ["/.env", "/%2eenv", "/public/../.env"] {
         let status = site.get(uri).await.status;
-        assert!(status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN, "{uri}: {status}");
+        assert!(
+            status == StatusCode::NOT_FOUND || status == StatusCode::FORBIDDEN,
+            "{uri}: {status}"
+        );
     }
     assert_eq!(site.get("/.env").await.status, StatusCode::NOT_FOUND);
 }
@@ -87,7 +105,11 @@ async fn dotfiles_are_never_served() {
 #[tokio::test]
 async fn layouts_partials_and_page_sources_are_never_served() {
     let site = site("basic");
-    for uri in ["/layouts/base.html", "/partials/nav.html", "/pages/about.html"] {
+    for uri in [
+        "/layouts/base.html",
+        "/partials/nav.html",
+        "/pages/about.html",
+    ] {
         let reply = site.get(uri).await;
         assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
         assert!(!reply.text().contains("{%"), "{uri} leaked template source");

@@ -20,7 +20,12 @@ async fn public_files_are_served_at_the_root_url() {
 #[tokio::test]
 async fn a_query_string_is_ignored_and_the_bytes_are_the_files() {
     let site = site("basic");
-    for uri in ["/style.css?v=abc", "/style.css?v=abc&t=123", "/style.css?", "/style.css?../../etc/passwd"] {
+    for uri in [
+        "/style.css?v=abc",
+        "/style.css?v=abc&t=123",
+        "/style.css?",
+        "/style.css?../../etc/passwd",
+    ] {
         let reply = site.get(uri).await;
         assert_eq!(reply.status, StatusCode::OK, "{uri}");
         assert_eq!(reply.body, site.read("style.css"), "{uri}");
@@ -34,12 +39,18 @@ async fn files_carry_validators_and_revalidate_to_304() {
     let etag = first.header("etag").to_string();
     let modified = first.header("last-modified").to_string();
     assert_eq!(first.header("cache-control"), "no-cache");
-    let by_etag = site.get_with("/style.css", &[("if-none-match", &etag)]).await;
+    let by_etag = site
+        .get_with("/style.css", &[("if-none-match", &etag)])
+        .await;
     assert_eq!(by_etag.status, StatusCode::NOT_MODIFIED);
     assert!(by_etag.body.is_empty());
-    let by_date = site.get_with("/style.css", &[("if-modified-since", &modified)]).await;
+    let by_date = site
+        .get_with("/style.css", &[("if-modified-since", &modified)])
+        .await;
     assert_eq!(by_date.status, StatusCode::NOT_MODIFIED);
-    let stale = site.get_with("/style.css", &[("if-none-match", "\"other\"")]).await;
+    let stale = site
+        .get_with("/style.css", &[("if-none-match", "\"other\"")])
+        .await;
     assert_eq!(stale.status, StatusCode::OK);
 }
 
@@ -59,11 +70,15 @@ async fn head_answers_headers_without_a_body() {
 #[tokio::test]
 async fn range_requests_get_partial_content() {
     let site = site("basic");
-    let reply = site.get_with("/alphabet.txt", &[("range", "bytes=10-15")]).await;
+    let reply = site
+        .get_with("/alphabet.txt", &[("range", "bytes=10-15")])
+        .await;
     assert_eq!(reply.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(reply.text(), "abcdef");
     assert_eq!(reply.header("content-range"), "bytes 10-15/36");
-    let beyond = site.get_with("/alphabet.txt", &[("range", "bytes=100-200")]).await;
+    let beyond = site
+        .get_with("/alphabet.txt", &[("range", "bytes=100-200")])
+        .await;
     assert_eq!(beyond.status, StatusCode::RANGE_NOT_SATISFIABLE);
 }
 

@@ -20,7 +20,10 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
     let stylesheets = RefCell::new(Vec::new());
     let injected = RefCell::new(tag.is_none());
     let collect = element!("link[href]", |el| {
-        let rel = el.get_attribute("rel").unwrap_or_default().to_ascii_lowercase();
+        let rel = el
+            .get_attribute("rel")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
         if rel.split_ascii_whitespace().any(|r| r == "stylesheet")
             && let Some(href) = el.get_attribute("href")
         {
@@ -66,8 +69,11 @@ fn inject_without_head(html: &str, tag: &str) -> String {
         *done.borrow_mut() = true;
         Ok(())
     });
-    let out = rewrite_str(html, RewriteStrSettings::new().append_element_content_handler(into_html))
-        .unwrap_or_else(|_| html.to_string());
+    let out = rewrite_str(
+        html,
+        RewriteStrSettings::new().append_element_content_handler(into_html),
+    )
+    .unwrap_or_else(|_| html.to_string());
     if done.into_inner() {
         return out;
     }
@@ -92,7 +98,10 @@ mod tests {
 
     #[test]
     fn the_runtime_is_the_first_thing_in_head() {
-        let out = rewrite("<!doctype html><html><head><title>t</title></head><body></body></html>", Some(TAG));
+        let out = rewrite(
+            "<!doctype html><html><head><title>t</title></head><body></body></html>",
+            Some(TAG),
+        );
         assert_eq!(
             out.html,
             format!("<!doctype html><html><head>{TAG}<title>t</title></head><body></body></html>")
@@ -101,8 +110,14 @@ mod tests {
 
     #[test]
     fn without_head_it_goes_at_the_top_of_html() {
-        let out = rewrite("<!DOCTYPE html><html lang=en><body>x</body></html>", Some(TAG));
-        assert_eq!(out.html, format!("<!DOCTYPE html><html lang=en>{TAG}<body>x</body></html>"));
+        let out = rewrite(
+            "<!DOCTYPE html><html lang=en><body>x</body></html>",
+            Some(TAG),
+        );
+        assert_eq!(
+            out.html,
+            format!("<!DOCTYPE html><html lang=en>{TAG}<body>x</body></html>")
+        );
     }
 
     #[test]
@@ -111,7 +126,10 @@ mod tests {
             rewrite("<!doctype html>\n<p>x</p>", Some(TAG)).html,
             format!("<!doctype html>{TAG}\n<p>x</p>")
         );
-        assert_eq!(rewrite("<p>x</p>", Some(TAG)).html, format!("{TAG}<p>x</p>"));
+        assert_eq!(
+            rewrite("<p>x</p>", Some(TAG)).html,
+            format!("{TAG}<p>x</p>")
+        );
     }
 
     #[test]

@@ -48,7 +48,13 @@ pub fn page(
 /// Serves a static `.html` file with the runtime injected.
 pub async fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
     match tokio::fs::read(file).await {
-        Ok(bytes) => finish(app, req, Some(site), StatusCode::OK, &String::from_utf8_lossy(&bytes)),
+        Ok(bytes) => finish(
+            app,
+            req,
+            Some(site),
+            StatusCode::OK,
+            &String::from_utf8_lossy(&bytes),
+        ),
         Err(_) => plain_not_found(app, req.uri.path()),
     }
 }
@@ -69,7 +75,13 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
         escape(url_path)
     );
     let tag = app.settings.is_dev().then_some(runtime::TAG);
-    respond(StatusCode::NOT_FOUND, &Method::GET, None, html::rewrite(&body, tag).html, cache::REVALIDATE)
+    respond(
+        StatusCode::NOT_FOUND,
+        &Method::GET,
+        None,
+        html::rewrite(&body, tag).html,
+        cache::REVALIDATE,
+    )
 }
 
 /// One line for the terminal.
@@ -81,7 +93,13 @@ pub fn describe(report: &ErrorReport) -> String {
     }
 }
 
-fn finish(app: &App, req: &Parts, entry: Option<&SitePath>, status: StatusCode, body: &str) -> Response {
+fn finish(
+    app: &App,
+    req: &Parts,
+    entry: Option<&SitePath>,
+    status: StatusCode,
+    body: &str,
+) -> Response {
     let dev = app.settings.is_dev();
     let rewritten = html::rewrite(body, dev.then_some(runtime::TAG));
     let route = req.uri.path();
@@ -112,7 +130,10 @@ fn respond(
     let fresh = status == StatusCode::OK
         && if_none_match
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.split(',').any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*"));
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+            });
     let length = body.len();
     let (status, body) = if fresh {
         (StatusCode::NOT_MODIFIED, Body::empty())
@@ -200,9 +221,15 @@ mod tests {
         std::fs::write(root.join("docs/a.css"), "").unwrap();
         std::fs::write(root.join("public/main.css"), "").unwrap();
         let a = import(&root, "/docs/", "a.css?v=1").unwrap();
-        assert_eq!((a.file.as_str(), a.url.as_str()), ("docs/a.css", "/docs/a.css"));
+        assert_eq!(
+            (a.file.as_str(), a.url.as_str()),
+            ("docs/a.css", "/docs/a.css")
+        );
         let main = import(&root, "/docs/page", "../main.css#x").unwrap();
-        assert_eq!((main.file.as_str(), main.url.as_str()), ("public/main.css", "/main.css"));
+        assert_eq!(
+            (main.file.as_str(), main.url.as_str()),
+            ("public/main.css", "/main.css")
+        );
         assert!(import(&root, "/", "https://cdn.example/x.css").is_none());
         assert!(import(&root, "/", "/missing.css").is_none());
     }

@@ -23,6 +23,8 @@ pub async fn serve(app: &App, req: Request, file: &Path) -> Response {
         return document::plain_not_found(app, &url_path);
     }
     let mut response = response;
-    response.headers_mut().insert(header::CACHE_CONTROL, control);
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, control);
     response
 }

@@ -18,7 +18,9 @@ use std::path::{Path, PathBuf};
 /// Why a request is refused. Each maps to a fixed status with a body that says why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Rejection {
-    #[error("Host {0:?} is not this server. If you reach hotplate by that name on purpose, start it with --allowed-host {0}.")]
+    #[error(
+        "Host {0:?} is not this server. If you reach hotplate by that name on purpose, start it with --allowed-host {0}."
+    )]
     ForeignHost(String),
     #[error("requests without a Host header are refused")]
     MissingHost,
@@ -103,7 +105,11 @@ fn is_allowed_host(settings: &Settings, name: String) -> bool {
     if name == "localhost" || name.ends_with(".localhost") {
         return true;
     }
-    if settings.allowed_hosts.iter().any(|h| h.eq_ignore_ascii_case(&name)) {
+    if settings
+        .allowed_hosts
+        .iter()
+        .any(|h| h.eq_ignore_ascii_case(&name))
+    {
         return true;
     }
     match name.parse::<IpAddr>() {
@@ -177,25 +183,52 @@ mod tests {
     #[test]
     fn local_names_and_addresses_are_this_server() {
         let s = settings();
-        for host in ["localhost:4000", "127.0.0.1:4000", "[::1]:4000", "LOCALHOST", "app.localhost:1", "dev.example:4000"] {
-            assert_eq!(check_host(&s, &headers(header::HOST, host)), Ok(()), "{host}");
+        for host in [
+            "localhost:4000",
+            "127.0.0.1:4000",
+            "[::1]:4000",
+            "LOCALHOST",
+            "app.localhost:1",
+            "dev.example:4000",
+        ] {
+            assert_eq!(
+                check_host(&s, &headers(header::HOST, host)),
+                Ok(()),
+                "{host}"
+            );
         }
     }
 
     #[test]
     fn other_names_are_refused_as_dns_rebinding() {
         let s = settings();
-        for host in ["evil.example:4000", "localhost.evil.example", "192.168.1.9:4000"] {
-            assert!(matches!(check_host(&s, &headers(header::HOST, host)), Err(Rejection::ForeignHost(_))), "{host}");
+        for host in [
+            "evil.example:4000",
+            "localhost.evil.example",
+            "192.168.1.9:4000",
+        ] {
+            assert!(
+                matches!(
+                    check_host(&s, &headers(header::HOST, host)),
+                    Err(Rejection::ForeignHost(_))
+                ),
+                "{host}"
+            );
         }
-        assert_eq!(check_host(&s, &HeaderMap::new()), Err(Rejection::MissingHost));
+        assert_eq!(
+            check_host(&s, &HeaderMap::new()),
+            Err(Rejection::MissingHost)
+        );
     }
 
     #[test]
     fn an_exposed_server_accepts_its_addresses_but_not_foreign_names() {
         let mut s = settings();
         s.host = "0.0.0.0".parse().unwrap();
-        assert_eq!(check_host(&s, &headers(header::HOST, "192.168.1.9:4000")), Ok(()));
+        assert_eq!(
+            check_host(&s, &headers(header::HOST, "192.168.1.9:4000")),
+            Ok(())
+        );
         assert!(check_host(&s, &headers(header::HOST, "evil.example")).is_err());
     }
 
@@ -203,7 +236,10 @@ mod tests {
     fn the_hub_refuses_foreign_origins() {
         let s = settings();
         assert_eq!(check_origin(&s, &HeaderMap::new()), Ok(()));
-        assert_eq!(check_origin(&s, &headers(header::ORIGIN, "http://localhost:4000")), Ok(()));
+        assert_eq!(
+            check_origin(&s, &headers(header::ORIGIN, "http://localhost:4000")),
+            Ok(())
+        );
         assert!(check_origin(&s, &headers(header::ORIGIN, "https://evil.example")).is_err());
         assert!(check_origin(&s, &headers(header::ORIGIN, "null")).is_err());
     }
@@ -218,8 +254,20 @@ mod tests {
 
     #[test]
     fn traversal_attempts_are_refused() {
-        for path in ["/../etc/passwd", "/a/./b", "/%2e%2e/x", "/%2E%2E/x", "/..%2fetc", "/a%5c..%5cb", "/a%00.css", "/.."] {
-            assert!(matches!(sanitize(path), Err(Rejection::Traversal(_))), "{path}");
+        for path in [
+            "/../etc/passwd",
+            "/a/./b",
+            "/%2e%2e/x",
+            "/%2E%2E/x",
+            "/..%2fetc",
+            "/a%5c..%5cb",
+            "/a%00.css",
+            "/..",
+        ] {
+            assert!(
+                matches!(sanitize(path), Err(Rejection::Traversal(_))),
+                "{path}"
+            );
         }
     }
 
@@ -238,8 +286,14 @@ mod tests {
         let root = std::fs::canonicalize(site.path()).unwrap();
         std::os::unix::fs::symlink(outside.path().join("secret"), root.join("link")).unwrap();
         std::fs::write(root.join("ok.txt"), "ok").unwrap();
-        assert!(matches!(enforce(&root, &root.join("link")), Err(Rejection::Traversal(_))));
-        assert_eq!(enforce(&root, &root.join("ok.txt")), Ok(Some(root.join("ok.txt"))));
+        assert!(matches!(
+            enforce(&root, &root.join("link")),
+            Err(Rejection::Traversal(_))
+        ));
+        assert_eq!(
+            enforce(&root, &root.join("ok.txt")),
+            Ok(Some(root.join("ok.txt")))
+        );
         assert_eq!(enforce(&root, &root.join("missing")), Ok(None));
     }
 

@@ -60,7 +60,9 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Target::File { path, site } if app.settings.is_dev() && site.extension() == "html" => {
             document::static_html(&app, &parts, &path, &site).await
         }
-        Target::File { path, .. } => files::serve(&app, Request::from_parts(parts, body), &path).await,
+        Target::File { path, .. } => {
+            files::serve(&app, Request::from_parts(parts, body), &path).await
+        }
         Target::Redirect(to) => {
             let to = match parts.uri.query() {
                 Some(query) => format!("{to}?{query}"),

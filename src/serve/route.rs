@@ -40,7 +40,9 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
     if let Some((template, params)) = find_page(root, &segments) {
         return Ok(Target::Page { template, params });
     }
-    let protected = segments.first().is_some_and(|s| TEMPLATE_DIRS.contains(&s.as_str()));
+    let protected = segments
+        .first()
+        .is_some_and(|s| TEMPLATE_DIRS.contains(&s.as_str()));
     let public = std::iter::once("public".to_string()).chain(segments.iter().cloned());
     let candidates: Vec<Vec<String>> = if protected {
         vec![public.collect()]
@@ -59,7 +61,10 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
             };
             if !url_path.ends_with('/') {
                 // Leading slashes collapsed: `//host` must not become a protocol-relative URL.
-                return Ok(Target::Redirect(format!("/{}/", url_path.trim_start_matches('/'))));
+                return Ok(Target::Redirect(format!(
+                    "/{}/",
+                    url_path.trim_start_matches('/')
+                )));
             }
             return Ok(file(root, real_index));
         }
@@ -69,7 +74,11 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
 }
 
 fn file(root: &Path, real: PathBuf) -> Target {
-    let relative = real.strip_prefix(root).unwrap_or(&real).to_string_lossy().replace('\\', "/");
+    let relative = real
+        .strip_prefix(root)
+        .unwrap_or(&real)
+        .to_string_lossy()
+        .replace('\\', "/");
     Target::File {
         site: SitePath::new(&relative),
         path: real,
@@ -83,11 +92,19 @@ pub fn find_page(root: &Path, segments: &[String]) -> Option<(SitePath, BTreeMap
     let found = search(&pages, segments, &mut params).or_else(|| {
         (segments.is_empty() && root.join("index.html").is_file()).then(|| root.join("index.html"))
     })?;
-    let relative = found.strip_prefix(root).ok()?.to_string_lossy().replace('\\', "/");
+    let relative = found
+        .strip_prefix(root)
+        .ok()?
+        .to_string_lossy()
+        .replace('\\', "/");
     Some((SitePath::new(&relative), params))
 }
 
-fn search(dir: &Path, segments: &[String], params: &mut BTreeMap<String, String>) -> Option<PathBuf> {
+fn search(
+    dir: &Path,
+    segments: &[String],
+    params: &mut BTreeMap<String, String>,
+) -> Option<PathBuf> {
     let Some((first, rest)) = segments.split_first() else {
         let index = dir.join("index.html");
         return index.is_file().then_some(index);
@@ -112,7 +129,10 @@ fn search(dir: &Path, segments: &[String], params: &mut BTreeMap<String, String>
         .collect();
     names.sort();
     for name in names {
-        if let Some(param) = name.strip_suffix("].html").and_then(|n| n.strip_prefix('[')) {
+        if let Some(param) = name
+            .strip_suffix("].html")
+            .and_then(|n| n.strip_prefix('['))
+        {
             if rest.is_empty() {
                 params.insert(param.to_string(), first.clone());
                 return Some(dir.join(&name));
@@ -148,7 +168,9 @@ mod tests {
 
     fn page(root: &Path, url: &str) -> (String, Vec<(String, String)>) {
         match resolve(root, url).unwrap() {
-            Target::Page { template, params } => (template.to_string(), params.into_iter().collect()),
+            Target::Page { template, params } => {
+                (template.to_string(), params.into_iter().collect())
+            }
             other => panic!("{url}: expected a page, got {other:?}"),
         }
     }
@@ -162,7 +184,13 @@ mod tests {
 
     #[test]
     fn file_based_routes() {
-        let (_d, root) = site(&["pages/index.html", "pages/about.html", "pages/blog/index.html", "pages/blog/[slug].html", "pages/blog/new.html"]);
+        let (_d, root) = site(&[
+            "pages/index.html",
+            "pages/about.html",
+            "pages/blog/index.html",
+            "pages/blog/[slug].html",
+            "pages/blog/new.html",
+        ]);
         assert_eq!(page(&root, "/").0, "pages/index.html");
         assert_eq!(page(&root, "/about").0, "pages/about.html");
         assert_eq!(page(&root, "/blog").0, "pages/blog/index.html");
@@ -170,7 +198,10 @@ mod tests {
         assert_eq!(page(&root, "/blog/new").0, "pages/blog/new.html");
         assert_eq!(
             page(&root, "/blog/hello%20world"),
-            ("pages/blog/[slug].html".to_string(), vec![("slug".to_string(), "hello world".to_string())])
+            (
+                "pages/blog/[slug].html".to_string(),
+                vec![("slug".to_string(), "hello world".to_string())]
+            )
         );
         assert_eq!(resolve(&root, "/blog/a/b").unwrap(), Target::NotFound);
     }
@@ -180,7 +211,10 @@ mod tests {
         let (_d, root) = site(&["pages/[user]/posts/[id].html"]);
         assert_eq!(
             page(&root, "/ann/posts/7").1,
-            vec![("id".to_string(), "7".to_string()), ("user".to_string(), "ann".to_string())]
+            vec![
+                ("id".to_string(), "7".to_string()),
+                ("user".to_string(), "ann".to_string())
+            ]
         );
     }
 
@@ -192,11 +226,19 @@ mod tests {
 
     #[test]
     fn static_files_come_from_public_then_the_root() {
-        let (_d, root) = site(&["public/logo.svg", "main.css", "public/main.css", "docs/index.html"]);
+        let (_d, root) = site(&[
+            "public/logo.svg",
+            "main.css",
+            "public/main.css",
+            "docs/index.html",
+        ]);
         assert_eq!(served(&root, "/logo.svg"), "public/logo.svg");
         assert_eq!(served(&root, "/main.css"), "public/main.css");
         assert_eq!(served(&root, "/docs/"), "docs/index.html");
-        assert_eq!(resolve(&root, "/docs").unwrap(), Target::Redirect("/docs/".into()));
+        assert_eq!(
+            resolve(&root, "/docs").unwrap(),
+            Target::Redirect("/docs/".into())
+        );
     }
 
     #[test]

@@ -40,6 +40,10 @@ pub fn respond(app: &App, name: &str, req: &Request) -> Response {
             *source,
         )
             .into_response(),
-        None => (StatusCode::NOT_FOUND, format!("hotplate has no runtime file {name:?}\n")).into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            format!("hotplate has no runtime file {name:?}\n"),
+        )
+            .into_response(),
     }
 }

@@ -85,7 +85,8 @@ impl Browser {
         let deadline = Instant::now() + PATIENCE;
         let (port, path) = loop {
             if let Ok(file) = std::fs::File::open(&port_file) {
-                let lines: Vec<String> = BufReader::new(file).lines().map_while(Result::ok).collect();
+                let lines: Vec<String> =
+                    BufReader::new(file).lines().map_while(Result::ok).collect();
                 if lines.len() >= 2 {
                     break (lines[0].clone(), lines[1].clone());
                 }
@@ -93,7 +94,10 @@ impl Browser {
             if let Ok(Some(status)) = child.try_wait() {
                 panic!("chromium exited at start: {status}");
             }
-            assert!(Instant::now() < deadline, "chromium did not open its debugging port");
+            assert!(
+                Instant::now() < deadline,
+                "chromium did not open its debugging port"
+            );
             std::thread::sleep(Duration::from_millis(20));
         };
         let stream = TcpStream::connect(format!("127.0.0.1:{port}")).expect("connect to chromium");
@@ -135,10 +139,11 @@ impl Browser {
 
     /// Opens `url` in a new tab and waits until it has loaded.
     pub fn open(&self, url: &str) -> Page<'_> {
-        let target = self.call(None, "Target.createTarget", json!({ "url": "about:blank" }))["targetId"]
-            .as_str()
-            .expect("a target id")
-            .to_string();
+        let target =
+            self.call(None, "Target.createTarget", json!({ "url": "about:blank" }))["targetId"]
+                .as_str()
+                .expect("a target id")
+                .to_string();
         let session = self.call(
             None,
             "Target.attachToTarget",
@@ -167,7 +172,10 @@ impl Drop for Browser {
 impl Page<'_> {
     /// Navigates and waits for the load event of the new document.
     pub fn goto(&self, url: &str) {
-        self.eval(&format!("window.__testkit_left = true; location.href = {}; true", json!(url)));
+        self.eval(&format!(
+            "window.__testkit_left = true; location.href = {}; true",
+            json!(url)
+        ));
         self.wait_for(
             "!window.__testkit_left && document.readyState === 'complete'",
             &format!("{url} to load"),
@@ -193,7 +201,9 @@ impl Page<'_> {
     /// count as "not yet".
     pub fn wait_for(&self, expression: &str, what: &str) -> Value {
         let deadline = Instant::now() + PATIENCE;
-        let wrapped = format!("(() => {{ try {{ return ({expression}); }} catch (e) {{ return null; }} }})()");
+        let wrapped = format!(
+            "(() => {{ try {{ return ({expression}); }} catch (e) {{ return null; }} }})()"
+        );
         loop {
             let result = self.browser.call(
                 Some(&self.session),
@@ -207,14 +217,20 @@ impl Page<'_> {
             if truthy {
                 return value;
             }
-            assert!(Instant::now() < deadline, "timed out waiting for {what} ({expression})");
+            assert!(
+                Instant::now() < deadline,
+                "timed out waiting for {what} ({expression})"
+            );
             std::thread::sleep(Duration::from_millis(10));
         }
     }
 
     pub fn close(self) {
-        self.browser
-            .call(None, "Target.closeTarget", json!({ "targetId": self.target }));
+        self.browser.call(
+            None,
+            "Target.closeTarget",
+            json!({ "targetId": self.target }),
+        );
     }
 }
 
@@ -227,7 +243,8 @@ pub fn copy_site(fixture: &Path) -> tempfile::TempDir {
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display())) {
+    for entry in std::fs::read_dir(from).unwrap_or_else(|e| panic!("read {}: {e}", from.display()))
+    {
         let entry = entry.unwrap();
         let target = to.join(entry.file_name());
         if entry.file_type().unwrap().is_dir() {

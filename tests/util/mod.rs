@@ -5,15 +5,17 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use http_body_util::BodyExt;
 use hotplate::{App, Server, Settings};
+use http_body_util::BodyExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use tower::ServiceExt;
 
 pub fn fixture(name: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 /// A fixture site, copied so the test may edit it, and its app in memory.
@@ -73,8 +75,13 @@ impl Site {
 
     /// GET `uri` with `Host: localhost`.
     pub async fn get(&self, uri: &str) -> Reply {
-        self.request(Request::get(uri).header("host", "localhost").body(Body::empty()).unwrap())
-            .await
+        self.request(
+            Request::get(uri)
+                .header("host", "localhost")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
     }
 
     /// GET `uri` with `Host: localhost` and extra headers.
@@ -90,8 +97,18 @@ impl Site {
         let response = self.router.clone().oneshot(req).await.unwrap();
         let status = response.status();
         let headers = response.headers().clone();
-        let body = response.into_body().collect().await.unwrap().to_bytes().to_vec();
-        Reply { status, headers, body }
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
     }
 
     /// Opens the hub's event stream in memory.
@@ -126,7 +143,10 @@ pub struct Block(pub Vec<(String, String)>);
 
 impl Block {
     pub fn field(&self, name: &str) -> Option<&str> {
-        self.0.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn event(&self) -> &str {
@@ -156,7 +176,9 @@ impl EventReader {
                     .collect();
                 return Some(Block(fields));
             }
-            let frame = tokio::time::timeout_at(deadline, self.body.frame()).await.ok()??;
+            let frame = tokio::time::timeout_at(deadline, self.body.frame())
+                .await
+                .ok()??;
             if let Ok(data) = frame.unwrap().into_data() {
                 self.buffer.push_str(&String::from_utf8_lossy(&data));
             }
@@ -256,7 +278,29 @@ impl Drop for Running {
 impl Site {
     /// GET `uri` with the given `Host` header.
     pub async fn get_with_host(&self, uri: &str, host: &str) -> Reply {
-        self.request(Request::get(uri).header("host", host).body(Body::empty()).unwrap())
-            .await
+        self.request(
+            Request::get(uri)
+                .header("host", host)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+    }
+}
+
+/// Opens the hub's event stream of a running app, in memory.
+pub async fn events_of(app: &Arc<App>) -> EventReader {
+    let req = Request::get("/__hotplate/events")
+        .header("host", "localhost")
+        .body(Body::empty())
+        .unwrap();
+    let response = hotplate::serve::router(app.clone())
+        .oneshot(req)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    EventReader {
+        body: response.into_body(),
+        buffer: String::new(),
     }
 }

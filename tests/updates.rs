@@ -1,0 +1,106 @@
+//! Updates: a saved file becomes the smallest correct message on the hub.
+//!
+//! - A stylesheet a served page links → `update` with a `css` entry for its URL.
+//! - A static `.html` file → `reload` for the routes that showed it, and no others.
+//! - A template → the pages rendered from templates are rendered again, then `reload` for
+//!   their routes; a template that fails → `error` (file and line), and its fix →
+//!   `error-clear` and `reload`.
+//! - Anything else → `reload` for every page. Every batch is also sent as `change`.
+
+mod util;
+use axum::body::Body;
+use axum::http::Request;
+use tower::ServiceExt;
+use util::{EventReader, Running, run};
+
+/// Serves `paths` (recording them in the graph), then opens the event stream past its hello.
+async fn watching(site: &Running, paths: &[&str]) -> EventReader {
+    for path in paths {
+        let req = Request::get(*path)
+            .header("host", "localhost")
+            .body(Body::empty())
+            .unwrap();
+        let response = hotplate::serve::router(site.app.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        assert!(response.status().is_success(), "{path}");
+    }
+    let mut events = util::events_of(&site.app).await;
+    events.next_named("hello").await;
+    events
+}
+
+#[test]
+fn a_linked_stylesheet_is_swapped() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/"]).await;
+        site.write("style.css", "body { color: red; }");
+        let change = events.next_named("change").await;
+        assert_eq!(change.json()["paths"][0], "style.css");
+        let update = events.next_event().await;
+        assert_eq!(update.event(), "update");
+        let css = &update.json()["updates"][0];
+        assert_eq!(css["type"], "css");
+        assert_eq!(css["path"], "/style.css");
+        assert!(css["timestamp"].as_u64().unwrap() > 0);
+    });
+}
+
+#[test]
+fn a_static_html_file_reloads_only_the_routes_showing_it() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/", "/docs/"]).await;
+        site.write("docs/index.html", "<h1>new docs</h1>");
+        let reload = events.next_named("reload").await;
+        assert_eq!(reload.json()["routes"], serde_json::json!(["/docs/"]));
+    });
+}
+
+#[test]
+fn a_template_change_reloads_the_rendered_routes() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/", "/about"]).await;
+        site.write("partials/nav.html", "<nav>changed</nav>");
+        let reload = events.next_named("reload").await;
+        assert_eq!(reload.json()["routes"], serde_json::json!(["/", "/about"]));
+    });
+}
+
+#[test]
+fn a_broken_template_shows_an_error_and_its_fix_clears_it() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/"]).await;
+        let good = site.read("partials/nav.html");
+        site.write("partials/nav.html", "<nav>\n{% if %}</nav>");
+        let error = events.next_named("error").await.json();
+        assert_eq!(error["file"], "partials/nav.html");
+        assert_eq!(error["line"], 2);
+        assert!(error["message"].as_str().unwrap().contains("syntax error"));
+        assert!(error["frame"].as_str().unwrap().contains("{% if %}"));
+        site.write("partials/nav.html", &good);
+        assert_eq!(
+            events.next_named("error-clear").await.event(),
+            "error-clear"
+        );
+        let reload = events.next_event().await;
+        assert_eq!(reload.event(), "reload");
+        assert_eq!(reload.json()["routes"], serde_json::json!(["/"]));
+    });
+}
+
+#[test]
+fn anything_else_reloads_every_page() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/"]).await;
+        site.write("app.js", "console.log(1)");
+        let reload = events.next_named("reload").await.json();
+        assert!(reload.get("routes").is_none(), "{reload}");
+        assert!(reload["reason"].as_str().unwrap().contains("app.js"));
+    });
+}

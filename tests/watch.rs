@@ -1,0 +1,151 @@
+//! The watcher: notify events in, coalesced and hashed change batches out.
+//!
+//! - A save is reported once, as a change to that file.
+//! - A save that changes no byte is not reported.
+//! - An atomic save (temp file, then rename) is one change to the target.
+//! - Editor temp files, dotfiles and gitignored paths are never reported.
+//! - `--poll` watches by polling.
+
+use hotplate::base::{ChangeBatch, ChangeKind};
+use hotplate::{Settings, watch};
+use std::path::Path;
+use std::time::Duration;
+
+struct Watched {
+    dir: tempfile::TempDir,
+    watcher: watch::Watcher,
+}
+
+fn watched(poll: Option<Duration>) -> Watched {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "dist/\n").unwrap();
+    std::fs::write(dir.path().join("style.css"), "a{}").unwrap();
+    let mut settings = Settings::for_root(dir.path()).unwrap();
+    settings.poll = poll;
+    let watcher = watch::start(&settings).unwrap();
+    Watched { dir, watcher }
+}
+
+impl Watched {
+    fn path(&self, name: &str) -> std::path::PathBuf {
+        self.dir.path().join(name)
+    }
+
+    async fn next(&mut self) -> ChangeBatch {
+        tokio::time::timeout(Duration::from_secs(10), self.watcher.batches.recv())
+            .await
+            .expect("a batch within 10 s")
+            .expect("the watcher is running")
+    }
+
+    /// Collects batches until `name` shows up; returns every path seen on the way.
+    async fn paths_until(&mut self, name: &str) -> Vec<(String, ChangeKind)> {
+        let mut seen = Vec::new();
+        loop {
+            let batch = self.next().await;
+            let done = batch.changes.iter().any(|c| c.path.as_str() == name);
+            seen.extend(
+                batch
+                    .changes
+                    .into_iter()
+                    .map(|c| (c.path.to_string(), c.kind)),
+            );
+            if done {
+                return seen;
+            }
+        }
+    }
+}
+
+fn write(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+}
+
+#[tokio::test]
+async fn a_save_is_one_change_to_that_file() {
+    let mut w = watched(None);
+    write(&w.path("style.css"), "b{}");
+    let seen = w.paths_until("style.css").await;
+    assert_eq!(seen, vec![("style.css".to_string(), ChangeKind::Modified)]);
+}
+
+#[tokio::test]
+async fn a_save_that_changes_nothing_is_not_reported() {
+    let mut w = watched(None);
+    write(&w.path("style.css"), "b{}");
+    w.paths_until("style.css").await;
+    write(&w.path("style.css"), "b{}");
+    write(&w.path("marker.txt"), "m");
+    let seen = w.paths_until("marker.txt").await;
+    assert_eq!(seen, vec![("marker.txt".to_string(), ChangeKind::Modified)]);
+}
+
+#[tokio::test]
+async fn an_atomic_save_is_one_change_to_the_target() {
+    let mut w = watched(None);
+    for (temp, text) in [(".style.css.tmp42", "c{}"), ("style.css.tmp", "d{}")] {
+        write(&w.path(temp), text);
+        std::fs::rename(w.path(temp), w.path("style.css")).unwrap();
+        let seen = w.paths_until("style.css").await;
+        assert_eq!(
+            seen,
+            vec![("style.css".to_string(), ChangeKind::Modified)],
+            "via {temp}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn editor_temp_files_dotfiles_and_ignored_paths_are_never_reported() {
+    let mut w = watched(None);
+    std::fs::create_dir(w.path("dist")).unwrap();
+    for name in [
+        "4913",
+        "style.css~",
+        ".#style.css",
+        ".style.css.swp",
+        "dist/bundle.js",
+        ".env",
+    ] {
+        write(&w.path(name), "x");
+    }
+    write(&w.path("real.txt"), "r");
+    let seen = w.paths_until("real.txt").await;
+    assert_eq!(seen, vec![("real.txt".to_string(), ChangeKind::Modified)]);
+}
+
+#[tokio::test]
+async fn a_removed_file_is_reported_as_removed() {
+    let mut w = watched(None);
+    std::fs::remove_file(w.path("style.css")).unwrap();
+    let seen = w.paths_until("style.css").await;
+    assert_eq!(seen, vec![("style.css".to_string(), ChangeKind::Removed)]);
+}
+
+#[tokio::test]
+async fn a_burst_of_saves_reports_each_file_once() {
+    let mut w = watched(None);
+    for i in 0..5 {
+        write(&w.path(&format!("f{i}.txt")), "x");
+    }
+    let mut seen = Vec::new();
+    while seen.len() < 5 {
+        seen.extend(
+            w.next()
+                .await
+                .changes
+                .into_iter()
+                .map(|c| c.path.to_string()),
+        );
+    }
+    seen.sort();
+    assert_eq!(seen, vec!["f0.txt", "f1.txt", "f2.txt", "f3.txt", "f4.txt"]);
+}
+
+#[tokio::test]
+async fn polling_watches_too() {
+    let mut w = watched(Some(Duration::from_millis(50)));
+    write(&w.path("style.css"), "polled{}");
+    let seen = w.paths_until("style.css").await;
+    assert_eq!(seen, vec![("style.css".to_string(), ChangeKind::Modified)]);
+}
