@@ -99,43 +99,14 @@ impl Server {
         self.app.clone()
     }
 
-    /// The URL to open: `localhost` for loopback and unspecified addresses.
+    /// The URL to open.
     pub fn url(&self) -> String {
-        let ip = self.addr.ip();
-        if ip.is_loopback() || ip.is_unspecified() {
-            format!("http://localhost:{}/", self.addr.port())
-        } else {
-            format!("http://{}/", self.addr)
-        }
+        url(self.addr)
     }
 
     /// What the terminal shows once the server listens.
     pub fn banner(&self) -> String {
-        let settings = &self.app.settings;
-        let mut lines = vec![format!(
-            "\n  hotplate {}  {}\n",
-            env!("CARGO_PKG_VERSION"),
-            if settings.is_dev() {
-                "dev"
-            } else {
-                "production"
-            }
-        )];
-        lines.push(format!("  ➜ Local:   {}", self.url()));
-        lines.push(format!("  ➜ Root:    {}", settings.root.display()));
-        if let Some(port) = self.requested_port {
-            lines.push(format!(
-                "  ➜ Port {port} was in use, so hotplate took {}",
-                self.addr.port()
-            ));
-        }
-        if settings.is_exposed() {
-            lines.push(format!(
-                "  ⚠ Listening on {}: anyone on your network can read these files.",
-                self.addr.ip()
-            ));
-        }
-        lines.join("\n") + "\n"
+        banner(&self.app.settings, self.addr, self.requested_port)
     }
 
     /// Serves until Ctrl-C (or until `shutdown` resolves).
@@ -234,6 +205,35 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
         }
     }
     tracing::info!("{} in {:?}", plan.changed.join(", "), started.elapsed());
+}
+
+/// The URL to open: `localhost` for loopback and unspecified addresses.
+fn url(addr: SocketAddr) -> String {
+    let ip = addr.ip();
+    if ip.is_loopback() || ip.is_unspecified() {
+        format!("http://localhost:{}/", addr.port())
+    } else {
+        format!("http://{addr}/")
+    }
+}
+
+/// The startup banner for a server listening on `addr`; `requested_port` when another port
+/// had to be taken.
+pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>) -> String {
+    let mode = if settings.is_dev() { "dev" } else { "production" };
+    let mut lines = vec![format!("\n  hotplate {}  {mode}\n", env!("CARGO_PKG_VERSION"))];
+    lines.push(format!("  ➜ Local:   {}", url(addr)));
+    lines.push(format!("  ➜ Root:    {}", settings.root.display()));
+    if let Some(port) = requested_port {
+        lines.push(format!("  ➜ Port {port} was in use, so hotplate took {}", addr.port()));
+    }
+    if settings.is_exposed() {
+        lines.push(format!(
+            "  ⚠ Listening on {}: anyone on your network can read these files.",
+            addr.ip()
+        ));
+    }
+    lines.join("\n") + "\n"
 }
 
 fn segments(route: &str) -> Vec<String> {

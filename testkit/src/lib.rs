@@ -113,7 +113,14 @@ impl Browser {
     }
 
     /// Sends one CDP command and returns its result, skipping events that arrive meanwhile.
+    /// Panics if the command fails.
     pub fn call(&self, session: Option<&str>, method: &str, params: Value) -> Value {
+        self.try_call(session, method, params)
+            .unwrap_or_else(|error| panic!("{method} failed: {error}"))
+    }
+
+    /// Sends one CDP command; its result, or the protocol's error.
+    pub fn try_call(&self, session: Option<&str>, method: &str, params: Value) -> Result<Value, Value> {
         let mut conn = self.connection.lock().unwrap();
         let id = conn.next_id;
         conn.next_id += 1;
@@ -129,10 +136,10 @@ impl Browser {
             let Message::Text(text) = reply else { continue };
             let value: Value = serde_json::from_str(&text).expect("CDP sends JSON");
             if value["id"] == json!(id) {
-                if let Some(error) = value.get("error") {
-                    panic!("{method} failed: {error}");
-                }
-                return value["result"].clone();
+                return match value.get("error") {
+                    Some(error) => Err(error.clone()),
+                    None => Ok(value["result"].clone()),
+                };
             }
         }
     }
@@ -205,12 +212,13 @@ impl Page<'_> {
             "(() => {{ try {{ return ({expression}); }} catch (e) {{ return null; }} }})()"
         );
         loop {
-            let result = self.browser.call(
+            // A page in the middle of navigating answers with an error: not yet.
+            let result = self.browser.try_call(
                 Some(&self.session),
                 "Runtime.evaluate",
                 json!({ "expression": wrapped, "returnByValue": true, "awaitPromise": true }),
             );
-            let value = result["result"]["value"].clone();
+            let value = result.map(|r| r["result"]["value"].clone()).unwrap_or(Value::Null);
             let truthy = !matches!(value, Value::Null | Value::Bool(false))
                 && value != json!(0)
                 && value != json!("");
