@@ -220,12 +220,22 @@ fn url(addr: SocketAddr) -> String {
 /// The startup banner for a server listening on `addr`; `requested_port` when another port
 /// had to be taken.
 pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>) -> String {
-    let mode = if settings.is_dev() { "dev" } else { "production" };
-    let mut lines = vec![format!("\n  hotplate {}  {mode}\n", env!("CARGO_PKG_VERSION"))];
+    let mode = if settings.is_dev() {
+        "dev"
+    } else {
+        "production"
+    };
+    let mut lines = vec![format!(
+        "\n  hotplate {}  {mode}\n",
+        env!("CARGO_PKG_VERSION")
+    )];
     lines.push(format!("  ➜ Local:   {}", url(addr)));
     lines.push(format!("  ➜ Root:    {}", settings.root.display()));
     if let Some(port) = requested_port {
-        lines.push(format!("  ➜ Port {port} was in use, so hotplate took {}", addr.port()));
+        lines.push(format!(
+            "  ➜ Port {port} was in use, so hotplate took {}",
+            addr.port()
+        ));
     }
     if settings.is_exposed() {
         lines.push(format!(

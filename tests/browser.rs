@@ -12,7 +12,10 @@ use util::run;
 
 /// Waits until the page's runtime has said hello to the hub, then marks the window.
 fn ready(page: &testkit::Page<'_>) {
-    page.wait_for("window.__hotplate && window.__hotplate.boot", "the runtime to connect");
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
     page.eval("window.marker = 42");
 }
 
@@ -46,7 +49,10 @@ fn a_linked_stylesheet_is_swapped_without_reload_or_flash() {
     );
     let href = page.eval("document.querySelector('link[rel=stylesheet]').getAttribute('href')");
     let href = href.as_str().unwrap();
-    assert!(href.contains("t=") && href.contains(&format!("v={}", site.app.settings.version)), "{href}");
+    assert!(
+        href.contains("t=") && href.contains(&format!("v={}", site.app.settings.version)),
+        "{href}"
+    );
 }
 
 #[test]
@@ -63,7 +69,11 @@ fn a_saved_page_reloads_with_the_new_text() {
         "document.getElementById('title').textContent === 'About, revised'",
         "the revised page",
     );
-    assert_eq!(page.eval("window.marker === undefined"), true, "a reload, not a patch");
+    assert_eq!(
+        page.eval("window.marker === undefined"),
+        true,
+        "a reload, not a patch"
+    );
 }
 
 #[test]
@@ -94,7 +104,11 @@ fn a_static_html_file_reloads_only_the_tab_showing_it() {
         data: serde_json::json!(2),
     });
     home.wait_for("window.probed", "the home tab to receive the probe");
-    assert_eq!(home.eval("window.marker"), 42, "the home tab did not reload");
+    assert_eq!(
+        home.eval("window.marker"),
+        42,
+        "the home tab did not reload"
+    );
 }
 
 #[test]
@@ -107,14 +121,27 @@ fn a_broken_template_shows_the_overlay_until_it_is_fixed() {
     site.write("partials/nav.html", "<nav>\n{% for %}\n</nav>\n");
 
     let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(&format!("{overlay} && {overlay}.shadowRoot.textContent"), "the overlay");
+    let text = page.wait_for(
+        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
+        "the overlay",
+    );
     let text = text.as_str().unwrap();
     assert!(text.contains("partials/nav.html:2"), "{text}");
     assert!(text.contains("syntax error"), "{text}");
     assert!(text.contains("{% for %}"), "the code frame: {text}");
-    assert_eq!(page.eval("window.marker"), 42, "the last good page stays under the overlay");
+    assert_eq!(
+        page.eval("window.marker"),
+        42,
+        "the last good page stays under the overlay"
+    );
 
     site.write("partials/nav.html", &good);
-    page.wait_for(&format!("!{overlay} && window.marker === undefined"), "the overlay to go and the page to update");
-    assert_eq!(page.eval("document.getElementById('title').textContent"), "Home");
+    page.wait_for(
+        &format!("!{overlay} && window.marker === undefined"),
+        "the overlay to go and the page to update",
+    );
+    assert_eq!(
+        page.eval("document.getElementById('title').textContent"),
+        "Home"
+    );
 }

@@ -5,14 +5,17 @@ mod util;
 use axum::http::StatusCode;
 use util::site;
 
-const TAG: &str = r#"<script type="module" src="/__hotplate/client.js"></script>"#;
+fn tag(site: &util::Site) -> String {
+    hotplate::serve::runtime::tag(&site.app.settings.boot)
+}
 
 #[tokio::test]
 async fn rendered_pages_get_the_runtime_first_in_head() {
     let site = site("basic");
     let html = site.get("/").await.text();
-    assert!(html.contains(&format!("<head>{TAG}")), "{html}");
-    assert_eq!(html.matches(TAG).count(), 1);
+    let tag = tag(&site);
+    assert!(html.contains(&format!("<head>{tag}")), "{html}");
+    assert_eq!(html.matches(&tag).count(), 1);
 }
 
 #[tokio::test]
@@ -20,7 +23,7 @@ async fn static_html_gets_it_too() {
     let site = site("basic");
     let html = site.get("/docs/").await.text();
     assert!(
-        html.contains(&format!("<head>{TAG}<title>docs</title>")),
+        html.contains(&format!("<head>{}<title>docs</title>", tag(&site))),
         "{html}"
     );
 }
@@ -29,15 +32,15 @@ async fn static_html_gets_it_too() {
 async fn a_document_without_head_gets_it_at_the_top() {
     let site = site("basic");
     let html = site.get("/bare.html").await.text();
-    assert!(html.starts_with(TAG), "{html}");
+    assert!(html.starts_with(&tag(&site)), "{html}");
 }
 
 #[tokio::test]
 async fn error_and_404_pages_carry_it_so_they_update_too() {
     let site = site("basic");
-    assert!(site.get("/missing").await.text().contains(TAG));
+    assert!(site.get("/missing").await.text().contains(&tag(&site)));
     site.write("pages/about.html", "{% if %}");
-    assert!(site.get("/about").await.text().contains(TAG));
+    assert!(site.get("/about").await.text().contains(&tag(&site)));
 }
 
 #[tokio::test]

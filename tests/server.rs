@@ -11,7 +11,9 @@ use hotplate::cli::{Cli, Command};
 use hotplate::{FatalError, Server, Settings};
 
 fn settings(args: &[&str]) -> Result<Settings, FatalError> {
-    let Command::Serve(serve) = Cli::try_parse_from(["hotplate", "serve"].iter().chain(args)).unwrap().command;
+    let Command::Serve(serve) = Cli::try_parse_from(["hotplate", "serve"].iter().chain(args))
+        .unwrap()
+        .command;
     Settings::resolve(&serve)
 }
 
@@ -21,10 +23,15 @@ fn root() -> String {
 
 #[tokio::test]
 async fn it_listens_on_loopback_and_prints_its_url() {
-    let server = Server::bind(settings(&[&root(), "--port", "0"]).unwrap()).await.unwrap();
+    let server = Server::bind(settings(&[&root(), "--port", "0"]).unwrap())
+        .await
+        .unwrap();
     assert!(server.local_addr().ip().is_loopback());
     let banner = server.banner();
-    assert!(banner.contains(&format!("http://localhost:{}/", server.local_addr().port())), "{banner}");
+    assert!(
+        banner.contains(&format!("http://localhost:{}/", server.local_addr().port())),
+        "{banner}"
+    );
     assert!(!banner.contains("⚠"), "{banner}");
 }
 
@@ -32,19 +39,33 @@ async fn it_listens_on_loopback_and_prints_its_url() {
 async fn a_taken_port_moves_on_to_the_next_free_one() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let server = Server::bind(settings(&[&root(), "--port", &port.to_string()]).unwrap()).await.unwrap();
+    let server = Server::bind(settings(&[&root(), "--port", &port.to_string()]).unwrap())
+        .await
+        .unwrap();
     assert_ne!(server.local_addr().port(), port);
-    assert!(server.banner().contains(&format!("Port {port} was in use")), "{}", server.banner());
+    assert!(
+        server.banner().contains(&format!("Port {port} was in use")),
+        "{}",
+        server.banner()
+    );
 }
 
 #[tokio::test]
 async fn with_strict_port_a_taken_port_is_a_clear_error() {
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = taken.local_addr().unwrap().port();
-    let result = Server::bind(settings(&[&root(), "--port", &port.to_string(), "--strict-port"]).unwrap()).await;
-    let Err(err) = result else { panic!("bound a taken port") };
+    let result =
+        Server::bind(settings(&[&root(), "--port", &port.to_string(), "--strict-port"]).unwrap())
+            .await;
+    let Err(err) = result else {
+        panic!("bound a taken port")
+    };
     assert!(matches!(err, FatalError::PortTaken { .. }));
-    assert!(err.to_string().contains(&format!("port {port} is already in use")), "{err}");
+    assert!(
+        err.to_string()
+            .contains(&format!("port {port} is already in use")),
+        "{err}"
+    );
 }
 
 #[test]

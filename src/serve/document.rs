@@ -74,12 +74,15 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
         "<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head><body><h1>404 Not found</h1><p>Nothing in this site answers <code>{}</code>. Add <code>pages/404.html</code> to show your own page here.</p></body></html>",
         escape(url_path)
     );
-    let tag = app.settings.is_dev().then_some(runtime::TAG);
+    let tag = app
+        .settings
+        .is_dev()
+        .then(|| runtime::tag(&app.settings.boot));
     respond(
         StatusCode::NOT_FOUND,
         &Method::GET,
         None,
-        html::rewrite(&body, tag).html,
+        html::rewrite(&body, tag.as_deref()).html,
         cache::REVALIDATE,
     )
 }
@@ -101,7 +104,8 @@ fn finish(
     body: &str,
 ) -> Response {
     let dev = app.settings.is_dev();
-    let rewritten = html::rewrite(body, dev.then_some(runtime::TAG));
+    let tag = dev.then(|| runtime::tag(&app.settings.boot));
+    let rewritten = html::rewrite(body, tag.as_deref());
     let route = req.uri.path();
     if let (true, Some(entry)) = (dev, entry) {
         let imports = rewritten

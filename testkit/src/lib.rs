@@ -120,7 +120,12 @@ impl Browser {
     }
 
     /// Sends one CDP command; its result, or the protocol's error.
-    pub fn try_call(&self, session: Option<&str>, method: &str, params: Value) -> Result<Value, Value> {
+    pub fn try_call(
+        &self,
+        session: Option<&str>,
+        method: &str,
+        params: Value,
+    ) -> Result<Value, Value> {
         let mut conn = self.connection.lock().unwrap();
         let id = conn.next_id;
         conn.next_id += 1;
@@ -218,7 +223,9 @@ impl Page<'_> {
                 "Runtime.evaluate",
                 json!({ "expression": wrapped, "returnByValue": true, "awaitPromise": true }),
             );
-            let value = result.map(|r| r["result"]["value"].clone()).unwrap_or(Value::Null);
+            let value = result
+                .map(|r| r["result"]["value"].clone())
+                .unwrap_or(Value::Null);
             let truthy = !matches!(value, Value::Null | Value::Bool(false))
                 && value != json!(0)
                 && value != json!("");
@@ -231,6 +238,11 @@ impl Page<'_> {
             );
             std::thread::sleep(Duration::from_millis(10));
         }
+    }
+
+    /// Sends a CDP command to this tab's session.
+    pub fn call(&self, method: &str, params: Value) -> Value {
+        self.browser.call(Some(&self.session), method, params)
     }
 
     pub fn close(self) {

@@ -1,0 +1,175 @@
+//! Save to screen, in real headless Chromium, on `examples/site`.
+//!
+//! Run: `cargo bench --bench save_to_screen` (add `-- 30` for 30 edits per scenario).
+//!
+//! For each scenario the file is written from this process, and the page records, with
+//! `performance.timeOrigin + performance.now()` (the same wall clock), when the change was
+//! applied and when the next frame after it ran. The figures are those instants minus the
+//! moment before the write; medians and p90 over the edits, after two warm-up edits.
+//!
+//! - `css`: `main.css` is saved; applied = the new stylesheet's `load` event, with the new
+//!   colour computed.
+//! - `reload`: `pages/about.html` is saved; applied = `DOMContentLoaded` of the reloaded page.
+
+use hotplate::{Server, Settings};
+use serde_json::json;
+use std::path::Path;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use testkit::{Browser, Page};
+
+const WARM_UP: usize = 2;
+
+fn main() {
+    let edits: usize = std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(20);
+    let site = testkit::copy_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site"));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(Server::bind(Settings::for_root(site.path()).unwrap()))
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", server.local_addr().port());
+    runtime.spawn(server.run());
+    let browser = Browser::launch();
+
+    println!("save to screen on examples/site, {edits} edits per scenario (ms; median / p90)");
+    let css = css_swap(&browser, &url, site.path(), edits);
+    report("css swap, applied", css.iter().map(|s| s.0).collect());
+    report("css swap, next frame", css.iter().map(|s| s.1).collect());
+    let reload = page_reload(&browser, &url, site.path(), edits);
+    report(
+        "page reload, DOMContentLoaded",
+        reload.iter().map(|s| s.0).collect(),
+    );
+    report(
+        "page reload, next frame",
+        reload.iter().map(|s| s.1).collect(),
+    );
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+fn connected(page: &Page<'_>) {
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
+}
+
+/// (applied, next frame) for each edit of `main.css`.
+fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}/"));
+    connected(&page);
+    page.eval(
+        "window.__swaps = [];
+         document.addEventListener('load', (event) => {
+           if (event.target.tagName !== 'LINK') return;
+           const applied = performance.timeOrigin + performance.now();
+           const color = getComputedStyle(document.querySelector('h1')).color;
+           requestAnimationFrame(() => __swaps.push({ applied, frame: performance.timeOrigin + performance.now(), color }));
+         }, true); true",
+    );
+    let original = std::fs::read_to_string(root.join("main.css")).unwrap();
+    let mut samples = Vec::new();
+    for i in 0..edits + WARM_UP {
+        let color = format!("rgb({}, 1, 2)", i + 1);
+        std::thread::sleep(Duration::from_millis(150));
+        let before = now_ms();
+        std::fs::write(
+            root.join("main.css"),
+            format!("{original}\nh1 {{ color: {color}; }}\n"),
+        )
+        .unwrap();
+        let swap = page.wait_for(
+            &format!("__swaps.find((s) => s.color === '{color}')"),
+            "the swapped stylesheet",
+        );
+        if i >= WARM_UP {
+            samples.push((
+                swap["applied"].as_f64().unwrap() - before,
+                swap["frame"].as_f64().unwrap() - before,
+            ));
+        }
+    }
+    page.close();
+    samples
+}
+
+/// (DOMContentLoaded, next frame) for each edit of `pages/about.html`.
+fn page_reload(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}/about"));
+    page.call("Page.enable", json!({}));
+    page.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        json!({ "source": "addEventListener('DOMContentLoaded', () => {
+            window.__shown = performance.timeOrigin + performance.now();
+            requestAnimationFrame(() => { window.__frame = performance.timeOrigin + performance.now(); });
+        });" }),
+    );
+    connected(&page);
+    let file = root.join("pages/about.html");
+    let original = std::fs::read_to_string(&file).unwrap();
+    let mut samples = Vec::new();
+    for i in 0..edits + WARM_UP {
+        let title = format!("About, edit {i}");
+        let edited = original.replacen("<h1>About</h1>", &format!("<h1>{title}</h1>"), 1);
+        assert_ne!(
+            edited, original,
+            "pages/about.html has an <h1>About</h1> to edit"
+        );
+        std::thread::sleep(Duration::from_millis(150));
+        let before = now_ms();
+        std::fs::write(&file, edited).unwrap();
+        let shown = page.wait_for(
+            &format!(
+                "document.querySelector('h1').textContent === '{title}' && window.__frame && window.__hotplate.boot && [window.__shown, window.__frame]"
+            ),
+            "the reloaded page",
+        );
+        if std::env::var_os("BENCH_DEBUG").is_some() {
+            let nav = page.eval("JSON.stringify({origin: performance.timeOrigin, nav: performance.getEntriesByType('navigation')[0].toJSON(), res: performance.getEntriesByType('resource').map(r => [r.name, r.startTime|0, r.responseEnd|0])})");
+            let nav: serde_json::Value = serde_json::from_str(nav.as_str().unwrap()).unwrap();
+            eprintln!(
+                "origin-before {:.1} nav {} res {}",
+                nav["origin"].as_f64().unwrap() - before,
+                [
+                    "fetchStart",
+                    "requestStart",
+                    "responseStart",
+                    "responseEnd",
+                    "domInteractive",
+                    "domContentLoadedEventStart"
+                ]
+                .iter()
+                .map(|k| format!("{k}={:.1}", nav["nav"][k].as_f64().unwrap()))
+                .collect::<Vec<_>>()
+                .join(" "),
+                nav["res"]
+            );
+        }
+        if i >= WARM_UP {
+            samples.push((
+                shown[0].as_f64().unwrap() - before,
+                shown[1].as_f64().unwrap() - before,
+            ));
+        }
+    }
+    samples
+}
+
+fn report(name: &str, mut samples: Vec<f64>) {
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    println!("  {name:<32} {:>7.2} / {:>7.2}", at(0.5), at(0.9));
+}
