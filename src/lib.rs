@@ -1,8 +1,8 @@
 //! hotplate: a development server that pushes the smallest correct update to the browser.
 //!
 //! Save a stylesheet and it is swapped in place; save a page and the pages showing it update;
-//! break a template and an overlay says where. The design lives in `DESIGN.md` at the
-//! repository root; the modules follow its pipeline, upstream first:
+//! break a template and an overlay says where. [`architecture`] explains the design; the
+//! modules follow its pipeline, upstream first:
 //!
 //! | module | stage |
 //! |---|---|
@@ -18,6 +18,9 @@
 //! | [`server`] | binds a port and wires the stages together |
 //!
 //! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
+
+#[doc = include_str!("../docs/architecture.md")]
+pub mod architecture {}
 
 pub mod app;
 pub mod base;
