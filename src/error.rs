@@ -26,11 +26,6 @@ pub enum FatalError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("cannot watch {path} for changes: {source}")]
-    Watch {
-        path: PathBuf,
-        source: notify::Error,
-    },
     #[error("the server stopped: {0}")]
     Serve(std::io::Error),
 }

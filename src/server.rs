@@ -33,7 +33,7 @@ pub struct Server {
     addr: SocketAddr,
     /// The port asked for, when another one had to be used.
     requested_port: Option<u16>,
-    /// Armed at bind, so that no change made after `bind` returns is missed.
+    /// Started at bind; it arms itself in the background (see [`Server::arming`]).
     watcher: Option<watch::Watcher>,
 }
 
@@ -59,10 +59,7 @@ impl Server {
                     let addr = listener
                         .local_addr()
                         .map_err(|source| FatalError::Bind { addr, source })?;
-                    let watcher = match settings.is_dev() {
-                        true => Some(watch::start(&settings)?),
-                        false => None,
-                    };
+                    let watcher = settings.is_dev().then(|| watch::start(&settings));
                     return Ok(Server {
                         app: App::new(settings),
                         listener,
@@ -95,6 +92,12 @@ impl Server {
         self.addr
     }
 
+    /// Resolves once the watcher is armed: a change made after that is never missed. `None` in
+    /// production, which does not watch.
+    pub fn arming(&self) -> Option<watch::ArmingSignal> {
+        self.watcher.as_ref().map(watch::Watcher::arming)
+    }
+
     pub fn app(&self) -> Arc<App> {
         self.app.clone()
     }
@@ -125,6 +128,20 @@ impl Server {
         let app = self.app.clone();
         let pipeline = self.watcher.map(|watcher| {
             let app = app.clone();
+            let arming = watcher.arming();
+            let started = std::time::Instant::now();
+            tokio::spawn(async move {
+                match arming.wait().await {
+                    watch::Arming::Armed { folders } => {
+                        tracing::info!("watching {folders} folders ({:?})", started.elapsed());
+                    }
+                    watch::Arming::Failed(err) => tracing::error!(
+                        "cannot watch for changes ({err}); pages are served but will not update. \
+                         On Linux, raise fs.inotify.max_user_watches, or start with --poll."
+                    ),
+                    watch::Arming::Pending => {}
+                }
+            });
             tokio::spawn(async move {
                 // The whole watcher moves here: dropping it would stop the backend.
                 let mut watcher = watcher;

@@ -12,20 +12,24 @@
 //! 4. [`ContentHashes`] drops saves that did not change a byte. An atomic save (temp file, then
 //!    rename onto the target) leaves one change: the target's.
 //!
+//! The backend is armed folder by folder on the watcher's own thread, skipping hidden and
+//! ignored folders, so a server answers requests before a large tree is watched; a folder
+//! that appears later is armed when its event arrives.
+//!
 //! A file is hashed the first time an event names it, so the first event for a file after
 //! start always counts as a change. When the backend overflows, the batch says `rescan`, the
 //! hashes are forgotten, and the plan stage answers with a full reload.
 
 use crate::base::{Change, ChangeBatch, ChangeKind, SitePath};
-use crate::error::FatalError;
 use crate::settings::Settings;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
-use notify::event::{AccessKind, AccessMode, ModifyKind};
+use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
 use notify::{EventKind, RecursiveMode};
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
+use std::time::Duration;
 use tokio::sync::mpsc;
 
 /// Decides which paths the watcher never reports. Paths are relative to the site root.
@@ -115,8 +119,9 @@ pub fn raw_events(event: notify::Event, native: bool) -> Vec<Raw> {
     let relevant = match event.kind {
         EventKind::Access(AccessKind::Close(AccessMode::Write)) => true,
         EventKind::Access(_) => false,
-        // Natively a new file is announced at creation, before its content is written; its
-        // close-after-write follows.
+        // A new folder must be watched. Natively a new file is announced at creation, before
+        // its content is written; its close-after-write follows.
+        EventKind::Create(CreateKind::Folder) => true,
         EventKind::Create(_) => !native,
         EventKind::Remove(_) => true,
         EventKind::Modify(ModifyKind::Name(_)) => true,
@@ -219,22 +224,110 @@ pub fn settle(
     batch
 }
 
-/// A running watcher. Dropping it stops the backend and, with it, the batches.
-pub struct Watcher {
-    _backend: Box<dyn notify::Watcher + Send>,
-    pub batches: mpsc::Receiver<ChangeBatch>,
+/// How far the watcher got with arming its backend.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Arming {
+    Pending,
+    /// Watching this many folders.
+    Armed {
+        folders: usize,
+    },
+    /// The backend could not be set up: serving goes on without hot updates.
+    Failed(String),
 }
 
-/// Arms a watcher on the settings' root and starts coalescing on a thread of its own.
-pub fn start(settings: &Settings) -> Result<Watcher, FatalError> {
+/// A running watcher. Dropping it stops the backend and, with it, the batches.
+pub struct Watcher {
+    pub batches: mpsc::Receiver<ChangeBatch>,
+    arming: tokio::sync::watch::Receiver<Arming>,
+}
+
+impl Watcher {
+    /// A handle that resolves once the backend is armed (or failed to arm).
+    pub fn arming(&self) -> ArmingSignal {
+        ArmingSignal(self.arming.clone())
+    }
+}
+
+/// Resolves once the watcher's backend is armed; see [`Watcher::arming`].
+#[derive(Clone)]
+pub struct ArmingSignal(tokio::sync::watch::Receiver<Arming>);
+
+impl ArmingSignal {
+    pub async fn wait(mut self) -> Arming {
+        match self.0.wait_for(|a| *a != Arming::Pending).await {
+            Ok(arming) => arming.clone(),
+            Err(_) => Arming::Failed("the watcher stopped".into()),
+        }
+    }
+}
+
+/// Starts a watcher on the settings' root. It returns at once: the backend is armed on the
+/// watcher's own thread (folder by folder, skipping ignored ones), and [`Watcher::arming`] says
+/// when that is done. The same thread then coalesces events into batches.
+pub fn start(settings: &Settings) -> Watcher {
     start_with(settings, Box::new(IgnoreRules::load(&settings.root)))
 }
 
 /// [`start`] with another filter.
-pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Result<Watcher, FatalError> {
+pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
     let root = settings.root.clone();
-    let (raw_tx, raw_rx) = std_mpsc::channel::<Raw>();
-    let native = settings.poll.is_none();
+    let poll = settings.poll;
+    // Capacity 1: while the pipeline works on a batch, new events queue up in the raw channel
+    // and become the next batch together.
+    let (batch_tx, batches) = mpsc::channel(1);
+    let (arming_tx, arming) = tokio::sync::watch::channel(Arming::Pending);
+    std::thread::Builder::new()
+        .name("hotplate-watch".into())
+        .spawn(move || {
+            let (raw_tx, raw_rx) = std_mpsc::channel::<Raw>();
+            let mut backend = match backend(poll, raw_tx) {
+                Ok(backend) => backend,
+                Err(err) => {
+                    let _ = arming_tx.send(Arming::Failed(err.to_string()));
+                    return;
+                }
+            };
+            let (folders, _) = arm(backend.as_mut(), &root);
+            let _ = arming_tx.send(Arming::Armed { folders });
+            let mut hashes = ContentHashes::default();
+            loop {
+                let first = match raw_rx.recv_timeout(LIVENESS_CHECK) {
+                    Ok(first) => first,
+                    Err(std_mpsc::RecvTimeoutError::Timeout) if batch_tx.is_closed() => break,
+                    Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
+                };
+                let mut pending = coalesce(first, raw_rx.try_iter());
+                // A folder that appeared (created or moved in) is watched from now on, and the
+                // files it brought count as changed.
+                let new_folders: Vec<PathBuf> = pending
+                    .paths
+                    .iter()
+                    .filter(|p| p.is_dir())
+                    .cloned()
+                    .collect();
+                for folder in new_folders {
+                    pending.paths.extend(arm(backend.as_mut(), &folder).1);
+                }
+                let batch = settle(pending, &root, filter.as_ref(), &mut hashes);
+                if !batch.is_empty() && batch_tx.blocking_send(batch).is_err() {
+                    break;
+                }
+            }
+        })
+        .expect("spawn the watch thread");
+    Watcher { batches, arming }
+}
+
+/// How often an idle watcher checks whether anyone still listens.
+const LIVENESS_CHECK: Duration = Duration::from_millis(250);
+
+fn backend(
+    poll: Option<Duration>,
+    raw_tx: std_mpsc::Sender<Raw>,
+) -> notify::Result<Box<dyn notify::Watcher + Send>> {
+    let native = poll.is_none();
     let handler = move |result: notify::Result<notify::Event>| {
         let raws = match result {
             Ok(event) => raw_events(event, native),
@@ -247,52 +340,48 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Result<Watche
             let _ = raw_tx.send(raw);
         }
     };
-    let watch_error = |source| FatalError::Watch {
-        path: root.clone(),
-        source,
-    };
-    let mut backend: Box<dyn notify::Watcher + Send> = match settings.poll {
-        None => Box::new(notify::recommended_watcher(handler).map_err(watch_error)?),
-        Some(interval) => Box::new(
-            notify::PollWatcher::new(
-                handler,
-                notify::Config::default()
-                    .with_poll_interval(interval)
-                    .with_compare_contents(true),
-            )
-            .map_err(watch_error)?,
-        ),
-    };
-    backend
-        .watch(&root, RecursiveMode::Recursive)
-        .map_err(watch_error)?;
-
-    // Capacity 1: while the pipeline works on a batch, new events queue up in `raw_rx` and
-    // become the next batch together.
-    let (batch_tx, batches) = mpsc::channel(1);
-    std::thread::Builder::new()
-        .name("hotplate-watch".into())
-        .spawn(move || {
-            let mut hashes = ContentHashes::default();
-            while let Ok(first) = raw_rx.recv() {
-                let pending = coalesce(first, raw_rx.try_iter());
-                let batch = settle(pending, &root, filter.as_ref(), &mut hashes);
-                if !batch.is_empty() && batch_tx.blocking_send(batch).is_err() {
-                    break;
-                }
-            }
-        })
-        .expect("spawn the watch thread");
-    Ok(Watcher {
-        _backend: backend,
-        batches,
+    Ok(match poll {
+        None => Box::new(notify::recommended_watcher(handler)?),
+        Some(interval) => Box::new(notify::PollWatcher::new(
+            handler,
+            notify::Config::default()
+                .with_poll_interval(interval)
+                .with_compare_contents(true),
+        )?),
     })
+}
+
+/// Watches `folder` and every folder below it that is not hidden or ignored, one by one, so
+/// that `node_modules`, `.git` and build output cost nothing. Returns how many folders are
+/// watched and the files found on the way.
+fn arm(backend: &mut dyn notify::Watcher, folder: &Path) -> (usize, Vec<PathBuf>) {
+    let mut folders = 0;
+    let mut files = Vec::new();
+    let walk = ignore::WalkBuilder::new(folder)
+        .hidden(true)
+        .parents(true)
+        .require_git(false)
+        .git_global(false)
+        .git_exclude(false)
+        .build();
+    for entry in walk.flatten() {
+        let path = entry.path();
+        if entry.file_type().is_some_and(|t| t.is_dir()) {
+            match backend.watch(path, RecursiveMode::NonRecursive) {
+                Ok(()) => folders += 1,
+                Err(err) => tracing::warn!("cannot watch {}: {err}", path.display()),
+            }
+        } else {
+            files.push(path.to_path_buf());
+        }
+    }
+    (folders, files)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use notify::event::{CreateKind, DataChange, RenameMode};
+    use notify::event::{DataChange, RenameMode};
 
     fn touched(p: &str) -> Raw {
         Raw::Touched(PathBuf::from(p))

@@ -22,11 +22,17 @@ fn watched(poll: Option<Duration>) -> Watched {
     std::fs::write(dir.path().join("style.css"), "a{}").unwrap();
     let mut settings = Settings::for_root(dir.path()).unwrap();
     settings.poll = poll;
-    let watcher = watch::start(&settings).unwrap();
+    let watcher = watch::start(&settings);
     Watched { dir, watcher }
 }
 
 impl Watched {
+    async fn armed(self) -> Self {
+        let arming = self.watcher.arming().wait().await;
+        assert!(matches!(arming, watch::Arming::Armed { .. }), "{arming:?}");
+        self
+    }
+
     fn path(&self, name: &str) -> std::path::PathBuf {
         self.dir.path().join(name)
     }
@@ -63,7 +69,7 @@ fn write(path: &Path, text: &str) {
 
 #[tokio::test]
 async fn a_save_is_one_change_to_that_file() {
-    let mut w = watched(None);
+    let mut w = watched(None).armed().await;
     write(&w.path("style.css"), "b{}");
     let seen = w.paths_until("style.css").await;
     assert_eq!(seen, vec![("style.css".to_string(), ChangeKind::Modified)]);
@@ -71,7 +77,7 @@ async fn a_save_is_one_change_to_that_file() {
 
 #[tokio::test]
 async fn a_save_that_changes_nothing_is_not_reported() {
-    let mut w = watched(None);
+    let mut w = watched(None).armed().await;
     write(&w.path("style.css"), "b{}");
     w.paths_until("style.css").await;
     write(&w.path("style.css"), "b{}");
@@ -82,7 +88,7 @@ async fn a_save_that_changes_nothing_is_not_reported() {
 
 #[tokio::test]
 async fn an_atomic_save_is_one_change_to_the_target() {
-    let mut w = watched(None);
+    let mut w = watched(None).armed().await;
     for (temp, text) in [(".style.css.tmp42", "c{}"), ("style.css.tmp", "d{}")] {
         write(&w.path(temp), text);
         std::fs::rename(w.path(temp), w.path("style.css")).unwrap();
@@ -97,7 +103,7 @@ async fn an_atomic_save_is_one_change_to_the_target() {
 
 #[tokio::test]
 async fn editor_temp_files_dotfiles_and_ignored_paths_are_never_reported() {
-    let mut w = watched(None);
+    let mut w = watched(None).armed().await;
     std::fs::create_dir(w.path("dist")).unwrap();
     for name in [
         "4913",
@@ -116,7 +122,7 @@ async fn editor_temp_files_dotfiles_and_ignored_paths_are_never_reported() {
 
 #[tokio::test]
 async fn a_removed_file_is_reported_as_removed() {
-    let mut w = watched(None);
+    let mut w = watched(None).armed().await;
     std::fs::remove_file(w.path("style.css")).unwrap();
     let seen = w.paths_until("style.css").await;
     assert_eq!(seen, vec![("style.css".to_string(), ChangeKind::Removed)]);
@@ -124,7 +130,7 @@ async fn a_removed_file_is_reported_as_removed() {
 
 #[tokio::test]
 async fn a_burst_of_saves_reports_each_file_once() {
-    let mut w = watched(None);
+    let mut w = watched(None).armed().await;
     for i in 0..5 {
         write(&w.path(&format!("f{i}.txt")), "x");
     }
@@ -144,8 +150,52 @@ async fn a_burst_of_saves_reports_each_file_once() {
 
 #[tokio::test]
 async fn polling_watches_too() {
-    let mut w = watched(Some(Duration::from_millis(50)));
+    let mut w = watched(Some(Duration::from_millis(50))).armed().await;
     write(&w.path("style.css"), "polled{}");
     let seen = w.paths_until("style.css").await;
     assert_eq!(seen, vec![("style.css".to_string(), ChangeKind::Modified)]);
+}
+
+#[tokio::test]
+async fn ignored_folders_are_not_watched_and_new_folders_are() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".gitignore"), "node_modules/\n").unwrap();
+    for folder in ["a/b", "node_modules/x/y", ".git/objects"] {
+        std::fs::create_dir_all(dir.path().join(folder)).unwrap();
+    }
+    let watcher = watch::start(&Settings::for_root(dir.path()).unwrap());
+    // The root, a and a/b: nothing under node_modules or .git.
+    assert_eq!(
+        watcher.arming().wait().await,
+        watch::Arming::Armed { folders: 3 }
+    );
+    let mut w = Watched { dir, watcher };
+    // A folder created later is watched, and what it brings is reported.
+    std::fs::create_dir_all(w.path("new/deeper")).unwrap();
+    write(&w.path("new/deeper/page.css"), "x");
+    let seen = w.paths_until("new/deeper/page.css").await;
+    assert!(
+        seen.contains(&("new/deeper/page.css".to_string(), ChangeKind::Modified)),
+        "{seen:?}"
+    );
+    write(&w.path("new/deeper/page.css"), "y");
+    let seen = w.paths_until("new/deeper/page.css").await;
+    assert_eq!(
+        seen,
+        vec![("new/deeper/page.css".to_string(), ChangeKind::Modified)]
+    );
+}
+
+#[tokio::test]
+async fn a_folder_moved_in_brings_its_files() {
+    let mut w = watched(None).armed().await;
+    let outside = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(outside.path().join("pkg")).unwrap();
+    write(&outside.path().join("pkg/mod.js"), "export {}");
+    std::fs::rename(outside.path().join("pkg"), w.path("pkg")).unwrap();
+    let seen = w.paths_until("pkg/mod.js").await;
+    assert!(
+        seen.contains(&("pkg/mod.js".to_string(), ChangeKind::Modified)),
+        "{seen:?}"
+    );
 }

@@ -231,6 +231,13 @@ pub fn run_dir(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) ->
     let mut settings = Settings::for_root(dir.path()).unwrap();
     configure(&mut settings);
     let server = runtime.block_on(Server::bind(settings)).unwrap();
+    if let Some(arming) = server.arming() {
+        let armed = runtime.block_on(arming.wait());
+        assert!(
+            matches!(armed, hotplate::watch::Arming::Armed { .. }),
+            "{armed:?}"
+        );
+    }
     let url = format!("http://127.0.0.1:{}", server.local_addr().port());
     let app = server.app();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
