@@ -12,6 +12,7 @@ async fn main() -> anyhow::Result<()> {
                 .unwrap_or_else(|_| "hotplate=info".into()),
         )
         .with_target(false)
+        .with_writer(std::io::stderr)
         .init();
     let Command::Serve(args) = Cli::parse().command;
     let server = Server::bind(Settings::resolve(&args)?).await?;
