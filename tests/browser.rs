@@ -5,6 +5,8 @@
 //! - A page template is saved: the page reloads with the new text.
 //! - A static `.html` file is saved: only the tab showing it reloads.
 //! - A template breaks: the error overlay appears over the page; fixing it removes the overlay.
+//! - Eight tabs share one hub connection (through a SharedWorker), so none is starved by the
+//!   browser's six-connections-per-origin limit, and all of them get every update.
 
 mod util;
 use testkit::Browser;
@@ -144,4 +146,30 @@ fn a_broken_template_shows_the_overlay_until_it_is_fixed() {
         page.eval("document.getElementById('title').textContent"),
         "Home"
     );
+}
+
+#[test]
+fn eight_tabs_share_one_connection_and_all_update() {
+    let site = run("basic");
+    let browser = Browser::launch();
+    let pages: Vec<_> = (0..8)
+        .map(|i| browser.open(&format!("{}/blog/post-{i}", site.url)))
+        .collect();
+    for page in &pages {
+        ready(page);
+        assert_eq!(page.eval("window.__hotplate.transport"), "shared-worker");
+    }
+    assert_eq!(
+        site.app.hub.clients(),
+        1,
+        "one event stream for the whole browser"
+    );
+    site.write("style.css", "body { color: rgb(0, 128, 0); }\n");
+    for page in &pages {
+        page.wait_for(
+            "getComputedStyle(document.body).color === 'rgb(0, 128, 0)'",
+            "every tab to swap",
+        );
+        assert_eq!(page.eval("window.marker"), 42);
+    }
 }

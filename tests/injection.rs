@@ -46,7 +46,7 @@ async fn error_and_404_pages_carry_it_so_they_update_too() {
 #[tokio::test]
 async fn the_runtime_files_are_served_as_javascript() {
     let site = site("basic");
-    for file in ["client.js", "css.js", "overlay.js"] {
+    for file in ["client.js", "css.js", "overlay.js", "worker.js"] {
         let reply = site.get(&format!("/__hotplate/{file}")).await;
         assert_eq!(reply.status, StatusCode::OK, "{file}");
         assert_eq!(

@@ -24,6 +24,7 @@ pub const ASSETS: &[(&str, &str)] = &[
     ("client.js", include_str!("../../client/client.js")),
     ("overlay.js", include_str!("../../client/overlay.js")),
     ("css.js", include_str!("../../client/css.js")),
+    ("worker.js", include_str!("../../client/worker.js")),
 ];
 
 /// Answers `/__hotplate/<name>`.
