@@ -143,12 +143,11 @@ impl Hub {
                 None,
             )
             .retry(self.retry);
-        let mut first = Vec::new();
-        match start {
-            Resume::Fresh => hello = hello.id(format!("{boot}-{latest}")),
-            Resume::Replay(_) => {}
-            Resume::Reload(_) => hello = hello.id(format!("{boot}-{latest}")),
+        // A resuming client keeps its own last id; everyone else starts from the newest.
+        if !matches!(start, Resume::Replay(_)) {
+            hello = hello.id(format!("{boot}-{latest}"));
         }
+        let mut first = Vec::new();
         first.push(Ok(hello));
         match start {
             Resume::Replay(missed) => {

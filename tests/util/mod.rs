@@ -113,21 +113,7 @@ impl Site {
 
     /// Opens the hub's event stream in memory.
     pub async fn events(&self, headers: &[(&str, &str)]) -> EventReader {
-        let mut req = Request::get("/__hotplate/events").header("host", "localhost");
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        let response = self
-            .router
-            .clone()
-            .oneshot(req.body(Body::empty()).unwrap())
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::OK);
-        EventReader {
-            body: response.into_body(),
-            buffer: String::new(),
-        }
+        open_events(self.router.clone(), headers).await
     }
 }
 
@@ -297,12 +283,16 @@ impl Site {
 
 /// Opens the hub's event stream of a running app, in memory.
 pub async fn events_of(app: &Arc<App>) -> EventReader {
-    let req = Request::get("/__hotplate/events")
-        .header("host", "localhost")
-        .body(Body::empty())
-        .unwrap();
-    let response = hotplate::serve::router(app.clone())
-        .oneshot(req)
+    open_events(hotplate::serve::router(app.clone()), &[]).await
+}
+
+async fn open_events(router: Router, headers: &[(&str, &str)]) -> EventReader {
+    let mut req = Request::get("/__hotplate/events").header("host", "localhost");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    let response = router
+        .oneshot(req.body(Body::empty()).unwrap())
         .await
         .unwrap();
     assert_eq!(response.status(), StatusCode::OK);
