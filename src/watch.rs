@@ -288,7 +288,7 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
                     return;
                 }
             };
-            let (folders, _) = arm(backend.as_mut(), &root);
+            let (folders, _) = arm(backend.as_mut(), &root, false);
             let _ = arming_tx.send(Arming::Armed { folders });
             let mut hashes = ContentHashes::default();
             loop {
@@ -308,7 +308,7 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
                     .cloned()
                     .collect();
                 for folder in new_folders {
-                    pending.paths.extend(arm(backend.as_mut(), &folder).1);
+                    pending.paths.extend(arm(backend.as_mut(), &folder, true).1);
                 }
                 let batch = settle(pending, &root, filter.as_ref(), &mut hashes);
                 if !batch.is_empty() && batch_tx.blocking_send(batch).is_err() {
@@ -353,8 +353,13 @@ fn backend(
 
 /// Watches `folder` and every folder below it that is not hidden or ignored, one by one, so
 /// that `node_modules`, `.git` and build output cost nothing. Returns how many folders are
-/// watched and the files found on the way.
-fn arm(backend: &mut dyn notify::Watcher, folder: &Path) -> (usize, Vec<PathBuf>) {
+/// watched and, with `collect_files`, the files found on the way (only for a folder that
+/// appeared: at start, a large tree's file list would cost megabytes for nothing).
+fn arm(
+    backend: &mut dyn notify::Watcher,
+    folder: &Path,
+    collect_files: bool,
+) -> (usize, Vec<PathBuf>) {
     let mut folders = 0;
     let mut files = Vec::new();
     let walk = ignore::WalkBuilder::new(folder)
@@ -371,7 +376,7 @@ fn arm(backend: &mut dyn notify::Watcher, folder: &Path) -> (usize, Vec<PathBuf>
                 Ok(()) => folders += 1,
                 Err(err) => tracing::warn!("cannot watch {}: {err}", path.display()),
             }
-        } else {
+        } else if collect_files {
             files.push(path.to_path_buf());
         }
     }
