@@ -183,16 +183,23 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
     }
     let mut reload = plan.reload;
     if !plan.rerender.is_empty() {
-        let failure = plan.rerender.iter().find_map(|(route, template)| {
-            let params = route::find_page(&app.settings.root, &segments(route))
-                .map(|(_, params)| params)
-                .unwrap_or_default();
-            let context = PageContext {
-                path: route.clone(),
-                params,
-            };
-            app.renderer.render(template, &context).err()
-        });
+        // A page removed in the same batch is reloaded by the plan, not rendered here.
+        let still_there =
+            |template: &crate::base::SitePath| app.settings.root.join(template.as_str()).is_file();
+        let failure = plan
+            .rerender
+            .iter()
+            .filter(|(_, t)| still_there(t))
+            .find_map(|(route, template)| {
+                let params = route::find_page(&app.settings.root, &segments(route))
+                    .map(|(_, params)| params)
+                    .unwrap_or_default();
+                let context = PageContext {
+                    path: route.clone(),
+                    params,
+                };
+                app.renderer.render(template, &context).err()
+            });
         match failure {
             Some(err) => {
                 tracing::error!("{}", document::describe(&err.report));
@@ -213,7 +220,7 @@ pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
         Reload::Nothing => {}
         Reload::Routes(routes) => {
             hub.publish(Message::Reload {
-                reason: "a template changed".into(),
+                reason: "a page changed".into(),
                 routes: Some(routes.into_iter().collect()),
             });
         }

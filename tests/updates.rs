@@ -104,3 +104,29 @@ fn anything_else_reloads_every_page() {
         assert!(reload["reason"].as_str().unwrap().contains("app.js"));
     });
 }
+
+#[test]
+fn a_removed_page_is_reloaded_and_never_reported_as_a_render_error() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/", "/about"]).await;
+        std::fs::remove_file(site.path("pages/about.html")).unwrap();
+        site.write("partials/nav.html", "<nav>changed</nav>");
+        let mut seen = Vec::new();
+        loop {
+            let event = events.next_event().await;
+            assert_ne!(
+                event.event(),
+                "error",
+                "a removed page is not a broken one: {seen:?}"
+            );
+            seen.push(event.event().to_string());
+            let routes = event.json().get("routes").cloned();
+            if event.event() == "reload"
+                && routes.is_some_and(|r| r.as_array().unwrap().contains(&"/".into()))
+            {
+                break;
+            }
+        }
+    });
+}

@@ -38,7 +38,9 @@ pub fn page(
         Err(err) => {
             tracing::error!("{}", describe(&err.report));
             // Remember the route, so that fixing the template updates the error page too.
-            app.graph().record_document(route, template, Vec::new());
+            if app.settings.is_dev() {
+                app.graph().record_document(route, template, Vec::new());
+            }
             let body = error_page(&err.report);
             finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
         }

@@ -15,14 +15,13 @@ use tower_http::services::ServeFile;
 pub async fn serve(app: &App, req: Request, file: &Path) -> Response {
     let control = cache::control(&app.settings, req.uri().query());
     let url_path = req.uri().path().to_string();
-    let response = match ServeFile::new(file).oneshot(req).await {
+    let mut response = match ServeFile::new(file).oneshot(req).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };
     if response.status() == StatusCode::NOT_FOUND {
         return document::plain_not_found(app, &url_path);
     }
-    let mut response = response;
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, control);
