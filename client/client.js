@@ -5,16 +5,24 @@
 // SharedWorker it opens its own EventSource. It applies each message of the wire protocol
 // (docs/architecture.md, "Wire protocol"):
 //   hello        remember the server's boot; a different boot after a reconnect means reload
-//   update       swap stylesheets in place (css.js)
+//   update       swap stylesheets in place (css.js) and re-import modules at their
+//                boundaries (hot.js), in the order given
+//   prune        run the dispose, then prune, callbacks of modules that are gone (hot.js)
+//   asset        re-request changed images (assets.js)
 //   reload       reload, when no routes are named or this page's path is one of them
 //   html         reload the routes named (until the DOM morph lands)
 //   error        show the error overlay (overlay.js)
 //   error-clear  remove it
 //   change       re-dispatched on window as the `hotplate:change` event
-//   custom       re-dispatched on window as `hotplate:<event>`
+//   custom       passed to `import.meta.hot.on(event)` listeners, and re-dispatched on window
+//                as `hotplate:<event>`
+//
+// Messages that change modules are applied one at a time, in the order they came.
 
 import { swapStylesheet } from './css.js';
 import { showError, clearError } from './overlay.js';
+import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
+import { refreshAssets } from './assets.js';
 
 const handlers = new Map();
 let boot = null;
@@ -31,6 +39,20 @@ function dispatch(type, data) {
   if (handle) handle(JSON.parse(data));
 }
 
+// One update at a time: each waits for the one before it.
+let queue = Promise.resolve();
+function enqueue(task) {
+  queue = queue.then(task).catch((error) => console.error('[hotplate]', error));
+}
+
+// Whether the overlay shows an update this page failed to apply (rather than a server error).
+let updateFailed = false;
+
+function reload() {
+  notifyListeners('vite:beforeFullReload', {});
+  location.reload();
+}
+
 function connect() {
   if (typeof SharedWorker === 'function') {
     try {
@@ -45,7 +67,7 @@ function connect() {
     }
   }
   const source = new EventSource('/__hotplate/events');
-  for (const type of ['hello', 'update', 'html', 'asset', 'reload', 'error', 'error-clear', 'custom', 'change']) {
+  for (const type of ['hello', 'update', 'prune', 'html', 'asset', 'reload', 'error', 'error-clear', 'custom', 'change']) {
     source.addEventListener(type, (event) => {
       // A dropped connection fires a plain `error` event without data: not a hub message.
       if (event instanceof MessageEvent) dispatch(type, event.data);
@@ -60,32 +82,59 @@ function showsRoute(routes) {
 
 on('hello', (hello) => {
   if (boot !== null && hello.boot !== boot) {
-    location.reload();
+    reload();
     return;
   }
   boot = hello.boot;
   state.boot = boot;
 });
 
-on('update', ({ updates }) => {
-  for (const update of updates) {
-    if (update.type === 'css') {
-      swapStylesheet(update.path, update.timestamp);
-    } else {
-      location.reload();
+on('update', (payload) =>
+  enqueue(async () => {
+    notifyListeners('vite:beforeUpdate', payload);
+    for (const update of payload.updates) {
+      if (update.type === 'css') {
+        swapStylesheet(update.path, update.timestamp);
+        continue;
+      }
+      try {
+        if (await applyUpdate(update)) {
+          console.debug(`[hotplate] hot updated ${update.acceptedPath}`);
+          if (updateFailed) clearError();
+          updateFailed = false;
+        }
+      } catch (error) {
+        console.error(error);
+        updateFailed = true;
+        showError({
+          message: `Failed to reload ${update.acceptedPath}: ${error.message}`,
+          file: update.acceptedPath,
+          frame: String(error.stack || ''),
+        });
+        notifyListeners('vite:error', { err: { message: error.message, stack: error.stack } });
+      }
     }
-  }
-});
+    notifyListeners('vite:afterUpdate', payload);
+  }),
+);
+
+on('prune', ({ paths }) => enqueue(() => prunePaths(paths)));
+
+on('asset', ({ paths, timestamp }) => refreshAssets(paths, timestamp));
 
 on('reload', ({ routes }) => {
-  if (showsRoute(routes)) location.reload();
+  if (showsRoute(routes)) reload();
 });
 
 on('html', ({ routes }) => {
-  if (showsRoute(routes)) location.reload();
+  if (showsRoute(routes)) reload();
 });
 
-on('error', (report) => showError(report));
+on('error', (report) => {
+  updateFailed = false;
+  notifyListeners('vite:error', { err: report });
+  showError(report);
+});
 on('error-clear', () => clearError());
 
 on('change', (detail) => {
@@ -93,6 +142,7 @@ on('change', (detail) => {
 });
 
 on('custom', ({ event, data }) => {
+  notifyListeners(event, data);
   window.dispatchEvent(new CustomEvent(`hotplate:${event}`, { detail: data }));
 });
 

@@ -5,7 +5,7 @@
 // connect to this SharedWorker instead, which holds the only EventSource and relays each
 // message to every tab as `{ type, data }` (data is the message's JSON text, unparsed).
 
-const TYPES = ['hello', 'update', 'html', 'asset', 'reload', 'error', 'error-clear', 'custom', 'change'];
+const TYPES = ['hello', 'update', 'prune', 'html', 'asset', 'reload', 'error', 'error-clear', 'custom', 'change'];
 
 const ports = new Set();
 // Replayed to a tab that connects later, so it learns the boot at once.

@@ -1,10 +1,16 @@
 //! The running site: resolved settings plus the state the stages share while serving.
 
+use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
+use crate::problems::Problems;
 use crate::render::Renderer;
 use crate::settings::Settings;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
+
+/// What the server does with a message a page sent through `import.meta.hot.send(event,
+/// data)`. The default logs it.
+pub type CustomHandler = Arc<dyn Fn(&str, &serde_json::Value) + Send + Sync>;
 
 pub struct App {
     pub settings: Settings,
@@ -12,6 +18,9 @@ pub struct App {
     /// Filled by the serve stage as it answers, read by the plan stage.
     pub graph: Mutex<Graph>,
     pub hub: Hub,
+    /// The errors the browsers' overlay shows.
+    pub problems: Problems,
+    custom: RwLock<CustomHandler>,
 }
 
 impl App {
@@ -26,11 +35,35 @@ impl App {
             renderer: Renderer::new(&settings),
             graph: Mutex::new(Graph::new()),
             hub,
+            problems: Problems::default(),
+            custom: RwLock::new(Arc::new(|event, data| {
+                tracing::info!("page sent {event}: {data}");
+            })),
             settings,
         })
     }
 
     pub fn graph(&self) -> std::sync::MutexGuard<'_, Graph> {
         self.graph.lock().expect("graph lock")
+    }
+
+    /// Sends a `custom` event to every page: `import.meta.hot.on(event, cb)` listeners get
+    /// `data`.
+    pub fn send_custom(&self, event: &str, data: serde_json::Value) {
+        self.hub.publish(Message::Custom {
+            event: event.to_string(),
+            data,
+        });
+    }
+
+    /// Handles the messages pages send with `import.meta.hot.send(event, data)` from now on.
+    pub fn on_custom(&self, handler: impl Fn(&str, &serde_json::Value) + Send + Sync + 'static) {
+        *self.custom.write().expect("custom handler") = Arc::new(handler);
+    }
+
+    /// Passes a page's message to the handler.
+    pub fn receive_custom(&self, event: &str, data: &serde_json::Value) {
+        let handler = self.custom.read().expect("custom handler").clone();
+        handler(event, data);
     }
 }

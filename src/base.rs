@@ -169,6 +169,10 @@ pub enum Message {
         paths: Vec<String>,
         timestamp: u64,
     },
+    /// Modules that are gone: their dispose, then prune, callbacks run.
+    Prune {
+        paths: Vec<String>,
+    },
     /// A full reload; with `routes`, only for clients showing one of those URL paths.
     Reload {
         reason: String,
@@ -194,6 +198,7 @@ impl Message {
             Message::Update { .. } => "update",
             Message::Html { .. } => "html",
             Message::Asset { .. } => "asset",
+            Message::Prune { .. } => "prune",
             Message::Reload { .. } => "reload",
             Message::Error(_) => "error",
             Message::ErrorClear {} => "error-clear",

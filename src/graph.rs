@@ -1,13 +1,21 @@
 //! The graph stage: what depends on what, learnt from what was actually served.
 //!
-//! The *client* environment holds what the browser loads. Its entries are HTML documents (a
-//! rendered page template or a static `.html` file), each shown at one or more routes (URL
-//! paths); their imports are the stylesheets they link. Edges are recorded by the serve stage
-//! every time it answers an HTML request, and an entry's edges are replaced when it is served
-//! again. A node that nothing imports any more is pruned.
+//! The *client* environment holds what the browser loads, one [`Node`] per file:
+//! - HTML documents (a rendered page template or a static `.html` file), each shown at one or
+//!   more routes (URL paths). Their imports are the scripts, stylesheets and images they name.
+//! - Scripts (ES modules), whose imports are their `import`s, `export … from`s, literal
+//!   `import()`s and `new URL(…, import.meta.url)`s, and which record what their
+//!   `import.meta.hot.accept(…)` calls accept.
+//! - Stylesheets, whose imports are their `@import`s and `url()`s.
+//! - Anything else served (images, fonts, data): an asset.
 //!
-//! Later stages of the design add JS imports, CSS `@import` and the *server* environment
-//! (layouts, partials, content) to the same structure.
+//! The serve stage records a file's edges every time it answers for it, replacing the old
+//! ones. A file that loses its last importer is pruned, and so, in turn, are the files only it
+//! imported. Each node also carries the timestamp of the last hot update that made it stale,
+//! so that files served afterwards name it with `?t=` (see [`crate::rewrite`]).
+//!
+//! Later stages of the design add the *server* environment (layouts, partials, content) to the
+//! same structure.
 
 use crate::base::{Role, SitePath};
 use std::collections::{BTreeMap, BTreeSet};
@@ -19,6 +27,30 @@ pub struct Node {
     pub url: String,
     pub imports: BTreeSet<SitePath>,
     pub importers: BTreeSet<SitePath>,
+    /// What the module's `import.meta.hot.accept(…)` calls accept (scripts only).
+    pub accepts: Accepts,
+    /// When the last hot update made this file stale (milliseconds); 0 if it never did.
+    pub timestamp: u64,
+    /// Whether this is an HTML document shown at some route.
+    document: bool,
+}
+
+/// What a module accepts, resolved to files.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accepts {
+    /// The module replaces itself (`accept()`, `accept(cb)`).
+    pub itself: bool,
+    /// Dependencies whose updates it handles (`accept(dep, cb)`, `accept([deps], cb)`).
+    pub deps: BTreeSet<SitePath>,
+}
+
+/// What part a file plays in the browser.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    Document,
+    Script,
+    Style,
+    Asset,
 }
 
 #[derive(Debug, Default)]
@@ -28,7 +60,7 @@ pub struct Graph {
     client: BTreeMap<SitePath, Node>,
 }
 
-/// A dependency found in a served document: the file, and the URL it was requested by.
+/// A dependency found in a served file: the file, and the URL it was requested by.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Import {
     pub file: SitePath,
@@ -41,27 +73,84 @@ impl Graph {
     }
 
     /// Records that `route` was answered by the HTML `entry`, which imports `imports`. The
-    /// entry's previous imports are replaced; nodes left without importers are pruned.
-    pub fn record_document(&mut self, route: &str, entry: &SitePath, imports: Vec<Import>) {
+    /// entry's previous imports are replaced, and nodes left without importers are pruned.
+    /// Returns what was pruned, as URL paths.
+    pub fn record_document(
+        &mut self,
+        route: &str,
+        entry: &SitePath,
+        imports: Vec<Import>,
+    ) -> Vec<String> {
         self.routes.insert(route.to_string(), entry.clone());
-        let new: BTreeSet<SitePath> = imports.iter().map(|i| i.file.clone()).collect();
-        let old = self
-            .client
-            .get(entry)
-            .map(|n| n.imports.clone())
-            .unwrap_or_default();
-        for gone in old.difference(&new) {
-            if let Some(node) = self.client.get_mut(gone) {
-                node.importers.remove(entry);
+        self.client.entry(entry.clone()).or_default().document = true;
+        self.set_imports(entry, imports)
+    }
+
+    /// Records that the script or stylesheet `file` was served at `url`, importing `imports`
+    /// and accepting `accepts`. Returns what was pruned, as URL paths.
+    pub fn record_module(
+        &mut self,
+        file: &SitePath,
+        url: &str,
+        imports: Vec<Import>,
+        accepts: Accepts,
+    ) -> Vec<String> {
+        let node = self.client.entry(file.clone()).or_default();
+        node.url = url.to_string();
+        node.accepts = accepts;
+        self.set_imports(file, imports)
+    }
+
+    /// Records that `file` was served at `url`, whoever asked for it.
+    pub fn record_served(&mut self, file: &SitePath, url: &str) {
+        let node = self.client.entry(file.clone()).or_default();
+        if node.url.is_empty() && !node.document {
+            node.url = url.to_string();
+        }
+    }
+
+    /// Forgets `file` (it was deleted) and prunes what only it imported. Returns the URL
+    /// paths of everything pruned, the file's own first.
+    pub fn remove(&mut self, file: &SitePath) -> Vec<String> {
+        let Some(node) = self.client.remove(file) else {
+            return Vec::new();
+        };
+        for importer in &node.importers {
+            if let Some(importer) = self.client.get_mut(importer) {
+                importer.imports.remove(file);
             }
-            self.prune(gone);
         }
-        for import in imports {
-            let node = self.client.entry(import.file.clone()).or_default();
-            node.url = import.url;
-            node.importers.insert(entry.clone());
+        let mut pruned = vec![node.url.clone()];
+        for import in node.imports {
+            self.lose_importer(&import, file, &mut pruned);
         }
-        self.client.entry(entry.clone()).or_default().imports = new;
+        pruned.retain(|url| !url.is_empty());
+        pruned
+    }
+
+    /// Marks `file` as made stale by the hot update at `timestamp`.
+    pub fn stamp(&mut self, file: &SitePath, timestamp: u64) {
+        if let Some(node) = self.client.get_mut(file) {
+            node.timestamp = timestamp;
+        }
+    }
+
+    /// The timestamp of the last hot update that made `file` stale; 0 if none did.
+    pub fn timestamp(&self, file: &SitePath) -> u64 {
+        self.client.get(file).map_or(0, |n| n.timestamp)
+    }
+
+    /// What part `file` plays: an HTML entry, or else by its extension.
+    pub fn kind(&self, file: &SitePath) -> Kind {
+        if self.client.get(file).is_some_and(|n| n.document) {
+            return Kind::Document;
+        }
+        match file.extension().as_str() {
+            "js" | "mjs" => Kind::Script,
+            "css" => Kind::Style,
+            "html" => Kind::Document,
+            _ => Kind::Asset,
+        }
     }
 
     /// Forgets a route (it no longer answers with a document).
@@ -87,34 +176,74 @@ impl Graph {
             .collect()
     }
 
-    /// If a served document links `file` as a stylesheet, the URL it links it by.
-    pub fn linked_stylesheet(&self, file: &SitePath) -> Option<&str> {
-        let node = self.client.get(file)?;
-        let linked = node.importers.iter().any(|i| self.is_entry(i));
-        (linked && file.extension() == "css").then_some(node.url.as_str())
-    }
-
-    /// Whether `file` is an HTML entry or something a served document loads.
+    /// Whether `file` was served, or is named by something served.
     pub fn contains(&self, file: &SitePath) -> bool {
-        self.client.contains_key(file) || self.is_entry(file)
+        self.client.contains_key(file)
     }
 
     pub fn node(&self, file: &SitePath) -> Option<&Node> {
         self.client.get(file)
     }
 
-    fn is_entry(&self, file: &SitePath) -> bool {
-        self.routes.values().any(|e| e == file)
+    /// Replaces the imports of `file`; returns the URL paths of the nodes pruned.
+    fn set_imports(&mut self, file: &SitePath, imports: Vec<Import>) -> Vec<String> {
+        let new: BTreeSet<SitePath> = imports.iter().map(|i| i.file.clone()).collect();
+        for import in imports {
+            if import.file == *file {
+                continue;
+            }
+            let node = self.client.entry(import.file).or_default();
+            if !node.document {
+                node.url = import.url;
+            }
+            node.importers.insert(file.clone());
+        }
+        let node = self.client.entry(file.clone()).or_default();
+        let old = std::mem::replace(&mut node.imports, new.clone());
+        let mut pruned = Vec::new();
+        for gone in old.difference(&new) {
+            self.lose_importer(gone, file, &mut pruned);
+        }
+        pruned
     }
 
-    fn prune(&mut self, file: &SitePath) {
-        let orphan = self
-            .client
-            .get(file)
-            .is_some_and(|n| n.importers.is_empty() && n.imports.is_empty());
-        if orphan && !self.is_entry(file) {
-            self.client.remove(file);
+    /// `file` no longer imports `import`. An import that nothing loaded from a root (a document,
+    /// or a file requested directly) imports any more is pruned, and so, in turn, are its own
+    /// imports. A cycle of files importing each other does not keep itself alive.
+    fn lose_importer(&mut self, import: &SitePath, file: &SitePath, pruned: &mut Vec<String>) {
+        let Some(node) = self.client.get_mut(import) else {
+            return;
+        };
+        node.importers.remove(file);
+        if node.document || (!node.importers.is_empty() && self.reaches_root(import)) {
+            return;
         }
+        let node = self.client.remove(import).expect("present");
+        pruned.push(node.url);
+        for next in node.imports {
+            self.lose_importer(&next, import, pruned);
+        }
+    }
+
+    /// Whether some chain of importers leads from `file` up to a document or to a file nothing
+    /// imports (one requested directly).
+    fn reaches_root(&self, file: &SitePath) -> bool {
+        let mut seen = BTreeSet::from([file.clone()]);
+        let mut todo = vec![file.clone()];
+        while let Some(next) = todo.pop() {
+            let Some(node) = self.client.get(&next) else {
+                continue;
+            };
+            if node.document || (node.importers.is_empty() && next != *file) {
+                return true;
+            }
+            for importer in &node.importers {
+                if seen.insert(importer.clone()) {
+                    todo.push(importer.clone());
+                }
+            }
+        }
+        false
     }
 }
 
@@ -122,21 +251,31 @@ impl Graph {
 mod tests {
     use super::*;
 
-    fn css(file: &str) -> Import {
+    fn import(file: &str) -> Import {
         Import {
             file: SitePath::new(file),
             url: SitePath::new(file).url(),
         }
     }
 
+    fn imports(files: &[&str]) -> Vec<Import> {
+        files.iter().map(|f| import(f)).collect()
+    }
+
+    fn importers(graph: &Graph, file: &str) -> Vec<String> {
+        let node = graph.node(&SitePath::new(file)).expect(file);
+        node.importers.iter().map(|p| p.to_string()).collect()
+    }
+
     #[test]
-    fn a_served_page_links_its_stylesheets() {
+    fn a_served_page_imports_what_it_names() {
         let mut graph = Graph::new();
         let page = SitePath::new("pages/about.html");
-        graph.record_document("/about", &page, vec![css("main.css")]);
+        graph.record_document("/about", &page, imports(&["main.css", "public/logo.svg"]));
+        assert_eq!(importers(&graph, "main.css"), vec!["pages/about.html"]);
         assert_eq!(
-            graph.linked_stylesheet(&SitePath::new("main.css")),
-            Some("/main.css")
+            graph.node(&SitePath::new("public/logo.svg")).unwrap().url,
+            "/logo.svg"
         );
         assert_eq!(graph.routes_showing(&page), vec!["/about".to_string()]);
         assert_eq!(
@@ -148,26 +287,101 @@ mod tests {
     }
 
     #[test]
+    fn kinds_follow_the_document_flag_then_the_extension() {
+        let mut graph = Graph::new();
+        graph.record_document("/docs/", &SitePath::new("docs/index.html"), vec![]);
+        let kind = |f: &str| graph.kind(&SitePath::new(f));
+        assert_eq!(kind("docs/index.html"), Kind::Document);
+        assert_eq!(kind("app.js"), Kind::Script);
+        assert_eq!(kind("lib/x.mjs"), Kind::Script);
+        assert_eq!(kind("main.css"), Kind::Style);
+        assert_eq!(kind("public/logo.svg"), Kind::Asset);
+    }
+
+    #[test]
     fn serving_again_replaces_edges_and_prunes_orphans() {
         let mut graph = Graph::new();
         let page = SitePath::new("docs/index.html");
-        graph.record_document("/docs/", &page, vec![css("a.css"), css("b.css")]);
-        graph.record_document("/docs/", &page, vec![css("b.css")]);
+        graph.record_document("/docs/", &page, imports(&["a.css", "b.css"]));
+        let pruned = graph.record_document("/docs/", &page, imports(&["b.css"]));
+        assert_eq!(pruned, vec!["/a.css"]);
         assert!(graph.node(&SitePath::new("a.css")).is_none());
-        assert!(graph.linked_stylesheet(&SitePath::new("b.css")).is_some());
+        assert!(graph.contains(&SitePath::new("b.css")));
         // Static HTML is an entry but not a rendered route.
         assert!(graph.rendered_routes().is_empty());
     }
 
     #[test]
-    fn a_stylesheet_shared_by_two_pages_survives_one_dropping_it() {
+    fn a_file_shared_by_two_importers_survives_one_dropping_it() {
         let mut graph = Graph::new();
         let (a, b) = (SitePath::new("pages/a.html"), SitePath::new("pages/b.html"));
-        graph.record_document("/a", &a, vec![css("main.css")]);
-        graph.record_document("/b", &b, vec![css("main.css")]);
-        graph.record_document("/a", &a, vec![]);
-        let node = graph.node(&SitePath::new("main.css")).unwrap();
-        assert_eq!(node.importers.iter().collect::<Vec<_>>(), vec![&b]);
+        graph.record_document("/a", &a, imports(&["main.css"]));
+        graph.record_document("/b", &b, imports(&["main.css"]));
+        assert!(graph.record_document("/a", &a, vec![]).is_empty());
+        assert_eq!(importers(&graph, "main.css"), vec!["pages/b.html"]);
+    }
+
+    #[test]
+    fn pruning_cascades_through_what_only_the_pruned_file_imported() {
+        let mut graph = Graph::new();
+        let page = SitePath::new("index.html");
+        graph.record_document("/", &page, imports(&["main.js"]));
+        graph.record_module(
+            &SitePath::new("main.js"),
+            "/main.js",
+            imports(&["a.js", "shared.js"]),
+            Accepts::default(),
+        );
+        graph.record_module(
+            &SitePath::new("a.js"),
+            "/a.js",
+            imports(&["deep.js", "shared.js"]),
+            Accepts::default(),
+        );
+        // A cycle back into a.js must not keep it alive, nor loop.
+        graph.record_module(
+            &SitePath::new("deep.js"),
+            "/deep.js",
+            imports(&["a.js"]),
+            Accepts::default(),
+        );
+        let pruned = graph.record_module(
+            &SitePath::new("main.js"),
+            "/main.js",
+            imports(&["shared.js"]),
+            Accepts::default(),
+        );
+        assert_eq!(pruned, vec!["/a.js", "/deep.js"]);
+        assert_eq!(importers(&graph, "shared.js"), vec!["main.js"]);
+    }
+
+    #[test]
+    fn a_removed_file_is_pruned_with_what_only_it_imported() {
+        let mut graph = Graph::new();
+        graph.record_document("/", &SitePath::new("index.html"), imports(&["main.js"]));
+        graph.record_module(
+            &SitePath::new("main.js"),
+            "/main.js",
+            imports(&["util.js"]),
+            Accepts::default(),
+        );
+        assert_eq!(
+            graph.remove(&SitePath::new("main.js")),
+            vec!["/main.js", "/util.js"]
+        );
+        let page = graph.node(&SitePath::new("index.html")).unwrap();
+        assert!(page.imports.is_empty());
+        assert!(graph.remove(&SitePath::new("never-served.js")).is_empty());
+    }
+
+    #[test]
+    fn stamps_mark_stale_files() {
+        let mut graph = Graph::new();
+        graph.record_served(&SitePath::new("a.js"), "/a.js");
+        assert_eq!(graph.timestamp(&SitePath::new("a.js")), 0);
+        graph.stamp(&SitePath::new("a.js"), 77);
+        assert_eq!(graph.timestamp(&SitePath::new("a.js")), 77);
+        assert_eq!(graph.timestamp(&SitePath::new("b.js")), 0);
     }
 
     #[test]

@@ -118,6 +118,36 @@ impl Hub {
         ring.last_seq
     }
 
+    /// The messages kept for replay, oldest first.
+    pub fn recent(&self) -> Vec<Arc<Numbered>> {
+        let ring = self.ring.lock().expect("hub ring");
+        ring.recent.iter().cloned().collect()
+    }
+
+    /// The raw change feed (`/__hotplate/changes`): one unnamed message per changed path,
+    /// relative to the root, as a JSON string, so that `onmessage` receives them. It has no
+    /// ids and no replay: it is a feed of what happens from now on.
+    pub fn changes(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
+        let live = BroadcastStream::new(self.live.subscribe()).flat_map(|item| {
+            let paths = match item.as_deref() {
+                Ok(Numbered {
+                    message: Message::Change { paths },
+                    ..
+                }) => paths.clone(),
+                _ => Vec::new(),
+            };
+            stream::iter(paths.into_iter().map(|path| {
+                let data = serde_json::to_string(&path).expect("a string serializes");
+                Ok(Event::default().data(data))
+            }))
+        });
+        Sse::new(live).keep_alive(
+            KeepAlive::new()
+                .interval(self.keep_alive)
+                .text("keep-alive"),
+        )
+    }
+
     /// How many clients are connected.
     pub fn clients(&self) -> usize {
         self.live.receiver_count()

@@ -9,12 +9,14 @@
 //! | [`base`] | shared vocabulary: site paths, change batches, wire messages |
 //! | [`cli`], [`settings`] | raw flags, then the resolved [`Settings`] every stage reads |
 //! | [`watch`] | file-system events → coalesced, hashed [`base::ChangeBatch`]es |
-//! | [`graph`] | what each served document depends on |
+//! | [`graph`] | what each served document, script and stylesheet depends on |
 //! | [`plan`] | a batch → the smallest correct [`plan::UpdatePlan`] |
 //! | [`hub`] | server-sent events: ids, replay, fan-out |
 //! | [`render`] | minijinja templates → HTML |
-//! | [`rewrite`] | transforms on the way out (runtime injection) |
+//! | [`rewrite`] | transforms on the way out: runtime injection, `import.meta.hot`, `?t=` |
 //! | [`serve`] | the HTTP handler: guard → route → respond |
+//! | [`pipeline`] | carries a batch through check → plan → render check → hub |
+//! | [`problems`] | the errors the overlay shows, one per source |
 //! | [`server`] | binds a port and wires the stages together |
 //!
 //! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
@@ -28,7 +30,9 @@ pub mod cli;
 pub mod error;
 pub mod graph;
 pub mod hub;
+pub mod pipeline;
 pub mod plan;
+pub mod problems;
 pub mod render;
 pub mod rewrite;
 pub mod serve;

@@ -5,26 +5,48 @@
 //! 2. A template, content or data file (the server environment) asks for the routes rendered
 //!    from templates to be rendered again; the caller turns a clean render into an update and a
 //!    failed one into the error overlay. A removed page template reloads the routes it answered.
-//! 3. A stylesheet that a served document links is swapped in place (`css` update).
-//! 4. A static `.html` file reloads only the routes that showed it.
-//! 5. A removed file that nothing served is dropped: no page can depend on it.
-//! 6. Anything else reloads every page: the client graph does not yet know script imports, so
-//!    a doubt is a reload.
+//! 3. A static `.html` file reloads only the routes that showed it.
+//! 4. A file that was never served is dropped: no page can depend on it.
+//! 5. Any other served file is walked up its importers in the client graph ([`Walk`]):
+//!    - a module that accepts itself, or an importer that accepts it, is a boundary: a `js`
+//!      update re-imports it there;
+//!    - a stylesheet a document links is swapped (`css`), including when the change came
+//!      through `@import` or `url()`;
+//!    - an image or other asset a document names is re-requested (`asset`);
+//!    - a script that reaches a document without a boundary is a dead end: the routes showing
+//!      that document reload;
+//!    - a file nothing known imports (fetched, or imported by a computed specifier) reloads
+//!      every page.
+//!
+//!    Every file on the way gets the update's timestamp in the graph, so the files served
+//!    afterwards name it with `?t=`; files off the way keep their URLs. Cycles end because a
+//!    file is walked once.
+//! 6. A removed file is pruned (its dispose and prune callbacks run in the browser) and its
+//!    importers are walked as if they had changed, since what they import is gone.
+//!
+//! [`invalidate`] carries a walk on from a module's importers when the module asks for it
+//! (`import.meta.hot.invalidate()`).
 
 use crate::base::{ChangeBatch, ChangeKind, ModuleUpdate, Role, SitePath};
-use crate::graph::Graph;
+use crate::graph::{Graph, Kind};
 use std::collections::BTreeSet;
 
 /// What to do about one batch.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct UpdatePlan {
-    /// Stylesheets to swap.
-    pub css: Vec<ModuleUpdate>,
+    /// Stylesheet swaps and module re-imports, in the order they must be applied.
+    pub updates: Vec<ModuleUpdate>,
+    /// URL paths of images and other assets to re-request.
+    pub assets: Vec<String>,
+    /// URL paths of modules that are gone: their dispose, then prune, callbacks run.
+    pub pruned: Vec<String>,
     /// Routes (with their page template) to render again because their templates changed.
     pub rerender: Vec<(String, SitePath)>,
     pub reload: Reload,
     /// Every changed path, relative to the root, for the raw `change` feed.
     pub changed: Vec<String>,
+    /// The time of this update, as stamped on the files it made stale.
+    pub timestamp: u64,
 }
 
 /// Which pages must reload.
@@ -54,10 +76,12 @@ impl Reload {
     }
 }
 
-/// Plans the updates for `batch` against what `graph` knows was served.
-pub fn plan(batch: &ChangeBatch, graph: &Graph, timestamp: u64) -> UpdatePlan {
+/// Plans the updates for `batch` against what `graph` knows was served, and stamps the files
+/// it makes stale with `timestamp`.
+pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePlan {
     let mut plan = UpdatePlan {
         changed: batch.changes.iter().map(|c| c.path.to_string()).collect(),
+        timestamp,
         ..UpdatePlan::default()
     };
     if batch.rescan {
@@ -65,6 +89,7 @@ pub fn plan(batch: &ChangeBatch, graph: &Graph, timestamp: u64) -> UpdatePlan {
         return plan;
     }
     let mut rerender = false;
+    let mut walk = Walk::new(timestamp);
     for change in &batch.changes {
         let path = &change.path;
         let removed = change.kind == ChangeKind::Removed;
@@ -72,26 +97,162 @@ pub fn plan(batch: &ChangeBatch, graph: &Graph, timestamp: u64) -> UpdatePlan {
             plan.reload.merge(routes(graph.routes_showing(path)));
         } else if path.role().is_server_only() {
             rerender = true;
-        } else if let (Some(url), false) = (graph.linked_stylesheet(path), removed) {
-            plan.css.push(ModuleUpdate {
-                kind: "css",
-                path: url.to_string(),
-                accepted_path: url.to_string(),
-                timestamp,
-            });
         } else if path.extension() == "html" {
             plan.reload.merge(routes(graph.routes_showing(path)));
-        } else if removed && !graph.contains(path) {
+        } else if !graph.contains(path) {
             continue;
+        } else if removed {
+            walk.importers_of(graph, path);
+            plan.pruned.extend(graph.remove(path));
         } else {
-            plan.reload
-                .merge(Reload::Everything(format!("{path} changed")));
+            walk.file(graph, path);
         }
     }
+    walk.finish(graph, &mut plan);
     if rerender {
         plan.rerender = graph.rendered_routes();
     }
     plan
+}
+
+/// Plans the updates for a module that invalidated itself after a hot update: its importers
+/// are walked as if they had changed. A module that was never hot-updated cannot invalidate
+/// (it would loop on every load).
+pub fn invalidate(graph: &mut Graph, file: &SitePath, timestamp: u64) -> UpdatePlan {
+    let mut plan = UpdatePlan {
+        timestamp,
+        ..UpdatePlan::default()
+    };
+    if graph.timestamp(file) == 0 {
+        return plan;
+    }
+    let mut walk = Walk::new(timestamp);
+    walk.importers_of(graph, file);
+    walk.finish(graph, &mut plan);
+    plan
+}
+
+/// One walk up the client graph, shared by every file of a batch, so each file is visited
+/// once however many changed files lead to it.
+struct Walk {
+    timestamp: u64,
+    visited: BTreeSet<SitePath>,
+    /// Files made stale: they get the timestamp.
+    stale: Vec<SitePath>,
+    updates: Vec<ModuleUpdate>,
+    assets: Vec<String>,
+    dead_ends: BTreeSet<SitePath>,
+    unknown: Option<String>,
+}
+
+impl Walk {
+    fn new(timestamp: u64) -> Walk {
+        Walk {
+            timestamp,
+            visited: BTreeSet::new(),
+            stale: Vec::new(),
+            updates: Vec::new(),
+            assets: Vec::new(),
+            dead_ends: BTreeSet::new(),
+            unknown: None,
+        }
+    }
+
+    /// `file` changed.
+    fn file(&mut self, graph: &Graph, file: &SitePath) {
+        if !self.visited.insert(file.clone()) {
+            return;
+        }
+        let Some(node) = graph.node(file) else {
+            return;
+        };
+        let kind = graph.kind(file);
+        if kind == Kind::Document {
+            self.dead_ends.insert(file.clone());
+            return;
+        }
+        self.stale.push(file.clone());
+        if kind == Kind::Script && node.accepts.itself {
+            self.update("js", &node.url, &node.url);
+            return;
+        }
+        if node.importers.is_empty() {
+            self.unknown.get_or_insert_with(|| {
+                format!(
+                    "{} changed and nothing hotplate served imports it",
+                    node.url
+                )
+            });
+            return;
+        }
+        for importer in &node.importers {
+            match (graph.kind(importer), kind) {
+                (Kind::Document, Kind::Style) => self.update("css", &node.url, &node.url),
+                (Kind::Document, Kind::Asset) => self.asset(&node.url),
+                (Kind::Document, _) => {
+                    self.dead_ends.insert(importer.clone());
+                }
+                (Kind::Script, _)
+                    if graph
+                        .node(importer)
+                        .is_some_and(|i| i.accepts.deps.contains(file)) =>
+                {
+                    let boundary = &graph.node(importer).expect("checked").url;
+                    self.update("js", boundary, &node.url);
+                }
+                _ => self.file(graph, importer),
+            }
+        }
+    }
+
+    /// What `file` imports is gone, or `file` asked to be treated as such: walk on from its
+    /// importers as if they had changed.
+    fn importers_of(&mut self, graph: &Graph, file: &SitePath) {
+        self.visited.insert(file.clone());
+        let importers = graph
+            .node(file)
+            .map(|n| n.importers.clone())
+            .unwrap_or_default();
+        for importer in importers {
+            self.file(graph, &importer);
+        }
+    }
+
+    fn update(&mut self, kind: &'static str, path: &str, accepted_path: &str) {
+        let exists = self
+            .updates
+            .iter()
+            .any(|u| u.path == path && u.accepted_path == accepted_path);
+        if !exists {
+            self.updates.push(ModuleUpdate {
+                kind,
+                path: path.to_string(),
+                accepted_path: accepted_path.to_string(),
+                timestamp: self.timestamp,
+            });
+        }
+    }
+
+    fn asset(&mut self, url: &str) {
+        if !self.assets.iter().any(|a| a == url) {
+            self.assets.push(url.to_string());
+        }
+    }
+
+    /// Stamps the stale files and moves the outcome into `plan`.
+    fn finish(self, graph: &mut Graph, plan: &mut UpdatePlan) {
+        for file in &self.stale {
+            graph.stamp(file, self.timestamp);
+        }
+        plan.updates.extend(self.updates);
+        plan.assets.extend(self.assets);
+        for document in &self.dead_ends {
+            plan.reload.merge(routes(graph.routes_showing(document)));
+        }
+        if let Some(reason) = self.unknown {
+            plan.reload.merge(Reload::Everything(reason));
+        }
+    }
 }
 
 fn routes(routes: Vec<String>) -> Reload {
@@ -106,7 +267,7 @@ fn routes(routes: Vec<String>) -> Reload {
 mod tests {
     use super::*;
     use crate::base::Change;
-    use crate::graph::Import;
+    use crate::graph::{Accepts, Import};
 
     fn batch(changes: &[(&str, ChangeKind)]) -> ChangeBatch {
         ChangeBatch {
@@ -125,42 +286,245 @@ mod tests {
         batch(&[(path, ChangeKind::Modified)])
     }
 
-    /// `/` rendered from `index.html` linking `/main.css`; `/docs/` is static `docs/index.html`.
+    fn imports(files: &[&str]) -> Vec<Import> {
+        files
+            .iter()
+            .map(|f| Import {
+                file: SitePath::new(f),
+                url: SitePath::new(f).url(),
+            })
+            .collect()
+    }
+
+    fn module(graph: &mut Graph, file: &str, deps: &[&str], itself: bool, accepts: &[&str]) {
+        let accepts = Accepts {
+            itself,
+            deps: accepts.iter().map(|d| SitePath::new(d)).collect(),
+        };
+        graph.record_module(
+            &SitePath::new(file),
+            &SitePath::new(file).url(),
+            imports(deps),
+            accepts,
+        );
+    }
+
+    /// `/` is rendered from `index.html`, linking `/main.css` (which `@import`s `base.css`
+    /// and uses `bg.png`), showing `/logo.svg` and loading `main.js`; `/docs/` is static
+    /// `docs/index.html`, linking `public/docs.css`.
+    ///
+    /// ```text
+    /// main.js ─> app.js (accepts itself) ─> view.js ─> format.js
+    ///        └─> store.js (accepted by main.js) ─> api.js
+    ///        └─> cycle-a.js (accepts itself) <─> cycle-b.js
+    /// ```
     fn served_site() -> Graph {
         let mut graph = Graph::new();
-        let import = |f: &str| Import {
-            file: SitePath::new(f),
-            url: SitePath::new(f).url(),
-        };
-        graph.record_document("/", &SitePath::new("index.html"), vec![import("main.css")]);
+        graph.record_document(
+            "/",
+            &SitePath::new("index.html"),
+            imports(&["main.css", "public/logo.svg", "main.js"]),
+        );
         graph.record_document(
             "/docs/",
             &SitePath::new("docs/index.html"),
-            vec![import("public/docs.css")],
+            imports(&["public/docs.css"]),
         );
+        module(&mut graph, "main.css", &["base.css", "bg.png"], false, &[]);
+        module(&mut graph, "base.css", &[], false, &[]);
+        module(
+            &mut graph,
+            "main.js",
+            &["app.js", "store.js", "cycle-a.js"],
+            false,
+            &["store.js"],
+        );
+        module(&mut graph, "app.js", &["view.js"], true, &[]);
+        module(&mut graph, "view.js", &["format.js"], false, &[]);
+        module(&mut graph, "format.js", &[], false, &[]);
+        module(&mut graph, "store.js", &["api.js"], false, &[]);
+        module(&mut graph, "api.js", &[], false, &[]);
+        module(&mut graph, "cycle-a.js", &["cycle-b.js"], true, &[]);
+        module(&mut graph, "cycle-b.js", &["cycle-a.js"], false, &[]);
         graph
+    }
+
+    fn updates(plan: &UpdatePlan) -> Vec<(&str, &str, &str)> {
+        plan.updates
+            .iter()
+            .map(|u| (u.kind, u.path.as_str(), u.accepted_path.as_str()))
+            .collect()
     }
 
     #[test]
     fn a_linked_stylesheet_is_swapped_by_its_url() {
-        let plan = plan(&modified("public/docs.css"), &served_site(), 42);
-        assert_eq!(plan.css.len(), 1);
-        assert_eq!(plan.css[0].path, "/docs.css");
-        assert_eq!(plan.css[0].timestamp, 42);
+        let plan = plan(&modified("public/docs.css"), &mut served_site(), 42);
+        assert_eq!(updates(&plan), vec![("css", "/docs.css", "/docs.css")]);
+        assert_eq!(plan.updates[0].timestamp, 42);
         assert_eq!(plan.reload, Reload::Nothing);
         assert_eq!(plan.changed, vec!["public/docs.css"]);
     }
 
     #[test]
+    fn an_imported_stylesheet_swaps_the_linked_one_and_is_stamped() {
+        let mut graph = served_site();
+        let plan = plan(&modified("base.css"), &mut graph, 42);
+        assert_eq!(updates(&plan), vec![("css", "/main.css", "/main.css")]);
+        assert_eq!(graph.timestamp(&SitePath::new("base.css")), 42);
+        assert_eq!(plan.reload, Reload::Nothing);
+    }
+
+    #[test]
+    fn an_asset_is_re_requested_by_documents_and_stylesheets() {
+        let mut graph = served_site();
+        let plan = plan(&modified("public/logo.svg"), &mut graph, 5);
+        assert_eq!(plan.assets, vec!["/logo.svg"]);
+        assert!(plan.updates.is_empty());
+        let plan2 = super::plan(&modified("bg.png"), &mut graph, 6);
+        assert_eq!(updates(&plan2), vec![("css", "/main.css", "/main.css")]);
+        assert_eq!(graph.timestamp(&SitePath::new("bg.png")), 6);
+        assert_eq!(plan2.reload, Reload::Nothing);
+    }
+
+    #[test]
+    fn a_self_accepting_module_is_its_own_boundary() {
+        let mut graph = served_site();
+        let plan = plan(&modified("app.js"), &mut graph, 9);
+        assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
+        assert_eq!(plan.reload, Reload::Nothing);
+        assert_eq!(graph.timestamp(&SitePath::new("app.js")), 9);
+        assert_eq!(graph.timestamp(&SitePath::new("main.js")), 0);
+    }
+
+    #[test]
+    fn a_nested_dependency_propagates_to_the_boundary_stamping_the_chain() {
+        let mut graph = served_site();
+        let plan = plan(&modified("format.js"), &mut graph, 9);
+        assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
+        for stale in ["format.js", "view.js", "app.js"] {
+            assert_eq!(graph.timestamp(&SitePath::new(stale)), 9, "{stale}");
+        }
+        for fresh in ["main.js", "store.js", "api.js"] {
+            assert_eq!(graph.timestamp(&SitePath::new(fresh)), 0, "{fresh}");
+        }
+    }
+
+    #[test]
+    fn an_accepted_dependency_is_re_imported_by_its_importer() {
+        let mut graph = served_site();
+        let plan = plan(&modified("api.js"), &mut graph, 3);
+        assert_eq!(updates(&plan), vec![("js", "/main.js", "/store.js")]);
+        assert_eq!(plan.reload, Reload::Nothing);
+        assert_eq!(graph.timestamp(&SitePath::new("store.js")), 3);
+        assert_eq!(graph.timestamp(&SitePath::new("main.js")), 0);
+    }
+
+    #[test]
+    fn a_module_without_a_boundary_reloads_the_routes_that_load_it() {
+        let plan = plan(&modified("main.js"), &mut served_site(), 1);
+        assert!(plan.updates.is_empty());
+        assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
+    }
+
+    #[test]
+    fn a_cycle_ends_at_its_self_accepting_module() {
+        let plan = plan(&modified("cycle-b.js"), &mut served_site(), 1);
+        assert_eq!(updates(&plan), vec![("js", "/cycle-a.js", "/cycle-a.js")]);
+        assert_eq!(plan.reload, Reload::Nothing);
+    }
+
+    #[test]
+    fn a_cycle_without_a_boundary_terminates_in_a_reload() {
+        let mut graph = Graph::new();
+        graph.record_document("/", &SitePath::new("index.html"), imports(&["a.js"]));
+        module(&mut graph, "a.js", &["b.js"], false, &[]);
+        module(&mut graph, "b.js", &["a.js"], false, &[]);
+        let plan = plan(&modified("b.js"), &mut graph, 1);
+        assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
+    }
+
+    #[test]
+    fn one_save_of_several_files_gives_each_boundary_once_in_order() {
+        let plan = plan(
+            &batch(&[
+                ("view.js", ChangeKind::Modified),
+                ("format.js", ChangeKind::Modified),
+                ("api.js", ChangeKind::Modified),
+            ]),
+            &mut served_site(),
+            1,
+        );
+        assert_eq!(
+            updates(&plan),
+            vec![
+                ("js", "/app.js", "/app.js"),
+                ("js", "/main.js", "/store.js")
+            ]
+        );
+    }
+
+    #[test]
+    fn a_removed_module_is_pruned_and_its_importers_walked() {
+        let mut graph = served_site();
+        let plan = plan(&batch(&[("view.js", ChangeKind::Removed)]), &mut graph, 4);
+        assert_eq!(plan.pruned, vec!["/view.js", "/format.js"]);
+        assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
+        assert!(!graph.contains(&SitePath::new("view.js")));
+    }
+
+    #[test]
+    fn a_module_nothing_known_imports_reloads_everything() {
+        let mut graph = served_site();
+        graph.record_served(&SitePath::new("fetched.json"), "/fetched.json");
+        let plan = plan(&modified("fetched.json"), &mut graph, 1);
+        assert!(
+            matches!(plan.reload, Reload::Everything(reason) if reason.contains("/fetched.json"))
+        );
+    }
+
+    #[test]
+    fn invalidate_walks_on_from_the_importers() {
+        let mut graph = served_site();
+        // Never hot-updated: nothing to carry on.
+        let nothing = invalidate(&mut graph, &SitePath::new("cycle-a.js"), 2);
+        assert!(nothing.updates.is_empty() && nothing.reload == Reload::Nothing);
+        plan(&modified("app.js"), &mut graph, 1);
+        let plan = invalidate(&mut graph, &SitePath::new("app.js"), 2);
+        // main.js accepts nothing of app.js and has no boundary above it.
+        assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
+        let plan = invalidate(&mut graph, &SitePath::new("cycle-a.js"), 3);
+        assert!(plan.updates.is_empty() && plan.reload == Reload::Nothing);
+    }
+
+    #[test]
+    fn invalidate_reaches_a_boundary_above() {
+        let mut graph = served_site();
+        plan(&modified("view.js"), &mut graph, 1);
+        // view.js asked to invalidate: app.js, its importer, accepts itself.
+        let plan = invalidate(&mut graph, &SitePath::new("view.js"), 2);
+        assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
+        assert_eq!(graph.timestamp(&SitePath::new("app.js")), 2);
+    }
+
+    #[test]
     fn a_static_html_file_reloads_only_the_routes_showing_it() {
-        let plan = plan(&modified("docs/index.html"), &served_site(), 1);
+        let plan = plan(&modified("docs/index.html"), &mut served_site(), 1);
         assert_eq!(plan.reload, Reload::Routes(["/docs/".to_string()].into()));
         assert!(plan.rerender.is_empty());
     }
 
     #[test]
-    fn an_unserved_static_html_file_reloads_nothing() {
-        let plan = plan(&modified("other.html"), &served_site(), 1);
+    fn an_unserved_file_changes_nothing() {
+        for file in ["other.html", "unlinked.css", "never.js", "gone.js"] {
+            let plan = plan(&modified(file), &mut served_site(), 1);
+            assert_eq!(plan.reload, Reload::Nothing, "{file}");
+            assert!(plan.updates.is_empty(), "{file}");
+        }
+        let plan = plan(
+            &batch(&[("gone.js", ChangeKind::Removed)]),
+            &mut served_site(),
+            1,
+        );
         assert_eq!(plan.reload, Reload::Nothing);
     }
 
@@ -172,7 +536,7 @@ mod tests {
             "index.html",
             "content/a.md",
         ] {
-            let plan = plan(&modified(file), &served_site(), 1);
+            let plan = plan(&modified(file), &mut served_site(), 1);
             assert_eq!(
                 plan.rerender,
                 vec![("/".to_string(), SitePath::new("index.html"))],
@@ -186,29 +550,10 @@ mod tests {
     fn a_removed_page_reloads_the_routes_it_answered() {
         let plan = plan(
             &batch(&[("index.html", ChangeKind::Removed)]),
-            &served_site(),
+            &mut served_site(),
             1,
         );
         assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
-    }
-
-    #[test]
-    fn anything_else_reloads_everything() {
-        let plan = plan(&modified("app.js"), &served_site(), 1);
-        assert!(matches!(plan.reload, Reload::Everything(reason) if reason.contains("app.js")));
-        // So does a stylesheet no served page links.
-        let plan2 = super::plan(&modified("unlinked.css"), &served_site(), 1);
-        assert!(matches!(plan2.reload, Reload::Everything(_)));
-    }
-
-    #[test]
-    fn a_removed_file_nothing_served_is_dropped() {
-        let plan = plan(
-            &batch(&[("gone.js", ChangeKind::Removed)]),
-            &served_site(),
-            1,
-        );
-        assert_eq!(plan.reload, Reload::Nothing);
     }
 
     #[test]
@@ -218,7 +563,7 @@ mod tests {
                 changes: vec![],
                 rescan: true,
             },
-            &served_site(),
+            &mut served_site(),
             1,
         );
         assert!(matches!(plan.reload, Reload::Everything(_)));

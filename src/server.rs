@@ -2,7 +2,7 @@
 //!
 //! [`Server::bind`] takes the port (or the next free one), arms the watcher (dev mode) and
 //! builds the [`App`]. [`Server::run`] then starts the task that carries each batch through the
-//! pipeline ([`react`]) and serves HTTP until Ctrl-C.
+//! pipeline ([`pipeline::react`]) and serves HTTP until Ctrl-C.
 //!
 //! ```text
 //! watch ──batches──> react: plan(graph) ──> render check ──> hub ──SSE──> browsers
@@ -10,18 +10,13 @@
 //! ```
 
 use crate::app::App;
-use crate::base::{ChangeBatch, Message};
 use crate::error::FatalError;
-use crate::plan::{self, Reload};
-use crate::render::PageContext;
-use crate::serve::{document, route};
+use crate::pipeline;
 use crate::settings::Settings;
 use crate::watch;
 use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
 
 /// How many ports after the requested one are tried when it is taken.
@@ -145,9 +140,8 @@ impl Server {
             tokio::spawn(async move {
                 // The whole watcher moves here: dropping it would stop the backend.
                 let mut watcher = watcher;
-                let error_shown = AtomicBool::new(false);
                 while let Some(batch) = watcher.batches.recv().await {
-                    react(&app, &batch, &error_shown);
+                    pipeline::react(&app, &batch);
                 }
             })
         });
@@ -163,72 +157,6 @@ impl Server {
         }
         served
     }
-}
-
-/// Carries one batch through plan, render check and hub. `error_shown` remembers whether the
-/// browsers show a render error, so that the render that fixes it clears the overlay.
-pub fn react(app: &App, batch: &ChangeBatch, error_shown: &AtomicBool) {
-    let started = std::time::Instant::now();
-    let plan = plan::plan(batch, &app.graph(), now_ms());
-    let hub = &app.hub;
-    if !plan.changed.is_empty() {
-        hub.publish(Message::Change {
-            paths: plan.changed.clone(),
-        });
-    }
-    if !plan.css.is_empty() {
-        hub.publish(Message::Update {
-            updates: plan.css.clone(),
-        });
-    }
-    let mut reload = plan.reload;
-    if !plan.rerender.is_empty() {
-        // A page removed in the same batch is reloaded by the plan, not rendered here.
-        let still_there =
-            |template: &crate::base::SitePath| app.settings.root.join(template.as_str()).is_file();
-        let failure = plan
-            .rerender
-            .iter()
-            .filter(|(_, t)| still_there(t))
-            .find_map(|(route, template)| {
-                let params = route::find_page(&app.settings.root, &segments(route))
-                    .map(|(_, params)| params)
-                    .unwrap_or_default();
-                let context = PageContext {
-                    path: route.clone(),
-                    params,
-                };
-                app.renderer.render(template, &context).err()
-            });
-        match failure {
-            Some(err) => {
-                tracing::error!("{}", document::describe(&err.report));
-                error_shown.store(true, Ordering::SeqCst);
-                hub.publish(Message::Error(err.report));
-            }
-            None => {
-                if error_shown.swap(false, Ordering::SeqCst) {
-                    hub.publish(Message::ErrorClear {});
-                }
-                reload.merge(Reload::Routes(
-                    plan.rerender.into_iter().map(|(r, _)| r).collect(),
-                ));
-            }
-        }
-    }
-    match reload {
-        Reload::Nothing => {}
-        Reload::Routes(routes) => {
-            hub.publish(Message::Reload {
-                reason: "a page changed".into(),
-                routes: Some(routes.into_iter().collect()),
-            });
-        }
-        Reload::Everything(reason) => {
-            hub.publish(Message::reload_all(reason));
-        }
-    }
-    tracing::info!("{} in {:?}", plan.changed.join(", "), started.elapsed());
 }
 
 /// The URL to open: `localhost` for loopback and unspecified addresses.
@@ -268,15 +196,4 @@ pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>
         ));
     }
     lines.join("\n") + "\n"
-}
-
-fn segments(route: &str) -> Vec<String> {
-    crate::serve::guard::sanitize(route).unwrap_or_default()
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis() as u64
 }

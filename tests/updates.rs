@@ -5,7 +5,10 @@
 //! - A template → the pages rendered from templates are rendered again, then `reload` for
 //!   their routes; a template that fails → `error` (file and line), and its fix →
 //!   `error-clear` and `reload`.
-//! - Anything else → `reload` for every page. Every batch is also sent as `change`.
+//! - A file served to no importer hotplate knows (fetched) → `reload` for every page; a file
+//!   never served → nothing. Every batch is also sent as `change`.
+//!
+//! Scripts, imported stylesheets and assets have their own files: `modules.rs`.
 
 mod util;
 use axum::body::Body;
@@ -94,14 +97,23 @@ fn a_broken_template_shows_an_error_and_its_fix_clears_it() {
 }
 
 #[test]
-fn anything_else_reloads_every_page() {
+fn a_file_nothing_known_imports_reloads_every_page_and_an_unserved_one_nothing() {
     let site = run("basic");
     site.runtime().block_on(async {
-        let mut events = watching(&site, &["/"]).await;
-        site.write("app.js", "console.log(1)");
-        let reload = events.next_named("reload").await.json();
+        // alphabet.txt is fetched directly: hotplate cannot tell which page uses it.
+        let mut events = watching(&site, &["/", "/alphabet.txt"]).await;
+        site.write("never-served.js", "console.log(1)");
+        let first = events.next_event().await;
+        assert_eq!(first.event(), "change");
+        assert_eq!(first.json()["paths"][0], "never-served.js");
+        site.write("public/alphabet.txt", "changed");
+        let second = events.next_event().await;
+        assert_eq!(second.event(), "change");
+        let reload = events.next_event().await;
+        assert_eq!(reload.event(), "reload", "not a reload for never-served.js");
+        let reload = reload.json();
         assert!(reload.get("routes").is_none(), "{reload}");
-        assert!(reload["reason"].as_str().unwrap().contains("app.js"));
+        assert!(reload["reason"].as_str().unwrap().contains("alphabet.txt"));
     });
 }
 

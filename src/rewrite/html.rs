@@ -1,7 +1,9 @@
 //! HTML on its way out, in one streaming pass of lol_html:
 //! 1. the client runtime tag goes in as the first thing in `<head>`; a document without a
 //!    `<head>` gets it at the top of `<html>`, or at the very top (after any doctype);
-//! 2. every `<link rel="stylesheet" href>` is collected for the client graph.
+//! 2. what the document loads is collected for the client graph: scripts (`<script src>`),
+//!    stylesheets and module preloads (`<link rel=stylesheet|modulepreload href>`), and
+//!    images (`src` and the URLs of `srcset` on `<img>` and `<source>`, `<video poster>`).
 
 use lol_html::html_content::ContentType;
 use lol_html::{RewriteStrSettings, element, rewrite_str};
@@ -11,24 +13,45 @@ use std::cell::RefCell;
 #[derive(Debug, PartialEq, Eq)]
 pub struct Rewritten {
     pub html: String,
-    /// `href`s of linked stylesheets, as written.
-    pub stylesheets: Vec<String>,
+    /// URLs of what the document loads, as written, in document order.
+    pub references: Vec<String>,
 }
 
-/// Injects `tag` (when given) and collects the document's stylesheet links.
+/// `<link rel>` values whose `href` the document loads.
+const LOADED_LINKS: [&str; 3] = ["stylesheet", "modulepreload", "icon"];
+
+/// Injects `tag` (when given) and collects what the document loads.
 pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
-    let stylesheets = RefCell::new(Vec::new());
+    let references = RefCell::new(Vec::new());
     let injected = RefCell::new(tag.is_none());
-    let collect = element!("link[href]", |el| {
+    let links = element!("link[href]", |el| {
         let rel = el
             .get_attribute("rel")
             .unwrap_or_default()
             .to_ascii_lowercase();
-        if rel.split_ascii_whitespace().any(|r| r == "stylesheet")
+        if rel
+            .split_ascii_whitespace()
+            .any(|r| LOADED_LINKS.contains(&r))
             && let Some(href) = el.get_attribute("href")
         {
-            stylesheets.borrow_mut().push(href);
+            references.borrow_mut().push(href);
         }
+        Ok(())
+    });
+    let sources = element!("script[src], img[src], source[src], video[poster]", |el| {
+        let name = if el.tag_name() == "video" {
+            "poster"
+        } else {
+            "src"
+        };
+        if let Some(src) = el.get_attribute(name) {
+            references.borrow_mut().push(src);
+        }
+        Ok(())
+    });
+    let srcsets = element!("img[srcset], source[srcset]", |el| {
+        let srcset = el.get_attribute("srcset").unwrap_or_default();
+        references.borrow_mut().extend(srcset_urls(&srcset));
         Ok(())
     });
     let into_head = element!("head", |el| {
@@ -41,7 +64,9 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
         Ok(())
     });
     let settings = RewriteStrSettings::new()
-        .append_element_content_handler(collect)
+        .append_element_content_handler(links)
+        .append_element_content_handler(sources)
+        .append_element_content_handler(srcsets)
         .append_element_content_handler(into_head);
     let mut out = match rewrite_str(html, settings) {
         Ok(out) => out,
@@ -56,8 +81,17 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
     }
     Rewritten {
         html: out,
-        stylesheets: stylesheets.into_inner(),
+        references: references.into_inner(),
     }
+}
+
+/// The URLs of a `srcset`: each candidate is a URL, then optionally a width or density.
+fn srcset_urls(srcset: &str) -> Vec<String> {
+    srcset
+        .split(',')
+        .filter_map(|candidate| candidate.split_ascii_whitespace().next())
+        .map(str::to_string)
+        .collect()
 }
 
 /// A document without `<head>`: the tag goes first inside `<html>`, where the parser puts it in
@@ -139,12 +173,26 @@ mod tests {
     }
 
     #[test]
-    fn stylesheet_links_are_collected_and_other_links_are_not() {
+    fn what_the_document_loads_is_collected() {
         let out = rewrite(
-            r#"<head><link rel="stylesheet" href="/main.css?v=1"><link rel="icon" href="/i.png"><link rel="Alternate StyleSheet" href="alt.css"></head>"#,
+            r#"<head><link rel="stylesheet" href="/main.css?v=1"><link rel="canonical" href="/x"><link rel="Alternate StyleSheet" href="alt.css"><link rel="modulepreload" href="/lib.js"><script type="module" src="/app.js"></script></head>
+<body><img src="a.png" srcset="a-2x.png 2x, /b.png 800w"><picture><source srcset="c.webp"></picture><video poster="p.jpg"></video><a href="/page">x</a></body>"#,
             None,
         );
-        assert_eq!(out.stylesheets, vec!["/main.css?v=1", "alt.css"]);
+        assert_eq!(
+            out.references,
+            vec![
+                "/main.css?v=1",
+                "alt.css",
+                "/lib.js",
+                "/app.js",
+                "a.png",
+                "a-2x.png",
+                "/b.png",
+                "c.webp",
+                "p.jpg"
+            ]
+        );
         assert!(!out.html.contains("__hotplate"));
     }
 }

@@ -1,9 +1,17 @@
 //! Cache headers. In dev every response is `no-cache` (always revalidated, using the ETag and
 //! Last-Modified validators). In production a URL that carries a `v=` query parameter names one
 //! immutable version of the file and may be cached for a year.
+//!
+//! Bodies hotplate builds itself (documents, rewritten scripts and stylesheets) get an ETag over
+//! the body, so an unchanged one revalidates to 304 ([`respond`]).
 
+use crate::app::App;
 use crate::settings::Settings;
-use axum::http::HeaderValue;
+use axum::body::Body;
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::response::Response;
+use std::hash::{DefaultHasher, Hasher};
 
 pub const REVALIDATE: &str = "no-cache";
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
@@ -19,6 +27,65 @@ pub fn control(settings: &Settings, query: Option<&str>) -> HeaderValue {
     } else {
         HeaderValue::from_static(REVALIDATE)
     }
+}
+
+/// Answers `req` with a body hotplate built, under the cache policy of its URL.
+pub fn respond(
+    app: &App,
+    req: &Parts,
+    status: StatusCode,
+    content_type: &str,
+    body: String,
+) -> Response {
+    let control = control(&app.settings, req.uri.query());
+    let control = control.to_str().unwrap_or(REVALIDATE);
+    let if_none_match = req.headers.get(header::IF_NONE_MATCH);
+    validated(
+        status,
+        &req.method,
+        if_none_match,
+        content_type,
+        body,
+        control,
+    )
+}
+
+/// A response with an ETag over `body`: 304 when `if_none_match` already names it.
+pub fn validated(
+    status: StatusCode,
+    method: &Method,
+    if_none_match: Option<&HeaderValue>,
+    content_type: &str,
+    body: String,
+    control: &str,
+) -> Response {
+    let mut hasher = DefaultHasher::new();
+    hasher.write(body.as_bytes());
+    let etag = format!("\"{:016x}\"", hasher.finish());
+    let fresh = status == StatusCode::OK
+        && if_none_match
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.split(',')
+                    .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+            });
+    let length = body.len();
+    let (status, body) = if fresh {
+        (StatusCode::NOT_MODIFIED, Body::empty())
+    } else if method == Method::HEAD {
+        (status, Body::empty())
+    } else {
+        (status, Body::from(body))
+    };
+    let mut builder = Response::builder()
+        .status(status)
+        .header(header::CONTENT_TYPE, content_type)
+        .header(header::CACHE_CONTROL, control)
+        .header(header::ETAG, etag);
+    if !fresh {
+        builder = builder.header(header::CONTENT_LENGTH, length);
+    }
+    builder.body(body).expect("a valid response")
 }
 
 #[cfg(test)]

@@ -9,16 +9,15 @@
 use super::{cache, route, runtime};
 use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
-use crate::graph::Import;
 use crate::render::PageContext;
 use crate::rewrite::html;
-use axum::body::Body;
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use std::collections::BTreeMap;
-use std::hash::{DefaultHasher, Hasher};
 use std::path::Path;
+
+const HTML: &str = "text/html; charset=utf-8";
 
 /// Renders the page template `template` for this request.
 pub fn page(
@@ -80,10 +79,11 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
         .settings
         .is_dev()
         .then(|| runtime::tag(&app.settings.boot));
-    respond(
+    cache::validated(
         StatusCode::NOT_FOUND,
         &Method::GET,
         None,
+        HTML,
         html::rewrite(&body, tag.as_deref()).html,
         cache::REVALIDATE,
     )
@@ -111,81 +111,15 @@ fn finish(
     let route = req.uri.path();
     if let (true, Some(entry)) = (dev, entry) {
         let imports = rewritten
-            .stylesheets
+            .references
             .iter()
-            .filter_map(|href| import(&app.settings.root, route, href))
+            .filter_map(|href| route::reference(&app.settings.root, route, href))
             .collect();
+        // A document's own dropped imports are not hot-pruned: other tabs may still show the
+        // old version, and a reload starts every module afresh anyway.
         app.graph().record_document(route, entry, imports);
     }
-    let control = cache::control(&app.settings, req.uri.query());
-    let control = control.to_str().unwrap_or(cache::REVALIDATE);
-    let if_none_match = req.headers.get(header::IF_NONE_MATCH);
-    respond(status, &req.method, if_none_match, rewritten.html, control)
-}
-
-fn respond(
-    status: StatusCode,
-    method: &Method,
-    if_none_match: Option<&HeaderValue>,
-    body: String,
-    control: &str,
-) -> Response {
-    let mut hasher = DefaultHasher::new();
-    hasher.write(body.as_bytes());
-    let etag = format!("\"{:016x}\"", hasher.finish());
-    let fresh = status == StatusCode::OK
-        && if_none_match
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
-            });
-    let length = body.len();
-    let (status, body) = if fresh {
-        (StatusCode::NOT_MODIFIED, Body::empty())
-    } else if method == Method::HEAD {
-        (status, Body::empty())
-    } else {
-        (status, Body::from(body))
-    };
-    let mut builder = Response::builder()
-        .status(status)
-        .header(header::CONTENT_TYPE, "text/html; charset=utf-8")
-        .header(header::CACHE_CONTROL, control)
-        .header(header::ETAG, etag);
-    if !fresh {
-        builder = builder.header(header::CONTENT_LENGTH, length);
-    }
-    builder.body(body).expect("a valid response")
-}
-
-/// The file a stylesheet `href` in the document at `route` leads to, if it is one of ours.
-fn import(root: &Path, route: &str, href: &str) -> Option<Import> {
-    if href.contains("://") || href.starts_with("//") || href.starts_with("data:") {
-        return None;
-    }
-    let href = href.split(['?', '#']).next().unwrap_or("");
-    let joined = if href.starts_with('/') {
-        href.to_string()
-    } else {
-        let base = &route[..route.rfind('/').map_or(0, |i| i + 1)];
-        format!("{base}{href}")
-    };
-    let mut parts: Vec<&str> = Vec::new();
-    for part in joined.split('/') {
-        match part {
-            "" | "." => {}
-            ".." => {
-                parts.pop();
-            }
-            part => parts.push(part),
-        }
-    }
-    let url = format!("/{}", parts.join("/"));
-    match route::resolve(root, &url).ok()? {
-        route::Target::File { site, .. } => Some(Import { file: site, url }),
-        _ => None,
-    }
+    cache::respond(app, req, status, HTML, rewritten.html)
 }
 
 /// The page shown in place of a template that failed to render.
@@ -217,28 +151,6 @@ fn escape(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn stylesheet_hrefs_resolve_against_the_route() {
-        let dir = tempfile::tempdir().unwrap();
-        let root = std::fs::canonicalize(dir.path()).unwrap();
-        std::fs::create_dir_all(root.join("docs")).unwrap();
-        std::fs::create_dir_all(root.join("public")).unwrap();
-        std::fs::write(root.join("docs/a.css"), "").unwrap();
-        std::fs::write(root.join("public/main.css"), "").unwrap();
-        let a = import(&root, "/docs/", "a.css?v=1").unwrap();
-        assert_eq!(
-            (a.file.as_str(), a.url.as_str()),
-            ("docs/a.css", "/docs/a.css")
-        );
-        let main = import(&root, "/docs/page", "../main.css#x").unwrap();
-        assert_eq!(
-            (main.file.as_str(), main.url.as_str()),
-            ("public/main.css", "/main.css")
-        );
-        assert!(import(&root, "/", "https://cdn.example/x.css").is_none());
-        assert!(import(&root, "/", "/missing.css").is_none());
-    }
 
     #[test]
     fn error_pages_escape_what_they_show() {

@@ -1,9 +1,11 @@
 //! Static files, through tower-http's `ServeFile`: Content-Type, ETag, Last-Modified,
-//! conditional requests (304), HEAD and Range requests. This module adds the cache policy and
-//! turns a file that vanished mid-request into a clean 404.
+//! conditional requests (304), HEAD and Range requests. This module adds the cache policy,
+//! records in the graph (dev) that the file was served, and turns a file that vanished
+//! mid-request into a clean 404.
 
 use super::{cache, document};
 use crate::app::App;
+use crate::base::SitePath;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
@@ -12,7 +14,7 @@ use std::path::Path;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-pub async fn serve(app: &App, req: Request, file: &Path) -> Response {
+pub async fn serve(app: &App, req: Request, file: &Path, site: &SitePath) -> Response {
     let control = cache::control(&app.settings, req.uri().query());
     let url_path = req.uri().path().to_string();
     let mut response = match ServeFile::new(file).oneshot(req).await {
@@ -20,10 +22,18 @@ pub async fn serve(app: &App, req: Request, file: &Path) -> Response {
         Err(never) => match never {},
     };
     if response.status() == StatusCode::NOT_FOUND {
-        return document::plain_not_found(app, &url_path);
+        return gone(app, &url_path);
+    }
+    if app.settings.is_dev() {
+        app.graph().record_served(site, &site.url());
     }
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, control);
     response
+}
+
+/// The answer for a file that was routed to but vanished before it could be read.
+pub fn gone(app: &App, url_path: &str) -> Response {
+    document::plain_not_found(app, url_path)
 }

@@ -1,12 +1,15 @@
 //! The serve stage: one handler that answers every HTTP request, top to bottom.
 //!
 //! 1. **Guard** ([`guard`]): the `Host` must be this server; the path must stay in the root.
-//! 2. **Route**: `/__hotplate/*` ([`runtime`]: hub and client files, dev only), then a page, a
-//!    static file or nothing ([`route`]). The query string never changes which file answers.
-//! 3. **Respond**: pages and static HTML as documents ([`document`]), other files through
-//!    tower-http ([`files`]), with the cache policy of [`cache`].
-//! 4. **Post-process**: documents get the client runtime and are recorded in the graph
-//!    ([`document`], through [`crate::rewrite`]).
+//! 2. **Route**: `/__hotplate/*` ([`runtime`]: hub, change feed, messages from pages and the
+//!    client files; dev only), then a page, a static file or nothing ([`route`]). The query
+//!    string never changes which file answers.
+//! 3. **Respond**: pages and static HTML as documents ([`document`]); in dev, scripts and
+//!    stylesheets as modules ([`module`]); other files through tower-http ([`files`]); all with
+//!    the cache policy of [`cache`].
+//! 4. **Post-process**: documents get the client runtime, scripts the `import.meta.hot`
+//!    prologue and `?t=` specifiers, and everything served is recorded in the graph (dev;
+//!    through [`crate::rewrite`]).
 //!
 //! [`router`] builds the axum app in memory; [`crate::server`] binds it to a port.
 
@@ -14,6 +17,7 @@ pub mod cache;
 pub mod document;
 pub mod files;
 pub mod guard;
+pub mod module;
 pub mod route;
 pub mod runtime;
 
@@ -38,7 +42,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     if app.settings.is_dev()
         && let Some(name) = path.strip_prefix(runtime::PREFIX)
     {
-        return runtime::respond(&app, name, &req);
+        return runtime::respond(&app, name, req).await;
     }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (
@@ -57,11 +61,14 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Target::Page { template, params } => {
             document::page(&app, &parts, &template, params, StatusCode::OK)
         }
-        Target::File { path, site } if app.settings.is_dev() && site.extension() == "html" => {
-            document::static_html(&app, &parts, &path, &site).await
-        }
-        Target::File { path, .. } => {
-            files::serve(&app, Request::from_parts(parts, body), &path).await
+        Target::File { path, site } if app.settings.is_dev() => match site.extension().as_str() {
+            "html" => document::static_html(&app, &parts, &path, &site).await,
+            "js" | "mjs" => module::script(&app, &parts, &path, &site).await,
+            "css" => module::style(&app, &parts, &path, &site).await,
+            _ => files::serve(&app, Request::from_parts(parts, body), &path, &site).await,
+        },
+        Target::File { path, site } => {
+            files::serve(&app, Request::from_parts(parts, body), &path, &site).await
         }
         Target::Redirect(to) => {
             let to = match parts.uri.query() {

@@ -12,6 +12,7 @@
 
 use super::guard::{self, Rejection};
 use crate::base::SitePath;
+use crate::graph::Import;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -71,6 +72,40 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
         return Ok(file(root, real));
     }
     Ok(Target::NotFound)
+}
+
+/// The file that `href`, written in the file served at `base` (a URL path), leads to, if it
+/// is one of ours: query and fragment are dropped, `.` and `..` resolved, and the result
+/// routed like a request.
+pub fn reference(root: &Path, base: &str, href: &str) -> Option<Import> {
+    if href.contains("://") || href.starts_with("//") || href.starts_with("data:") {
+        return None;
+    }
+    let href = href.split(['?', '#']).next().unwrap_or("");
+    if href.is_empty() {
+        return None;
+    }
+    let joined = if href.starts_with('/') {
+        href.to_string()
+    } else {
+        let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
+        format!("{folder}{href}")
+    };
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let url = format!("/{}", parts.join("/"));
+    match resolve(root, &url).ok()? {
+        Target::File { site, .. } => Some(Import { file: site, url }),
+        _ => None,
+    }
 }
 
 fn file(root: &Path, real: PathBuf) -> Target {
@@ -180,6 +215,29 @@ mod tests {
             Target::File { site, .. } => site.to_string(),
             other => panic!("{url}: expected a file, got {other:?}"),
         }
+    }
+
+    #[test]
+    fn references_resolve_against_the_referring_url() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        std::fs::create_dir_all(root.join("docs")).unwrap();
+        std::fs::create_dir_all(root.join("public")).unwrap();
+        std::fs::write(root.join("docs/a.css"), "").unwrap();
+        std::fs::write(root.join("public/main.css"), "").unwrap();
+        let a = reference(&root, "/docs/", "a.css?v=1").unwrap();
+        assert_eq!(
+            (a.file.as_str(), a.url.as_str()),
+            ("docs/a.css", "/docs/a.css")
+        );
+        let main = reference(&root, "/docs/page", "../main.css#x").unwrap();
+        assert_eq!(
+            (main.file.as_str(), main.url.as_str()),
+            ("public/main.css", "/main.css")
+        );
+        assert!(reference(&root, "/", "https://cdn.example/x.css").is_none());
+        assert!(reference(&root, "/", "/missing.css").is_none());
+        assert!(reference(&root, "/", "").is_none());
     }
 
     #[test]

@@ -1,5 +1,8 @@
-//! hotplate's own URLs under `/__hotplate/` (dev mode only): the hub's event stream and the
-//! client runtime, whose files live in `client/` and are embedded in the binary.
+//! hotplate's own URLs under `/__hotplate/` (dev mode only):
+//! - `events`: the hub's event stream;
+//! - `changes`: the raw change feed, one message per changed path;
+//! - `send` (POST): a message from a page (`import.meta.hot.send`), for the server's handler;
+//! - the client runtime, whose files live in `client/` and are embedded in the binary.
 //!
 //! Documents load the runtime from `/__hotplate/<boot>/client.js`. The files cannot change
 //! while the process runs, so under the current boot they are cached as immutable: a page
@@ -8,37 +11,109 @@
 
 use super::{cache, guard};
 use crate::app::App;
+use crate::pipeline;
 use axum::extract::Request;
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
 
 pub const PREFIX: &str = "/__hotplate/";
+
+/// The largest message a page may send.
+const SEND_LIMIT: usize = 1 << 20;
 
 /// The tag injected into every HTML document of the server started as `boot`.
 pub fn tag(boot: &str) -> String {
     format!(r#"<script type="module" src="{PREFIX}{boot}/client.js"></script>"#)
 }
 
+/// Where modules import `createHotContext` from.
+pub fn hot_url(boot: &str) -> String {
+    format!("{PREFIX}{boot}/hot.js")
+}
+
 /// The client runtime's files, by URL name.
 pub const ASSETS: &[(&str, &str)] = &[
     ("client.js", include_str!("../../client/client.js")),
+    ("hot.js", include_str!("../../client/hot.js")),
     ("overlay.js", include_str!("../../client/overlay.js")),
     ("css.js", include_str!("../../client/css.js")),
+    ("assets.js", include_str!("../../client/assets.js")),
     ("worker.js", include_str!("../../client/worker.js")),
 ];
 
+/// A message from a page.
+#[derive(Deserialize)]
+struct Sent {
+    event: String,
+    #[serde(default)]
+    data: serde_json::Value,
+}
+
 /// Answers `/__hotplate/<name>`.
-pub fn respond(app: &App, name: &str, req: &Request) -> Response {
-    if name == "events" {
-        if let Err(rejection) = guard::check_origin(&app.settings, req.headers()) {
-            return rejection.into_response();
-        }
-        let last_event_id = req
-            .headers()
-            .get("last-event-id")
-            .and_then(|v| v.to_str().ok());
-        return app.hub.connect(last_event_id).into_response();
+pub async fn respond(app: &App, name: &str, req: Request) -> Response {
+    if matches!(name, "events" | "changes" | "send")
+        && let Err(rejection) = guard::check_origin(&app.settings, req.headers())
+    {
+        return rejection.into_response();
     }
+    match name {
+        "events" => {
+            let last_event_id = req
+                .headers()
+                .get("last-event-id")
+                .and_then(|v| v.to_str().ok());
+            app.hub.connect(last_event_id).into_response()
+        }
+        "changes" => app.hub.changes().into_response(),
+        "send" => receive(app, req).await,
+        _ => asset(app, name),
+    }
+}
+
+/// A page's `import.meta.hot.send(event, data)`. `vite:invalidate` (sent by
+/// `import.meta.hot.invalidate()`) carries the update on from the module's importers; any
+/// other event goes to the app's handler.
+async fn receive(app: &App, req: Request) -> Response {
+    if req.method() != Method::POST {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "send messages with POST and a JSON body {\"event\", \"data\"}\n",
+        )
+            .into_response();
+    }
+    let body = match axum::body::to_bytes(req.into_body(), SEND_LIMIT).await {
+        Ok(body) => body,
+        Err(_) => {
+            return (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "messages are limited to 1 MiB\n",
+            )
+                .into_response();
+        }
+    };
+    let sent: Sent = match serde_json::from_slice(&body) {
+        Ok(sent) => sent,
+        Err(err) => {
+            return (
+                StatusCode::BAD_REQUEST,
+                format!("expected a JSON body {{\"event\", \"data\"}}: {err}\n"),
+            )
+                .into_response();
+        }
+    };
+    if sent.event == "vite:invalidate" {
+        let path = sent.data.get("path").and_then(|p| p.as_str()).unwrap_or("");
+        let message = sent.data.get("message").and_then(|m| m.as_str());
+        pipeline::invalidate(app, path, message);
+    } else {
+        app.receive_custom(&sent.event, &sent.data);
+    }
+    StatusCode::NO_CONTENT.into_response()
+}
+
+fn asset(app: &App, name: &str) -> Response {
     let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
     let control = if folder == app.settings.boot {
         cache::IMMUTABLE

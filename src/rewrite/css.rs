@@ -1,0 +1,186 @@
+//! Stylesheets on their way out (dev mode only).
+//!
+//! 1. [`analyze`] reads a stylesheet with cssparser's tokenizer and lists what it references:
+//!    `@import` targets (other stylesheets) and `url()` values (images, fonts). Comments and
+//!    strings that merely look like either are not references.
+//! 2. [`rewrite`] replaces the references the caller asks to (the graph adds `?t=` to those of
+//!    changed files), so that a swapped stylesheet pulls in fresh copies of what changed.
+
+use cssparser::{Parser, Token};
+
+/// One reference in a stylesheet.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Reference {
+    pub url: String,
+    pub kind: Kind,
+    /// Byte range of the text to replace: the string (quotes included) or the whole
+    /// `url(…)` token when the URL is unquoted.
+    pub start: usize,
+    pub end: usize,
+    unquoted: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `@import "x.css"` or `@import url(x.css)`.
+    Import,
+    /// Any other `url(…)`.
+    Asset,
+}
+
+/// Every `@import` and `url()` in `source`, in source order.
+pub fn analyze(source: &str) -> Vec<Reference> {
+    let mut parser = Parser::new(source);
+    let mut found = Vec::new();
+    scan(&mut parser, &mut found);
+    found
+}
+
+/// `source` with each reference for which `replace` returns a new URL replaced.
+pub fn rewrite(
+    source: &str,
+    references: &[Reference],
+    replace: impl Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(source.len() + 32);
+    let mut cursor = 0;
+    for reference in references {
+        let Some(new) = replace(&reference.url) else {
+            continue;
+        };
+        out.push_str(&source[cursor..reference.start]);
+        let quoted = format!("\"{}\"", new.replace('\\', "\\\\").replace('"', "\\\""));
+        if reference.unquoted {
+            out.push_str(&format!("url({quoted})"));
+        } else {
+            out.push_str(&quoted);
+        }
+        cursor = reference.end;
+    }
+    out.push_str(&source[cursor..]);
+    out
+}
+
+fn scan(parser: &mut Parser, found: &mut Vec<Reference>) {
+    let mut in_import = false;
+    loop {
+        let start = parser.position().byte_index();
+        let token = match parser.next_including_whitespace_and_comments() {
+            Ok(token) => token.clone(),
+            Err(_) => return,
+        };
+        let end = parser.position().byte_index();
+        let kind = if in_import { Kind::Import } else { Kind::Asset };
+        match token {
+            Token::AtKeyword(name) => {
+                in_import = name.eq_ignore_ascii_case("import");
+                continue;
+            }
+            Token::WhiteSpace(_) | Token::Comment(_) => continue,
+            Token::QuotedString(url) if in_import => found.push(Reference {
+                url: url.to_string(),
+                kind,
+                start,
+                end,
+                unquoted: false,
+            }),
+            Token::UnquotedUrl(url) => found.push(Reference {
+                url: url.to_string(),
+                kind,
+                start,
+                end,
+                unquoted: true,
+            }),
+            Token::Function(name) if name.eq_ignore_ascii_case("url") => {
+                let _ = parser.parse_nested_block(|inner| {
+                    loop {
+                        let start = inner.position().byte_index();
+                        let Ok(token) = inner.next_including_whitespace_and_comments() else {
+                            break;
+                        };
+                        if let Token::QuotedString(url) = token.clone() {
+                            found.push(Reference {
+                                url: url.to_string(),
+                                kind,
+                                start,
+                                end: inner.position().byte_index(),
+                                unquoted: false,
+                            });
+                        }
+                    }
+                    Ok::<(), cssparser::ParseError<()>>(())
+                });
+            }
+            Token::Function(_)
+            | Token::ParenthesisBlock
+            | Token::SquareBracketBlock
+            | Token::CurlyBracketBlock => {
+                let _ = parser.parse_nested_block(|inner| {
+                    scan(inner, found);
+                    Ok::<(), cssparser::ParseError<()>>(())
+                });
+            }
+            _ => {}
+        }
+        in_import = false;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn urls(source: &str) -> Vec<(String, Kind)> {
+        analyze(source)
+            .into_iter()
+            .map(|r| (r.url, r.kind))
+            .collect()
+    }
+
+    #[test]
+    fn imports_and_urls_are_found_in_every_form() {
+        let found = urls(
+            r#"@import "base.css";
+@import url(theme.css) screen;
+@IMPORT url("print.css") print;
+/* @import "commented.css"; url(commented.png) */
+body { background: url(bg.png) no-repeat, url( 'dots.svg' ); content: "url(in-a-string.png)"; }
+@font-face { src: url("font.woff2") format("woff2"); }
+@media (min-width: 1px) { a { cursor: url(hand.cur), auto; } }
+"#,
+        );
+        let expected = [
+            ("base.css", Kind::Import),
+            ("theme.css", Kind::Import),
+            ("print.css", Kind::Import),
+            ("bg.png", Kind::Asset),
+            ("dots.svg", Kind::Asset),
+            ("font.woff2", Kind::Asset),
+            ("hand.cur", Kind::Asset),
+        ];
+        let expected: Vec<(String, Kind)> =
+            expected.iter().map(|(u, k)| (u.to_string(), *k)).collect();
+        assert_eq!(found, expected);
+    }
+
+    #[test]
+    fn only_the_references_asked_for_are_replaced() {
+        let source = "@import 'a.css';\n@import url(b.css);\nx { background: url(c.png) }\ny { background: url('a.css') }\n";
+        let out = rewrite(source, &analyze(source), |url| {
+            (url != "b.css").then(|| format!("{url}?t=9"))
+        });
+        assert_eq!(
+            out,
+            "@import \"a.css?t=9\";\n@import url(b.css);\nx { background: url(\"c.png?t=9\") }\ny { background: url(\"a.css?t=9\") }\n"
+        );
+    }
+
+    #[test]
+    fn broken_css_is_read_as_far_as_it_goes() {
+        assert_eq!(
+            urls("a { background: url(x.png"),
+            vec![("x.png".to_string(), Kind::Asset)]
+        );
+        assert!(urls("@import").is_empty());
+    }
+}

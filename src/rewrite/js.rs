@@ -1,0 +1,340 @@
+//! JavaScript modules on their way out (dev mode only).
+//!
+//! 1. [`analyze`] parses a module with oxc and lists what the graph needs: every module
+//!    specifier it names (static `import`, `export … from`, `import()` with a string literal,
+//!    `new URL('x', import.meta.url)`), whether it mentions `import.meta.hot`, and what its
+//!    `import.meta.hot.accept(…)` calls accept. A module that does not parse gives a
+//!    [`SyntaxError`] with its line, column and code frame.
+//! 2. [`rewrite`] gives a module that mentions `import.meta.hot` a one-line prologue binding it
+//!    from the runtime, and replaces the specifiers the caller asks to (the graph adds `?t=` to
+//!    those of changed dependencies). The prologue goes on the first line, so every line number
+//!    in a stack trace stays the file's own.
+
+use oxc_allocator::Allocator;
+use oxc_ast::ast::{
+    Argument, ArrayExpressionElement, CallExpression, ExportAllDeclaration, ExportFromDeclaration,
+    Expression, ImportDeclaration, ImportExpression, NewExpression, StaticMemberExpression,
+    StringLiteral,
+};
+use oxc_ast_visit::{Visit, walk};
+use oxc_parser::Parser;
+use oxc_span::SourceType;
+
+/// What a module names and accepts.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Analysis {
+    /// Every specifier, in source order.
+    pub specifiers: Vec<Specifier>,
+    /// Whether the module mentions `import.meta.hot` at all.
+    pub uses_hot: bool,
+    pub accepts: Accepts,
+}
+
+/// What a module's `import.meta.hot.accept(…)` calls accept.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Accepts {
+    /// `accept()` or `accept(cb)`: the module replaces itself.
+    pub itself: bool,
+    /// `accept('./dep.js', cb)` or `accept(['./a.js', './b.js'], cb)`, as written.
+    pub deps: Vec<String>,
+}
+
+/// One module specifier as written in the source.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Specifier {
+    pub text: String,
+    /// Byte range of the string literal, quotes included.
+    pub start: u32,
+    pub end: u32,
+}
+
+/// A module that does not parse.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SyntaxError {
+    pub message: String,
+    /// 1-based.
+    pub line: usize,
+    /// 1-based, in characters.
+    pub column: usize,
+    pub frame: String,
+}
+
+/// Parses `source` as an ES module.
+pub fn analyze(source: &str) -> Result<Analysis, SyntaxError> {
+    let allocator = Allocator::default();
+    let parsed = Parser::new(&allocator, source, SourceType::mjs()).parse();
+    if let Some(error) = parsed.diagnostics.iter().next() {
+        let offset = error
+            .labels
+            .first()
+            .map_or(0, |label| label.offset() as usize);
+        let (line, column) = line_column(source, offset);
+        return Err(SyntaxError {
+            message: format!("SyntaxError: {}", error.message),
+            line,
+            column,
+            frame: crate::render::code_frame(source, line, Some(column)),
+        });
+    }
+    let mut collector = Collector::default();
+    collector.visit_program(&parsed.program);
+    Ok(collector.analysis)
+}
+
+/// `source` with the hot-context prologue (when `prologue` is given and the module mentions
+/// `import.meta.hot`) and each specifier for which `replace` returns a new value replaced.
+pub fn rewrite(
+    source: &str,
+    analysis: &Analysis,
+    prologue: Option<&str>,
+    replace: impl Fn(&str) -> Option<String>,
+) -> String {
+    let mut out = String::with_capacity(source.len() + 160);
+    if let (Some(prologue), true) = (prologue, analysis.uses_hot) {
+        out.push_str(prologue);
+    }
+    let mut cursor = 0;
+    for specifier in &analysis.specifiers {
+        let Some(new) = replace(&specifier.text) else {
+            continue;
+        };
+        let (start, end) = (specifier.start as usize, specifier.end as usize);
+        out.push_str(&source[cursor..start]);
+        out.push_str(&serde_json::to_string(&new).expect("a string serializes"));
+        cursor = end;
+    }
+    out.push_str(&source[cursor..]);
+    out
+}
+
+/// The prologue that binds `import.meta.hot` for the module served at `url`, from the runtime
+/// at `runtime` (`/__hotplate/<boot>/hot.js`).
+pub fn prologue(runtime: &str, url: &str) -> String {
+    let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    format!(
+        "import {{ createHotContext as __hotplate_context }} from {}; import.meta.hot = __hotplate_context({}); ",
+        quote(runtime),
+        quote(url)
+    )
+}
+
+fn line_column(source: &str, offset: usize) -> (usize, usize) {
+    let before = &source[..offset.min(source.len())];
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    (line, before[line_start..].chars().count() + 1)
+}
+
+#[derive(Default)]
+struct Collector {
+    analysis: Analysis,
+}
+
+impl Collector {
+    fn specifier(&mut self, literal: &StringLiteral) {
+        self.analysis.specifiers.push(Specifier {
+            text: literal.value.to_string(),
+            start: literal.span.start,
+            end: literal.span.end,
+        });
+    }
+}
+
+/// `import.meta.<property>`
+fn is_import_meta(expr: &Expression, property: &str) -> bool {
+    match expr {
+        Expression::StaticMemberExpression(member) => {
+            member.property.name == property && matches!(member.object, Expression::ImportMeta(_))
+        }
+        _ => false,
+    }
+}
+
+impl<'a> Visit<'a> for Collector {
+    fn visit_import_declaration(&mut self, it: &ImportDeclaration<'a>) {
+        self.specifier(&it.source);
+    }
+
+    fn visit_export_from_declaration(&mut self, it: &ExportFromDeclaration<'a>) {
+        self.specifier(&it.source);
+    }
+
+    fn visit_export_all_declaration(&mut self, it: &ExportAllDeclaration<'a>) {
+        self.specifier(&it.source);
+    }
+
+    fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
+        if let Expression::StringLiteral(literal) = &it.source {
+            self.specifier(literal);
+        }
+        walk::walk_import_expression(self, it);
+    }
+
+    fn visit_new_expression(&mut self, it: &NewExpression<'a>) {
+        let is_url = matches!(&it.callee, Expression::Identifier(id) if id.name == "URL");
+        if let (true, [Argument::StringLiteral(literal), base, ..]) =
+            (is_url, it.arguments.as_slice())
+            && base
+                .as_expression()
+                .is_some_and(|e| is_import_meta(e, "url"))
+        {
+            self.specifier(literal);
+        }
+        walk::walk_new_expression(self, it);
+    }
+
+    fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
+        if it.property.name == "hot" && matches!(it.object, Expression::ImportMeta(_)) {
+            self.analysis.uses_hot = true;
+        }
+        walk::walk_static_member_expression(self, it);
+    }
+
+    fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
+        if let Expression::StaticMemberExpression(callee) = &it.callee
+            && callee.property.name == "accept"
+            && is_import_meta(&callee.object, "hot")
+        {
+            let accepts = &mut self.analysis.accepts;
+            match it.arguments.first() {
+                None
+                | Some(Argument::FunctionExpression(_))
+                | Some(Argument::ArrowFunctionExpression(_)) => accepts.itself = true,
+                Some(Argument::StringLiteral(dep)) => accepts.deps.push(dep.value.to_string()),
+                Some(Argument::ArrayExpression(deps)) => {
+                    for dep in &deps.elements {
+                        if let ArrayExpressionElement::StringLiteral(dep) = dep {
+                            accepts.deps.push(dep.value.to_string());
+                        }
+                    }
+                }
+                // Anything else cannot be read before it runs: no boundary here, so an update
+                // walks on (and reloads rather than guess).
+                Some(_) => {}
+            }
+        }
+        walk::walk_call_expression(self, it);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn texts(analysis: &Analysis) -> Vec<&str> {
+        analysis
+            .specifiers
+            .iter()
+            .map(|s| s.text.as_str())
+            .collect()
+    }
+
+    #[test]
+    fn every_kind_of_specifier_is_found() {
+        let analysis = analyze(
+            r#"import a from './a.js';
+import './side.js';
+export { b } from "../b.js";
+export * from '/c.js';
+export * as d from './d.js';
+const e = await import('./e.js');
+const f = import(name);
+const img = new URL('./logo.png', import.meta.url);
+const other = new URL('./not.png', location.href);
+// import './commented.js'
+const s = "import './in-a-string.js'";
+"#,
+        )
+        .unwrap();
+        assert_eq!(
+            texts(&analysis),
+            vec![
+                "./a.js",
+                "./side.js",
+                "../b.js",
+                "/c.js",
+                "./d.js",
+                "./e.js",
+                "./logo.png"
+            ]
+        );
+        assert!(!analysis.uses_hot);
+    }
+
+    #[test]
+    fn accept_forms_are_read_like_vite_does() {
+        let cases = [
+            ("import.meta.hot.accept()", true, vec![]),
+            ("import.meta.hot.accept((m) => {})", true, vec![]),
+            ("import.meta.hot.accept(function (m) {})", true, vec![]),
+            (
+                "import.meta.hot.accept('./dep.js', (m) => {})",
+                false,
+                vec!["./dep.js"],
+            ),
+            (
+                "import.meta.hot.accept(['./a.js', './b.js'], ([a, b]) => {})",
+                false,
+                vec!["./a.js", "./b.js"],
+            ),
+            (
+                "if (import.meta.hot) { import.meta.hot.accept() }",
+                true,
+                vec![],
+            ),
+            ("import.meta.hot.dispose(() => {})", false, vec![]),
+            ("import.meta.hot.accept(handler)", false, vec![]),
+        ];
+        for (source, itself, deps) in cases {
+            let analysis = analyze(source).unwrap();
+            assert!(analysis.uses_hot, "{source}");
+            assert_eq!(analysis.accepts.itself, itself, "{source}");
+            assert_eq!(analysis.accepts.deps, deps, "{source}");
+        }
+    }
+
+    #[test]
+    fn a_module_without_hot_gets_no_prologue() {
+        let source = "import x from './x.js';\nconsole.log(x);\n";
+        let analysis = analyze(source).unwrap();
+        let out = rewrite(source, &analysis, Some("PROLOGUE;"), |_| None);
+        assert_eq!(out, source);
+    }
+
+    #[test]
+    fn a_module_with_hot_gets_the_prologue_on_its_first_line() {
+        let source = "import.meta.hot.accept();\nthrow new Error('line 2');\n";
+        let analysis = analyze(source).unwrap();
+        let prologue = prologue("/__hotplate/b/hot.js", "/app.js");
+        let out = rewrite(source, &analysis, Some(&prologue), |_| None);
+        assert!(out.starts_with("import { createHotContext as __hotplate_context } from \"/__hotplate/b/hot.js\"; import.meta.hot = __hotplate_context(\"/app.js\"); import.meta.hot.accept();\n"));
+        assert_eq!(out.lines().count(), source.lines().count());
+        analyze(&out).expect("the rewritten module still parses");
+    }
+
+    #[test]
+    fn only_the_specifiers_asked_for_are_replaced() {
+        let source = "import a from './a.js';\nimport b from \"./b.js\";\nimport('./a.js');\n";
+        let analysis = analyze(source).unwrap();
+        let out = rewrite(source, &analysis, None, |s| {
+            (s == "./a.js").then(|| format!("{s}?t=5"))
+        });
+        assert_eq!(
+            out,
+            "import a from \"./a.js?t=5\";\nimport b from \"./b.js\";\nimport(\"./a.js?t=5\");\n"
+        );
+    }
+
+    #[test]
+    fn a_syntax_error_names_its_line_and_column_with_a_frame() {
+        let source = "const a = 1;\nconst b = ;\nconst c = 3;\n";
+        let error = analyze(source).unwrap_err();
+        assert_eq!((error.line, error.column), (2, 11));
+        assert!(
+            error.message.starts_with("SyntaxError"),
+            "{}",
+            error.message
+        );
+        assert!(error.frame.contains("> 2 | const b = ;"), "{}", error.frame);
+    }
+}
