@@ -33,6 +33,10 @@ pub struct Node {
     pub timestamp: u64,
     /// Whether this is an HTML document shown at some route.
     document: bool,
+    /// Whether a page imports it itself, by a cache-busting `?t=` URL and with no importer
+    /// hotplate knows: the raw change feed's container pattern. Its changes are left to that
+    /// page.
+    pub page_managed: bool,
 }
 
 /// What a module accepts, resolved to files.
@@ -106,6 +110,14 @@ impl Graph {
         let node = self.client.entry(file.clone()).or_default();
         if node.url.is_empty() && !node.document {
             node.url = url.to_string();
+        }
+    }
+
+    /// Marks `file`, served with a `?t=` query, as imported by a page itself when nothing
+    /// known imports it (see [`Node::page_managed`]).
+    pub fn record_cache_busted(&mut self, file: &SitePath) {
+        if let Some(node) = self.client.get_mut(file) {
+            node.page_managed = node.importers.is_empty();
         }
     }
 

@@ -16,7 +16,8 @@
 //!    - a script that reaches a document without a boundary is a dead end: the routes showing
 //!      that document reload;
 //!    - a file nothing known imports (fetched, or imported by a computed specifier) reloads
-//!      every page.
+//!      every page, unless a page imports it itself with a `?t=` URL (the container pattern of
+//!      the raw change feed): that page updates it.
 //!
 //!    Every file on the way gets the update's timestamp in the graph, so the files served
 //!    afterwards name it with `?t=`; files off the way keep their URLs. Cycles end because a
@@ -174,6 +175,9 @@ impl Walk {
         self.stale.push(file.clone());
         if kind == Kind::Script && node.accepts.itself {
             self.update("js", &node.url, &node.url);
+            return;
+        }
+        if node.importers.is_empty() && node.page_managed {
             return;
         }
         if node.importers.is_empty() {
@@ -480,6 +484,19 @@ mod tests {
         assert!(
             matches!(plan.reload, Reload::Everything(reason) if reason.contains("/fetched.json"))
         );
+    }
+
+    #[test]
+    fn a_module_a_page_imports_itself_with_a_timestamp_is_left_to_it() {
+        let mut graph = served_site();
+        module(&mut graph, "widget.js", &[], false, &[]);
+        graph.record_cache_busted(&SitePath::new("widget.js"));
+        let plan = plan(&modified("widget.js"), &mut graph, 1);
+        assert_eq!(plan.reload, Reload::Nothing);
+        assert!(plan.updates.is_empty());
+        // Our own `?t=` re-imports of imported modules change nothing.
+        graph.record_cache_busted(&SitePath::new("app.js"));
+        assert!(!graph.node(&SitePath::new("app.js")).unwrap().page_managed);
     }
 
     #[test]

@@ -1,0 +1,273 @@
+//! Hot module replacement end to end, in a real headless Chromium, against the `modules`
+//! fixture (one folder per scenario). Code written for Vite's `import.meta.hot` runs as it is.
+//!
+//! In every scenario but the reload, page state survives: a `window` marker set before the
+//! save, and text typed into an input.
+//!
+//! - A self-accepting module runs its new code in place.
+//! - A module accepting a dependency gets the new dependency in its callback.
+//! - A change two imports down reaches the boundary above it.
+//! - `dispose` hands a counter to the next version through `data`.
+//! - `invalidate()` passes the update on to the importer.
+//! - A module with no boundary reloads the page.
+//! - A self-accepting module in an import cycle updates without a reload.
+//! - A deleted module's dispose, then prune, callbacks run.
+//! - A stylesheet reached through `@import` updates the linked one.
+//! - A changed image is requested again, by `<img>` and by the stylesheet's `url()`.
+//! - A syntax error shows the overlay with file, line and frame; the fix applies the update.
+//! - The raw `/__hotplate/changes` feed drives the container pattern.
+
+mod util;
+use testkit::{Browser, Page};
+use util::{Running, run};
+
+/// Opens the scenario `folder`, waits for its runtime to connect and sets up the state that
+/// must survive: a `window` marker and typed text.
+fn open<'b>(browser: &'b Browser, site: &Running, folder: &str) -> Page<'b> {
+    let page = browser.open(&format!("{}/{folder}/", site.url));
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
+    page.eval("window.marker = 42; document.getElementById('field').value = 'typed'; true");
+    page
+}
+
+fn wait_for_text(page: &Page, text: &str) {
+    page.wait_for(
+        &format!("document.getElementById('out').textContent === {text:?}"),
+        &format!("#out to read {text:?}"),
+    );
+}
+
+/// The page was patched, not reloaded: the marker and the typed text are still there.
+fn assert_state_kept(page: &Page) {
+    assert_eq!(page.eval("window.marker"), 42, "the page reloaded");
+    assert_eq!(
+        page.eval("document.getElementById('field').value"),
+        "typed",
+        "typed text was lost"
+    );
+}
+
+#[test]
+fn a_self_accepting_module_runs_its_new_code_and_keeps_state() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "self");
+    wait_for_text(&page, "self v1");
+    site.write(
+        "self/main.js",
+        &site.read("self/main.js").replace("self v1", "self v2"),
+    );
+    wait_for_text(&page, "self v2");
+    assert_state_kept(&page);
+    assert_eq!(page.eval("window.runs"), 2);
+}
+
+#[test]
+fn an_accepted_dependency_reaches_the_callback() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "dep");
+    wait_for_text(&page, "message one");
+    site.write("dep/message.js", "export const message = 'message two';");
+    wait_for_text(&page, "message two");
+    assert_state_kept(&page);
+    assert_eq!(
+        page.eval("window.mainRuns"),
+        1,
+        "the boundary itself did not re-run"
+    );
+}
+
+#[test]
+fn a_nested_dependency_propagates_to_the_boundary() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "nested");
+    wait_for_text(&page, "nested v1");
+    site.write(
+        "nested/format.js",
+        "export const format = (text) => `${text} v2`;",
+    );
+    wait_for_text(&page, "nested v2");
+    assert_state_kept(&page);
+    assert_eq!(page.eval("window.mainRuns"), 1);
+    // view.js came again naming the new format.js; main.js, unchanged, was never refetched.
+    let fetched = page.eval(
+        "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname + new URL(e.name).search)",
+    );
+    let fetched: Vec<&str> = fetched
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let count = |prefix: &str| fetched.iter().filter(|f| f.starts_with(prefix)).count();
+    assert_eq!(count("/nested/main.js"), 1, "{fetched:?}");
+    assert_eq!(count("/nested/view.js?t="), 1, "{fetched:?}");
+    assert_eq!(count("/nested/format.js?t="), 1, "{fetched:?}");
+}
+
+#[test]
+fn dispose_and_data_carry_a_counter_across_updates() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "state");
+    wait_for_text(&page, "count 1");
+    let source = site.read("state/main.js");
+    site.write("state/main.js", &format!("{source}\n// one"));
+    wait_for_text(&page, "count 2");
+    site.write("state/main.js", &format!("{source}\n// two"));
+    wait_for_text(&page, "count 3");
+    assert_state_kept(&page);
+}
+
+#[test]
+fn invalidate_passes_the_update_to_the_importer() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "invalidate");
+    wait_for_text(&page, "child one");
+    site.write(
+        "invalidate/child.js",
+        &site
+            .read("invalidate/child.js")
+            .replace("child one", "child two"),
+    );
+    wait_for_text(&page, "child two");
+    assert_state_kept(&page);
+    assert_eq!(page.eval("window.mainRuns"), 2, "main.js re-ran");
+}
+
+#[test]
+fn a_module_without_a_boundary_reloads_the_page() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "reload");
+    wait_for_text(&page, "reload v1");
+    site.write(
+        "reload/main.js",
+        "document.getElementById('out').textContent = 'reload v2';",
+    );
+    wait_for_text(&page, "reload v2");
+    assert_eq!(page.eval("window.marker === undefined"), true, "a reload");
+}
+
+#[test]
+fn a_circular_import_with_a_self_accepting_module_updates_without_reload() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "cycle");
+    wait_for_text(&page, "a and b v1");
+    site.write(
+        "cycle/b.js",
+        &site.read("cycle/b.js").replace("b v1", "b v2"),
+    );
+    wait_for_text(&page, "a and b v2");
+    assert_state_kept(&page);
+    assert_eq!(page.eval("window.aRuns"), 2);
+}
+
+#[test]
+fn a_deleted_module_is_disposed_then_pruned() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "prune");
+    wait_for_text(&page, "with extra");
+    site.write(
+        "prune/main.js",
+        &site
+            .read("prune/main.js")
+            .replace("import './extra.js';\n", "")
+            .replace("with extra", "without extra"),
+    );
+    std::fs::remove_file(site.path("prune/extra.js")).unwrap();
+    wait_for_text(&page, "without extra");
+    page.wait_for("window.order.length === 2", "the prune callback");
+    assert_eq!(
+        page.eval("window.order"),
+        serde_json::json!(["dispose", "prune"])
+    );
+    assert_state_kept(&page);
+}
+
+#[test]
+fn a_stylesheet_reached_through_import_updates_the_linked_one() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "styles");
+    let color = "getComputedStyle(document.getElementById('out')).color";
+    assert_eq!(page.eval(color), "rgb(1, 2, 3)");
+    site.write("styles/base.css", "#out { color: rgb(4, 5, 6); }");
+    page.wait_for(&format!("{color} === 'rgb(4, 5, 6)'"), "the new colour");
+    assert_state_kept(&page);
+}
+
+#[test]
+fn a_changed_image_is_requested_again_without_reload() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "image");
+    page.wait_for(
+        "document.getElementById('logo').naturalWidth === 10",
+        "the first image",
+    );
+    site.write(
+        "image/dot.svg",
+        r#"<svg xmlns="http://www.w3.org/2000/svg" width="20" height="20"><rect width="20" height="20"/></svg>"#,
+    );
+    page.wait_for(
+        "document.getElementById('logo').naturalWidth === 20",
+        "the new image",
+    );
+    // The stylesheet that uses it through url() was swapped for one naming the new copy.
+    page.wait_for(
+        "getComputedStyle(document.getElementById('box')).backgroundImage.includes('dot.svg?t=')",
+        "the background to be requested again",
+    );
+    assert_state_kept(&page);
+}
+
+#[test]
+fn a_syntax_error_shows_the_overlay_and_the_fix_applies_the_update() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "self");
+    wait_for_text(&page, "self v1");
+    let good = site.read("self/main.js");
+    site.write(
+        "self/main.js",
+        "window.runs = 1;\nconst broken = ;\nimport.meta.hot.accept();\n",
+    );
+    let overlay = "document.querySelector('hotplate-error-overlay')";
+    let text = page.wait_for(
+        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
+        "the overlay",
+    );
+    let text = text.as_str().unwrap();
+    assert!(text.contains("self/main.js:2:"), "{text}");
+    assert!(text.contains("const broken = ;"), "the code frame: {text}");
+    wait_for_text(&page, "self v1");
+
+    site.write("self/main.js", &good.replace("self v1", "self fixed"));
+    wait_for_text(&page, "self fixed");
+    page.wait_for(&format!("!{overlay}"), "the overlay to go");
+    assert_state_kept(&page);
+}
+
+#[test]
+fn the_raw_change_feed_drives_the_container_pattern() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "feed");
+    wait_for_text(&page, "widget v1");
+    page.wait_for("window.feedOpen", "the feed to open");
+    site.write(
+        "feed/widget.js",
+        "export function update() { document.getElementById('out').textContent = 'widget v2'; }",
+    );
+    wait_for_text(&page, "widget v2");
+    assert_state_kept(&page);
+}
