@@ -59,11 +59,16 @@ pub struct SyntaxError {
     pub frame: String,
 }
 
-/// Parses `source` as an ES module.
+/// Parses `source` as an ES module. A file that is no module but a valid classic script
+/// (`<script src>` without `type=module`) names nothing and is no error.
 pub fn analyze(source: &str) -> Result<Analysis, SyntaxError> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, source, SourceType::mjs()).parse();
     if let Some(error) = parsed.diagnostics.iter().next() {
+        let script = Parser::new(&allocator, source, SourceType::script()).parse();
+        if script.diagnostics.is_empty() {
+            return Ok(Analysis::default());
+        }
         let offset = error
             .labels
             .first()
@@ -323,6 +328,13 @@ const s = "import './in-a-string.js'";
             out,
             "import a from \"./a.js?t=5\";\nimport b from \"./b.js\";\nimport(\"./a.js?t=5\");\n"
         );
+    }
+
+    #[test]
+    fn a_classic_script_is_no_error_but_names_nothing() {
+        // `await` is a name in a classic script, and reserved in a module.
+        let analysis = analyze("var await = 1; import('./x.js');").unwrap();
+        assert_eq!(analysis, Analysis::default());
     }
 
     #[test]

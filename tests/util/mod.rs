@@ -73,6 +73,10 @@ impl Site {
         std::fs::read(self.path(relative)).unwrap()
     }
 
+    pub fn read_text(&self, relative: &str) -> String {
+        std::fs::read_to_string(self.path(relative)).unwrap()
+    }
+
     /// GET `uri` with `Host: localhost`.
     pub async fn get(&self, uri: &str) -> Reply {
         self.request(
@@ -113,7 +117,12 @@ impl Site {
 
     /// Opens the hub's event stream in memory.
     pub async fn events(&self, headers: &[(&str, &str)]) -> EventReader {
-        open_events(self.router.clone(), headers).await
+        open_stream(self.router.clone(), "/__hotplate/events", headers).await
+    }
+
+    /// Opens any event stream (`/__hotplate/changes`) in memory.
+    pub async fn stream(&self, path: &str) -> EventReader {
+        open_stream(self.router.clone(), path, &[]).await
     }
 }
 
@@ -283,11 +292,16 @@ impl Site {
 
 /// Opens the hub's event stream of a running app, in memory.
 pub async fn events_of(app: &Arc<App>) -> EventReader {
-    open_events(hotplate::serve::router(app.clone()), &[]).await
+    open_stream(
+        hotplate::serve::router(app.clone()),
+        "/__hotplate/events",
+        &[],
+    )
+    .await
 }
 
-async fn open_events(router: Router, headers: &[(&str, &str)]) -> EventReader {
-    let mut req = Request::get("/__hotplate/events").header("host", "localhost");
+async fn open_stream(router: Router, path: &str, headers: &[(&str, &str)]) -> EventReader {
+    let mut req = Request::get(path).header("host", "localhost");
     for (name, value) in headers {
         req = req.header(*name, *value);
     }
