@@ -9,6 +9,8 @@
 //!
 //! - `css`: `main.css` is saved; applied = the new stylesheet's `load` event, with the new
 //!   colour computed.
+//! - `js`: `greeting.js` is saved; `app.js` accepts it, so applied = the moment its accept
+//!   callback has put the new greeting in the page (seen by a `MutationObserver`).
 //! - `reload`: `pages/about.html` is saved; applied = `DOMContentLoaded` of the reloaded page.
 
 use hotplate::{Server, Settings};
@@ -41,6 +43,9 @@ fn main() {
     let css = css_swap(&browser, &url, site.path(), edits);
     report("css swap, applied", css.iter().map(|s| s.0).collect());
     report("css swap, next frame", css.iter().map(|s| s.1).collect());
+    let js = js_update(&browser, &url, site.path(), edits);
+    report("accepted js, applied", js.iter().map(|s| s.0).collect());
+    report("accepted js, next frame", js.iter().map(|s| s.1).collect());
     let reload = page_reload(&browser, &url, site.path(), edits);
     report(
         "page reload, DOMContentLoaded",
@@ -99,6 +104,41 @@ fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64
             samples.push((
                 swap["applied"].as_f64().unwrap() - before,
                 swap["frame"].as_f64().unwrap() - before,
+            ));
+        }
+    }
+    page.close();
+    samples
+}
+
+/// (applied, next frame) for each edit of `greeting.js`, which `app.js` accepts.
+fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}/"));
+    connected(&page);
+    page.eval(
+        "window.__greetings = [];
+         new MutationObserver(() => {
+           const applied = performance.timeOrigin + performance.now();
+           const text = document.getElementById('module-says').textContent;
+           requestAnimationFrame(() => __greetings.push({ applied, frame: performance.timeOrigin + performance.now(), text }));
+         }).observe(document.getElementById('module-says'), { childList: true, characterData: true, subtree: true });
+         true",
+    );
+    let file = root.join("greeting.js");
+    let mut samples = Vec::new();
+    for i in 0..edits + WARM_UP {
+        let text = format!("greeting {i}");
+        std::thread::sleep(Duration::from_millis(150));
+        let before = now_ms();
+        std::fs::write(&file, format!("export const greeting = '{text}';\n")).unwrap();
+        let seen = page.wait_for(
+            &format!("__greetings.find((g) => g.text === '{text}')"),
+            "the new greeting",
+        );
+        if i >= WARM_UP {
+            samples.push((
+                seen["applied"].as_f64().unwrap() - before,
+                seen["frame"].as_f64().unwrap() - before,
             ));
         }
     }
