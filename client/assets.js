@@ -1,5 +1,6 @@
 // Re-requesting changed images and other assets: `<img src>`, `srcset` on `<img>` and
-// `<source>`, `<video poster>` and `url()`s in `style` attributes get `?t=<timestamp>`. A
+// `<source>`, `<video poster>`, icons (`<link rel=icon>`) and `url()`s in `style` attributes get
+// `?t=<timestamp>`. A
 // stylesheet that uses the asset through `url()` needs nothing here: the server sends it a
 // `css` update, and its new copy names the asset with the same `?t=`.
 
@@ -22,6 +23,10 @@ export function refreshAssets(paths, timestamp) {
     const attribute = el.localName === 'video' ? 'poster' : 'src';
     const value = el.getAttribute(attribute);
     if (matches(value)) el.setAttribute(attribute, bump(value));
+  }
+  for (const el of document.querySelectorAll('link[rel~="icon"][href]')) {
+    const href = el.getAttribute('href');
+    if (matches(href)) el.setAttribute('href', bump(href));
   }
   for (const el of document.querySelectorAll('img[srcset], source[srcset]')) {
     const srcset = el.getAttribute('srcset');
