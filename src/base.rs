@@ -4,8 +4,36 @@
 //! This module knows nothing of tokio, HTTP or the file system; every stage downstream of
 //! it speaks these types.
 
+use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use std::fmt;
+
+/// What a browser percent-encodes in a URL path (the WHATWG "path percent-encode set"), so
+/// that URLs made here compare equal to `location.pathname` and `new URL(…).pathname`.
+const PATH: &AsciiSet = &CONTROLS
+    .add(b' ')
+    .add(b'"')
+    .add(b'#')
+    .add(b'<')
+    .add(b'>')
+    .add(b'?')
+    .add(b'`')
+    .add(b'{')
+    .add(b'}')
+    .add(b'%');
+
+/// A URL path made of `segments`, each percent-encoded as a browser would.
+pub fn url_path<'a>(segments: impl IntoIterator<Item = &'a str>) -> String {
+    let mut out = String::new();
+    for segment in segments {
+        out.push('/');
+        out.extend(utf8_percent_encode(segment, PATH));
+    }
+    if out.is_empty() {
+        out.push('/');
+    }
+    out
+}
 
 /// A file's path relative to the site root, with `/` separators and no leading slash
 /// (`pages/about.html`, `main.css`). It is the id of a file everywhere in the pipeline.
@@ -49,13 +77,15 @@ impl SitePath {
         }
     }
 
-    /// The URL path at which a static file is served: `public/x.svg` → `/x.svg`, `main.css` →
-    /// `/main.css`. Templates have no URL of their own.
+    /// The URL path at which a static file is served, percent-encoded as a browser writes it:
+    /// `public/x.svg` → `/x.svg`, `main.css` → `/main.css`, `a b.png` → `/a%20b.png`.
+    /// Templates have no URL of their own.
     pub fn url(&self) -> String {
-        match self.role() {
-            Role::Public => format!("/{}", &self.0["public/".len()..]),
-            _ => format!("/{}", self.0),
-        }
+        let served = match self.role() {
+            Role::Public => &self.0["public/".len()..],
+            _ => &self.0,
+        };
+        url_path(served.split('/'))
     }
 }
 
@@ -250,6 +280,11 @@ mod tests {
     fn public_files_are_served_at_the_root_url() {
         assert_eq!(SitePath::new("public/logo.svg").url(), "/logo.svg");
         assert_eq!(SitePath::new("css/main.css").url(), "/css/main.css");
+        assert_eq!(
+            SitePath::new("my photo #1.png").url(),
+            "/my%20photo%20%231.png"
+        );
+        assert_eq!(SitePath::new("public/é.svg").url(), "/%C3%A9.svg");
     }
 
     #[test]

@@ -11,8 +11,9 @@
 //! 3. Nothing: the caller answers 404.
 
 use super::guard::{self, Rejection};
-use crate::base::SitePath;
+use crate::base::{SitePath, url_path};
 use crate::graph::Import;
+use percent_encoding::percent_decode_str;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -91,17 +92,18 @@ pub fn reference(root: &Path, base: &str, href: &str) -> Option<Import> {
         let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
         format!("{folder}{href}")
     };
-    let mut parts: Vec<&str> = Vec::new();
+    let mut parts: Vec<String> = Vec::new();
     for part in joined.split('/') {
         match part {
             "" | "." => {}
             ".." => {
                 parts.pop();
             }
-            part => parts.push(part),
+            // Written as-is or percent-encoded, it names the same file: compare decoded.
+            part => parts.push(percent_decode_str(part).decode_utf8_lossy().into_owned()),
         }
     }
-    let url = format!("/{}", parts.join("/"));
+    let url = url_path(parts.iter().map(String::as_str));
     match resolve(root, &url).ok()? {
         Target::File { site, .. } => Some(Import { file: site, url }),
         _ => None,
@@ -238,6 +240,15 @@ mod tests {
         assert!(reference(&root, "/", "https://cdn.example/x.css").is_none());
         assert!(reference(&root, "/", "/missing.css").is_none());
         assert!(reference(&root, "/", "").is_none());
+        std::fs::write(root.join("docs/a b.png"), "").unwrap();
+        for written in ["a b.png", "a%20b.png"] {
+            let image = reference(&root, "/docs/page", written).unwrap();
+            assert_eq!(
+                (image.file.as_str(), image.url.as_str()),
+                ("docs/a b.png", "/docs/a%20b.png"),
+                "{written}"
+            );
+        }
     }
 
     #[test]
