@@ -7,6 +7,8 @@
 //!   unchanged keep their URLs. Stylesheets do the same for `@import` and `url()`.
 //! - A module served again without one of its imports prunes it: a `prune` message.
 //! - A script that does not parse is served as it is and shows the overlay (`error`).
+//! - What an inline `<script type=module>` imports belongs to its page: with no boundary, only
+//!   that page reloads.
 //! - `/__hotplate/changes` sends each changed path as a JSON string, one message per path.
 //! - `import.meta.hot.send` posts to `/__hotplate/send`: `vite:invalidate` walks on from the
 //!   module's importers, anything else reaches the app's handler. `App::send_custom` sends a
@@ -287,4 +289,17 @@ async fn invalidate_walks_on_from_the_importers() {
     let update = events.next_named("update").await.json();
     assert_eq!(update["updates"][0]["path"], "/invalidate/main.js");
     assert_eq!(update["updates"][0]["acceptedPath"], "/invalidate/main.js");
+}
+
+#[tokio::test]
+async fn what_an_inline_module_imports_reloads_only_its_page() {
+    let site = site("modules");
+    for uri in ["/inline/", "/inline/app.js", "/reload/"] {
+        text(&site, uri).await;
+    }
+    let mut events = site.events(&[]).await;
+    events.next_named("hello").await;
+    hotplate::pipeline::react(&site.app, &modified(&["inline/app.js"]));
+    let reload = events.next_named("reload").await.json();
+    assert_eq!(reload["routes"], serde_json::json!(["/inline/"]));
 }

@@ -3,10 +3,12 @@
 //!    `<head>` gets it at the top of `<html>`, or at the very top (after any doctype);
 //! 2. what the document loads is collected for the client graph: scripts (`<script src>`),
 //!    stylesheets and module preloads (`<link rel=stylesheet|modulepreload href>`), and
-//!    images (`src` and the URLs of `srcset` on `<img>` and `<source>`, `<video poster>`).
+//!    images (`src` and the URLs of `srcset` on `<img>` and `<source>`, `<video poster>`), and
+//!    what inline `<script type=module>`s import (read with oxc, as served modules are).
 
+use super::js;
 use lol_html::html_content::ContentType;
-use lol_html::{RewriteStrSettings, element, rewrite_str};
+use lol_html::{RewriteStrSettings, element, rewrite_str, text};
 use std::cell::RefCell;
 
 /// The rewritten document and what it links.
@@ -23,6 +25,7 @@ const LOADED_LINKS: [&str; 3] = ["stylesheet", "modulepreload", "icon"];
 /// Injects `tag` (when given) and collects what the document loads.
 pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
     let references = RefCell::new(Vec::new());
+    let inline = RefCell::new(String::new());
     let injected = RefCell::new(tag.is_none());
     let links = element!("link[href]", |el| {
         let rel = el
@@ -49,6 +52,22 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
         }
         Ok(())
     });
+    let inline_modules = text!("script[type=module]:not([src])", |chunk| {
+        inline.borrow_mut().push_str(chunk.as_str());
+        if chunk.last_in_text_node() {
+            let source = inline.take();
+            if let Ok(analysis) = js::analyze(&source) {
+                references.borrow_mut().extend(
+                    analysis
+                        .specifiers
+                        .into_iter()
+                        .map(|s| s.text)
+                        .filter(|s| js::names_a_path(s)),
+                );
+            }
+        }
+        Ok(())
+    });
     let srcsets = element!("img[srcset], source[srcset]", |el| {
         let srcset = el.get_attribute("srcset").unwrap_or_default();
         references.borrow_mut().extend(srcset_urls(&srcset));
@@ -67,6 +86,7 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
         .append_element_content_handler(links)
         .append_element_content_handler(sources)
         .append_element_content_handler(srcsets)
+        .append_element_content_handler(inline_modules)
         .append_element_content_handler(into_head);
     let mut out = match rewrite_str(html, settings) {
         Ok(out) => out,
@@ -176,7 +196,9 @@ mod tests {
     fn what_the_document_loads_is_collected() {
         let out = rewrite(
             r#"<head><link rel="stylesheet" href="/main.css?v=1"><link rel="canonical" href="/x"><link rel="Alternate StyleSheet" href="alt.css"><link rel="modulepreload" href="/lib.js"><script type="module" src="/app.js"></script></head>
-<body><img src="a.png" srcset="a-2x.png 2x, /b.png 800w"><picture><source srcset="c.webp"></picture><video poster="p.jpg"></video><a href="/page">x</a></body>"#,
+<body><img src="a.png" srcset="a-2x.png 2x, /b.png 800w"><picture><source srcset="c.webp"></picture><video poster="p.jpg"></video><a href="/page">x</a>
+<script type="module">import { start } from './inline.js'; import 'bare'; start(await import(name));</script>
+<script>import('./classic-is-not-read.js')</script></body>"#,
             None,
         );
         assert_eq!(
@@ -190,7 +212,8 @@ mod tests {
                 "a-2x.png",
                 "/b.png",
                 "c.webp",
-                "p.jpg"
+                "p.jpg",
+                "./inline.js"
             ]
         );
         assert!(!out.html.contains("__hotplate"));

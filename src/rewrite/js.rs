@@ -123,6 +123,12 @@ pub fn prologue(runtime: &str, url: &str) -> String {
     )
 }
 
+/// Whether a specifier names a path (`/`, `./`, `../`); bare names such as `react` are for
+/// import maps, and not files of the site.
+pub fn names_a_path(specifier: &str) -> bool {
+    specifier.starts_with('/') || specifier.starts_with("./") || specifier.starts_with("../")
+}
+
 fn line_column(source: &str, offset: usize) -> (usize, usize) {
     let before = &source[..offset.min(source.len())];
     let line = before.matches('\n').count() + 1;

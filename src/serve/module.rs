@@ -46,7 +46,7 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
     let resolved: BTreeMap<&str, Import> = analysis
         .specifiers
         .iter()
-        .filter(|s| is_path(&s.text))
+        .filter(|s| js::names_a_path(&s.text))
         .filter_map(|s| {
             Some((
                 s.text.as_str(),
@@ -60,7 +60,7 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
             .accepts
             .deps
             .iter()
-            .filter(|dep| is_path(dep))
+            .filter(|dep| js::names_a_path(dep))
             .filter_map(|dep| route::reference(&app.settings.root, base, dep))
             .map(|import| import.file)
             .collect(),
@@ -124,11 +124,6 @@ fn has_timestamp(query: Option<&str>) -> bool {
         .unwrap_or("")
         .split('&')
         .any(|pair| pair.split('=').next() == Some("t"))
-}
-
-/// Whether a JS specifier names a path (bare names such as `react` are for import maps).
-fn is_path(specifier: &str) -> bool {
-    specifier.starts_with('/') || specifier.starts_with("./") || specifier.starts_with("../")
 }
 
 fn prune(app: &App, pruned: Vec<String>) {
