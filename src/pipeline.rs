@@ -111,7 +111,12 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
     checked.changes.retain(|change| {
         let loaded =
             app.graph().kind(&change.path) == Kind::Script && app.graph().contains(&change.path);
-        if !loaded || change.kind == ChangeKind::Removed {
+        if change.kind == ChangeKind::Removed {
+            // A broken script that is deleted is no longer a problem.
+            app.problems.resolve(&app.hub, change.path.as_str());
+            return true;
+        }
+        if !loaded {
             return true;
         }
         let path = app.settings.root.join(change.path.as_str());

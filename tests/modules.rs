@@ -196,6 +196,23 @@ async fn a_script_that_does_not_parse_is_served_as_it_is_and_shows_the_overlay()
     site.write("self/main.js", "import.meta.hot.accept();\n");
     text(&site, "/self/main.js").await;
     events.next_named("error-clear").await;
+
+    // Deleting a broken script clears its error too.
+    site.write("self/main.js", "const b = ;\n");
+    text(&site, "/self/main.js").await;
+    events.next_named("error").await;
+    std::fs::remove_file(site.path("self/main.js")).unwrap();
+    hotplate::pipeline::react(
+        &site.app,
+        &ChangeBatch {
+            changes: vec![Change {
+                path: SitePath::new("self/main.js"),
+                kind: ChangeKind::Removed,
+            }],
+            rescan: false,
+        },
+    );
+    events.next_named("error-clear").await;
 }
 
 #[tokio::test]
