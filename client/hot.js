@@ -53,6 +53,11 @@ export function createHotContext(ownerPath) {
         throw new Error('[hotplate] invalid import.meta.hot.accept() usage');
       }
     },
+    // Vite's partial accept (behind its `hmrPartialAccept` flag): the callback is kept, as in
+    // Vite without the flag, but the module is not a boundary for the server.
+    acceptExports(_, callback) {
+      acceptDeps([ownerPath], ([module]) => callback?.(module));
+    },
     dispose(callback) {
       disposers.set(ownerPath, callback);
     },
