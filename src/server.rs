@@ -141,7 +141,11 @@ impl Server {
                 // The whole watcher moves here: dropping it would stop the backend.
                 let mut watcher = watcher;
                 while let Some(batch) = watcher.batches.recv().await {
-                    pipeline::react(&app, &batch);
+                    // Reading files, parsing scripts and rendering templates block: off the
+                    // async workers, one batch at a time.
+                    let app = app.clone();
+                    let _ =
+                        tokio::task::spawn_blocking(move || pipeline::react(&app, &batch)).await;
                 }
             })
         });

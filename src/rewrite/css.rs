@@ -175,6 +175,21 @@ body { background: url(bg.png) no-repeat, url( 'dots.svg' ); content: "url(in-a-
         );
     }
 
+    proptest::proptest! {
+        /// Replacing every reference with itself, quoted, finds the same references again.
+        #[test]
+        fn rewritten_references_read_back_the_same(name in "[a-z\"' ()\\\\]{1,10}") {
+            let source = "@import 'a.css';\nx { background: url(b.png) }\ny { src: url(\"c.woff\") }";
+            let out = rewrite(source, &analyze(source), |url| Some(format!("{url}?{name}")));
+            let urls: Vec<String> = analyze(&out).into_iter().map(|r| r.url).collect();
+            proptest::prop_assert_eq!(urls, vec![
+                format!("a.css?{name}"),
+                format!("b.png?{name}"),
+                format!("c.woff?{name}"),
+            ]);
+        }
+    }
+
     #[test]
     fn broken_css_is_read_as_far_as_it_goes() {
         assert_eq!(

@@ -343,6 +343,33 @@ const s = "import './in-a-string.js'";
         assert_eq!(analysis, Analysis::default());
     }
 
+    proptest::proptest! {
+        /// Whatever the source, a rewrite that replaces nothing changes nothing but the
+        /// prologue, and analysis never panics.
+        #[test]
+        fn rewriting_nothing_keeps_the_source(source in "[ -~\n]{0,200}") {
+            if let Ok(analysis) = analyze(&source) {
+                proptest::prop_assert_eq!(rewrite(&source, &analysis, None, |_| None), source);
+            }
+        }
+
+        /// Every specifier can be replaced and the module still parses with the same
+        /// specifiers, in order.
+        #[test]
+        fn replaced_specifiers_are_valid_strings(name in "[a-z\"'\\\\ ]{1,12}") {
+            let source = "import a from './x.js';\nexport * from './y.js';\nimport('./z.js');\n";
+            let analysis = analyze(source).unwrap();
+            let out = rewrite(source, &analysis, None, |s| Some(format!("{s}?{name}")));
+            let again = analyze(&out).unwrap();
+            let texts: Vec<String> = again.specifiers.iter().map(|s| s.text.clone()).collect();
+            proptest::prop_assert_eq!(texts, vec![
+                format!("./x.js?{name}"),
+                format!("./y.js?{name}"),
+                format!("./z.js?{name}"),
+            ]);
+        }
+    }
+
     #[test]
     fn a_syntax_error_names_its_line_and_column_with_a_frame() {
         let source = "const a = 1;\nconst b = ;\nconst c = 3;\n";
