@@ -44,8 +44,6 @@ pub struct UpdatePlan {
     /// Routes (with their page template) to render again because their templates changed.
     pub rerender: Vec<(String, SitePath)>,
     pub reload: Reload,
-    /// Every changed path, relative to the root, for the raw `change` feed.
-    pub changed: Vec<String>,
     /// The time of this update, as stamped on the files it made stale.
     pub timestamp: u64,
 }
@@ -81,7 +79,6 @@ impl Reload {
 /// it makes stale with `timestamp`.
 pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePlan {
     let mut plan = UpdatePlan {
-        changed: batch.changes.iter().map(|c| c.path.to_string()).collect(),
         timestamp,
         ..UpdatePlan::default()
     };
@@ -366,7 +363,6 @@ mod tests {
         assert_eq!(updates(&plan), vec![("css", "/docs.css", "/docs.css")]);
         assert_eq!(plan.updates[0].timestamp, 42);
         assert_eq!(plan.reload, Reload::Nothing);
-        assert_eq!(plan.changed, vec!["public/docs.css"]);
     }
 
     #[test]

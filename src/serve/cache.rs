@@ -18,10 +18,7 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The `Cache-Control` value for a response to a URL with `query`.
 pub fn control(settings: &Settings, query: Option<&str>) -> HeaderValue {
-    let versioned = query
-        .unwrap_or("")
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some("v"));
+    let versioned = super::query_has(query, "v");
     if !settings.is_dev() && versioned {
         HeaderValue::from_static(IMMUTABLE)
     } else {

@@ -80,3 +80,12 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Target::NotFound => document::not_found(&app, &parts),
     }
 }
+
+/// Whether the query string has a parameter called `name` (`v` for versioned URLs, `t` for
+/// hot-update timestamps). The query never changes which file answers.
+pub(crate) fn query_has(query: Option<&str>, name: &str) -> bool {
+    query
+        .unwrap_or("")
+        .split('&')
+        .any(|pair| pair.split('=').next() == Some(name))
+}

@@ -70,7 +70,7 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
         let mut graph = app.graph();
         let pruned = graph.record_module(site, &url, resolved.values().cloned().collect(), accepts);
         prune(app, pruned);
-        if has_timestamp(req.uri.query()) {
+        if super::query_has(req.uri.query(), "t") {
             graph.record_cache_busted(site);
         }
         let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), &url);
@@ -117,13 +117,6 @@ pub async fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Resp
 fn stamped(graph: &Graph, import: &Import, specifier: &str) -> Option<String> {
     let timestamp = graph.timestamp(&import.file);
     (timestamp > 0).then(|| with_timestamp(specifier, timestamp))
-}
-
-fn has_timestamp(query: Option<&str>) -> bool {
-    query
-        .unwrap_or("")
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some("t"))
 }
 
 fn prune(app: &App, pruned: Vec<String>) {
