@@ -7,7 +7,7 @@
 //!    failed one into the error overlay. A removed page template reloads the routes it answered.
 //! 3. A static `.html` file reloads only the routes that showed it.
 //! 4. A file that was never served is dropped: no page can depend on it.
-//! 5. Any other served file is walked up its importers in the client graph ([`Walk`]):
+//! 5. Any other served file is walked up its importers in the client graph (`Walk`):
 //!    - a module that accepts itself, or an importer that accepts it, is a boundary: a `js`
 //!      update re-imports it there;
 //!    - a stylesheet a document links is swapped (`css`), including when the change came
