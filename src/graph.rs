@@ -165,6 +165,44 @@ impl Graph {
         }
     }
 
+    /// The modules the scripts of document `entry` imported when last served, below the ones
+    /// the document names itself, breadth first, at most `limit`: each as the URL its
+    /// importers name it by now (with `?t=` when a hot update made it stale).
+    pub fn preloads(&self, entry: &SitePath, limit: usize) -> Vec<String> {
+        let Some(document) = self.client.get(entry) else {
+            return Vec::new();
+        };
+        let mut seen: BTreeSet<&SitePath> = document.imports.iter().collect();
+        let mut queue: std::collections::VecDeque<&SitePath> = document
+            .imports
+            .iter()
+            .filter(|f| self.kind(f) == Kind::Script)
+            .collect();
+        let mut urls = Vec::new();
+        while let Some(file) = queue.pop_front() {
+            let Some(node) = self.client.get(file) else {
+                continue;
+            };
+            for import in &node.imports {
+                if urls.len() == limit {
+                    return urls;
+                }
+                if self.kind(import) != Kind::Script || !seen.insert(import) {
+                    continue;
+                }
+                let Some(imported) = self.client.get(import) else {
+                    continue;
+                };
+                urls.push(match imported.timestamp {
+                    0 => imported.url.clone(),
+                    t => crate::rewrite::with_timestamp(&imported.url, t),
+                });
+                queue.push_back(import);
+            }
+        }
+        urls
+    }
+
     /// Forgets a route (it no longer answers with a document).
     pub fn forget_route(&mut self, route: &str) {
         self.routes.remove(route);
@@ -384,6 +422,28 @@ mod tests {
         let page = graph.node(&SitePath::new("index.html")).unwrap();
         assert!(page.imports.is_empty());
         assert!(graph.remove(&SitePath::new("never-served.js")).is_empty());
+    }
+
+    #[test]
+    fn a_document_preloads_what_its_scripts_imported_breadth_first() {
+        let mut graph = Graph::new();
+        let page = SitePath::new("index.html");
+        graph.record_document("/", &page, imports(&["main.js", "main.css"]));
+        let module = |graph: &mut Graph, file: &str, deps: &[&str]| {
+            let file = SitePath::new(file);
+            graph.record_module(&file, &file.url(), imports(deps), Accepts::default())
+        };
+        module(&mut graph, "main.js", &["a.js", "b.js", "logo.png"]);
+        module(&mut graph, "a.js", &["deep.js", "b.js"]);
+        module(&mut graph, "deep.js", &["main.js"]);
+        graph.stamp(&SitePath::new("b.js"), 7);
+        assert_eq!(
+            graph.preloads(&page, 10),
+            vec!["/a.js", "/b.js?t=7", "/deep.js"],
+            "not the document's own main.js, not images, each once"
+        );
+        assert_eq!(graph.preloads(&page, 2), vec!["/a.js", "/b.js?t=7"]);
+        assert!(graph.preloads(&SitePath::new("other.html"), 10).is_empty());
     }
 
     #[test]

@@ -6,6 +6,8 @@
 //! - After a hot update, files served name the changed files with `?t=<timestamp>`; the
 //!   unchanged keep their URLs. Stylesheets do the same for `@import` and `url()`.
 //! - A module served again without one of its imports prunes it: a `prune` message.
+//! - A page served again preloads (`modulepreload`) what its scripts imported last time, by
+//!   the URLs its scripts will ask for.
 //! - A script that does not parse is served as it is and shows the overlay (`error`).
 //! - What an inline `<script type=module>` imports belongs to its page: with no boundary, only
 //!   that page reloads.
@@ -121,6 +123,28 @@ async fn after_an_update_importers_name_changed_files_with_its_timestamp() {
     assert_eq!(
         site.app.graph().timestamp(&SitePath::new("nested/main.js")),
         0
+    );
+}
+
+#[tokio::test]
+async fn a_page_served_again_preloads_the_modules_its_scripts_imported() {
+    let site = site("modules");
+    let first = text(&site, "/nested/").await;
+    assert!(!first.contains("modulepreload\" href=\"/nested"), "{first}");
+    for uri in ["/nested/main.js", "/nested/view.js", "/nested/format.js"] {
+        text(&site, uri).await;
+    }
+    hotplate::pipeline::react(&site.app, &modified(&["nested/format.js"]));
+    let stamp = site
+        .app
+        .graph()
+        .timestamp(&SitePath::new("nested/format.js"));
+    let again = text(&site, "/nested/").await;
+    assert!(
+        again.contains(&format!(
+            r#"<link rel="modulepreload" href="/nested/view.js?t={stamp}"><link rel="modulepreload" href="/nested/format.js?t={stamp}">"#
+        )),
+        "{again}"
     );
 }
 

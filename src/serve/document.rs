@@ -2,8 +2,9 @@
 //!
 //! Every document goes the same way out:
 //! 1. render it (a page) or read it (a static file);
-//! 2. rewrite it: in dev, inject the client runtime and collect its stylesheet links;
-//! 3. record in the graph that this route showed this entry, which links those files;
+//! 2. rewrite it: in dev, inject the client runtime (with `modulepreload`s for the modules its
+//!    scripts imported last time) and collect what it loads;
+//! 3. record in the graph that this route showed this entry, which loads those files;
 //! 4. answer with an ETag over the body, so an unchanged document revalidates to 304.
 
 use super::{cache, route, runtime};
@@ -18,6 +19,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 const HTML: &str = "text/html; charset=utf-8";
+
+/// The most modules a document preloads.
+const PRELOADS: usize = 200;
 
 /// Renders the page template `template` for this request.
 pub fn page(
@@ -106,7 +110,20 @@ fn finish(
     body: &str,
 ) -> Response {
     let dev = app.settings.is_dev();
-    let tag = dev.then(|| runtime::tag(&app.settings.boot));
+    let tag = dev.then(|| {
+        let mut tag = runtime::tag(&app.settings.boot);
+        // What this document's scripts imported last time, so the browser fetches it all at
+        // once instead of one import level after another.
+        if let Some(entry) = entry {
+            for url in app.graph().preloads(entry, PRELOADS) {
+                tag.push_str(&format!(
+                    r#"<link rel="modulepreload" href="{}">"#,
+                    escape(&url)
+                ));
+            }
+        }
+        tag
+    });
     let rewritten = html::rewrite(body, tag.as_deref());
     let route = req.uri.path();
     if let (true, Some(entry)) = (dev, entry) {
