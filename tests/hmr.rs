@@ -16,6 +16,8 @@
 //! - A changed image is requested again, by `<img>` and by the stylesheet's `url()`.
 //! - A syntax error shows the overlay with file, line and frame; the fix applies the update.
 //! - The raw `/__hotplate/changes` feed drives the container pattern.
+//! - Custom events: `App::send_custom` reaches `import.meta.hot.on` listeners, and
+//!   `import.meta.hot.send` reaches the server's handler.
 
 mod util;
 use testkit::{Browser, Page};
@@ -270,4 +272,27 @@ fn the_raw_change_feed_drives_the_container_pattern() {
     );
     wait_for_text(&page, "widget v2");
     assert_state_kept(&page);
+}
+
+#[test]
+fn custom_events_flow_from_the_server_to_listeners_and_back() {
+    let site = run("modules");
+    let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let sink = received.clone();
+    site.app
+        .on_custom(move |event, data| sink.lock().unwrap().push((event.to_string(), data.clone())));
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "events");
+    wait_for_text(&page, "listening");
+    site.app
+        .send_custom("greet", serde_json::json!({ "name": "ann" }));
+    wait_for_text(&page, "got ann");
+    let deadline = std::time::Instant::now() + testkit::PATIENCE;
+    while received.lock().unwrap().is_empty() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert_eq!(
+        *received.lock().unwrap(),
+        vec![("greeted".to_string(), serde_json::json!({ "name": "ann" }))]
+    );
 }
