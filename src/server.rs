@@ -5,8 +5,8 @@
 //! pipeline ([`pipeline::react`]) and serves HTTP until Ctrl-C.
 //!
 //! ```text
-//! watch ──batches──> react: plan(graph) ──> render check ──> hub ──SSE──> browsers
-//! http  ──> serve (records the graph as it answers)
+//! watch ──batches──> pipeline::react: check scripts ──> plan(graph) ──> render check ──> hub ──SSE──> browsers
+//! http  ──> serve (records the graph as it answers; /__hotplate/send ──> pipeline::invalidate)
 //! ```
 
 use crate::app::App;
