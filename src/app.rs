@@ -5,6 +5,7 @@ use crate::graph::Graph;
 use crate::hub::Hub;
 use crate::problems::Problems;
 use crate::render::Renderer;
+use crate::rewrite::js::AnalysisCache;
 use crate::settings::Settings;
 use std::sync::{Arc, Mutex, RwLock};
 
@@ -20,6 +21,8 @@ pub struct App {
     pub hub: Hub,
     /// The errors the browsers' overlay shows.
     pub problems: Problems,
+    /// What each script names and accepts, parsed once per version of the file.
+    pub scripts: AnalysisCache,
     custom: RwLock<CustomHandler>,
 }
 
@@ -36,6 +39,7 @@ impl App {
             graph: Mutex::new(Graph::new()),
             hub,
             problems: Problems::default(),
+            scripts: AnalysisCache::default(),
             custom: RwLock::new(Arc::new(|event, data| {
                 tracing::info!("page sent {event}: {data}");
             })),

@@ -114,6 +114,7 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
         if change.kind == ChangeKind::Removed {
             // A broken script that is deleted is no longer a problem.
             app.problems.resolve(&app.hub, change.path.as_str());
+            app.scripts.forget(change.path.as_str());
             return true;
         }
         if !loaded {
@@ -123,7 +124,8 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
         let Ok(source) = std::fs::read_to_string(&path) else {
             return true;
         };
-        match js::analyze(&source) {
+        // Parsed here, the served copy that follows comes from the cache.
+        match app.scripts.analyze(change.path.as_str(), &source) {
             Ok(_) => {
                 app.problems.resolve(&app.hub, change.path.as_str());
                 true

@@ -19,6 +19,9 @@ use oxc_ast::ast::{
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
 use oxc_span::SourceType;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::{Arc, Mutex};
 
 /// What a module names and accepts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -84,6 +87,39 @@ pub fn analyze(source: &str) -> Result<Analysis, SyntaxError> {
     let mut collector = Collector::default();
     collector.visit_program(&parsed.program);
     Ok(collector.analysis)
+}
+
+/// The last analysis of each file, by a hash of its content: a module served again unchanged
+/// (on every page load) is not parsed again. Parsing a 2 MB library takes oxc 30–50 ms here;
+/// hashing it, about 1 ms.
+#[derive(Default)]
+pub struct AnalysisCache {
+    entries: Mutex<HashMap<String, (u64, Result<Arc<Analysis>, SyntaxError>)>>,
+}
+
+impl AnalysisCache {
+    /// [`analyze`], unless the file called `key` had this very content last time.
+    pub fn analyze(&self, key: &str, source: &str) -> Result<Arc<Analysis>, SyntaxError> {
+        let mut hasher = DefaultHasher::new();
+        source.hash(&mut hasher);
+        let hash = hasher.finish();
+        if let Some((seen, result)) = self.entries.lock().expect("analysis cache").get(key)
+            && *seen == hash
+        {
+            return result.clone();
+        }
+        let result = analyze(source).map(Arc::new);
+        self.entries
+            .lock()
+            .expect("analysis cache")
+            .insert(key.to_string(), (hash, result.clone()));
+        result
+    }
+
+    /// Forgets a file that was deleted.
+    pub fn forget(&self, key: &str) {
+        self.entries.lock().expect("analysis cache").remove(key);
+    }
 }
 
 /// `source` with the hot-context prologue (when `prologue` is given and the module mentions
@@ -334,6 +370,19 @@ const s = "import './in-a-string.js'";
             out,
             "import a from \"./a.js?t=5\";\nimport b from \"./b.js\";\nimport(\"./a.js?t=5\");\n"
         );
+    }
+
+    #[test]
+    fn the_cache_parses_a_file_again_only_when_its_content_changed() {
+        let cache = AnalysisCache::default();
+        let first = cache.analyze("a.js", "import './x.js';").unwrap();
+        let again = cache.analyze("a.js", "import './x.js';").unwrap();
+        assert!(Arc::ptr_eq(&first, &again), "served from the cache");
+        let changed = cache.analyze("a.js", "import './y.js';").unwrap();
+        assert_eq!(changed.specifiers[0].text, "./y.js");
+        assert!(cache.analyze("a.js", "import ;").is_err());
+        cache.forget("a.js");
+        assert!(cache.analyze("a.js", "import './x.js';").is_ok());
     }
 
     #[test]

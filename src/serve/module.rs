@@ -34,7 +34,7 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
         return files::gone(app, req.uri.path());
     };
     let base = req.uri.path();
-    let analysis = match js::analyze(&source) {
+    let analysis = match app.scripts.analyze(site.as_str(), &source) {
         Ok(analysis) => analysis,
         Err(error) => {
             let report = pipeline::script_report(site, error);
