@@ -94,12 +94,16 @@ pub fn analyze(source: &str) -> Result<Analysis, SyntaxError> {
 /// hashing it, about 1 ms.
 #[derive(Default)]
 pub struct AnalysisCache {
-    entries: Mutex<HashMap<String, (u64, Result<Arc<Analysis>, SyntaxError>)>>,
+    /// File → hash of the content analyzed, and the outcome.
+    entries: Mutex<HashMap<String, (u64, Analyzed)>>,
 }
+
+/// What [`analyze`] made of one version of a file.
+type Analyzed = Result<Arc<Analysis>, SyntaxError>;
 
 impl AnalysisCache {
     /// [`analyze`], unless the file called `key` had this very content last time.
-    pub fn analyze(&self, key: &str, source: &str) -> Result<Arc<Analysis>, SyntaxError> {
+    pub fn analyze(&self, key: &str, source: &str) -> Analyzed {
         let mut hasher = DefaultHasher::new();
         source.hash(&mut hasher);
         let hash = hasher.finish();
