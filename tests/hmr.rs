@@ -18,6 +18,8 @@
 //! - The raw `/__hotplate/changes` feed drives the container pattern.
 //! - Custom events: `App::send_custom` reaches `import.meta.hot.on` listeners, and
 //!   `import.meta.hot.send` reaches the server's handler.
+//! - Without SharedWorker, a tab opens its own event stream, and updates and prunes still
+//!   apply.
 
 mod util;
 use testkit::{Browser, Page};
@@ -295,4 +297,34 @@ fn custom_events_flow_from_the_server_to_listeners_and_back() {
         *received.lock().unwrap(),
         vec![("greeted".to_string(), serde_json::json!({ "name": "ann" }))]
     );
+}
+
+#[test]
+fn without_shared_worker_a_tab_connects_itself_and_still_hot_updates() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/prune/", site.url));
+    page.call("Page.enable", serde_json::json!({}));
+    page.call(
+        "Page.addScriptToEvaluateOnNewDocument",
+        serde_json::json!({ "source": "delete window.SharedWorker;" }),
+    );
+    page.goto(&format!("{}/prune/", site.url));
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
+    assert_eq!(page.eval("window.__hotplate.transport"), "event-source");
+    page.eval("window.marker = 42; document.getElementById('field').value = 'typed'; true");
+    wait_for_text(&page, "with extra");
+    site.write(
+        "prune/main.js",
+        &site
+            .read("prune/main.js")
+            .replace("import './extra.js';\n", "")
+            .replace("with extra", "without extra"),
+    );
+    wait_for_text(&page, "without extra");
+    page.wait_for("window.order.length === 2", "the prune callback");
+    assert_state_kept(&page);
 }
