@@ -12,6 +12,8 @@
 //! - `js`: `greeting.js` is saved; `app.js` accepts it, so applied = the moment its accept
 //!   callback has put the new greeting in the page (seen by a `MutationObserver`).
 //! - `reload`: `pages/about.html` is saved; applied = `DOMContentLoaded` of the reloaded page.
+//! - `small reload`: the same for `public/plain.html`, a small static page with one stylesheet
+//!   and no scripts of its own (DESIGN's "full reload on a small page").
 
 use hotplate::{Server, Settings};
 use serde_json::json;
@@ -46,15 +48,24 @@ fn main() {
     let js = js_update(&browser, &url, site.path(), edits);
     report("accepted js, applied", js.iter().map(|s| s.0).collect());
     report("accepted js, next frame", js.iter().map(|s| s.1).collect());
-    let reload = page_reload(&browser, &url, site.path(), edits);
-    report(
-        "page reload, DOMContentLoaded",
-        reload.iter().map(|s| s.0).collect(),
-    );
-    report(
-        "page reload, next frame",
-        reload.iter().map(|s| s.1).collect(),
-    );
+    let pages = [
+        ("page reload", ("/about", "pages/about.html", "About")),
+        (
+            "small page reload",
+            ("/plain.html", "public/plain.html", "A static page"),
+        ),
+    ];
+    for (name, page) in pages {
+        let reload = page_reload(&browser, &url, site.path(), edits, page);
+        report(
+            &format!("{name}, DOMContentLoaded"),
+            reload.iter().map(|s| s.0).collect(),
+        );
+        report(
+            &format!("{name}, next frame"),
+            reload.iter().map(|s| s.1).collect(),
+        );
+    }
 }
 
 fn now_ms() -> f64 {
@@ -146,9 +157,16 @@ fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f6
     samples
 }
 
-/// (DOMContentLoaded, next frame) for each edit of `pages/about.html`.
-fn page_reload(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
-    let page = browser.open(&format!("{url}/about"));
+/// (DOMContentLoaded, next frame) for each edit of `file` (shown at `route`), which changes
+/// its `<h1>heading</h1>`.
+fn page_reload(
+    browser: &Browser,
+    url: &str,
+    root: &Path,
+    edits: usize,
+    (route, file, heading): (&str, &str, &str),
+) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}{route}"));
     page.call("Page.enable", json!({}));
     page.call(
         "Page.addScriptToEvaluateOnNewDocument",
@@ -158,19 +176,20 @@ fn page_reload(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(
         });" }),
     );
     connected(&page);
-    let file = root.join("pages/about.html");
-    let original = std::fs::read_to_string(&file).unwrap();
+    let path = root.join(file);
+    let original = std::fs::read_to_string(&path).unwrap();
     let mut samples = Vec::new();
     for i in 0..edits + WARM_UP {
-        let title = format!("About, edit {i}");
-        let edited = original.replacen("<h1>About</h1>", &format!("<h1>{title}</h1>"), 1);
-        assert_ne!(
-            edited, original,
-            "pages/about.html has an <h1>About</h1> to edit"
+        let title = format!("{heading}, edit {i}");
+        let edited = original.replacen(
+            &format!("<h1>{heading}</h1>"),
+            &format!("<h1>{title}</h1>"),
+            1,
         );
+        assert_ne!(edited, original, "{file} has an <h1>{heading}</h1> to edit");
         std::thread::sleep(Duration::from_millis(150));
         let before = now_ms();
-        std::fs::write(&file, edited).unwrap();
+        std::fs::write(&path, edited).unwrap();
         let shown = page.wait_for(
             &format!(
                 "document.querySelector('h1').textContent === '{title}' && window.__frame && window.__hotplate.boot && [window.__shown, window.__frame]"
