@@ -20,6 +20,7 @@
 //!   `import.meta.hot.send` reaches the server's handler.
 //! - Without SharedWorker, a tab opens its own event stream, and updates and prunes still
 //!   apply.
+//! - Saves in quick succession end on the last version, with the state handed along.
 
 mod util;
 use testkit::{Browser, Page};
@@ -326,5 +327,24 @@ fn without_shared_worker_a_tab_connects_itself_and_still_hot_updates() {
     );
     wait_for_text(&page, "without extra");
     page.wait_for("window.order.length === 2", "the prune callback");
+    assert_state_kept(&page);
+}
+
+#[test]
+fn quick_successive_saves_end_on_the_last_version() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "state");
+    wait_for_text(&page, "count 1");
+    let source = site.read("state/main.js");
+    for i in 0..5 {
+        site.write("state/main.js", &format!("{source}\n// save {i}"));
+        std::thread::sleep(std::time::Duration::from_millis(3));
+    }
+    site.write(
+        "state/main.js",
+        &source.replace("`count ${count}`", "`final ${count > 1}`"),
+    );
+    wait_for_text(&page, "final true");
     assert_state_kept(&page);
 }
