@@ -48,6 +48,18 @@ function enqueue(task) {
 // Whether the overlay shows an update this page failed to apply (rather than a server error).
 let updateFailed = false;
 
+// A module script of this page that failed to load (say, it imports a file that does not
+// exist yet) never ran, so it registered no `import.meta.hot` callbacks: a module update is
+// applied by reloading instead.
+let scriptFailed = false;
+addEventListener(
+  'error',
+  (event) => {
+    if (event.target instanceof HTMLScriptElement) scriptFailed = true;
+  },
+  true,
+);
+
 function reload() {
   notifyListeners('vite:beforeFullReload', {});
   location.reload();
@@ -91,6 +103,10 @@ on('hello', (hello) => {
 
 on('update', (payload) =>
   enqueue(async () => {
+    if (scriptFailed && payload.updates.some((update) => update.type === 'js')) {
+      reload();
+      return;
+    }
     notifyListeners('vite:beforeUpdate', payload);
     for (const update of payload.updates) {
       if (update.type === 'css') {

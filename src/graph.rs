@@ -11,7 +11,8 @@
 //!
 //! The serve stage records a file's edges every time it answers for it, replacing the old
 //! ones. A file that loses its last importer is pruned, and so, in turn, are the files only it
-//! imported. Each node also carries the timestamp of the last hot update that made it stale,
+//! imported. A file that names a URL no file answers waits for it: when that file appears, the
+//! files waiting are what changed. Each node also carries the timestamp of the last hot update that made it stale,
 //! so that files served afterwards name it with `?t=` (see [`crate::rewrite`]).
 //!
 //! Later stages of the design add the *server* environment (layouts, partials, content) to the
@@ -33,6 +34,8 @@ pub struct Node {
     pub timestamp: u64,
     /// Whether this is an HTML document shown at some route.
     document: bool,
+    /// URL paths it names that no file answered when it was served.
+    missing: BTreeSet<String>,
     /// Whether a page imports it itself, by a cache-busting `?t=` URL and with no importer
     /// hotplate knows: the raw change feed's container pattern. Its changes are left to that
     /// page.
@@ -62,6 +65,9 @@ pub struct Graph {
     /// URL path of every HTML response served → the entry file behind it.
     routes: BTreeMap<String, SitePath>,
     client: BTreeMap<SitePath, Node>,
+    /// URL path no file answered → the files that named it: when the file appears, they are
+    /// what changed.
+    waiting: BTreeMap<String, BTreeSet<SitePath>>,
 }
 
 /// A dependency found in a served file: the file, and the URL it was requested by.
@@ -113,6 +119,27 @@ impl Graph {
         }
     }
 
+    /// Records the URL paths `file` named that no file answered when it was served, replacing
+    /// those of its last serve.
+    pub fn record_missing(&mut self, file: &SitePath, urls: BTreeSet<String>) {
+        let Some(node) = self.client.get_mut(file) else {
+            return;
+        };
+        let old = std::mem::replace(&mut node.missing, urls.clone());
+        self.stop_waiting(file, &old);
+        for url in urls {
+            self.waiting.entry(url).or_default().insert(file.clone());
+        }
+    }
+
+    /// The files that named `url` when no file answered it.
+    pub fn waiting_for(&self, url: &str) -> Vec<SitePath> {
+        self.waiting
+            .get(url)
+            .map(|files| files.iter().cloned().collect())
+            .unwrap_or_default()
+    }
+
     /// Marks `file`, served with a `?t=` query, as imported by a page itself when nothing
     /// known imports it (see [`Node::page_managed`]).
     pub fn record_cache_busted(&mut self, file: &SitePath) {
@@ -127,6 +154,7 @@ impl Graph {
         let Some(node) = self.client.remove(file) else {
             return Vec::new();
         };
+        self.stop_waiting(file, &node.missing);
         for importer in &node.importers {
             if let Some(importer) = self.client.get_mut(importer) {
                 importer.imports.remove(file);
@@ -269,9 +297,21 @@ impl Graph {
             return;
         }
         let node = self.client.remove(import).expect("present");
+        self.stop_waiting(import, &node.missing);
         pruned.push(node.url);
         for next in node.imports {
             self.lose_importer(&next, import, pruned);
+        }
+    }
+
+    fn stop_waiting(&mut self, file: &SitePath, urls: &BTreeSet<String>) {
+        for url in urls {
+            if let Some(files) = self.waiting.get_mut(url) {
+                files.remove(file);
+                if files.is_empty() {
+                    self.waiting.remove(url);
+                }
+            }
         }
     }
 
@@ -444,6 +484,23 @@ mod tests {
         );
         assert_eq!(graph.preloads(&page, 2), vec!["/a.js", "/b.js?t=7"]);
         assert!(graph.preloads(&SitePath::new("other.html"), 10).is_empty());
+    }
+
+    #[test]
+    fn files_that_named_a_missing_url_wait_for_it() {
+        let mut graph = Graph::new();
+        let main = SitePath::new("main.js");
+        graph.record_module(&main, "/main.js", vec![], Accepts::default());
+        graph.record_missing(&main, ["/new.js".to_string()].into());
+        assert_eq!(graph.waiting_for("/new.js"), vec![main.clone()]);
+        graph.record_missing(&main, BTreeSet::new());
+        assert!(graph.waiting_for("/new.js").is_empty());
+        graph.record_missing(&main, ["/new.js".to_string()].into());
+        graph.remove(&main);
+        assert!(
+            graph.waiting_for("/new.js").is_empty(),
+            "a removed file waits no more"
+        );
     }
 
     #[test]

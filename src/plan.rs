@@ -6,7 +6,8 @@
 //!    from templates to be rendered again; the caller turns a clean render into an update and a
 //!    failed one into the error overlay. A removed page template reloads the routes it answered.
 //! 3. A static `.html` file reloads only the routes that showed it.
-//! 4. A file that was never served is dropped: no page can depend on it.
+//! 4. A file that was never served is dropped: no page can depend on it. If served files named
+//!    it before it existed, they are walked as changed files instead.
 //! 5. Any other served file is walked up its importers in the client graph (`Walk`):
 //!    - a module that accepts itself, or an importer that accepts it, is a boundary: a `js`
 //!      update re-imports it there;
@@ -98,7 +99,13 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
         } else if path.extension() == "html" {
             plan.reload.merge(routes(graph.routes_showing(path)));
         } else if !graph.contains(path) {
-            continue;
+            // Never served, so no browser has it; but files that named it before it existed
+            // are what changed now.
+            if !removed {
+                for waiting in graph.waiting_for(&path.url()) {
+                    walk.file(graph, &waiting);
+                }
+            }
         } else if removed {
             walk.importers_of(graph, path);
             plan.pruned.extend(graph.remove(path));
@@ -470,6 +477,20 @@ mod tests {
         assert_eq!(plan.pruned, vec!["/view.js", "/format.js"]);
         assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
         assert!(!graph.contains(&SitePath::new("view.js")));
+    }
+
+    #[test]
+    fn a_file_that_appears_updates_the_files_that_named_it() {
+        let mut graph = served_site();
+        graph.record_missing(&SitePath::new("app.js"), ["/later.js".to_string()].into());
+        graph.record_missing(
+            &SitePath::new("index.html"),
+            ["/later.css".to_string()].into(),
+        );
+        let plan = plan(&modified("later.js"), &mut graph, 1);
+        assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
+        let plan = super::plan(&modified("later.css"), &mut graph, 2);
+        assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
     }
 
     #[test]

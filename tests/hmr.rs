@@ -21,6 +21,8 @@
 //! - Without SharedWorker, a tab opens its own event stream, and updates and prunes still
 //!   apply.
 //! - Saves in quick succession end on the last version, with the state handed along.
+//! - An import of a file that does not exist yet fails (overlay), and recovers when the file
+//!   appears; a page whose module failed to load at all reloads then.
 
 mod util;
 use testkit::{Browser, Page};
@@ -347,4 +349,45 @@ fn quick_successive_saves_end_on_the_last_version() {
     );
     wait_for_text(&page, "final true");
     assert_state_kept(&page);
+}
+
+#[test]
+fn an_import_of_a_file_that_does_not_exist_yet_recovers_when_it_appears() {
+    let site = run("modules");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "late");
+    wait_for_text(&page, "on time");
+    site.write(
+        "late/main.js",
+        "import { text } from './late.js';\nwindow.runs += 1;\ndocument.getElementById('out').textContent = text;\nimport.meta.hot.accept();\n",
+    );
+    let overlay = "document.querySelector('hotplate-error-overlay')";
+    let text = page.wait_for(
+        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
+        "the overlay for the failed update",
+    );
+    assert!(text.as_str().unwrap().contains("/late/main.js"), "{text}");
+    wait_for_text(&page, "on time");
+
+    site.write("late/late.js", "export const text = 'late, but here';");
+    wait_for_text(&page, "late, but here");
+    page.wait_for(&format!("!{overlay}"), "the overlay to go");
+    assert_state_kept(&page);
+}
+
+#[test]
+fn a_page_whose_module_failed_to_load_reloads_when_the_missing_file_appears() {
+    let site = run("modules");
+    site.write(
+        "late/main.js",
+        "import { text } from './later.js';\ndocument.getElementById('out').textContent = text;\nimport.meta.hot.accept();\n",
+    );
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "late");
+    assert_eq!(
+        page.eval("document.getElementById('out').textContent"),
+        "loading"
+    );
+    site.write("late/later.js", "export const text = 'loaded at last';");
+    wait_for_text(&page, "loaded at last");
 }

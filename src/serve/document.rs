@@ -127,14 +127,16 @@ fn finish(
     let rewritten = html::rewrite(body, tag.as_deref());
     let route = req.uri.path();
     if let (true, Some(entry)) = (dev, entry) {
-        let imports = rewritten
-            .references
-            .iter()
-            .filter_map(|href| route::reference(&app.settings.root, route, href))
-            .collect();
+        let named = route::name_all(
+            &app.settings.root,
+            route,
+            rewritten.references.iter().map(String::as_str),
+        );
+        let mut graph = app.graph();
         // A document's own dropped imports are not hot-pruned: other tabs may still show the
         // old version, and a reload starts every module afresh anyway.
-        app.graph().record_document(route, entry, imports);
+        graph.record_document(route, entry, named.imports());
+        graph.record_missing(entry, named.missing);
     }
     cache::respond(app, req, status, HTML, rewritten.html)
 }

@@ -22,7 +22,6 @@ use crate::rewrite::{css, js, with_timestamp};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -43,17 +42,15 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
         }
     };
     app.problems.resolve(&app.hub, site.as_str());
-    let resolved: BTreeMap<&str, Import> = analysis
-        .specifiers
-        .iter()
-        .filter(|s| js::names_a_path(&s.text))
-        .filter_map(|s| {
-            Some((
-                s.text.as_str(),
-                route::reference(&app.settings.root, base, &s.text)?,
-            ))
-        })
-        .collect();
+    let named = route::name_all(
+        &app.settings.root,
+        base,
+        analysis
+            .specifiers
+            .iter()
+            .map(|s| s.text.as_str())
+            .filter(|s| js::names_a_path(s)),
+    );
     let accepts = Accepts {
         itself: analysis.accepts.itself,
         deps: analysis
@@ -61,21 +58,22 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
             .deps
             .iter()
             .filter(|dep| js::names_a_path(dep))
-            .filter_map(|dep| route::reference(&app.settings.root, base, dep))
+            .filter_map(|dep| route::reference(&app.settings.root, base, dep).file())
             .map(|import| import.file)
             .collect(),
     };
     let url = site.url();
     let body = {
         let mut graph = app.graph();
-        let pruned = graph.record_module(site, &url, resolved.values().cloned().collect(), accepts);
+        let pruned = graph.record_module(site, &url, named.imports(), accepts);
+        graph.record_missing(site, named.missing.clone());
         prune(app, pruned);
         if super::query_has(req.uri.query(), "t") {
             graph.record_cache_busted(site);
         }
         let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), &url);
         js::rewrite(&source, &analysis, Some(&prologue), |specifier| {
-            stamped(&graph, resolved.get(specifier)?, specifier)
+            stamped(&graph, named.files.get(specifier)?, specifier)
         })
     };
     cache::respond(app, req, StatusCode::OK, JAVASCRIPT, body)
@@ -88,26 +86,18 @@ pub async fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Resp
     };
     let base = req.uri.path();
     let references = css::analyze(&source);
-    let resolved: BTreeMap<&str, Import> = references
-        .iter()
-        .filter_map(|r| {
-            Some((
-                r.url.as_str(),
-                route::reference(&app.settings.root, base, &r.url)?,
-            ))
-        })
-        .collect();
+    let named = route::name_all(
+        &app.settings.root,
+        base,
+        references.iter().map(|r| r.url.as_str()),
+    );
     let body = {
         let mut graph = app.graph();
-        let pruned = graph.record_module(
-            site,
-            &site.url(),
-            resolved.values().cloned().collect(),
-            Accepts::default(),
-        );
+        let pruned = graph.record_module(site, &site.url(), named.imports(), Accepts::default());
+        graph.record_missing(site, named.missing.clone());
         prune(app, pruned);
         css::rewrite(&source, &references, |url| {
-            stamped(&graph, resolved.get(url)?, url)
+            stamped(&graph, named.files.get(url)?, url)
         })
     };
     cache::respond(app, req, StatusCode::OK, CSS, body)

@@ -14,7 +14,7 @@ use super::guard::{self, Rejection};
 use crate::base::{SitePath, url_path};
 use crate::graph::Import;
 use percent_encoding::percent_decode_str;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Top-level folders that hold templates, never served as files.
@@ -75,16 +75,35 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
     Ok(Target::NotFound)
 }
 
-/// The file that `href`, written in the file served at `base` (a URL path), leads to, if it
-/// is one of ours: query and fragment are dropped, `.` and `..` resolved, and the result
-/// routed like a request.
-pub fn reference(root: &Path, base: &str, href: &str) -> Option<Import> {
+/// What a reference written in a served file names.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Reference {
+    /// A file of the site, and the URL it is requested by.
+    File(Import),
+    /// A URL path of this site that no file answers, yet.
+    Missing(String),
+    /// Another site, a `data:` URL, a page or nothing at all.
+    Elsewhere,
+}
+
+impl Reference {
+    pub fn file(self) -> Option<Import> {
+        match self {
+            Reference::File(import) => Some(import),
+            _ => None,
+        }
+    }
+}
+
+/// What `href`, written in the file served at `base` (a URL path), names: query and fragment
+/// are dropped, `.` and `..` resolved, and the result routed like a request.
+pub fn reference(root: &Path, base: &str, href: &str) -> Reference {
     if href.contains("://") || href.starts_with("//") || href.starts_with("data:") {
-        return None;
+        return Reference::Elsewhere;
     }
     let href = href.split(['?', '#']).next().unwrap_or("");
     if href.is_empty() {
-        return None;
+        return Reference::Elsewhere;
     }
     let joined = if href.starts_with('/') {
         href.to_string()
@@ -104,10 +123,43 @@ pub fn reference(root: &Path, base: &str, href: &str) -> Option<Import> {
         }
     }
     let url = url_path(parts.iter().map(String::as_str));
-    match resolve(root, &url).ok()? {
-        Target::File { site, .. } => Some(Import { file: site, url }),
-        _ => None,
+    match resolve(root, &url) {
+        Ok(Target::File { site, .. }) => Reference::File(Import { file: site, url }),
+        Ok(Target::NotFound) => Reference::Missing(url),
+        _ => Reference::Elsewhere,
     }
+}
+
+/// What the references written in one served file name.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Named {
+    /// The files of the site, by the text that names them.
+    pub files: BTreeMap<String, Import>,
+    /// URL paths of this site that no file answers yet.
+    pub missing: BTreeSet<String>,
+}
+
+impl Named {
+    pub fn imports(&self) -> Vec<Import> {
+        self.files.values().cloned().collect()
+    }
+}
+
+/// [`reference`] for each of `hrefs`, written in the file served at `base`.
+pub fn name_all<'a>(root: &Path, base: &str, hrefs: impl IntoIterator<Item = &'a str>) -> Named {
+    let mut named = Named::default();
+    for href in hrefs {
+        match reference(root, base, href) {
+            Reference::File(import) => {
+                named.files.insert(href.to_string(), import);
+            }
+            Reference::Missing(url) => {
+                named.missing.insert(url);
+            }
+            Reference::Elsewhere => {}
+        }
+    }
+    named
 }
 
 fn file(root: &Path, real: PathBuf) -> Target {
@@ -227,22 +279,30 @@ mod tests {
         std::fs::create_dir_all(root.join("public")).unwrap();
         std::fs::write(root.join("docs/a.css"), "").unwrap();
         std::fs::write(root.join("public/main.css"), "").unwrap();
-        let a = reference(&root, "/docs/", "a.css?v=1").unwrap();
+        let a = reference(&root, "/docs/", "a.css?v=1").file().unwrap();
         assert_eq!(
             (a.file.as_str(), a.url.as_str()),
             ("docs/a.css", "/docs/a.css")
         );
-        let main = reference(&root, "/docs/page", "../main.css#x").unwrap();
+        let main = reference(&root, "/docs/page", "../main.css#x")
+            .file()
+            .unwrap();
         assert_eq!(
             (main.file.as_str(), main.url.as_str()),
             ("public/main.css", "/main.css")
         );
-        assert!(reference(&root, "/", "https://cdn.example/x.css").is_none());
-        assert!(reference(&root, "/", "/missing.css").is_none());
-        assert!(reference(&root, "/", "").is_none());
+        assert_eq!(
+            reference(&root, "/", "https://cdn.example/x.css"),
+            Reference::Elsewhere
+        );
+        assert_eq!(
+            reference(&root, "/docs/", "missing.css"),
+            Reference::Missing("/docs/missing.css".into())
+        );
+        assert_eq!(reference(&root, "/", ""), Reference::Elsewhere);
         std::fs::write(root.join("docs/a b.png"), "").unwrap();
         for written in ["a b.png", "a%20b.png"] {
-            let image = reference(&root, "/docs/page", written).unwrap();
+            let image = reference(&root, "/docs/page", written).file().unwrap();
             assert_eq!(
                 (image.file.as_str(), image.url.as_str()),
                 ("docs/a b.png", "/docs/a%20b.png"),
