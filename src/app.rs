@@ -7,7 +7,9 @@ use crate::problems::Problems;
 use crate::render::Renderer;
 use crate::rewrite::js::AnalysisCache;
 use crate::settings::Settings;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What the server does with a message a page sent through `import.meta.hot.send(event,
 /// data)`. The default logs it.
@@ -24,6 +26,8 @@ pub struct App {
     /// What each script names and accepts, parsed once per version of the file.
     pub scripts: AnalysisCache,
     custom: RwLock<CustomHandler>,
+    /// The last update's timestamp (see [`App::next_timestamp`]).
+    last_timestamp: AtomicU64,
 }
 
 impl App {
@@ -40,6 +44,7 @@ impl App {
             hub,
             problems: Problems::default(),
             scripts: AnalysisCache::default(),
+            last_timestamp: AtomicU64::new(0),
             custom: RwLock::new(Arc::new(|event, data| {
                 tracing::info!("page sent {event}: {data}");
             })),
@@ -49,6 +54,23 @@ impl App {
 
     pub fn graph(&self) -> std::sync::MutexGuard<'_, Graph> {
         self.graph.lock().expect("graph lock")
+    }
+
+    /// The timestamp of a new hot update: the wall clock in milliseconds, but always later
+    /// than the last one. Two updates in the same millisecond must not share one, or the second
+    /// re-import (`?t=`) would find the first's module instance and never run.
+    pub fn next_timestamp(&self) -> u64 {
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap_or(Duration::ZERO)
+            .as_millis() as u64;
+        let previous = self
+            .last_timestamp
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |last| {
+                Some(now.max(last + 1))
+            })
+            .expect("the update closure always returns Some");
+        now.max(previous + 1)
     }
 
     /// Sends a `custom` event to every page: `import.meta.hot.on(event, cb)` listeners get
@@ -69,5 +91,17 @@ impl App {
     pub fn receive_custom(&self, event: &str, data: &serde_json::Value) {
         let handler = self.custom.read().expect("custom handler").clone();
         handler(event, data);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn update_timestamps_always_increase() {
+        let app = App::new(Settings::for_root(std::env::temp_dir()).unwrap());
+        let stamps: Vec<u64> = (0..1000).map(|_| app.next_timestamp()).collect();
+        assert!(stamps.windows(2).all(|w| w[1] > w[0]), "{stamps:?}");
     }
 }

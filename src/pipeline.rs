@@ -18,7 +18,6 @@ use crate::plan::{self, Reload, UpdatePlan};
 use crate::render::PageContext;
 use crate::rewrite::js;
 use crate::serve::{document, route};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// The problem source of template render failures (scripts use their own path).
 const RENDER: &str = "templates";
@@ -33,7 +32,7 @@ pub fn react(app: &App, batch: &ChangeBatch) {
         });
     }
     let batch = check_scripts(app, batch);
-    let plan = plan::plan(&batch, &mut app.graph(), now_ms());
+    let plan = plan::plan(&batch, &mut app.graph(), app.next_timestamp());
     let hub = &app.hub;
     let mut reload = publish(app, &plan);
     if !plan.rerender.is_empty() {
@@ -63,7 +62,7 @@ pub fn invalidate(app: &App, url: &str, message: Option<&str>) {
         Some(message) => tracing::info!("{url} invalidated itself: {message}"),
         None => tracing::info!("{url} invalidated itself"),
     }
-    let plan = plan::invalidate(&mut app.graph(), &site, now_ms());
+    let plan = plan::invalidate(&mut app.graph(), &site, app.next_timestamp());
     let reload = publish(app, &plan);
     publish_reload(app, reload);
 }
@@ -180,11 +179,4 @@ fn render_check(app: &App, routes: &[(String, SitePath)]) -> Option<ErrorReport>
 
 fn segments(route: &str) -> Vec<String> {
     crate::serve::guard::sanitize(route).unwrap_or_default()
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or(Duration::ZERO)
-        .as_millis() as u64
 }
