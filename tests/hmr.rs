@@ -63,10 +63,7 @@ fn a_self_accepting_module_runs_its_new_code_and_keeps_state() {
     let browser = Browser::launch();
     let page = open(&browser, &site, "self");
     wait_for_text(&page, "self v1");
-    site.write(
-        "self/main.js",
-        &site.read("self/main.js").replace("self v1", "self v2"),
-    );
+    site.edit("self/main.js", "self v1", "self v2");
     wait_for_text(&page, "self v2");
     assert_state_kept(&page);
     assert_eq!(page.eval("window.runs"), 2);
@@ -137,12 +134,7 @@ fn invalidate_passes_the_update_to_the_importer() {
     let browser = Browser::launch();
     let page = open(&browser, &site, "invalidate");
     wait_for_text(&page, "child one");
-    site.write(
-        "invalidate/child.js",
-        &site
-            .read("invalidate/child.js")
-            .replace("child one", "child two"),
-    );
+    site.edit("invalidate/child.js", "child one", "child two");
     wait_for_text(&page, "child two");
     assert_state_kept(&page);
     assert_eq!(page.eval("window.mainRuns"), 2, "main.js re-ran");
@@ -168,10 +160,7 @@ fn a_circular_import_with_a_self_accepting_module_updates_without_reload() {
     let browser = Browser::launch();
     let page = open(&browser, &site, "cycle");
     wait_for_text(&page, "a and b v1");
-    site.write(
-        "cycle/b.js",
-        &site.read("cycle/b.js").replace("b v1", "b v2"),
-    );
+    site.edit("cycle/b.js", "b v1", "b v2");
     wait_for_text(&page, "a and b v2");
     assert_state_kept(&page);
     assert_eq!(page.eval("window.aRuns"), 2);

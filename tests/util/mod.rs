@@ -261,6 +261,13 @@ impl Running {
         std::fs::read_to_string(self.path(relative)).unwrap()
     }
 
+    /// Saves `relative` with `from` replaced by `to` (which must be there).
+    pub fn edit(&self, relative: &str, from: &str, to: &str) {
+        let text = self.read(relative);
+        assert!(text.contains(from), "{relative} has no {from:?} to edit");
+        self.write(relative, &text.replace(from, to));
+    }
+
     pub fn runtime(&self) -> &tokio::runtime::Runtime {
         self.runtime.as_ref().unwrap()
     }
