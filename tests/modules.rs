@@ -9,6 +9,7 @@
 //! - A page served again preloads (`modulepreload`) what its scripts imported last time, by
 //!   the URLs its scripts will ask for.
 //! - A script that does not parse is served as it is and shows the overlay (`error`).
+//! - A script caught empty in the middle of a save is served once written.
 //! - What an inline `<script type=module>` imports belongs to its page: with no boundary, only
 //!   that page reloads.
 //! - `/__hotplate/changes` sends each changed path as a JSON string, one message per path.
@@ -343,4 +344,24 @@ async fn what_an_inline_module_imports_reloads_only_its_page() {
     hotplate::pipeline::react(&site.app, &modified(&["inline/app.js"]));
     let reload = events.next_named("reload").await.json();
     assert_eq!(reload["routes"], serde_json::json!(["/inline/"]));
+}
+
+#[tokio::test]
+async fn a_module_caught_empty_mid_save_is_served_once_written() {
+    let site = site("modules");
+    std::fs::write(site.path("self/main.js"), "").unwrap();
+    let path = site.path("self/main.js");
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::fs::write(path, "import.meta.hot.accept(); // saved\n").unwrap();
+    });
+    let served = text(&site, "/self/main.js").await;
+    writer.join().unwrap();
+    assert!(
+        served.ends_with("import.meta.hot.accept(); // saved\n"),
+        "{served:?}"
+    );
+    // A file that stays empty is served empty, after the wait.
+    site.write("reload/main.js", "");
+    assert_eq!(text(&site, "/reload/main.js").await, "");
 }

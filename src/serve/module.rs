@@ -11,7 +11,8 @@
 //! 5. answer with an ETag over the rewritten body.
 //!
 //! A script that does not parse is answered as it is (the browser reports it too) and shows
-//! the overlay.
+//! the overlay. An empty file is read again for up to 100 ms first: it is most likely being
+//! saved (see `read`).
 
 use super::{cache, files, route, runtime};
 use crate::app::App;
@@ -23,6 +24,7 @@ use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -115,7 +117,21 @@ fn prune(app: &App, pruned: Vec<String>) {
     }
 }
 
+/// How long an empty module is given to fill up, and how often it is read again meanwhile.
+const EMPTY_PATIENCE: Duration = Duration::from_millis(100);
+const EMPTY_RETRY: Duration = Duration::from_millis(5);
+
+/// Reads a module. Many editors save by truncating the file, then writing it: a request that
+/// comes in between (a re-import right after the previous save's update) finds it empty, and
+/// the browser would run, or style the page with, nothing. So an empty file is read again for
+/// a moment before it is believed.
 async fn read(file: &Path) -> Option<String> {
-    let bytes = tokio::fs::read(file).await.ok()?;
-    Some(String::from_utf8_lossy(&bytes).into_owned())
+    let started = Instant::now();
+    loop {
+        let bytes = tokio::fs::read(file).await.ok()?;
+        if !bytes.is_empty() || started.elapsed() >= EMPTY_PATIENCE {
+            return Some(String::from_utf8_lossy(&bytes).into_owned());
+        }
+        tokio::time::sleep(EMPTY_RETRY).await;
+    }
 }
