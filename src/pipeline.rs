@@ -16,7 +16,6 @@ use crate::base::{ChangeBatch, ChangeKind, ErrorReport, Message, SitePath};
 use crate::graph::Kind;
 use crate::plan::{self, Reload, UpdatePlan};
 use crate::render::PageContext;
-use crate::rewrite::js;
 use crate::serve::{document, route};
 
 /// The problem source of template render failures (scripts use their own path).
@@ -108,14 +107,16 @@ fn publish_reload(app: &App, reload: Reload) {
 fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
     let mut checked = batch.clone();
     checked.changes.retain(|change| {
-        let loaded =
-            app.graph().kind(&change.path) == Kind::Script && app.graph().contains(&change.path);
         if change.kind == ChangeKind::Removed {
             // A broken script that is deleted is no longer a problem.
             app.problems.resolve(&app.hub, change.path.as_str());
             app.scripts.forget(change.path.as_str());
             return true;
         }
+        let loaded = {
+            let graph = app.graph();
+            graph.contains(&change.path) && graph.kind(&change.path) == Kind::Script
+        };
         if !loaded {
             return true;
         }
@@ -130,7 +131,7 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
                 true
             }
             Err(error) => {
-                let report = script_report(&change.path, error);
+                let report = error.report(&change.path);
                 tracing::error!("{}", document::describe(&report));
                 app.problems.report(&app.hub, change.path.as_str(), report);
                 false
@@ -138,17 +139,6 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
         }
     });
     checked
-}
-
-/// The overlay's report for a script that does not parse.
-pub fn script_report(file: &SitePath, error: js::SyntaxError) -> ErrorReport {
-    ErrorReport {
-        message: error.message,
-        file: Some(file.to_string()),
-        line: Some(error.line),
-        column: Some(error.column),
-        frame: error.frame,
-    }
 }
 
 /// Every path of the original batch, for the raw `change` feed (held-back scripts included:

@@ -181,32 +181,29 @@ impl Walk {
             self.update("js", &node.url, &node.url);
             return;
         }
-        if node.importers.is_empty() && node.page_managed {
-            return;
-        }
         if node.importers.is_empty() {
-            self.unknown.get_or_insert_with(|| {
-                format!(
-                    "{} changed and nothing hotplate served imports it",
-                    node.url
-                )
-            });
+            if !node.page_managed {
+                self.unknown.get_or_insert_with(|| {
+                    format!(
+                        "{} changed and nothing hotplate served imports it",
+                        node.url
+                    )
+                });
+            }
             return;
         }
         for importer in &node.importers {
+            let Some(boundary) = graph.node(importer) else {
+                continue;
+            };
             match (graph.kind(importer), kind) {
                 (Kind::Document, Kind::Style) => self.update("css", &node.url, &node.url),
                 (Kind::Document, Kind::Asset) => self.asset(&node.url),
                 (Kind::Document, _) => {
                     self.dead_ends.insert(importer.clone());
                 }
-                (Kind::Script, _)
-                    if graph
-                        .node(importer)
-                        .is_some_and(|i| i.accepts.deps.contains(file)) =>
-                {
-                    let boundary = &graph.node(importer).expect("checked").url;
-                    self.update("js", boundary, &node.url);
+                (Kind::Script, _) if boundary.accepts.deps.contains(file) => {
+                    self.update("js", &boundary.url, &node.url);
                 }
                 _ => self.file(graph, importer),
             }

@@ -10,6 +10,7 @@
 //!    those of changed dependencies). The prologue goes on the first line, so every line number
 //!    in a stack trace stays the file's own.
 
+use crate::base::{ErrorReport, SitePath};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, CallExpression, ExportAllDeclaration, ExportFromDeclaration,
@@ -60,6 +61,19 @@ pub struct SyntaxError {
     /// 1-based, in characters.
     pub column: usize,
     pub frame: String,
+}
+
+impl SyntaxError {
+    /// The overlay's report for the file `file` that has this error.
+    pub fn report(self, file: &SitePath) -> ErrorReport {
+        ErrorReport {
+            message: self.message,
+            file: Some(file.to_string()),
+            line: Some(self.line),
+            column: Some(self.column),
+            frame: self.frame,
+        }
+    }
 }
 
 /// Parses `source` as an ES module. A file that is no module but a valid classic script

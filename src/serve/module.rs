@@ -18,7 +18,6 @@ use super::{cache, files, route, runtime};
 use crate::app::App;
 use crate::base::{Message, SitePath};
 use crate::graph::{Accepts, Graph, Import};
-use crate::pipeline;
 use crate::rewrite::{css, js, with_timestamp};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -38,7 +37,7 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
     let analysis = match app.scripts.analyze(site.as_str(), &source) {
         Ok(analysis) => analysis,
         Err(error) => {
-            let report = pipeline::script_report(site, error);
+            let report = error.report(site);
             app.problems.report(&app.hub, site.as_str(), report);
             return cache::respond(app, req, StatusCode::OK, JAVASCRIPT, source);
         }
