@@ -5,16 +5,26 @@
 //! Every template sees:
 //! - `version`: random per server start, for `?v={{ version }}` cache busting;
 //! - `params`: the values of a dynamic route's `[name]` segments;
-//! - `path`: the URL path being rendered.
+//! - `path`: the URL path being rendered;
+//! - `content(name)`, `content_list(folder)` and `data(name)`: Markdown and data files
+//!   ([`content`]).
+//!
+//! [`Renderer::render_reading`] also returns what the render read ([`Reads`]): the page, every
+//! layout, partial and macro file it pulled in (noted as minijinja resolves each name, so
+//! computed includes count), and the content and data files and folders it asked for. This is
+//! the server environment of the graph.
 //!
 //! In dev mode a template is re-read when its file changes; in production it is read once.
 //! A failed render becomes a [`RenderError`] that names the file and line and carries a code
 //! frame, for the error page and the browser overlay.
 
+pub mod content;
+
 use crate::base::{ErrorReport, SitePath};
 use crate::settings::{Mode, Settings};
-use minijinja::{Environment, context};
-use std::collections::BTreeMap;
+use minijinja::{Environment, Value, context};
+use std::cell::RefCell;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub struct Renderer {
@@ -37,14 +47,71 @@ pub struct RenderError {
     pub report: ErrorReport,
 }
 
+/// What one render read: the server-side dependencies of one route.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// Templates, content and data files, including the ones it looked for and did not find
+    /// (creating one changes the render).
+    pub files: BTreeSet<SitePath>,
+    /// Folders it listed: a file added to or removed from one changes the render.
+    pub folders: BTreeSet<SitePath>,
+}
+
+thread_local! {
+    /// The reads of the render running on this thread (minijinja renders synchronously).
+    static READS: RefCell<Option<Reads>> = const { RefCell::new(None) };
+}
+
+/// Notes that the current render read `file`.
+fn note_file(file: &SitePath) {
+    READS.with_borrow_mut(|reads| {
+        if let Some(reads) = reads {
+            reads.files.insert(file.clone());
+        }
+    });
+}
+
+/// Notes that the current render listed `folder`.
+fn note_folder(folder: &SitePath) {
+    READS.with_borrow_mut(|reads| {
+        if let Some(reads) = reads {
+            reads.folders.insert(folder.clone());
+        }
+    });
+}
+
 impl Renderer {
     pub fn new(settings: &Settings) -> Renderer {
         let mut env = Environment::new();
         env.set_loader(minijinja::path_loader(&settings.root));
         env.set_auto_reload(settings.mode == Mode::Dev);
         env.set_debug(true);
+        // Called for every `extends`, `include`, `import` and `from`, cached templates too:
+        // the one place that sees each template a render pulls in.
+        env.set_path_join_callback(|name, _parent| {
+            note_file(&SitePath::new(name));
+            name.into()
+        });
         env.add_global("version", settings.version.clone());
         env.add_global("dev", settings.is_dev());
+        let root = settings.root.clone();
+        env.add_function("content", move |name: &str| {
+            content::entry(&root, name)
+                .map(entry_value)
+                .map_err(template_error)
+        });
+        let root = settings.root.clone();
+        env.add_function("content_list", move |folder: Option<&str>| {
+            content::list(&root, folder.unwrap_or(""))
+                .map(|entries| entries.into_iter().map(entry_value).collect::<Vec<_>>())
+                .map_err(template_error)
+        });
+        let root = settings.root.clone();
+        env.add_function("data", move |name: &str| {
+            content::data(&root, name)
+                .map(|value| Value::from(minijinja::value::Serde(value)))
+                .map_err(template_error)
+        });
         Renderer {
             env,
             root: settings.root.clone(),
@@ -53,14 +120,42 @@ impl Renderer {
 
     /// Renders the page template `template` for `page`.
     pub fn render(&self, template: &SitePath, page: &PageContext) -> Result<String, RenderError> {
+        self.render_reading(template, page).0
+    }
+
+    /// Renders the page template `template` for `page`, and says what the render read (also
+    /// when it failed: fixing any of those files may fix it).
+    pub fn render_reading(
+        &self,
+        template: &SitePath,
+        page: &PageContext,
+    ) -> (Result<String, RenderError>, Reads) {
+        let outer = READS.replace(Some(Reads::default()));
+        note_file(template);
         let result = self
             .env
             .get_template(template.as_str())
             .and_then(|t| t.render(context! { params => &page.params, path => &page.path }));
-        result.map_err(|err| RenderError {
+        let reads = READS.replace(outer).unwrap_or_default();
+        let result = result.map_err(|err| RenderError {
             report: report(&err, &self.root),
-        })
+        });
+        (result, reads)
     }
+}
+
+/// An entry as templates see it: `html` is marked safe, so `{{ post.html }}` is not escaped.
+fn entry_value(entry: content::Entry) -> Value {
+    context! {
+        name => entry.name,
+        slug => entry.slug,
+        meta => Value::from(minijinja::value::Serde(entry.meta)),
+        html => Value::from_safe_string(entry.html),
+    }
+}
+
+fn template_error(err: content::ContentError) -> minijinja::Error {
+    minijinja::Error::new(minijinja::ErrorKind::InvalidOperation, err.to_string())
 }
 
 /// Turns a minijinja error into an overlay report with a code frame read from the file.
@@ -215,6 +310,123 @@ mod tests {
             .render(&SitePath::new("pages/a.html"), &PageContext::default())
             .unwrap_err();
         assert_eq!(err.report.file.as_deref(), Some("partials/bad.html"));
+    }
+
+    fn files(reads: &Reads) -> Vec<&str> {
+        reads.files.iter().map(SitePath::as_str).collect()
+    }
+
+    #[test]
+    fn a_render_reads_its_page_layouts_partials_and_macros_including_computed_names() {
+        let (_dir, r) = site(&[
+            ("layouts/base.html", "{% block body %}{% endblock %}"),
+            ("partials/a.html", "A"),
+            ("partials/b.html", "B"),
+            ("macros.html", "{% macro hi() %}hi{% endmacro %}"),
+            (
+                "pages/x.html",
+                r#"{% extends "layouts/base.html" %}{% import "macros.html" as m %}{% block body %}{{ m.hi() }}{% include "partials/" ~ params.which ~ ".html" %}{% endblock %}"#,
+            ),
+        ]);
+        let page = |which: &str| PageContext {
+            path: "/x".into(),
+            params: [("which".to_string(), which.to_string())].into(),
+        };
+        let (html, reads) = r.render_reading(&SitePath::new("pages/x.html"), &page("a"));
+        assert_eq!(html.unwrap(), "hiA");
+        assert_eq!(
+            files(&reads),
+            [
+                "layouts/base.html",
+                "macros.html",
+                "pages/x.html",
+                "partials/a.html"
+            ]
+        );
+        // Cached templates are noted too, and the computed include follows the data.
+        let (_, reads) = r.render_reading(&SitePath::new("pages/x.html"), &page("b"));
+        assert!(files(&reads).contains(&"partials/b.html"));
+        assert!(!files(&reads).contains(&"partials/a.html"));
+    }
+
+    #[test]
+    fn a_failed_render_still_says_what_it_read() {
+        let (_dir, r) = site(&[("pages/a.html", r#"{% include "partials/later.html" %}"#)]);
+        let (html, reads) =
+            r.render_reading(&SitePath::new("pages/a.html"), &PageContext::default());
+        assert!(html.is_err());
+        assert_eq!(files(&reads), ["pages/a.html", "partials/later.html"]);
+    }
+
+    #[test]
+    fn templates_read_content_and_data_and_note_them() {
+        let (_dir, r) = site(&[
+            (
+                "content/about.md",
+                "+++
+title = \"About\"
++++
+We *make* things.",
+            ),
+            (
+                "content/blog/one.md",
+                "---
+title: One
+---
+1",
+            ),
+            (
+                "content/blog/two.md",
+                "---
+title: Two
+---
+2",
+            ),
+            ("data/site.toml", "name = \"Site\""),
+            (
+                "pages/a.html",
+                r#"{% set about = content("about") %}<h1>{{ about.meta.title }}</h1>{{ about.html }}{% for post in content_list("blog") %}[{{ post.slug }}: {{ post.meta.title }}]{% endfor %}{{ data("site").name }}"#,
+            ),
+        ]);
+        let (html, reads) =
+            r.render_reading(&SitePath::new("pages/a.html"), &PageContext::default());
+        assert_eq!(
+            html.unwrap(),
+            "<h1>About</h1><p>We <em>make</em> things.</p>\n[one: One][two: Two]Site"
+        );
+        assert_eq!(
+            files(&reads),
+            [
+                "content/about.md",
+                "content/blog/one.md",
+                "content/blog/two.md",
+                "data/site.json",
+                "data/site.toml",
+                "pages/a.html"
+            ]
+        );
+        assert_eq!(
+            reads
+                .folders
+                .iter()
+                .map(SitePath::as_str)
+                .collect::<Vec<_>>(),
+            ["content/blog"]
+        );
+    }
+
+    #[test]
+    fn missing_content_is_a_render_error_naming_the_file() {
+        let (_dir, r) = site(&[("pages/a.html", "\n{{ content(\"gone\").html }}")]);
+        let err = r
+            .render(&SitePath::new("pages/a.html"), &PageContext::default())
+            .unwrap_err();
+        assert!(
+            err.report.message.contains("content/gone.md"),
+            "{}",
+            err.report.message
+        );
+        assert_eq!(err.report.line, Some(2));
     }
 
     #[test]
