@@ -4,7 +4,7 @@ use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
 use crate::problems::Problems;
-use crate::render::Renderer;
+use crate::render::{RenderCache, Renderer};
 use crate::rewrite::js::AnalysisCache;
 use crate::settings::Settings;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -18,6 +18,8 @@ pub type CustomHandler = Arc<dyn Fn(&str, &serde_json::Value) + Send + Sync>;
 pub struct App {
     pub settings: Settings,
     pub renderer: Renderer,
+    /// The renders the pipeline checked, for the hot refreshes that follow.
+    pub pages: RenderCache,
     /// Filled by the serve stage as it answers, read by the plan stage.
     pub graph: Mutex<Graph>,
     pub hub: Hub,
@@ -40,6 +42,7 @@ impl App {
         );
         Arc::new(App {
             renderer: Renderer::new(&settings),
+            pages: RenderCache::default(),
             graph: Mutex::new(Graph::new()),
             hub,
             problems: Problems::default(),

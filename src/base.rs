@@ -6,6 +6,7 @@
 
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
+use std::collections::BTreeSet;
 use std::fmt;
 
 /// What a browser percent-encodes in a URL path (the WHATWG "path percent-encode set"), so
@@ -77,6 +78,26 @@ impl SitePath {
         }
     }
 
+    /// The URL pattern of a page template with dynamic segments, as the `html` message names
+    /// it: `pages/blog/[slug].html` → `/blog/:slug`. `None` for any other file.
+    pub fn route_pattern(&self) -> Option<String> {
+        if self.role() != Role::Page || !self.0.contains('[') {
+            return None;
+        }
+        let route = self.0.strip_prefix("pages/")?.strip_suffix(".html")?;
+        let segments: Vec<String> = route
+            .split('/')
+            .filter(|s| *s != "index")
+            .map(
+                |s| match s.strip_prefix('[').and_then(|s| s.strip_suffix(']')) {
+                    Some(name) => format!(":{name}"),
+                    None => s.to_string(),
+                },
+            )
+            .collect();
+        Some(format!("/{}", segments.join("/")))
+    }
+
     /// The URL path at which a static file is served, percent-encoded as a browser writes it:
     /// `public/x.svg` → `/x.svg`, `main.css` → `/main.css`, `a b.png` → `/a%20b.png`.
     /// Templates have no URL of their own.
@@ -93,6 +114,16 @@ impl fmt::Display for SitePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
     }
+}
+
+/// What one page render read: the server-side dependencies of one route.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Reads {
+    /// Templates, content and data files, including the ones it looked for and did not find
+    /// (creating one changes the render).
+    pub files: BTreeSet<SitePath>,
+    /// Folders it listed: a file added to or removed from one changes the render.
+    pub folders: BTreeSet<SitePath>,
 }
 
 /// The part a file plays in a site.
@@ -285,6 +316,25 @@ mod tests {
             "/my%20photo%20%231.png"
         );
         assert_eq!(SitePath::new("public/é.svg").url(), "/%C3%A9.svg");
+    }
+
+    #[test]
+    fn dynamic_page_templates_have_a_route_pattern() {
+        let pattern = |p: &str| SitePath::new(p).route_pattern();
+        assert_eq!(
+            pattern("pages/blog/[slug].html").as_deref(),
+            Some("/blog/:slug")
+        );
+        assert_eq!(
+            pattern("pages/[lang]/index.html").as_deref(),
+            Some("/:lang")
+        );
+        assert_eq!(
+            pattern("pages/[lang]/docs/[page].html").as_deref(),
+            Some("/:lang/docs/:page")
+        );
+        assert_eq!(pattern("pages/about.html"), None);
+        assert_eq!(pattern("partials/[x].html"), None);
     }
 
     #[test]

@@ -15,10 +15,13 @@
 //! files waiting are what changed. Each node also carries the timestamp of the last hot update that made it stale,
 //! so that files served afterwards name it with `?t=` (see [`crate::rewrite`]).
 //!
-//! Later stages of the design add the *server* environment (layouts, partials, content) to the
-//! same structure.
+//! The *server* environment holds what each rendered route's last render read ([`Reads`]):
+//! its page, layouts, partials and macro files, and the content and data files and folders it
+//! asked for. [`Graph::routes_reading`] answers which routes a changed file affects, and
+//! [`Graph::name_routes`] names them for the `html` message: every known route of a dynamic
+//! page by its pattern (`/blog/:slug`), others one by one.
 
-use crate::base::{Role, SitePath};
+use crate::base::{Reads, Role, SitePath};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One file in the client environment.
@@ -68,6 +71,10 @@ pub struct Graph {
     /// URL path no file answered → the files that named it: when the file appears, they are
     /// what changed.
     waiting: BTreeMap<String, BTreeSet<SitePath>>,
+    /// The server environment: rendered route → what its last render read.
+    rendered: BTreeMap<String, Reads>,
+    /// A file or folder → the routes whose last render read (or listed) it.
+    readers: BTreeMap<SitePath, BTreeSet<String>>,
 }
 
 /// A dependency found in a served file: the file, and the URL it was requested by.
@@ -234,6 +241,73 @@ impl Graph {
     /// Forgets a route (it no longer answers with a document).
     pub fn forget_route(&mut self, route: &str) {
         self.routes.remove(route);
+        self.record_render(route, Reads::default());
+    }
+
+    /// Records what the last render of `route` read, replacing what the one before read. A
+    /// route answered by a static file records empty reads.
+    pub fn record_render(&mut self, route: &str, reads: Reads) {
+        let old = self.rendered.remove(route).unwrap_or_default();
+        for read in old.files.iter().chain(&old.folders) {
+            if let Some(routes) = self.readers.get_mut(read) {
+                routes.remove(route);
+                if routes.is_empty() {
+                    self.readers.remove(read);
+                }
+            }
+        }
+        if reads == Reads::default() {
+            return;
+        }
+        for read in reads.files.iter().chain(&reads.folders) {
+            self.readers
+                .entry(read.clone())
+                .or_default()
+                .insert(route.to_string());
+        }
+        self.rendered.insert(route.to_string(), reads);
+    }
+
+    /// The routes whose last render read `file`, or listed a folder it is in.
+    pub fn routes_reading(&self, file: &SitePath) -> BTreeSet<String> {
+        let mut routes = BTreeSet::new();
+        let mut path = file.as_str();
+        loop {
+            if let Some(readers) = self.readers.get(&SitePath::new(path)) {
+                routes.extend(readers.iter().cloned());
+            }
+            match path.rsplit_once('/') {
+                Some((folder, _)) => path = folder,
+                None => break,
+            }
+        }
+        routes
+    }
+
+    /// The page template that last answered `route`.
+    pub fn page_of(&self, route: &str) -> Option<&SitePath> {
+        self.routes
+            .get(route)
+            .filter(|entry| entry.role() == Role::Page)
+    }
+
+    /// How the `html` message names `routes`: a dynamic page whose every known route is among
+    /// them by its pattern (`/blog/:slug`), every other route as it is.
+    pub fn name_routes(&self, routes: &BTreeSet<String>) -> Vec<String> {
+        let mut names = BTreeSet::new();
+        for route in routes {
+            let pattern = self.routes.get(route).and_then(|page| {
+                let pattern = page.route_pattern()?;
+                let all = self
+                    .routes
+                    .iter()
+                    .filter(|(_, p)| *p == page)
+                    .all(|(other, _)| routes.contains(other));
+                all.then_some(pattern)
+            });
+            names.insert(pattern.unwrap_or_else(|| route.clone()));
+        }
+        names.into_iter().collect()
     }
 
     /// The routes currently answered by `entry`.
@@ -242,15 +316,6 @@ impl Graph {
             .iter()
             .filter(|(_, e)| *e == entry)
             .map(|(route, _)| route.clone())
-            .collect()
-    }
-
-    /// Every route whose document is rendered from a template, with its page template.
-    pub fn rendered_routes(&self) -> Vec<(String, SitePath)> {
-        self.routes
-            .iter()
-            .filter(|(_, entry)| entry.role() == Role::Page)
-            .map(|(route, entry)| (route.clone(), entry.clone()))
             .collect()
     }
 
@@ -368,10 +433,7 @@ mod tests {
             "/logo.svg"
         );
         assert_eq!(graph.routes_showing(&page), vec!["/about".to_string()]);
-        assert_eq!(
-            graph.rendered_routes(),
-            vec![("/about".to_string(), page.clone())]
-        );
+        assert_eq!(graph.page_of("/about"), Some(&page));
         assert!(graph.contains(&page));
         assert!(!graph.contains(&SitePath::new("other.css")));
     }
@@ -397,8 +459,8 @@ mod tests {
         assert_eq!(pruned, vec!["/a.css"]);
         assert!(graph.node(&SitePath::new("a.css")).is_none());
         assert!(graph.contains(&SitePath::new("b.css")));
-        // Static HTML is an entry but not a rendered route.
-        assert!(graph.rendered_routes().is_empty());
+        // Static HTML is an entry but not a rendered page.
+        assert_eq!(graph.page_of("/docs/"), None);
     }
 
     #[test]
@@ -522,5 +584,81 @@ mod tests {
         assert_eq!(graph.routes_showing(&page), vec!["/blog/one", "/blog/two"]);
         graph.forget_route("/blog/one");
         assert_eq!(graph.routes_showing(&page), vec!["/blog/two"]);
+    }
+
+    fn reads(files: &[&str], folders: &[&str]) -> Reads {
+        Reads {
+            files: files.iter().map(|f| SitePath::new(f)).collect(),
+            folders: folders.iter().map(|f| SitePath::new(f)).collect(),
+        }
+    }
+
+    fn set(routes: &[&str]) -> BTreeSet<String> {
+        routes.iter().map(|r| r.to_string()).collect()
+    }
+
+    #[test]
+    fn a_file_affects_exactly_the_routes_whose_last_render_read_it() {
+        let mut graph = Graph::new();
+        graph.record_render("/a", reads(&["pages/a.html", "partials/nav.html"], &[]));
+        graph.record_render("/b", reads(&["pages/b.html"], &[]));
+        assert_eq!(
+            graph.routes_reading(&SitePath::new("partials/nav.html")),
+            set(&["/a"])
+        );
+        assert!(
+            graph
+                .routes_reading(&SitePath::new("partials/x.html"))
+                .is_empty()
+        );
+        // Rendered again without the partial: the edge is replaced.
+        graph.record_render("/a", reads(&["pages/a.html"], &[]));
+        assert!(
+            graph
+                .routes_reading(&SitePath::new("partials/nav.html"))
+                .is_empty()
+        );
+        graph.forget_route("/b");
+        assert!(
+            graph
+                .routes_reading(&SitePath::new("pages/b.html"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn a_listed_folder_is_affected_by_any_file_in_it() {
+        let mut graph = Graph::new();
+        graph.record_render(
+            "/blog",
+            reads(&["pages/blog/index.html"], &["content/blog"]),
+        );
+        for file in ["content/blog/new.md", "content/blog/2024/deep.md"] {
+            assert_eq!(
+                graph.routes_reading(&SitePath::new(file)),
+                set(&["/blog"]),
+                "{file}"
+            );
+        }
+        assert!(
+            graph
+                .routes_reading(&SitePath::new("content/blogger.md"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn every_known_route_of_a_dynamic_page_is_named_by_its_pattern() {
+        let mut graph = Graph::new();
+        let post = SitePath::new("pages/blog/[slug].html");
+        graph.record_document("/blog/a", &post, vec![]);
+        graph.record_document("/blog/b", &post, vec![]);
+        graph.record_document("/about", &SitePath::new("pages/about.html"), vec![]);
+        assert_eq!(
+            graph.name_routes(&set(&["/blog/a", "/blog/b", "/about"])),
+            ["/about", "/blog/:slug"]
+        );
+        // Only some of its routes: each by itself.
+        assert_eq!(graph.name_routes(&set(&["/blog/a"])), ["/blog/a"]);
     }
 }

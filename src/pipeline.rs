@@ -5,21 +5,26 @@
 //!    overlay and is held back (its update would only fail in the browser); one that parses
 //!    again clears its error;
 //! 2. **plan** the smallest correct updates against the graph ([`plan::plan`]);
-//! 3. **render check**: when templates changed, render the routes they show; a failure shows
-//!    the overlay and leaves the open pages alone;
-//! 4. **publish** to the hub: `change`, `prune`, `update`, `asset`, then any `reload`.
+//! 3. **publish** to the hub: `change`, `prune`, `update`, `asset`;
+//! 4. **re-render** the routes whose last render read a changed file, keeping each render for
+//!    the hot refresh that follows ([`crate::render::RenderCache`]). The routes that rendered
+//!    get one `html` message (the pages showing them morph); a route that failed shows the
+//!    overlay, and its pages keep their last good DOM until a fix renders;
+//! 5. **reload** what nothing smaller can update.
 //!
 //! [`invalidate`] does steps 2 and 4 for a module that asked to (`import.meta.hot.invalidate()`).
 
 use crate::app::App;
-use crate::base::{ChangeBatch, ChangeKind, ErrorReport, Message, SitePath};
+use crate::base::{ChangeBatch, ChangeKind, Message, SitePath};
 use crate::graph::Kind;
 use crate::plan::{self, Reload, UpdatePlan};
 use crate::render::PageContext;
 use crate::serve::{document, route};
+use std::collections::BTreeSet;
 
-/// The problem source of template render failures (scripts use their own path).
-const RENDER: &str = "templates";
+/// The most routes rendered ahead of their refresh in one batch. Past it (a layout of a large
+/// site), routes are named in the `html` message unchecked and render when fetched.
+const RENDER_AHEAD: usize = 64;
 
 /// Carries one batch through check, plan, render check and hub.
 pub fn react(app: &App, batch: &ChangeBatch) {
@@ -32,22 +37,11 @@ pub fn react(app: &App, batch: &ChangeBatch) {
     }
     let batch = check_scripts(app, batch);
     let plan = plan::plan(&batch, &mut app.graph(), app.next_timestamp());
-    let hub = &app.hub;
-    let mut reload = publish(app, &plan);
-    if !plan.rerender.is_empty() {
-        match render_check(app, &plan.rerender) {
-            Some(report) => {
-                tracing::error!("{}", document::describe(&report));
-                app.problems.report(hub, RENDER, report);
-            }
-            None => {
-                app.problems.resolve(hub, RENDER);
-                reload.merge(Reload::Routes(
-                    plan.rerender.iter().map(|(r, _)| r.clone()).collect(),
-                ));
-            }
-        }
+    let reload = publish(app, &plan);
+    if plan.pages_changed {
+        app.pages.clear();
     }
+    rerender(app, &plan.rerender, plan.timestamp);
     publish_reload(app, reload);
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
 }
@@ -147,26 +141,59 @@ fn batch_paths(batch: &ChangeBatch) -> Vec<String> {
     batch.changes.iter().map(|c| c.path.to_string()).collect()
 }
 
-/// Step 3: renders `routes`; the first failure's report, if any.
-fn render_check(app: &App, routes: &[(String, SitePath)]) -> Option<ErrorReport> {
-    // A page removed in the same batch is reloaded by the plan, not rendered here.
-    let still_there = |template: &SitePath| app.settings.root.join(template.as_str()).is_file();
-    routes
-        .iter()
-        .filter(|(_, t)| still_there(t))
-        .find_map(|(route, template)| {
-            let params = route::find_page(&app.settings.root, &segments(route))
-                .map(|(_, params)| params)
-                .unwrap_or_default();
-            let context = PageContext {
-                path: route.clone(),
-                params,
-            };
-            app.renderer.render(template, &context).err()
-        })
-        .map(|err| err.report)
+/// Step 4: renders `routes` again, keeps the renders for the refreshes, settles their problems
+/// and sends one `html` message naming the routes that rendered.
+fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
+    if routes.is_empty() {
+        return;
+    }
+    let mut rendered = BTreeSet::new();
+    let (mut fixed, mut failed) = (Vec::new(), Vec::new());
+    for (index, (route, last)) in routes.iter().enumerate() {
+        app.pages.forget(route);
+        let segments = crate::serve::guard::sanitize(route).unwrap_or_default();
+        // Found again: the page may be gone, or another one may answer now. A route answered
+        // by the site's 404 page stays with it.
+        let found = route::find_page(&app.settings.root, &segments).or_else(|| {
+            let not_found = last.as_str() == "pages/404.html"
+                && app.settings.root.join(last.as_str()).is_file();
+            not_found.then(|| (last.clone(), Default::default()))
+        });
+        let Some((page, params)) = found else {
+            app.graph().forget_route(route);
+            continue;
+        };
+        if index >= RENDER_AHEAD {
+            rendered.insert(route.clone());
+            continue;
+        }
+        let context = PageContext {
+            path: route.clone(),
+            params,
+        };
+        let (result, reads) = app.renderer.render_reading(&page, &context);
+        app.graph().record_render(route, reads);
+        match result {
+            Ok(html) => {
+                app.pages.put(route, html);
+                rendered.insert(route.clone());
+                fixed.push(problem_source(route));
+            }
+            Err(err) => {
+                tracing::error!("{}", document::describe(&err.report));
+                failed.push((problem_source(route), err.report));
+            }
+        }
+    }
+    app.problems.settle(&app.hub, &fixed, failed);
+    if !rendered.is_empty() {
+        let routes = app.graph().name_routes(&rendered);
+        app.hub.publish(Message::Html { routes, timestamp });
+    }
 }
 
-fn segments(route: &str) -> Vec<String> {
-    crate::serve::guard::sanitize(route).unwrap_or_default()
+/// Render failures are open problems per route: fixing one page's template does not hide
+/// another's error.
+fn problem_source(route: &str) -> String {
+    format!("render {route}")
 }

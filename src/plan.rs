@@ -2,9 +2,14 @@
 //!
 //! For each changed file, in this order:
 //! 1. A lost-events batch (`rescan`) reloads every page.
-//! 2. A template, content or data file (the server environment) asks for the routes rendered
-//!    from templates to be rendered again; the caller turns a clean render into an update and a
-//!    failed one into the error overlay. A removed page template reloads the routes it answered.
+//! 2. Any file that the last render of some routes read (the server environment: pages,
+//!    layouts, partials, macros, content and data, and files in folders a render listed) asks
+//!    for exactly those routes to be rendered again; the caller turns a clean render into an
+//!    `html` update and a failed one into the error overlay. A removed page template reloads
+//!    the routes it answered instead; a page added or removed marks every cached render stale,
+//!    since a URL may now find another page. Files only the server reads (templates, content,
+//!    data) stop here; any other file goes on to the client steps too, so a file both sides
+//!    use gets both updates.
 //! 3. A static `.html` file reloads only the routes that showed it.
 //! 4. A file that was never served is dropped: no page can depend on it. If served files named
 //!    it before it existed, they are walked as changed files instead.
@@ -42,8 +47,11 @@ pub struct UpdatePlan {
     pub assets: Vec<String>,
     /// URL paths of modules that are gone: their dispose, then prune, callbacks run.
     pub pruned: Vec<String>,
-    /// Routes (with their page template) to render again because their templates changed.
+    /// Routes (with their page template) to render again because something their last render
+    /// read changed.
     pub rerender: Vec<(String, SitePath)>,
+    /// A page template was added or removed: any cached render may now be of the wrong page.
+    pub pages_changed: bool,
     pub reload: Reload,
     /// The time of this update, as stamped on the files it made stale.
     pub timestamp: u64,
@@ -61,6 +69,15 @@ pub enum Reload {
 }
 
 impl Reload {
+    /// Whether clients showing `route` reload.
+    pub fn covers(&self, route: &str) -> bool {
+        match self {
+            Reload::Nothing => false,
+            Reload::Routes(routes) => routes.contains(route),
+            Reload::Everything(_) => true,
+        }
+    }
+
     /// Widens this reload to cover `other` too.
     pub fn merge(&mut self, other: Reload) {
         *self = match (std::mem::take(self), other) {
@@ -87,16 +104,23 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
         plan.reload = Reload::Everything("the watcher lost events and rescanned".into());
         return plan;
     }
-    let mut rerender = false;
+    let mut rerender = BTreeSet::new();
     let mut walk = Walk::new(timestamp);
     for change in &batch.changes {
         let path = &change.path;
         let removed = change.kind == ChangeKind::Removed;
+        if path.role() == Role::Page && (removed || graph.routes_showing(path).is_empty()) {
+            plan.pages_changed = true;
+        }
         if path.role() == Role::Page && removed {
             plan.reload.merge(routes(graph.routes_showing(path)));
-        } else if path.role().is_server_only() {
-            rerender = true;
-        } else if path.extension() == "html" {
+            continue;
+        }
+        rerender.extend(graph.routes_reading(path));
+        if path.role().is_server_only() {
+            continue;
+        }
+        if path.extension() == "html" {
             plan.reload.merge(routes(graph.routes_showing(path)));
         } else if !graph.contains(path) {
             // Never served, so no browser has it; but files that named it before it existed
@@ -114,9 +138,14 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
         }
     }
     walk.finish(graph, &mut plan);
-    if rerender {
-        plan.rerender = graph.rendered_routes();
-    }
+    plan.rerender = rerender
+        .into_iter()
+        .filter(|route| !plan.reload.covers(route))
+        .filter_map(|route| {
+            let page = graph.page_of(&route)?.clone();
+            Some((route, page))
+        })
+        .collect();
     plan
 }
 
@@ -271,7 +300,7 @@ fn routes(routes: Vec<String>) -> Reload {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::base::Change;
+    use crate::base::{Change, Reads};
     use crate::graph::{Accepts, Import};
 
     fn batch(changes: &[(&str, ChangeKind)]) -> ChangeBatch {
@@ -316,7 +345,11 @@ mod tests {
 
     /// `/` is rendered from `index.html`, linking `/main.css` (which `@import`s `base.css`
     /// and uses `bg.png`), showing `/logo.svg` and loading `main.js`; `/docs/` is static
-    /// `docs/index.html`, linking `public/docs.css`.
+    /// `docs/index.html`, linking `public/docs.css`. `/about` is rendered from
+    /// `pages/about.html`.
+    ///
+    /// The renders read: `/` its page, `layouts/base.html`, `partials/nav.html`,
+    /// `content/a.md` and (inlined) `public/logo.svg`; `/about` its page and the layout.
     ///
     /// ```text
     /// main.js ─> app.js (accepts itself) ─> view.js ─> format.js
@@ -351,6 +384,23 @@ mod tests {
         module(&mut graph, "api.js", &[], false, &[]);
         module(&mut graph, "cycle-a.js", &["cycle-b.js"], true, &[]);
         module(&mut graph, "cycle-b.js", &["cycle-a.js"], false, &[]);
+        let about = SitePath::new("pages/about.html");
+        graph.record_document("/about", &about, vec![]);
+        let reads = |files: &[&str]| Reads {
+            files: files.iter().map(|f| SitePath::new(f)).collect(),
+            folders: Default::default(),
+        };
+        graph.record_render(
+            "/",
+            reads(&[
+                "index.html",
+                "layouts/base.html",
+                "partials/nav.html",
+                "content/a.md",
+                "public/logo.svg",
+            ]),
+        );
+        graph.record_render("/about", reads(&["pages/about.html", "layouts/base.html"]));
         graph
     }
 
@@ -560,21 +610,66 @@ mod tests {
     }
 
     #[test]
-    fn a_template_change_re_renders_the_rendered_routes() {
-        for file in [
-            "layouts/base.html",
-            "partials/nav.html",
-            "index.html",
-            "content/a.md",
+    fn a_server_file_re_renders_exactly_the_routes_whose_render_read_it() {
+        let home = ("/".to_string(), SitePath::new("index.html"));
+        let about = ("/about".to_string(), SitePath::new("pages/about.html"));
+        for (file, expected) in [
+            ("layouts/base.html", vec![home.clone(), about.clone()]),
+            ("partials/nav.html", vec![home.clone()]),
+            ("index.html", vec![home.clone()]),
+            ("content/a.md", vec![home.clone()]),
+            ("pages/about.html", vec![about.clone()]),
+            ("partials/unused.html", vec![]),
+            ("data/unused.json", vec![]),
         ] {
             let plan = plan(&modified(file), &mut served_site(), 1);
-            assert_eq!(
-                plan.rerender,
-                vec![("/".to_string(), SitePath::new("index.html"))],
-                "{file}"
-            );
+            assert_eq!(plan.rerender, expected, "{file}");
             assert_eq!(plan.reload, Reload::Nothing, "{file}");
+            assert!(plan.updates.is_empty() && plan.assets.is_empty(), "{file}");
+            assert!(!plan.pages_changed, "{file}");
         }
+    }
+
+    #[test]
+    fn a_file_both_environments_use_gets_both_updates() {
+        let plan = plan(&modified("public/logo.svg"), &mut served_site(), 1);
+        assert_eq!(
+            plan.rerender,
+            vec![("/".to_string(), SitePath::new("index.html"))]
+        );
+        assert_eq!(plan.assets, vec!["/logo.svg"]);
+    }
+
+    #[test]
+    fn a_route_that_reloads_is_not_re_rendered() {
+        // The page behind `/` is gone in the same batch, so `/` reloads.
+        let plan = plan(
+            &batch(&[
+                ("partials/nav.html", ChangeKind::Modified),
+                ("index.html", ChangeKind::Removed),
+            ]),
+            &mut served_site(),
+            1,
+        );
+        assert!(plan.reload.covers("/"));
+        assert!(plan.rerender.is_empty(), "{:?}", plan.rerender);
+    }
+
+    #[test]
+    fn adding_or_removing_a_page_marks_cached_renders_stale() {
+        let added = plan(&modified("pages/new.html"), &mut served_site(), 1);
+        assert!(added.pages_changed);
+        assert!(added.rerender.is_empty() && added.reload == Reload::Nothing);
+        let removed = plan(
+            &batch(&[("pages/about.html", ChangeKind::Removed)]),
+            &mut served_site(),
+            1,
+        );
+        assert!(removed.pages_changed);
+        assert_eq!(
+            removed.reload,
+            Reload::Routes(["/about".to_string()].into())
+        );
     }
 
     #[test]

@@ -15,28 +15,38 @@ pub struct Problems {
 impl Problems {
     /// `source` has this problem: the browsers show it (unless they already do).
     pub fn report(&self, hub: &Hub, source: &str, report: ErrorReport) {
-        let mut open = self.open.lock().expect("problems");
-        if open.iter().any(|(s, r)| s == source && *r == report) {
-            return;
-        }
-        open.retain(|(s, _)| s != source);
-        open.push((source.to_string(), report.clone()));
-        hub.publish(Message::Error(report));
+        self.settle(hub, &[], vec![(source.to_string(), report)]);
     }
 
     /// `source` is fine now. Returns whether it had a problem.
     pub fn resolve(&self, hub: &Hub, source: &str) -> bool {
+        self.settle(hub, &[source.to_string()], Vec::new())
+    }
+
+    /// Takes a round of outcomes at once: the `fixed` sources are fine, the `failed` ones have
+    /// these problems. The browsers hear of it once: the newest open problem when it is not
+    /// the one they show, or `error-clear` when the last one is gone. Returns whether any
+    /// problem was fixed.
+    pub fn settle(&self, hub: &Hub, fixed: &[String], failed: Vec<(String, ErrorReport)>) -> bool {
         let mut open = self.open.lock().expect("problems");
+        let shown = open.last().map(|(_, report)| report.clone());
         let before = open.len();
-        open.retain(|(s, _)| s != source);
-        if open.len() == before {
-            return false;
+        open.retain(|(source, _)| !fixed.contains(source));
+        let was_fixed = open.len() < before;
+        for (source, report) in failed {
+            open.retain(|(s, _)| *s != source);
+            open.push((source, report));
         }
-        match open.last() {
-            Some((_, report)) => hub.publish(Message::Error(report.clone())),
-            None => hub.publish(Message::ErrorClear {}),
-        };
-        true
+        match (shown, open.last()) {
+            (Some(_), None) => {
+                hub.publish(Message::ErrorClear {});
+            }
+            (shown, Some((_, newest))) if shown.as_ref() != Some(newest) => {
+                hub.publish(Message::Error(newest.clone()));
+            }
+            _ => {}
+        }
+        was_fixed
     }
 
     pub fn is_empty(&self) -> bool {
@@ -93,5 +103,23 @@ mod tests {
                 Message::ErrorClear {},
             ]
         );
+    }
+
+    #[test]
+    fn one_round_of_outcomes_is_heard_once() {
+        let (hub, problems) = (hub(), Problems::default());
+        let same = report("layout is broken");
+        problems.settle(
+            &hub,
+            &[],
+            vec![("/a".into(), same.clone()), ("/b".into(), same.clone())],
+        );
+        problems.settle(&hub, &["/a".into(), "/b".into()], Vec::new());
+        let sent: Vec<Message> = hub
+            .recent()
+            .into_iter()
+            .map(|n| n.message.clone())
+            .collect();
+        assert_eq!(sent, vec![Message::Error(same), Message::ErrorClear {}]);
     }
 }

@@ -2,9 +2,10 @@
 //!
 //! - A stylesheet a served page links → `update` with a `css` entry for its URL.
 //! - A static `.html` file → `reload` for the routes that showed it, and no others.
-//! - A template → the pages rendered from templates are rendered again, then `reload` for
-//!   their routes; a template that fails → `error` (file and line), and its fix →
-//!   `error-clear` and `reload`.
+//! - A template, content or data file → the routes whose last render read it are rendered
+//!   again, then one `html` message names them (every known route of a dynamic page by its
+//!   pattern); routes that did not read it hear nothing. A template that fails → `error` (file
+//!   and line), and its fix → `error-clear` and `html`.
 //! - A file served to no importer hotplate knows (fetched) → `reload` for every page; a file
 //!   never served → nothing. Every batch is also sent as `change`.
 //!
@@ -63,13 +64,81 @@ fn a_static_html_file_reloads_only_the_routes_showing_it() {
 }
 
 #[test]
-fn a_template_change_reloads_the_rendered_routes() {
+fn a_partial_updates_exactly_the_routes_whose_render_read_it() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/", "/about", "/notes"]).await;
+        site.write("partials/team.html", "<p id=team>new team</p>");
+        let html = events.next_named("html").await.json();
+        assert_eq!(html["routes"], serde_json::json!(["/about"]));
+        assert!(html["timestamp"].as_u64().unwrap() > 0);
+        // The refresh that follows gets the new render.
+        let page = site
+            .get_with("/about", &[("x-hotplate-refresh", "1")])
+            .await;
+        assert!(page.text().contains("new team"));
+    });
+}
+
+#[test]
+fn a_layout_updates_every_route_using_it_and_names_dynamic_ones_by_pattern() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/", "/about", "/blog/a", "/blog/b"]).await;
+        let layout = site.read("layouts/base.html");
+        site.write(
+            "layouts/base.html",
+            &layout.replace("<main>", "<main class=x>"),
+        );
+        let html = events.next_named("html").await.json();
+        assert_eq!(
+            html["routes"],
+            serde_json::json!(["/", "/about", "/blog/:slug"])
+        );
+    });
+}
+
+#[test]
+fn content_and_data_files_update_the_routes_that_read_them() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/", "/about", "/notes"]).await;
+        site.write(
+            "content/notes.md",
+            "+++\ntitle = \"Changed\"\n+++\nNew *notes*.",
+        );
+        let html = events.next_named("html").await.json();
+        assert_eq!(html["routes"], serde_json::json!(["/notes"]));
+        let page = site.get("/notes").await.text();
+        assert!(page.contains("<h1 id=\"title\">Changed</h1>"), "{page}");
+        assert!(page.contains("New <em>notes</em>."), "{page}");
+        site.write("data/team.toml", "name = \"Renamed\"");
+        let html = events.next_named("html").await.json();
+        assert_eq!(html["routes"], serde_json::json!(["/about"]));
+        assert!(site.get("/about").await.text().contains("Renamed"));
+    });
+}
+
+#[test]
+fn a_server_file_no_render_read_sends_nothing() {
     let site = run("basic");
     site.runtime().block_on(async {
         let mut events = watching(&site, &["/", "/about"]).await;
-        site.write("partials/nav.html", "<nav>changed</nav>");
-        let reload = events.next_named("reload").await;
-        assert_eq!(reload.json()["routes"], serde_json::json!(["/", "/about"]));
+        site.write("partials/unused.html", "<p>nobody includes me</p>");
+        site.write("style.css", "body { color: blue; }");
+        // The stylesheet's update comes; nothing came for the partial before it.
+        let mut seen = Vec::new();
+        loop {
+            let event = events.next_event().await;
+            seen.push(event.event().to_string());
+            if event.event() == "update" {
+                break;
+            }
+        }
+        assert!(
+            !seen.iter().any(|e| e == "html" || e == "reload"),
+            "{seen:?}"
+        );
     });
 }
 
@@ -90,9 +159,9 @@ fn a_broken_template_shows_an_error_and_its_fix_clears_it() {
             events.next_named("error-clear").await.event(),
             "error-clear"
         );
-        let reload = events.next_event().await;
-        assert_eq!(reload.event(), "reload");
-        assert_eq!(reload.json()["routes"], serde_json::json!(["/"]));
+        let html = events.next_event().await;
+        assert_eq!(html.event(), "html");
+        assert_eq!(html.json()["routes"], serde_json::json!(["/"]));
     });
 }
 
@@ -125,7 +194,8 @@ fn a_removed_page_is_reloaded_and_never_reported_as_a_render_error() {
         std::fs::remove_file(site.path("pages/about.html")).unwrap();
         site.write("partials/nav.html", "<nav>changed</nav>");
         let mut seen = Vec::new();
-        loop {
+        let (mut reloaded, mut morphed) = (false, false);
+        while !(reloaded && morphed) {
             let event = events.next_event().await;
             assert_ne!(
                 event.event(),
@@ -133,11 +203,17 @@ fn a_removed_page_is_reloaded_and_never_reported_as_a_render_error() {
                 "a removed page is not a broken one: {seen:?}"
             );
             seen.push(event.event().to_string());
-            let routes = event.json().get("routes").cloned();
-            if event.event() == "reload"
-                && routes.is_some_and(|r| r.as_array().unwrap().contains(&"/".into()))
-            {
-                break;
+            let routes = event.json()["routes"].clone();
+            match event.event() {
+                "reload" => {
+                    assert_eq!(routes, serde_json::json!(["/about"]));
+                    reloaded = true;
+                }
+                "html" => {
+                    assert_eq!(routes, serde_json::json!(["/"]), "not the removed page");
+                    morphed = true;
+                }
+                _ => {}
             }
         }
     });

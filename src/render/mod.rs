@@ -20,16 +20,48 @@
 
 pub mod content;
 
-use crate::base::{ErrorReport, SitePath};
+use crate::base::{ErrorReport, Reads, SitePath};
 use crate::settings::{Mode, Settings};
 use minijinja::{Environment, Value, context};
 use std::cell::RefCell;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 pub struct Renderer {
     env: Environment<'static>,
     root: PathBuf,
+}
+
+/// Renders kept for the hot refresh that follows an `html` update: the pipeline renders each
+/// affected route to check it, and the pages showing that route fetch this very render instead
+/// of a second one. An entry goes stale when something its render read changes (the pipeline
+/// forgets it) or when pages are added or removed (it clears them all). Ordinary requests
+/// always render afresh.
+#[derive(Default)]
+pub struct RenderCache {
+    pages: std::sync::Mutex<std::collections::HashMap<String, String>>,
+}
+
+impl RenderCache {
+    pub fn put(&self, route: &str, html: String) {
+        self.lock().insert(route.to_string(), html);
+    }
+
+    pub fn get(&self, route: &str) -> Option<String> {
+        self.lock().get(route).cloned()
+    }
+
+    pub fn forget(&self, route: &str) {
+        self.lock().remove(route);
+    }
+
+    pub fn clear(&self) {
+        self.lock().clear();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
+        self.pages.lock().expect("render cache")
+    }
 }
 
 /// What a page is rendered for.
@@ -45,16 +77,6 @@ pub struct PageContext {
 #[error("{}", .report.message)]
 pub struct RenderError {
     pub report: ErrorReport,
-}
-
-/// What one render read: the server-side dependencies of one route.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Reads {
-    /// Templates, content and data files, including the ones it looked for and did not find
-    /// (creating one changes the render).
-    pub files: BTreeSet<SitePath>,
-    /// Folders it listed: a file added to or removed from one changes the render.
-    pub folders: BTreeSet<SitePath>,
 }
 
 thread_local! {

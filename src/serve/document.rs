@@ -4,7 +4,8 @@
 //! 1. render it (a page) or read it (a static file);
 //! 2. rewrite it: in dev, inject the client runtime (with `modulepreload`s for the modules its
 //!    scripts imported last time) and collect what it loads;
-//! 3. record in the graph that this route showed this entry, which loads those files;
+//! 3. record in the graph that this route showed this entry, which loads those files, and (for
+//!    a page) what its render read;
 //! 4. answer with an ETag over the body, so an unchanged document revalidates to 304.
 
 use super::{cache, route, runtime};
@@ -20,6 +21,10 @@ use std::path::Path;
 
 const HTML: &str = "text/html; charset=utf-8";
 
+/// The request header of a hot refresh: the runtime fetching its own page again to morph it
+/// after an `html` update. It is answered with the render the pipeline just checked.
+pub const REFRESH: &str = "x-hotplate-refresh";
+
 /// The most modules a document preloads.
 const PRELOADS: usize = 200;
 
@@ -32,16 +37,27 @@ pub fn page(
     status: StatusCode,
 ) -> Response {
     let route = req.uri.path();
+    let dev = app.settings.is_dev();
+    if dev
+        && req.headers.contains_key(REFRESH)
+        && let Some(body) = app.pages.get(route)
+    {
+        return finish(app, req, Some(template), status, &body);
+    }
     let context = PageContext {
         path: route.to_string(),
         params,
     };
-    match app.renderer.render(template, &context) {
+    let (result, reads) = app.renderer.render_reading(template, &context);
+    if dev {
+        app.graph().record_render(route, reads);
+    }
+    match result {
         Ok(body) => finish(app, req, Some(template), status, &body),
         Err(err) => {
             tracing::error!("{}", describe(&err.report));
             // Remember the route, so that fixing the template updates the error page too.
-            if app.settings.is_dev() {
+            if dev {
                 app.graph().record_document(route, template, Vec::new());
             }
             let body = error_page(&err.report);
@@ -133,6 +149,10 @@ fn finish(
             rewritten.references.iter().map(String::as_str),
         );
         let mut graph = app.graph();
+        if entry.role() != crate::base::Role::Page {
+            // A static file reads nothing on the server (the route may have been a page).
+            graph.record_render(route, Default::default());
+        }
         // A document's own dropped imports are not hot-pruned: other tabs may still show the
         // old version, and a reload starts every module afresh anyway.
         graph.record_document(route, entry, named.imports());

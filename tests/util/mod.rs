@@ -90,29 +90,11 @@ impl Site {
 
     /// GET `uri` with `Host: localhost` and extra headers.
     pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut req = Request::get(uri).header("host", "localhost");
-        for (name, value) in headers {
-            req = req.header(*name, *value);
-        }
-        self.request(req.body(Body::empty()).unwrap()).await
+        self.request(get_request(uri, headers)).await
     }
 
     pub async fn request(&self, req: Request<Body>) -> Reply {
-        let response = self.router.clone().oneshot(req).await.unwrap();
-        let status = response.status();
-        let headers = response.headers().clone();
-        let body = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        Reply {
-            status,
-            headers,
-            body,
-        }
+        send(self.router.clone(), req).await
     }
 
     /// Opens the hub's event stream in memory.
@@ -271,6 +253,20 @@ impl Running {
     pub fn runtime(&self) -> &tokio::runtime::Runtime {
         self.runtime.as_ref().unwrap()
     }
+
+    /// GET `uri` from the running app (in memory) with `Host: localhost`.
+    pub async fn get(&self, uri: &str) -> Reply {
+        self.get_with(uri, &[]).await
+    }
+
+    /// GET `uri` from the running app (in memory) with extra headers.
+    pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
+        send(
+            hotplate::serve::router(self.app.clone()),
+            get_request(uri, headers),
+        )
+        .await
+    }
 }
 
 impl Drop for Running {
@@ -294,6 +290,32 @@ impl Site {
                 .unwrap(),
         )
         .await
+    }
+}
+
+fn get_request(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
+    let mut req = Request::get(uri).header("host", "localhost");
+    for (name, value) in headers {
+        req = req.header(*name, *value);
+    }
+    req.body(Body::empty()).unwrap()
+}
+
+async fn send(router: Router, req: Request<Body>) -> Reply {
+    let response = router.oneshot(req).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response
+        .into_body()
+        .collect()
+        .await
+        .unwrap()
+        .to_bytes()
+        .to_vec();
+    Reply {
+        status,
+        headers,
+        body,
     }
 }
 
