@@ -10,7 +10,11 @@
 //   prune        run the dispose, then prune, callbacks of modules that are gone (hot.js)
 //   asset        re-request changed images (assets.js)
 //   reload       reload, when no routes are named or this page's path is one of them
-//   html         reload the routes named (until the DOM morph lands)
+//   html         when this page shows one of the routes named (a pattern such as
+//                /blog/:slug matches any one segment): fetch this page again with the
+//                x-hotplate-refresh header and morph the document into it (morph.js); a
+//                page that is gone (404) reloads to show it, and a render error (500) leaves
+//                the page as it is: the overlay says why
 //   error        show the error overlay (overlay.js)
 //   error-clear  remove it
 //   change       re-dispatched on window as the `hotplate:change` event
@@ -23,12 +27,16 @@ import { swapStylesheet } from './css.js';
 import { showError, clearError } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
+import { morphDocument, rememberServed } from './morph.js';
 
 const handlers = new Map();
 let boot = null;
 
 // For tools and tests: `window.__hotplate.boot` is set once the hub has said hello.
-const state = (globalThis.__hotplate = { boot: null });
+// `morphs` counts the morphs applied.
+const state = (globalThis.__hotplate = { boot: null, morphs: 0 });
+
+rememberServed();
 
 function on(type, handle) {
   handlers.set(type, handle);
@@ -142,8 +150,40 @@ on('reload', ({ routes }) => {
   if (showsRoute(routes)) reload();
 });
 
+// Whether the route or pattern `route` is this page's path.
+function isThisPage(route) {
+  const trim = (path) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+  const want = trim(route).split('/');
+  const have = trim(location.pathname).split('/');
+  return (
+    want.length === have.length &&
+    want.every((segment, i) => segment === have[i] || (segment.startsWith(':') && have[i] !== ''))
+  );
+}
+
+// The status of what this page shows: a page that turns into a 404 reloads, but the site's own
+// 404 page morphs like any other.
+let shownStatus = performance.getEntriesByType('navigation')[0]?.responseStatus || 200;
+
+async function refresh() {
+  const response = await fetch(location.href, {
+    headers: { 'x-hotplate-refresh': '1' },
+    cache: 'no-store',
+  });
+  if (response.status === 404 && shownStatus !== 404) {
+    reload();
+    return;
+  }
+  if (response.status >= 500) return;
+  shownStatus = response.status;
+  const next = new DOMParser().parseFromString(await response.text(), 'text/html');
+  await morphDocument(next);
+  state.morphs += 1;
+  window.dispatchEvent(new CustomEvent('hotplate:morph'));
+}
+
 on('html', ({ routes }) => {
-  if (showsRoute(routes)) reload();
+  if (routes.some(isThisPage)) enqueue(refresh);
 });
 
 on('error', (report) => {

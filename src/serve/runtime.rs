@@ -39,6 +39,7 @@ pub const ASSETS: &[(&str, &str)] = &[
     ("overlay.js", include_str!("../../client/overlay.js")),
     ("css.js", include_str!("../../client/css.js")),
     ("assets.js", include_str!("../../client/assets.js")),
+    ("morph.js", include_str!("../../client/morph.js")),
     ("worker.js", include_str!("../../client/worker.js")),
 ];
 

@@ -1,0 +1,326 @@
+// The DOM morph: turns the live document into a freshly rendered one in place, keeping what
+// the user was doing.
+//
+// `morphDocument(next)` takes the new page, parsed with DOMParser, and:
+//   1. merges <head> by key (title, meta by name, link by rel and href, script by src or text,
+//      style by text): new stylesheets are added and awaited before the body changes, and
+//      stylesheets that are gone are removed after it, so nothing shows unstyled;
+//   2. morphs <body>: each new child is matched to a live one by id, else by tag and position
+//      (a node equal to the next one counts as an insertion or deletion rather than a change),
+//      and a matched node is updated in place, never recreated;
+//   3. puts back focus, the caret and the window's scroll position if they moved.
+//
+// Live state wins unless the template changed that very attribute: typed values, `checked`,
+// `selected`, `<details open>` and `<dialog open>`. Kept nodes keep their listeners, scroll
+// positions, playing media, iframes and custom-element instances (moved with `moveBefore`
+// where the browser has it, which keeps all of that across a move). A subtree marked
+// `data-hotplate-keep` is left alone. Scripts run only when they are new or changed.
+
+const KEEP = 'data-hotplate-keep';
+
+// What the last rendered page said, where the live DOM cannot tell: whether a <details> or
+// <dialog> was `open` (the user toggles the attribute itself), and a custom element's children
+// (its own code may render into them).
+const served = new WeakMap();
+
+// Remembers the served state of the page as first loaded. Runs before the page's own modules,
+// so custom elements are not yet defined and still hold what the server sent.
+export function rememberServed(root = document) {
+  for (const element of root.querySelectorAll('details, dialog, :not(:defined)')) remember(element, element);
+}
+
+function remember(live, rendered) {
+  if (live.localName.includes('-')) served.set(live, rendered.innerHTML);
+  else served.set(live, rendered.hasAttribute('open'));
+}
+
+export async function morphDocument(next) {
+  const active = document.activeElement;
+  const caret = caretOf(active);
+  const { scrollX, scrollY } = window;
+
+  const { loading, stale } = mergeHead(document.head, next.head);
+  await Promise.all(loading);
+  syncAttributes(document.documentElement, next.documentElement);
+  morphNode(document.body, next.body);
+  for (const element of stale) element.remove();
+
+  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
+    active.focus({ preventScroll: true });
+  }
+  if (caret && active.isConnected && active.value === caret.value) {
+    active.setSelectionRange(caret.start, caret.end, caret.direction);
+  }
+  if (window.scrollX !== scrollX || window.scrollY !== scrollY) window.scrollTo(scrollX, scrollY);
+}
+
+// The morph of one node: `live` is in the document, `next` comes from the new page.
+export function morphNode(live, next) {
+  if (live.nodeType !== Node.ELEMENT_NODE) {
+    if (live.nodeValue !== next.nodeValue) live.nodeValue = next.nodeValue;
+    return;
+  }
+  if (live.hasAttribute(KEEP)) return;
+  if (live.localName === 'script') {
+    if (!sameScript(live, next)) live.replaceWith(adopt(next));
+    return;
+  }
+  syncAttributes(live, next);
+  if (live.localName === 'textarea') {
+    // Its text is its default value: a typed value stays unless the template changed it.
+    if (live.defaultValue !== next.defaultValue) {
+      live.defaultValue = next.defaultValue;
+      live.value = next.defaultValue;
+    }
+    return;
+  }
+  if (live.localName === 'template') {
+    morphChildren(live.content, next.content);
+    return;
+  }
+  if (live.localName.includes('-')) {
+    // A custom element may render into its own children: only the template's changes go in.
+    const before = served.has(live) ? served.get(live) : live.innerHTML;
+    served.set(live, next.innerHTML);
+    if (before === next.innerHTML) return;
+  }
+  morphChildren(live, next);
+}
+
+function morphChildren(parent, next) {
+  const byId = new Map();
+  for (const child of parent.children) if (child.id) byId.set(child.id, child);
+
+  let cursor = parent.firstChild;
+  for (let incoming = next.firstChild; incoming; incoming = incoming.nextSibling) {
+    let match = null;
+    if (incoming.nodeType === Node.ELEMENT_NODE && incoming.id) {
+      const candidate = byId.get(incoming.id);
+      if (candidate && candidate.localName === incoming.localName) {
+        match = candidate;
+        byId.delete(incoming.id);
+      }
+    }
+    if (!match && cursor && matchesByPosition(cursor, incoming)) {
+      if (cursor.isEqualNode(incoming)) {
+        match = cursor;
+      } else if (isInsertion(cursor, incoming)) {
+        match = null;
+      } else {
+        const after = deletedUpTo(cursor, incoming);
+        if (after) {
+          removeBetween(cursor, after);
+          cursor = after;
+        }
+        match = cursor;
+      }
+    }
+    if (!match) {
+      parent.insertBefore(adopt(incoming), cursor);
+      continue;
+    }
+    if (match === cursor) cursor = cursor.nextSibling;
+    else move(parent, match, cursor);
+    if (!match.isEqualNode(incoming)) morphNode(match, incoming);
+    else if (match.nodeType === Node.ELEMENT_NODE) keepServedState(match, incoming);
+  }
+  while (cursor) {
+    const following = cursor.nextSibling;
+    cursor.remove();
+    cursor = following;
+  }
+}
+
+// Same kind of node, and for elements the same tag. An element with an id only matches that
+// id: a new id is a new element.
+function matchesByPosition(live, incoming) {
+  if (live.nodeType !== incoming.nodeType) return false;
+  if (live.nodeType !== Node.ELEMENT_NODE) return true;
+  if (live.localName !== incoming.localName) return false;
+  return !live.id || live.id === incoming.id;
+}
+
+// `incoming` is new when the live node equals the element that follows it.
+function isInsertion(live, incoming) {
+  const following = incoming.nodeType === Node.ELEMENT_NODE ? incoming.nextElementSibling : null;
+  return following !== null && live.nodeType === Node.ELEMENT_NODE && live.isEqualNode(following);
+}
+
+// The live element equal to `incoming` just after `live`, when `live` was deleted.
+function deletedUpTo(live, incoming) {
+  if (live.nodeType !== Node.ELEMENT_NODE) return null;
+  const following = live.nextElementSibling;
+  return following && following.isEqualNode(incoming) ? following : null;
+}
+
+function removeBetween(from, to) {
+  while (from && from !== to) {
+    const following = from.nextSibling;
+    from.remove();
+    from = following;
+  }
+}
+
+// Moves `node` before `reference`, keeping focus, iframes and playing media where the browser
+// can (`moveBefore`, Chromium 133+).
+function move(parent, node, reference) {
+  if (typeof parent.moveBefore === 'function' && node.isConnected === parent.isConnected) {
+    try {
+      parent.moveBefore(node, reference);
+      return;
+    } catch {
+      // Not movable in place (say, across documents): fall back to a plain insert.
+    }
+  }
+  parent.insertBefore(node, reference);
+}
+
+function keepServedState(live, rendered) {
+  if (served.has(live)) remember(live, rendered);
+}
+
+function syncAttributes(live, next) {
+  const form = live.localName === 'input' || live.localName === 'option';
+  const openable = live.localName === 'details' || live.localName === 'dialog';
+  for (const { name, value } of next.attributes) {
+    if (openable && name === 'open') continue;
+    if (live.getAttribute(name) !== value) {
+      live.setAttribute(name, value);
+      if (form) setProperty(live, name, value);
+    }
+  }
+  for (const { name } of [...live.attributes]) {
+    if (openable && name === 'open') continue;
+    if (!next.hasAttribute(name)) {
+      live.removeAttribute(name);
+      if (form) setProperty(live, name, null);
+    }
+  }
+  if (openable) {
+    // The template's `open` wins only when the template changed it.
+    const before = served.has(live) ? served.get(live) : live.hasAttribute('open');
+    const now = next.hasAttribute('open');
+    served.set(live, now);
+    if (before !== now) live.toggleAttribute('open', now);
+  }
+}
+
+// The template changed one of a form control's attributes: its live property follows.
+function setProperty(live, name, value) {
+  if (name === 'value' && live.type !== 'file') live.value = value ?? '';
+  else if (name === 'checked') live.checked = value !== null;
+  else if (name === 'selected') live.selected = value !== null;
+}
+
+function sameScript(live, next) {
+  return (
+    live.getAttribute('src') === next.getAttribute('src') &&
+    live.getAttribute('type') === next.getAttribute('type') &&
+    live.textContent === next.textContent
+  );
+}
+
+// A node from the new page, ready for this document. Scripts parsed by DOMParser never run, so
+// each one is made afresh.
+function adopt(node) {
+  if (node.nodeType !== Node.ELEMENT_NODE) return document.importNode(node, true);
+  if (node.localName === 'script') return freshScript(node);
+  const copy = document.importNode(node, true);
+  for (const script of copy.querySelectorAll('script')) script.replaceWith(freshScript(script));
+  return copy;
+}
+
+function freshScript(script) {
+  const fresh = document.createElement('script');
+  for (const { name, value } of script.attributes) fresh.setAttribute(name, value);
+  fresh.textContent = script.textContent;
+  return fresh;
+}
+
+// ---- <head> ------------------------------------------------------------------------------
+
+// What identifies a head element across renders.
+function headKey(element) {
+  switch (element.localName) {
+    case 'title':
+      return 'title';
+    case 'base':
+      return 'base';
+    case 'meta':
+      for (const name of ['charset', 'name', 'property', 'http-equiv', 'itemprop']) {
+        if (element.hasAttribute(name)) return `meta ${name}=${name === 'charset' ? '' : element.getAttribute(name)}`;
+      }
+      break;
+    case 'link':
+      return `link ${element.getAttribute('rel')} ${withoutTimestamp(element.getAttribute('href'))}`;
+    case 'script':
+      return element.hasAttribute('src')
+        ? `script ${withoutTimestamp(element.getAttribute('src'))}`
+        : `script ${element.getAttribute('type')} ${element.textContent}`;
+    case 'style':
+      return `style ${element.textContent}`;
+  }
+  return element.outerHTML;
+}
+
+// A stylesheet hotplate swapped carries `?t=`: it is still the same stylesheet.
+function withoutTimestamp(href) {
+  if (!href) return '';
+  const url = new URL(href, location.href);
+  url.searchParams.delete('t');
+  return url.href;
+}
+
+// Makes `head` hold what `next` holds. Returns the stylesheets still loading and the elements
+// to remove once the body has changed.
+function mergeHead(head, next) {
+  const live = new Map();
+  for (const element of head.children) {
+    const key = headKey(element);
+    if (!live.has(key)) live.set(key, element);
+  }
+  const loading = [];
+  let anchor = null;
+  for (const element of next.children) {
+    const key = headKey(element);
+    const existing = live.get(key);
+    if (existing) {
+      live.delete(key);
+      if (existing.localName === 'title' || existing.localName === 'meta') morphNode(existing, element);
+      anchor = existing;
+      continue;
+    }
+    const added = adopt(element);
+    if (added.localName === 'link' && /\bstylesheet\b/.test(added.rel)) loading.push(loaded(added));
+    if (anchor) anchor.after(added);
+    else head.prepend(added);
+    anchor = added;
+  }
+  // What is left was in the old page only. Runtime-owned elements (a stylesheet mid-swap)
+  // share a key with a kept one and are not in the map.
+  return { loading, stale: [...live.values()] };
+}
+
+function loaded(link) {
+  return new Promise((resolve) => {
+    link.addEventListener('load', resolve, { once: true });
+    link.addEventListener('error', resolve, { once: true });
+    setTimeout(resolve, 3000);
+  });
+}
+
+// ---- focus and caret ---------------------------------------------------------------------
+
+function caretOf(element) {
+  if (!element || typeof element.selectionStart !== 'number') return null;
+  try {
+    return {
+      value: element.value,
+      start: element.selectionStart,
+      end: element.selectionEnd,
+      direction: element.selectionDirection,
+    };
+  } catch {
+    return null;
+  }
+}
