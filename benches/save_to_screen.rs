@@ -11,9 +11,12 @@
 //!   colour computed.
 //! - `js`: `greeting.js` is saved; `app.js` accepts it, so applied = the moment its accept
 //!   callback has put the new greeting in the page (seen by a `MutationObserver`).
-//! - `reload`: `pages/about.html` is saved; applied = `DOMContentLoaded` of the reloaded page.
-//! - `small reload`: the same for `public/plain.html`, a small static page with one stylesheet
-//!   and no scripts of its own (DESIGN's "full reload on a small page").
+//! - `partial morph`: `partials/nav.html` is saved while `/about` is open; the server renders
+//!   `/about` again and the page morphs; applied = the moment the new nav text is in the page
+//!   (seen by a `MutationObserver`).
+//! - `small reload`: `public/plain.html`, a small static page with one stylesheet and no
+//!   scripts of its own, is saved; applied = `DOMContentLoaded` of the reloaded page (DESIGN's
+//!   "full reload on a small page"). Templates no longer reload, so this is the reload left.
 
 use hotplate::{Server, Settings};
 use serde_json::json;
@@ -48,24 +51,25 @@ fn main() {
     let js = js_update(&browser, &url, site.path(), edits);
     report("accepted js, applied", js.iter().map(|s| s.0).collect());
     report("accepted js, next frame", js.iter().map(|s| s.1).collect());
-    let pages = [
-        ("page reload", ("/about", "pages/about.html", "About")),
-        (
-            "small page reload",
-            ("/plain.html", "public/plain.html", "A static page"),
-        ),
-    ];
-    for (name, page) in pages {
-        let reload = page_reload(&browser, &url, site.path(), edits, page);
-        report(
-            &format!("{name}, DOMContentLoaded"),
-            reload.iter().map(|s| s.0).collect(),
-        );
-        report(
-            &format!("{name}, next frame"),
-            reload.iter().map(|s| s.1).collect(),
-        );
-    }
+    let morph = partial_morph(&browser, &url, site.path(), edits);
+    report(
+        "partial morph, applied",
+        morph.iter().map(|s| s.0).collect(),
+    );
+    report(
+        "partial morph, next frame",
+        morph.iter().map(|s| s.1).collect(),
+    );
+    let page = ("/plain.html", "public/plain.html", "A static page");
+    let reload = page_reload(&browser, &url, site.path(), edits, page);
+    report(
+        "small page reload, DOMContentLoaded",
+        reload.iter().map(|s| s.0).collect(),
+    );
+    report(
+        "small page reload, next frame",
+        reload.iter().map(|s| s.1).collect(),
+    );
 }
 
 fn now_ms() -> f64 {
@@ -153,6 +157,48 @@ fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f6
             ));
         }
     }
+    page.close();
+    samples
+}
+
+/// (applied, next frame) for each edit of `partials/nav.html`, seen on `/about`.
+fn partial_morph(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}/about"));
+    connected(&page);
+    page.eval(
+        "window.__marker = 1; window.__navs = [];
+         new MutationObserver(() => {
+           const applied = performance.timeOrigin + performance.now();
+           const text = document.querySelector('nav a[href=\"/about\"]').textContent;
+           requestAnimationFrame(() => __navs.push({ applied, frame: performance.timeOrigin + performance.now(), text }));
+         }).observe(document.body, { childList: true, characterData: true, subtree: true });
+         true",
+    );
+    let path = root.join("partials/nav.html");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let mut samples = Vec::new();
+    for i in 0..edits + WARM_UP {
+        let text = format!("About, edit {i}");
+        let edited = original.replacen(">About</a>", &format!(">{text}</a>"), 1);
+        assert_ne!(
+            edited, original,
+            "partials/nav.html has an About link to edit"
+        );
+        std::thread::sleep(Duration::from_millis(150));
+        let before = now_ms();
+        std::fs::write(&path, edited).unwrap();
+        let seen = page.wait_for(
+            &format!("__navs.find((n) => n.text === '{text}')"),
+            "the morphed nav",
+        );
+        if i >= WARM_UP {
+            samples.push((
+                seen["applied"].as_f64().unwrap() - before,
+                seen["frame"].as_f64().unwrap() - before,
+            ));
+        }
+    }
+    assert_eq!(page.eval("window.__marker"), 1, "the page reloaded");
     page.close();
     samples
 }
