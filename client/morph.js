@@ -88,13 +88,13 @@ export function morphNode(live, next) {
 }
 
 function morphChildren(parent, next) {
-  const byId = new Map();
-  for (const child of parent.children) if (child.id) byId.set(child.id, child);
-
+  let byId = null; // built on the first new child with an id
   let cursor = parent.firstChild;
   for (let incoming = next.firstChild; incoming; incoming = incoming.nextSibling) {
     let match = null;
+    let equal = false;
     if (incoming.nodeType === Node.ELEMENT_NODE && incoming.id) {
+      byId ??= liveIds(parent);
       const candidate = byId.get(incoming.id);
       if (candidate && candidate.localName === incoming.localName) {
         match = candidate;
@@ -104,13 +104,13 @@ function morphChildren(parent, next) {
     if (!match && cursor && matchesByPosition(cursor, incoming)) {
       if (cursor.isEqualNode(incoming)) {
         match = cursor;
-      } else if (isInsertion(cursor, incoming)) {
-        match = null;
-      } else {
+        equal = true;
+      } else if (!isInsertion(cursor, incoming)) {
         const after = deletedUpTo(cursor, incoming);
         if (after) {
           removeBetween(cursor, after);
           cursor = after;
+          equal = true;
         }
         match = cursor;
       }
@@ -121,7 +121,7 @@ function morphChildren(parent, next) {
     }
     if (match === cursor) cursor = cursor.nextSibling;
     else move(parent, match, cursor);
-    if (!match.isEqualNode(incoming)) morphNode(match, incoming);
+    if (!equal && !match.isEqualNode(incoming)) morphNode(match, incoming);
     else if (match.nodeType === Node.ELEMENT_NODE) keepServedState(match, incoming);
   }
   while (cursor) {
@@ -129,6 +129,12 @@ function morphChildren(parent, next) {
     cursor.remove();
     cursor = following;
   }
+}
+
+function liveIds(parent) {
+  const byId = new Map();
+  for (const child of parent.children) if (child.id) byId.set(child.id, child);
+  return byId;
 }
 
 // Same kind of node, and for elements the same tag. An element with an id only matches that
@@ -182,14 +188,15 @@ function keepServedState(live, rendered) {
 function syncAttributes(live, next) {
   const form = live.localName === 'input' || live.localName === 'option';
   const openable = live.localName === 'details' || live.localName === 'dialog';
-  for (const { name, value } of next.attributes) {
+  for (const name of next.getAttributeNames()) {
     if (openable && name === 'open') continue;
+    const value = next.getAttribute(name);
     if (live.getAttribute(name) !== value) {
       live.setAttribute(name, value);
       if (form) setProperty(live, name, value);
     }
   }
-  for (const { name } of [...live.attributes]) {
+  for (const name of live.getAttributeNames()) {
     if (openable && name === 'open') continue;
     if (!next.hasAttribute(name)) {
       live.removeAttribute(name);
