@@ -40,6 +40,7 @@ pub fn react(app: &App, batch: &ChangeBatch) {
     let reload = publish(app, &plan);
     if plan.pages_changed {
         app.pages.clear();
+        forget_removed_pages(app, &reload);
     }
     rerender(app, &plan.rerender, plan.timestamp);
     publish_reload(app, reload);
@@ -150,7 +151,6 @@ fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
     let mut rendered = BTreeSet::new();
     let (mut fixed, mut failed) = (Vec::new(), Vec::new());
     for (index, (route, last)) in routes.iter().enumerate() {
-        app.pages.forget(route);
         let segments = crate::serve::guard::sanitize(route).unwrap_or_default();
         // Found again: the page may be gone, or another one may answer now. A route answered
         // by the site's 404 page stays with it.
@@ -160,10 +160,12 @@ fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
             not_found.then(|| (last.clone(), Default::default()))
         });
         let Some((page, params)) = found else {
+            app.pages.forget(route);
             app.graph().forget_route(route);
             continue;
         };
         if index >= RENDER_AHEAD {
+            app.pages.forget(route);
             rendered.insert(route.clone());
             continue;
         }
@@ -175,11 +177,15 @@ fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
         app.graph().record_render(route, reads);
         match result {
             Ok(html) => {
-                app.pages.put(route, html);
-                rendered.insert(route.clone());
+                // A render that did not change (an edit in a branch not taken) needs no update.
+                if !app.pages.unchanged(route, &html) {
+                    rendered.insert(route.clone());
+                }
+                app.pages.put(route, &html, true);
                 fixed.push(problem_source(route));
             }
             Err(err) => {
+                app.pages.forget(route);
                 tracing::error!("{}", document::describe(&err.report));
                 failed.push((problem_source(route), err.report));
             }
@@ -190,6 +196,29 @@ fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
         let routes = app.graph().name_routes(&rendered);
         app.hub.publish(Message::Html { routes, timestamp });
     }
+}
+
+/// The routes of pages that are gone (they reload into a 404) have no render problem any more.
+fn forget_removed_pages(app: &App, reload: &Reload) {
+    let Reload::Routes(routes) = reload else {
+        return;
+    };
+    let mut graph = app.graph();
+    let gone: Vec<String> = routes
+        .iter()
+        .filter(|route| {
+            graph
+                .page_of(route)
+                .is_some_and(|page| !app.settings.root.join(page.as_str()).is_file())
+        })
+        .cloned()
+        .collect();
+    for route in &gone {
+        graph.forget_route(route);
+    }
+    drop(graph);
+    let sources: Vec<String> = gone.iter().map(|r| problem_source(r)).collect();
+    app.problems.settle(&app.hub, &sources, Vec::new());
 }
 
 /// Render failures are open problems per route: fixing one page's template does not hide

@@ -143,6 +143,48 @@ fn a_server_file_no_render_read_sends_nothing() {
 }
 
 #[test]
+fn an_edit_that_leaves_the_render_as_it_was_sends_nothing() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        site.write(
+            "partials/team.html",
+            "<p id=team>{{ data(\"team\").name }}</p>{% if false %}hidden v1{% endif %}",
+        );
+        let mut events = watching(&site, &["/about"]).await;
+        site.edit("partials/team.html", "hidden v1", "hidden v2");
+        site.write("style.css", "body { color: blue; }");
+        let mut seen = Vec::new();
+        loop {
+            let event = events.next_event().await;
+            seen.push(event.event().to_string());
+            if event.event() == "update" {
+                break;
+            }
+        }
+        assert!(!seen.iter().any(|e| e == "html"), "{seen:?}");
+        // A real change still goes out.
+        site.edit("partials/team.html", "<p id=team>", "<p id=team class=x>");
+        let html = events.next_named("html").await.json();
+        assert_eq!(html["routes"], serde_json::json!(["/about"]));
+    });
+}
+
+#[test]
+fn a_removed_page_takes_its_render_error_with_it() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        let mut events = watching(&site, &["/about"]).await;
+        site.write("pages/about.html", "{% if %}");
+        events.next_named("error").await;
+        std::fs::remove_file(site.path("pages/about.html")).unwrap();
+        let mut seen = Vec::new();
+        while !(seen.iter().any(|e| e == "error-clear") && seen.iter().any(|e| e == "reload")) {
+            seen.push(events.next_event().await.event().to_string());
+        }
+    });
+}
+
+#[test]
 fn a_broken_template_shows_an_error_and_its_fix_clears_it() {
     let site = run("basic");
     site.runtime().block_on(async {

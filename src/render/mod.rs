@@ -32,23 +32,46 @@ pub struct Renderer {
     root: PathBuf,
 }
 
-/// Renders kept for the hot refresh that follows an `html` update: the pipeline renders each
-/// affected route to check it, and the pages showing that route fetch this very render instead
-/// of a second one. An entry goes stale when something its render read changes (the pipeline
-/// forgets it) or when pages are added or removed (it clears them all). Ordinary requests
-/// always render afresh.
+/// The last render of each route, for the pipeline and the hot refresh that follows an `html`
+/// update.
+///
+/// - Every successful page render leaves a hash of its HTML here, so the pipeline can tell a
+///   route whose render did not change (an edit inside a branch not taken): it sends nothing
+///   for it.
+/// - The pipeline's renders also leave their HTML: the pages it names fetch that very render
+///   instead of causing a second one.
+///
+/// An entry goes when something its render read changes (the pipeline renders it again), when
+/// the render fails, or when pages are added or removed (every entry goes, since a URL may find
+/// another page now). Ordinary page requests always render afresh.
 #[derive(Default)]
 pub struct RenderCache {
-    pages: std::sync::Mutex<std::collections::HashMap<String, String>>,
+    pages: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+}
+
+struct Cached {
+    hash: u64,
+    html: Option<String>,
 }
 
 impl RenderCache {
-    pub fn put(&self, route: &str, html: String) {
-        self.lock().insert(route.to_string(), html);
+    /// Notes the render of `route`; `keep` keeps the HTML for the refresh.
+    pub fn put(&self, route: &str, html: &str, keep: bool) {
+        let cached = Cached {
+            hash: hash(html),
+            html: keep.then(|| html.to_string()),
+        };
+        self.lock().insert(route.to_string(), cached);
     }
 
+    /// The HTML kept for `route`'s refresh.
     pub fn get(&self, route: &str) -> Option<String> {
-        self.lock().get(route).cloned()
+        self.lock().get(route).and_then(|c| c.html.clone())
+    }
+
+    /// Whether `html` is what the last render of `route` gave.
+    pub fn unchanged(&self, route: &str, html: &str) -> bool {
+        self.lock().get(route).is_some_and(|c| c.hash == hash(html))
     }
 
     pub fn forget(&self, route: &str) {
@@ -59,9 +82,16 @@ impl RenderCache {
         self.lock().clear();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, String>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Cached>> {
         self.pages.lock().expect("render cache")
     }
+}
+
+fn hash(html: &str) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    html.hash(&mut hasher);
+    hasher.finish()
 }
 
 /// What a page is rendered for.

@@ -53,9 +53,15 @@ pub fn page(
         app.graph().record_render(route, reads);
     }
     match result {
-        Ok(body) => finish(app, req, Some(template), status, &body),
+        Ok(body) => {
+            if dev {
+                app.pages.put(route, &body, false);
+            }
+            finish(app, req, Some(template), status, &body)
+        }
         Err(err) => {
             tracing::error!("{}", describe(&err.report));
+            app.pages.forget(route);
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
                 app.graph().record_document(route, template, Vec::new());
