@@ -5,6 +5,8 @@
 //! - Layouts and partials compose through `{% extends %}` and `{% include %}`.
 //! - A URL nothing answers renders `pages/404.html` with status 404.
 //! - `{{ version }}` is one random value per start, the same on every page.
+//! - Templates read Markdown with `content()` and `content_list()`, and data with `data()`.
+//! - The example site that ships in the repo renders every page it links to.
 
 mod util;
 use axum::http::StatusCode;
@@ -117,4 +119,44 @@ async fn an_edited_template_is_read_again() {
             .text()
             .contains(r#"<nav id="nav">navigation</nav>"#)
     );
+}
+
+#[tokio::test]
+async fn templates_read_markdown_content_and_data_files() {
+    let site = site("basic");
+    let notes = site.get("/notes").await.text();
+    assert!(notes.contains(r#"<h1 id="title">Notes</h1>"#), "{notes}");
+    assert!(notes.contains("Some <em>notes</em>."), "{notes}");
+    let about = site.get("/about").await.text();
+    assert!(about.contains(r#"<p id="team">The team</p>"#), "{about}");
+}
+
+#[tokio::test]
+async fn the_example_site_renders_every_page_it_links_to() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
+    let app = hotplate::App::new(hotplate::Settings::for_root(&root).unwrap());
+    let site = util::Site {
+        dir: tempfile::tempdir().unwrap(),
+        router: hotplate::serve::router(app.clone()),
+        app,
+    };
+    for (route, text) in [
+        ("/", "Welcome to hotplate"),
+        ("/about", "About"),
+        ("/blog", "A second post"),
+        ("/blog/hello", "Hello, hotplate"),
+        ("/blog/second-post", "<table>"),
+        ("/blog/nothing-yet", "No post called"),
+        ("/plain.html", "A static page"),
+    ] {
+        let reply = site.get(route).await;
+        assert_eq!(reply.status, StatusCode::OK, "{route}");
+        let html = reply.text();
+        assert!(html.contains(text), "{route} has no {text:?}: {html}");
+        assert!(
+            html.contains("save a file, keep your place") || route == "/plain.html",
+            "{route}"
+        );
+    }
+    assert_eq!(site.get("/nowhere").await.status, StatusCode::NOT_FOUND);
 }
