@@ -1,7 +1,7 @@
 //! hotplate: a development server that pushes the smallest correct update to the browser.
 //!
-//! Save a stylesheet and it is swapped in place; save a page and the pages showing it update;
-//! break a template and an overlay says where. [`architecture`] explains the design; the
+//! Save a stylesheet and it is swapped in place; save a template, Markdown or data file and the
+//! pages whose render read it morph in place; break a template and an overlay says where. [`architecture`] explains the design; the
 //! modules follow its pipeline, upstream first:
 //!
 //! | module | stage |
@@ -9,13 +9,13 @@
 //! | [`base`] | shared vocabulary: site paths, change batches, wire messages |
 //! | [`cli`], [`settings`] | raw flags, then the resolved [`Settings`] every stage reads |
 //! | [`watch`] | file-system events → coalesced, hashed [`base::ChangeBatch`]es |
-//! | [`graph`] | what each served document, script and stylesheet depends on |
+//! | [`graph`] | what each served document, script and stylesheet depends on (client), and what each route's render read (server) |
 //! | [`plan`] | a batch → the smallest correct [`plan::UpdatePlan`] |
 //! | [`hub`] | server-sent events: ids, replay, fan-out |
-//! | [`render`] | minijinja templates → HTML |
+//! | [`render`] | minijinja templates, Markdown content and data → HTML, and what each render read |
 //! | [`rewrite`] | transforms on the way out: runtime injection, `import.meta.hot`, `?t=` |
 //! | [`serve`] | the HTTP handler: guard → route → respond |
-//! | [`pipeline`] | carries a batch through check → plan → render check → hub |
+//! | [`pipeline`] | carries a batch through check → plan → hub → re-render → reload |
 //! | [`problems`] | the errors the overlay shows, one per source |
 //! | [`server`] | binds a port and wires the stages together |
 //!
