@@ -145,7 +145,7 @@ impl Named {
     }
 }
 
-/// [`reference`] for each of `hrefs`, written in the file served at `base`.
+/// [`reference()`] for each of `hrefs`, written in the file served at `base`.
 pub fn name_all<'a>(root: &Path, base: &str, hrefs: impl IntoIterator<Item = &'a str>) -> Named {
     let mut named = Named::default();
     for href in hrefs {
