@@ -26,7 +26,7 @@ use std::collections::BTreeSet;
 /// site), routes are named in the `html` message unchecked and render when fetched.
 const RENDER_AHEAD: usize = 64;
 
-/// Carries one batch through check, plan, render check and hub.
+/// Carries one batch through check, plan, publish, re-render and reload.
 pub fn react(app: &App, batch: &ChangeBatch) {
     let started = std::time::Instant::now();
     let changed = batch_paths(batch);

@@ -7,8 +7,9 @@
 //!   reloads.
 //! - (b) A layout: every page using it morphs.
 //! - (c) A Markdown content file: the page showing it morphs.
-//! - (d) The head: a new `<title>` and a new stylesheet arrive without a reload, and the
-//!   stylesheet applies before the body changes (no flash of unstyled content).
+//! - (d) The head: a new `<title>`, a changed `<meta>` and a new stylesheet arrive without a
+//!   reload, and the stylesheet applies before the body changes (no flash of unstyled
+//!   content); a stylesheet taken out stops applying.
 //! - (e) A render error shows the overlay and leaves the last good DOM; the fix clears the
 //!   overlay and morphs.
 //! - (f) A `data-hotplate-keep` subtree is left as the page's scripts made it.
@@ -151,10 +152,15 @@ fn d_the_head_merges_title_and_stylesheets_without_a_reload() {
             r#"<link rel="stylesheet" href="/base.css?v={{ version }}">"#,
             r#"<link rel="stylesheet" href="/base.css?v={{ version }}"><link rel="stylesheet" href="/extra.css">"#,
         )
+        .replace("morph fixture", "a new description")
         .replace("layout v1", "layout v2");
     site.write("layouts/base.html", &layout);
     wait_for_text(&page, "header", "layout v2");
     assert_eq!(page.eval("document.title"), "new title");
+    assert_eq!(
+        page.eval("[...document.querySelectorAll('meta[name=description]')].map((m) => m.content)"),
+        serde_json::json!(["a new description"])
+    );
     assert_eq!(
         page.eval("window.styledAtSwap"),
         "applied",
