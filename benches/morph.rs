@@ -12,7 +12,8 @@
 //! - `item inserted`: a new item at the top of the list (every later item shifts by one).
 //! - `parse + morph, one change`: the same as the first, counting `DOMParser` too.
 
-use hotplate::{Server, Settings};
+mod common;
+use common::report;
 use testkit::Browser;
 
 const WARM_UP: usize = 5;
@@ -31,16 +32,7 @@ fn main() {
 {% endfor %}</ul></body></html>"#,
     )
     .unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime
-        .block_on(Server::bind(Settings::for_root(site.path()).unwrap()))
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}", server.local_addr().port());
-    runtime.spawn(server.run());
+    let (url, _runtime) = common::serve(site.path());
     let browser = Browser::launch();
     let page = browser.open(&format!("{url}/big"));
     page.wait_for(
@@ -101,10 +93,4 @@ fn main() {
     // The page is whole after all those morphs.
     let after = page.eval("document.getElementById('list').querySelectorAll('*').length");
     assert_eq!(after, elements, "the morphs left a different page");
-}
-
-fn report(name: &str, mut samples: Vec<f64>) {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    println!("  {name:<28} {:>7.2} / {:>7.2}", at(0.5), at(0.9));
 }

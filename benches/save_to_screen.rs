@@ -18,7 +18,8 @@
 //!   scripts of its own, is saved; applied = `DOMContentLoaded` of the reloaded page (DESIGN's
 //!   "full reload on a small page"). Templates no longer reload, so this is the reload left.
 
-use hotplate::{Server, Settings};
+mod common;
+use common::report;
 use serde_json::json;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -32,16 +33,7 @@ fn main() {
         .find_map(|a| a.parse().ok())
         .unwrap_or(20);
     let site = testkit::copy_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site"));
-    let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
-    let server = runtime
-        .block_on(Server::bind(Settings::for_root(site.path()).unwrap()))
-        .unwrap();
-    let url = format!("http://127.0.0.1:{}", server.local_addr().port());
-    runtime.spawn(server.run());
+    let (url, _runtime) = common::serve(site.path());
     let browser = Browser::launch();
 
     println!("save to screen on examples/site, {edits} edits per scenario (ms; median / p90)");
@@ -271,10 +263,4 @@ fn page_reload(
         }
     }
     samples
-}
-
-fn report(name: &str, mut samples: Vec<f64>) {
-    samples.sort_by(f64::total_cmp);
-    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
-    println!("  {name:<32} {:>7.2} / {:>7.2}", at(0.5), at(0.9));
 }

@@ -1,0 +1,27 @@
+//! What the browser benches share: hotplate serving a folder in this process, and the report
+//! line.
+
+use hotplate::{Server, Settings};
+use std::path::Path;
+
+/// Serves `root` in dev mode on `127.0.0.1:0`; the URL and the runtime that keeps it running.
+pub fn serve(root: &Path) -> (String, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let server = runtime
+        .block_on(Server::bind(Settings::for_root(root).unwrap()))
+        .unwrap();
+    let url = format!("http://127.0.0.1:{}", server.local_addr().port());
+    runtime.spawn(server.run());
+    (url, runtime)
+}
+
+/// Prints `name` with the median and p90 of `samples`.
+pub fn report(name: &str, mut samples: Vec<f64>) {
+    samples.sort_by(f64::total_cmp);
+    let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
+    println!("  {name:<36} {:>7.2} / {:>7.2}", at(0.5), at(0.9));
+}
