@@ -5,7 +5,8 @@
 //! - A template, content or data file → the routes whose last render read it are rendered
 //!   again, then one `html` message names them (every known route of a dynamic page by its
 //!   pattern); routes that did not read it hear nothing. A template that fails → `error` (file
-//!   and line), and its fix → `error-clear` and `html`.
+//!   and line), and its fix → `error-clear` and `html`. A render that comes out the same sends
+//!   nothing. A file both a render and the browser use gets both updates.
 //! - A file served to no importer hotplate knows (fetched) → `reload` for every page; a file
 //!   never served → nothing. Every batch is also sent as `change`.
 //!
@@ -116,6 +117,37 @@ fn content_and_data_files_update_the_routes_that_read_them() {
         let html = events.next_named("html").await.json();
         assert_eq!(html["routes"], serde_json::json!(["/about"]));
         assert!(site.get("/about").await.text().contains("Renamed"));
+    });
+}
+
+#[test]
+fn a_file_both_the_server_and_the_browser_use_gets_both_updates() {
+    let site = run("basic");
+    site.runtime().block_on(async {
+        // The page inlines the stylesheet the layout also links.
+        site.write(
+            "pages/inline.html",
+            "{% extends \"layouts/base.html\" %}{% block body %}<style>{% include \"style.css\" %}</style>{% endblock %}",
+        );
+        let mut events = watching(&site, &["/inline"]).await;
+        site.write("style.css", "body { color: green; }");
+        let (mut swapped, mut rendered) = (false, false);
+        while !(swapped && rendered) {
+            let event = events.next_event().await;
+            match event.event() {
+                "update" => {
+                    assert_eq!(event.json()["updates"][0]["path"], "/style.css");
+                    swapped = true;
+                }
+                "html" => {
+                    assert_eq!(event.json()["routes"], serde_json::json!(["/inline"]));
+                    rendered = true;
+                }
+                _ => {}
+            }
+        }
+        let page = site.get_with("/inline", &[("x-hotplate-refresh", "1")]).await;
+        assert!(page.text().contains("color: green"), "{}", page.text());
     });
 }
 
