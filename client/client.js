@@ -182,8 +182,17 @@ async function refresh() {
   window.dispatchEvent(new CustomEvent('hotplate:morph'));
 }
 
+// Saves in quick succession need one refresh each only until it starts: one that is queued
+// and not yet fetching will fetch the newest render anyway.
+let refreshQueued = false;
+
 on('html', ({ routes }) => {
-  if (routes.some(isThisPage)) enqueue(refresh);
+  if (!routes.some(isThisPage) || refreshQueued) return;
+  refreshQueued = true;
+  enqueue(() => {
+    refreshQueued = false;
+    return refresh();
+  });
 });
 
 on('error', (report) => {

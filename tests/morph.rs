@@ -17,6 +17,7 @@
 //!   selects, textareas, `<details open>` and `<dialog open>`; listeners, custom elements,
 //!   iframes and playing media survive.
 //! - Scripts do not run again unless they are new.
+//! - Saves in quick succession end on the last render.
 //! - A removed page reloads and shows the 404; a page added needs nothing.
 
 mod util;
@@ -334,6 +335,28 @@ fn live_state_wins_unless_the_template_changed_that_attribute() {
     page.wait_for(
         "document.getElementById('bio').value === 'new bio from template'",
         "the template's new textarea text",
+    );
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn quick_successive_saves_end_on_the_last_render() {
+    let site = run("morph");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "/a");
+    for version in 2..=8 {
+        site.write(
+            "partials/form.html",
+            &format!("<h1 id=\"heading\">form v{version}</h1>\n"),
+        );
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    wait_for_text(&page, "heading", "form v8");
+    std::thread::sleep(std::time::Duration::from_millis(200));
+    assert_eq!(
+        text_of(&page, "heading"),
+        "form v8",
+        "an older render came last"
     );
     assert_not_reloaded(&page);
 }
