@@ -146,6 +146,7 @@ async fn the_example_site_renders_every_page_it_links_to() {
         ("/blog", "A second post"),
         ("/blog/hello", "Hello, hotplate"),
         ("/blog/second-post", "<table>"),
+        ("/blog/second-post", "<small>2026-11-15</small>"),
         ("/blog/nothing-yet", "No post called"),
         ("/plain.html", "A static page"),
     ] {

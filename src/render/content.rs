@@ -104,7 +104,9 @@ pub fn data(root: &Path, name: &str) -> Result<serde_json::Value, ContentError> 
         let parsed = if site.extension() == "json" {
             serde_json::from_str(&text).map_err(|e| e.to_string())
         } else {
-            toml::from_str::<serde_json::Value>(&text).map_err(|e| e.to_string())
+            toml::from_str::<toml::Value>(&text)
+                .map(toml_to_json)
+                .map_err(|e| e.to_string())
         };
         return parsed.map_err(|message| ContentError {
             file: site.to_string(),
@@ -122,6 +124,24 @@ pub fn data(root: &Path, name: &str) -> Result<serde_json::Value, ContentError> 
                 .join(" and ")
         ),
     })
+}
+
+/// A TOML value as JSON; dates and times become their TOML text (`2026-11-22`), as in front
+/// matter.
+fn toml_to_json(value: toml::Value) -> serde_json::Value {
+    match value {
+        toml::Value::String(s) => s.into(),
+        toml::Value::Integer(i) => i.into(),
+        toml::Value::Float(f) => f.into(),
+        toml::Value::Boolean(b) => b.into(),
+        toml::Value::Datetime(d) => d.to_string().into(),
+        toml::Value::Array(items) => items.into_iter().map(toml_to_json).collect(),
+        toml::Value::Table(table) => table
+            .into_iter()
+            .map(|(k, v)| (k, toml_to_json(v)))
+            .collect::<serde_json::Map<_, _>>()
+            .into(),
+    }
 }
 
 /// Markdown with optional front matter → an entry.
@@ -220,11 +240,12 @@ mod tests {
         let entry = parse_entry(
             "blog/hello",
             &SitePath::new("content/blog/hello.md"),
-            "+++\ntitle = \"Hello\"\ntags = [\"a\"]\n+++\nBody *text*\n",
+            "+++\ntitle = \"Hello\"\ntags = [\"a\"]\ndate = 2026-11-01\n+++\nBody *text*\n",
         )
         .unwrap();
         assert_eq!(entry.meta["title"], "Hello");
         assert_eq!(entry.meta["tags"][0], "a");
+        assert_eq!(entry.meta["date"], "2026-11-01");
         assert_eq!(entry.slug, "hello");
         assert_eq!(entry.html.trim(), "<p>Body <em>text</em></p>");
     }
@@ -275,11 +296,15 @@ mod tests {
     fn data_files_are_json_or_toml() {
         let dir = site(&[
             ("data/site.json", r#"{"title": "J"}"#),
-            ("data/menu.toml", "items = [\"a\", \"b\"]"),
+            (
+                "data/menu.toml",
+                "items = [\"a\", \"b\"]\nupdated = 2026-11-22",
+            ),
         ]);
         assert_eq!(data(dir.path(), "site").unwrap()["title"], "J");
         assert_eq!(data(dir.path(), "menu").unwrap()["items"][1], "b");
         assert_eq!(data(dir.path(), "menu.toml").unwrap()["items"][0], "a");
+        assert_eq!(data(dir.path(), "menu").unwrap()["updated"], "2026-11-22");
         let missing = data(dir.path(), "gone").unwrap_err();
         assert!(missing.message.contains("data/gone.json"), "{missing}");
     }
