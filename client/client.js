@@ -27,7 +27,7 @@ import { swapStylesheet } from './css.js';
 import { showError, clearError } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
-import { morphDocument, rememberServed } from './morph.js';
+import { morphDocument, rememberServed, watchAttributes } from './morph.js';
 
 const handlers = new Map();
 let boot = null;
@@ -37,6 +37,7 @@ let boot = null;
 const state = (globalThis.__hotplate = { boot: null, morphs: 0 });
 
 rememberServed();
+watchAttributes();
 
 function on(type, handle) {
   handlers.set(type, handle);

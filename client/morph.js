@@ -11,27 +11,55 @@
 //   3. puts back focus, the caret and the window's scroll position if they moved.
 //
 // Live state wins unless the template changed that very attribute: typed values, `checked`,
-// `selected`, `<details open>` and `<dialog open>`. Kept nodes keep their listeners, scroll
+// `selected`, and every attribute a script or the user changed since the server sent it (a
+// theme class on <html>, `aria-expanded`, `<details open>`, `<dialog open>`; early.js and
+// `watchAttributes` note them). For `class`, the template's own changes apply token by token
+// and the script's classes stay. Kept nodes keep their listeners, scroll
 // positions, playing media, iframes and custom-element instances (moved with `moveBefore`
 // where the browser has it, which keeps all of that across a move). A subtree marked
 // `data-hotplate-keep` is left alone. Scripts run only when they are new or changed.
 
 const KEEP = 'data-hotplate-keep';
 
-// What the last rendered page said, where the live DOM cannot tell: whether a <details> or
-// <dialog> was `open` (the user toggles the attribute itself), and a custom element's children
-// (its own code may render into them).
-const served = new WeakMap();
+// Attributes changed since the server sent them, by anything but a morph: element → Map of
+// attribute name → the value the server sent (null when it sent none).
+const changed = new WeakMap();
+let observer = null;
 
-// Remembers the served state of the page as first loaded. Runs before the page's own modules,
-// so custom elements are not yet defined and still hold what the server sent.
-export function rememberServed(root = document) {
-  for (const element of root.querySelectorAll('details, dialog, :not(:defined)')) remember(element, element);
+function note(records) {
+  for (const record of records) {
+    let names = changed.get(record.target);
+    if (!names) changed.set(record.target, (names = new Map()));
+    // The value before the first change is what the server sent.
+    if (!names.has(record.attributeName)) names.set(record.attributeName, record.oldValue);
+  }
 }
 
-function remember(live, rendered) {
-  if (live.localName.includes('-')) served.set(live, rendered.innerHTML);
-  else served.set(live, rendered.hasAttribute('open'));
+// Takes over from early.js and goes on noting attribute changes. Called once, as the runtime
+// loads.
+export function watchAttributes() {
+  const early = window.__hotplateEarly;
+  if (early) {
+    note(early.records);
+    note(early.observer.takeRecords());
+    early.observer.disconnect();
+    delete window.__hotplateEarly;
+  }
+  observer = new MutationObserver(note);
+  observer.observe(document.documentElement, { subtree: true, attributes: true, attributeOldValue: true });
+}
+
+// What the page's scripts changed so far counts as theirs; what the morph is about to change
+// does not.
+const noteChanges = () => observer && note(observer.takeRecords());
+const forgetOwnChanges = () => observer && observer.takeRecords();
+
+// A custom element's children as the last render had them (its own code may render into them).
+// The first ones are taken before the page's modules define any element.
+const served = new WeakMap();
+
+export function rememberServed(root = document) {
+  for (const element of root.querySelectorAll(':not(:defined)')) served.set(element, element.innerHTML);
 }
 
 export async function morphDocument(next) {
@@ -39,11 +67,15 @@ export async function morphDocument(next) {
   const caret = caretOf(active);
   const { scrollX, scrollY } = window;
 
+  noteChanges();
   const { loading, stale } = mergeHead(document.head, next.head);
+  forgetOwnChanges();
   await Promise.all(loading);
+  noteChanges();
   syncAttributes(document.documentElement, next.documentElement);
   morphNode(document.body, next.body);
   for (const element of stale) element.remove();
+  forgetOwnChanges();
 
   if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
     active.focus({ preventScroll: true });
@@ -122,7 +154,6 @@ function morphChildren(parent, next) {
     if (match === cursor) cursor = cursor.nextSibling;
     else move(parent, match, cursor);
     if (!equal && !match.isEqualNode(incoming)) morphNode(match, incoming);
-    else if (match.nodeType === Node.ELEMENT_NODE) keepServedState(match, incoming);
   }
   while (cursor) {
     const following = cursor.nextSibling;
@@ -181,35 +212,39 @@ function move(parent, node, reference) {
   parent.insertBefore(node, reference);
 }
 
-function keepServedState(live, rendered) {
-  if (served.has(live)) remember(live, rendered);
-}
-
 function syncAttributes(live, next) {
   const form = live.localName === 'input' || live.localName === 'option';
-  const openable = live.localName === 'details' || live.localName === 'dialog';
+  const scripted = changed.get(live);
   for (const name of next.getAttributeNames()) {
-    if (openable && name === 'open') continue;
     const value = next.getAttribute(name);
-    if (live.getAttribute(name) !== value) {
-      live.setAttribute(name, value);
-      if (form) setProperty(live, name, value);
-    }
+    if (live.getAttribute(name) === value || keepsLiveValue(live, scripted, name, value)) continue;
+    live.setAttribute(name, value);
+    if (form) setProperty(live, name, value);
   }
   for (const name of live.getAttributeNames()) {
-    if (openable && name === 'open') continue;
-    if (!next.hasAttribute(name)) {
-      live.removeAttribute(name);
-      if (form) setProperty(live, name, null);
-    }
+    if (next.hasAttribute(name) || keepsLiveValue(live, scripted, name, null)) continue;
+    live.removeAttribute(name);
+    if (form) setProperty(live, name, null);
   }
-  if (openable) {
-    // The template's `open` wins only when the template changed it.
-    const before = served.has(live) ? served.get(live) : live.hasAttribute('open');
-    const now = next.hasAttribute('open');
-    served.set(live, now);
-    if (before !== now) live.toggleAttribute('open', now);
+}
+
+// Whether the live value of an attribute a script changed stays: it does unless the template
+// changed it too. A changed `class` is merged here: the template's added and removed classes
+// apply, the script's stay.
+function keepsLiveValue(live, scripted, name, value) {
+  if (!scripted || !scripted.has(name)) return false;
+  const sent = scripted.get(name);
+  if (sent === value) return true;
+  if (name === 'class') {
+    const before = new Set((sent ?? '').split(/\s+/).filter(Boolean));
+    const now = new Set((value ?? '').split(/\s+/).filter(Boolean));
+    for (const token of before) if (!now.has(token)) live.classList.remove(token);
+    for (const token of now) if (!before.has(token)) live.classList.add(token);
+    scripted.set(name, value);
+    return true;
   }
+  scripted.delete(name);
+  return false;
 }
 
 // The template changed one of a form control's attributes: its live property follows.

@@ -72,3 +72,15 @@ async fn other_files_are_left_alone() {
     let site = site("basic");
     assert!(!site.get("/style.css").await.text().contains("__hotplate"));
 }
+
+#[tokio::test]
+async fn the_early_script_is_inlined_first_without_its_comments() {
+    let site = site("basic");
+    let html = site.get("/").await.text();
+    let start = html
+        .find("<head><script>")
+        .expect("an inline script first in head");
+    let inline = &html[start..html[start..].find("</script>").unwrap() + start];
+    assert!(inline.contains("new MutationObserver"), "{inline}");
+    assert!(!inline.contains("//"), "comments are left out: {inline}");
+}

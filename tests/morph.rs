@@ -14,8 +14,9 @@
 //!   overlay and morphs.
 //! - (f) A `data-hotplate-keep` subtree is left as the page's scripts made it.
 //! - Live state wins unless the template changed that very attribute: typed values, checkboxes,
-//!   selects, textareas, `<details open>` and `<dialog open>`; listeners, custom elements,
-//!   iframes and playing media survive.
+//!   selects, textareas, `<details open>` and `<dialog open>`, and any attribute a script set
+//!   (a class an inline script put on `<html>`; the template's own class changes merge in);
+//!   listeners, custom elements, iframes and playing media survive.
 //! - Scripts do not run again unless they are new.
 //! - Saves in quick succession end on the last render.
 //! - A removed page reloads and shows the 404; a page added needs nothing.
@@ -266,6 +267,9 @@ fn live_state_wins_unless_the_template_changed_that_attribute() {
          window.frameWindow = document.getElementById('frame').contentWindow;
          window.frameWindow.marker = 'frame';
          window.sound = document.getElementById('sound');
+         const button = document.getElementById('button');
+         button.setAttribute('aria-pressed', 'true');
+         button.classList.add('pressed');
          true",
     );
     // Media may only start on a user gesture.
@@ -294,13 +298,16 @@ fn live_state_wins_unless_the_template_changed_that_attribute() {
             dialog: document.getElementById('dialog').open,
             counter: window.counter === document.getElementById('counter') && window.counter.count,
             frame: document.getElementById('frame').contentWindow.marker,
-            playing: window.sound === document.getElementById('sound') && !window.sound.paused })",
+            playing: window.sound === document.getElementById('sound') && !window.sound.paused,
+            theme: document.documentElement.className,
+            pressed: document.getElementById('button').getAttribute('aria-pressed') })",
     );
     assert_eq!(
         live,
         serde_json::json!({
             "agree": true, "pick": "two", "bio": "typed bio", "named": "typed name",
-            "more": true, "dialog": true, "counter": 1, "frame": "frame", "playing": true
+            "more": true, "dialog": true, "counter": 1, "frame": "frame", "playing": true,
+            "theme": "theme-from-inline-script", "pressed": "true"
         })
     );
     page.eval("document.getElementById('button').click(); true");
@@ -317,12 +324,30 @@ fn live_state_wins_unless_the_template_changed_that_attribute() {
         r#"<details id="more">"#,
         r#"<details id="more" data-x="1">"#,
     );
+    site.edit(
+        "pages/state.html",
+        r#"<button id="button">"#,
+        r#"<button id="button" class="primary" aria-pressed="false">"#,
+    );
     page.wait_for(
         "document.getElementById('named').value === 'new from template'",
         "the template's new value",
     );
     // `open` was not what changed: the user's open <details> stays open.
     assert_eq!(page.eval("document.getElementById('more').open"), true);
+    // The template's class joins the script's; the template's new aria-pressed wins.
+    assert_eq!(
+        page.eval("[...document.getElementById('button').classList].sort()"),
+        serde_json::json!(["pressed", "primary"])
+    );
+    assert_eq!(
+        page.eval("document.getElementById('button').getAttribute('aria-pressed')"),
+        "false"
+    );
+    assert_eq!(
+        page.eval("document.documentElement.className"),
+        "theme-from-inline-script"
+    );
     assert_eq!(
         page.eval("document.getElementById('bio').value"),
         "typed bio"

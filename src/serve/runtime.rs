@@ -22,10 +22,25 @@ pub const PREFIX: &str = "/__hotplate/";
 /// The largest message a page may send.
 const SEND_LIMIT: usize = 1 << 20;
 
-/// The tag injected into every HTML document of the server started as `boot`.
+/// What is injected first into every HTML document of the server started as `boot`: the
+/// inline `client/early.js` (without its comments), which must run before the page's own
+/// scripts, then the runtime's entry module.
 pub fn tag(boot: &str) -> String {
-    format!(r#"<script type="module" src="{PREFIX}{boot}/client.js"></script>"#)
+    format!(
+        r#"<script>{}</script><script type="module" src="{PREFIX}{boot}/client.js"></script>"#,
+        *EARLY
+    )
 }
+
+/// `client/early.js` as it is inlined: comment lines dropped, one line.
+static EARLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    include_str!("../../client/early.js")
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with("//"))
+        .collect::<Vec<_>>()
+        .join(" ")
+});
 
 /// Where modules import `createHotContext` from.
 pub fn hot_url(boot: &str) -> String {
