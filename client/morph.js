@@ -14,10 +14,12 @@
 // `selected`, and every attribute a script or the user changed since the server sent it (a
 // theme class on <html>, `aria-expanded`, `<details open>`, `<dialog open>`; early.js and
 // `watchAttributes` note them). For `class`, the template's own changes apply token by token
-// and the script's classes stay. Kept nodes keep their listeners, scroll
-// positions, playing media, iframes and custom-element instances (moved with `moveBefore`
-// where the browser has it, which keeps all of that across a move). A subtree marked
-// `data-hotplate-keep` is left alone. Scripts run only when they are new or changed.
+// and the script's classes stay.
+//
+// Kept nodes keep their listeners, scroll positions, playing media, iframes and custom-element
+// instances (moved with `moveBefore` where the browser has it, which keeps all of that across a
+// move). A subtree marked `data-hotplate-keep` is left alone. Scripts run only when they are new
+// or changed.
 
 const KEEP = 'data-hotplate-keep';
 
