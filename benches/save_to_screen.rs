@@ -79,6 +79,41 @@ fn connected(page: &Page<'_>) {
     );
 }
 
+/// Saves a file once per edit and times each save. `edit(i)` writes the file's new version and
+/// returns a JS expression that finds the `{applied, frame}` record the page pushes when it
+/// shows that version. The samples are those instants minus the moment before the write,
+/// warm-up edits left out.
+fn timed_edits(page: &Page<'_>, edits: usize, edit: impl Fn(usize) -> String) -> Vec<(f64, f64)> {
+    let mut samples = Vec::new();
+    for i in 0..edits + WARM_UP {
+        std::thread::sleep(Duration::from_millis(150));
+        let before = now_ms();
+        let shown = edit(i);
+        let seen = page.wait_for(&shown, "the edit to show");
+        if i >= WARM_UP {
+            samples.push((
+                seen["applied"].as_f64().unwrap() - before,
+                seen["frame"].as_f64().unwrap() - before,
+            ));
+        }
+    }
+    samples
+}
+
+/// Records in `window[list]` an `{applied, frame, text}` whenever the text of the element
+/// `selector` changes.
+fn record_text_changes(page: &Page<'_>, list: &str, observed: &str, selector: &str) {
+    page.eval(&format!(
+        "window.{list} = [];
+         new MutationObserver(() => {{
+           const applied = performance.timeOrigin + performance.now();
+           const text = document.querySelector({selector:?}).textContent;
+           requestAnimationFrame(() => {list}.push({{ applied, frame: performance.timeOrigin + performance.now(), text }}));
+         }}).observe(document.querySelector({observed:?}), {{ childList: true, characterData: true, subtree: true }});
+         true"
+    ));
+}
+
 /// (applied, next frame) for each edit of `main.css`.
 fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
     let page = browser.open(&format!("{url}/"));
@@ -92,28 +127,13 @@ fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64
            requestAnimationFrame(() => __swaps.push({ applied, frame: performance.timeOrigin + performance.now(), color }));
          }, true); true",
     );
-    let original = std::fs::read_to_string(root.join("main.css")).unwrap();
-    let mut samples = Vec::new();
-    for i in 0..edits + WARM_UP {
+    let path = root.join("main.css");
+    let original = std::fs::read_to_string(&path).unwrap();
+    let samples = timed_edits(&page, edits, |i| {
         let color = format!("rgb({}, 1, 2)", i + 1);
-        std::thread::sleep(Duration::from_millis(150));
-        let before = now_ms();
-        std::fs::write(
-            root.join("main.css"),
-            format!("{original}\nh1 {{ color: {color}; }}\n"),
-        )
-        .unwrap();
-        let swap = page.wait_for(
-            &format!("__swaps.find((s) => s.color === '{color}')"),
-            "the swapped stylesheet",
-        );
-        if i >= WARM_UP {
-            samples.push((
-                swap["applied"].as_f64().unwrap() - before,
-                swap["frame"].as_f64().unwrap() - before,
-            ));
-        }
-    }
+        std::fs::write(&path, format!("{original}\nh1 {{ color: {color}; }}\n")).unwrap();
+        format!("__swaps.find((s) => s.color === '{color}')")
+    });
     page.close();
     samples
 }
@@ -122,33 +142,13 @@ fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64
 fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
     let page = browser.open(&format!("{url}/"));
     connected(&page);
-    page.eval(
-        "window.__greetings = [];
-         new MutationObserver(() => {
-           const applied = performance.timeOrigin + performance.now();
-           const text = document.getElementById('module-says').textContent;
-           requestAnimationFrame(() => __greetings.push({ applied, frame: performance.timeOrigin + performance.now(), text }));
-         }).observe(document.getElementById('module-says'), { childList: true, characterData: true, subtree: true });
-         true",
-    );
-    let file = root.join("greeting.js");
-    let mut samples = Vec::new();
-    for i in 0..edits + WARM_UP {
+    record_text_changes(&page, "__greetings", "#module-says", "#module-says");
+    let path = root.join("greeting.js");
+    let samples = timed_edits(&page, edits, |i| {
         let text = format!("greeting {i}");
-        std::thread::sleep(Duration::from_millis(150));
-        let before = now_ms();
-        std::fs::write(&file, format!("export const greeting = '{text}';\n")).unwrap();
-        let seen = page.wait_for(
-            &format!("__greetings.find((g) => g.text === '{text}')"),
-            "the new greeting",
-        );
-        if i >= WARM_UP {
-            samples.push((
-                seen["applied"].as_f64().unwrap() - before,
-                seen["frame"].as_f64().unwrap() - before,
-            ));
-        }
-    }
+        std::fs::write(&path, format!("export const greeting = '{text}';\n")).unwrap();
+        format!("__greetings.find((g) => g.text === '{text}')")
+    });
     page.close();
     samples
 }
@@ -157,39 +157,23 @@ fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f6
 fn partial_morph(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
     let page = browser.open(&format!("{url}/about"));
     connected(&page);
-    page.eval(
-        "window.__marker = 1; window.__navs = [];
-         new MutationObserver(() => {
-           const applied = performance.timeOrigin + performance.now();
-           const text = document.querySelector('nav a[href=\"/about\"]').textContent;
-           requestAnimationFrame(() => __navs.push({ applied, frame: performance.timeOrigin + performance.now(), text }));
-         }).observe(document.body, { childList: true, characterData: true, subtree: true });
-         true",
-    );
+    page.eval("window.__marker = 1");
+    record_text_changes(&page, "__navs", "body", "nav a[href='/about']");
     let path = root.join("partials/nav.html");
     let original = std::fs::read_to_string(&path).unwrap();
-    let mut samples = Vec::new();
-    for i in 0..edits + WARM_UP {
+    assert!(
+        original.contains(">About</a>"),
+        "partials/nav.html has an About link to edit"
+    );
+    let samples = timed_edits(&page, edits, |i| {
         let text = format!("About, edit {i}");
-        let edited = original.replacen(">About</a>", &format!(">{text}</a>"), 1);
-        assert_ne!(
-            edited, original,
-            "partials/nav.html has an About link to edit"
-        );
-        std::thread::sleep(Duration::from_millis(150));
-        let before = now_ms();
-        std::fs::write(&path, edited).unwrap();
-        let seen = page.wait_for(
-            &format!("__navs.find((n) => n.text === '{text}')"),
-            "the morphed nav",
-        );
-        if i >= WARM_UP {
-            samples.push((
-                seen["applied"].as_f64().unwrap() - before,
-                seen["frame"].as_f64().unwrap() - before,
-            ));
-        }
-    }
+        std::fs::write(
+            &path,
+            original.replacen(">About</a>", &format!(">{text}</a>"), 1),
+        )
+        .unwrap();
+        format!("__navs.find((n) => n.text === '{text}')")
+    });
     assert_eq!(page.eval("window.__marker"), 1, "the page reloaded");
     page.close();
     samples

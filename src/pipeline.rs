@@ -35,7 +35,6 @@ pub fn react(app: &App, batch: &ChangeBatch) {
             paths: changed.clone(),
         });
     }
-    wait_out_empty_files(app, batch);
     let batch = check_scripts(app, batch);
     let plan = plan::plan(&batch, &mut app.graph(), app.next_timestamp());
     let reload = publish(app, &plan);
@@ -95,25 +94,6 @@ fn publish_reload(app: &App, reload: Reload) {
         }
         Reload::Everything(reason) => {
             app.hub.publish(Message::reload_all(reason));
-        }
-    }
-}
-
-/// Many editors save by truncating the file, then writing it, and a batch can arrive in
-/// between: a template read then renders without the partial, a script parses as empty. So a
-/// changed file found empty is looked at again for a moment (at most 100 ms a batch) before it
-/// is believed.
-fn wait_out_empty_files(app: &App, batch: &ChangeBatch) {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_millis(100);
-    for change in &batch.changes {
-        if change.kind == ChangeKind::Removed {
-            continue;
-        }
-        let path = app.settings.root.join(change.path.as_str());
-        while std::fs::metadata(&path).is_ok_and(|m| m.len() == 0)
-            && std::time::Instant::now() < deadline
-        {
-            std::thread::sleep(std::time::Duration::from_millis(5));
         }
     }
 }

@@ -10,7 +10,9 @@
 //!    acted on at once, and whatever arrives while that batch is worked on forms the next one.
 //!    There is no fixed wait.
 //! 4. [`ContentHashes`] drops saves that did not change a byte. An atomic save (temp file, then
-//!    rename onto the target) leaves one change: the target's.
+//!    rename onto the target) leaves one change: the target's. A file found empty is read again
+//!    for a moment first ([`read_settled`]): an editor that saves by truncating, then writing,
+//!    may be caught in between (the poller, or a backend without close events, can see it).
 //!
 //! The backend is armed folder by folder on the watcher's own thread, skipping hidden and
 //! ignored folders, so a server answers requests before a large tree is watched; a folder
@@ -29,8 +31,26 @@ use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hasher};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc as std_mpsc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
+
+/// How long a file found empty is given to fill up, and how often it is read meanwhile.
+pub const EMPTY_PATIENCE: Duration = Duration::from_millis(100);
+const EMPTY_RETRY: Duration = Duration::from_millis(5);
+
+/// Reads `path`, reading it again every few milliseconds while it is empty, until `deadline`:
+/// many editors save by truncating the file, then writing it, and a read in between would
+/// take a save in progress for an empty file. An empty file is believed once the deadline
+/// has passed. Also used by the serve stage, whose requests can land in the middle of a save.
+pub fn read_settled(path: &Path, deadline: Instant) -> std::io::Result<Vec<u8>> {
+    loop {
+        let bytes = std::fs::read(path)?;
+        if !bytes.is_empty() || Instant::now() >= deadline {
+            return Ok(bytes);
+        }
+        std::thread::sleep(EMPTY_RETRY);
+    }
+}
 
 /// Decides which paths the watcher never reports. Paths are relative to the site root.
 pub trait Filter: Send + Sync + 'static {
@@ -168,10 +188,11 @@ pub struct ContentHashes {
 }
 
 impl ContentHashes {
-    /// Reads `path` and says whether it changed since it was last observed: `None` for a save
-    /// that changed nothing (or for a directory).
-    pub fn observe(&mut self, path: &Path) -> Option<ChangeKind> {
-        match std::fs::read(path) {
+    /// Reads `path` (an empty file again until `deadline`, see [`read_settled`]) and says
+    /// whether it changed since it was last observed: `None` for a save that changed nothing
+    /// (or for a directory).
+    pub fn observe(&mut self, path: &Path, deadline: Instant) -> Option<ChangeKind> {
+        match read_settled(path, deadline) {
             Ok(bytes) => {
                 let mut hasher = DefaultHasher::new();
                 hasher.write(&bytes);
@@ -206,6 +227,8 @@ pub fn settle(
         changes: Vec::new(),
         rescan: pending.rescan,
     };
+    // One wait for empty files per batch, however many there are.
+    let deadline = Instant::now() + EMPTY_PATIENCE;
     for path in pending.paths {
         let Ok(relative) = path.strip_prefix(root) else {
             continue;
@@ -213,7 +236,7 @@ pub fn settle(
         if relative.as_os_str().is_empty() || filter.is_ignored(relative, path.is_dir()) {
             continue;
         }
-        if let Some(kind) = hashes.observe(&path) {
+        if let Some(kind) = hashes.observe(&path, deadline) {
             let site_path = SitePath::new(&relative.to_string_lossy().replace('\\', "/"));
             batch.changes.push(Change {
                 path: site_path,
@@ -483,13 +506,42 @@ mod tests {
         let file = dir.path().join("a.css");
         let mut hashes = ContentHashes::default();
         std::fs::write(&file, "a{}").unwrap();
-        assert_eq!(hashes.observe(&file), Some(ChangeKind::Modified));
+        assert_eq!(
+            hashes.observe(&file, Instant::now()),
+            Some(ChangeKind::Modified)
+        );
         std::fs::write(&file, "a{}").unwrap();
-        assert_eq!(hashes.observe(&file), None);
+        assert_eq!(hashes.observe(&file, Instant::now()), None);
         std::fs::write(&file, "b{}").unwrap();
-        assert_eq!(hashes.observe(&file), Some(ChangeKind::Modified));
+        assert_eq!(
+            hashes.observe(&file, Instant::now()),
+            Some(ChangeKind::Modified)
+        );
         std::fs::remove_file(&file).unwrap();
-        assert_eq!(hashes.observe(&file), Some(ChangeKind::Removed));
+        assert_eq!(
+            hashes.observe(&file, Instant::now()),
+            Some(ChangeKind::Removed)
+        );
+    }
+
+    #[test]
+    fn a_file_caught_empty_mid_save_is_read_again_until_it_fills() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("a.html");
+        std::fs::write(&file, "").unwrap();
+        let writer = {
+            let file = file.clone();
+            std::thread::spawn(move || {
+                std::thread::sleep(Duration::from_millis(20));
+                std::fs::write(file, "<p>saved</p>").unwrap();
+            })
+        };
+        let bytes = read_settled(&file, Instant::now() + Duration::from_secs(5)).unwrap();
+        writer.join().unwrap();
+        assert_eq!(bytes, b"<p>saved</p>");
+        // Past the deadline an empty file is believed.
+        std::fs::write(&file, "").unwrap();
+        assert!(read_settled(&file, Instant::now()).unwrap().is_empty());
     }
 
     #[test]

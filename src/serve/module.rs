@@ -19,11 +19,12 @@ use crate::app::App;
 use crate::base::{Message, SitePath};
 use crate::graph::{Accepts, Graph, Import};
 use crate::rewrite::{css, js, with_timestamp};
+use crate::watch;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use std::path::Path;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
@@ -116,21 +117,16 @@ fn prune(app: &App, pruned: Vec<String>) {
     }
 }
 
-/// How long an empty module is given to fill up, and how often it is read again meanwhile.
-const EMPTY_PATIENCE: Duration = Duration::from_millis(100);
-const EMPTY_RETRY: Duration = Duration::from_millis(5);
-
-/// Reads a module. Many editors save by truncating the file, then writing it: a request that
-/// comes in between (a re-import right after the previous save's update) finds it empty, and
-/// the browser would run, or style the page with, nothing. So an empty file is read again for
-/// a moment before it is believed.
+/// Reads a module. A request can land in the middle of a save (a re-import right after the
+/// previous save's update), so an empty file is read again for a moment before it is believed
+/// ([`crate::watch::read_settled`]): otherwise the browser would run, or style the page with,
+/// nothing.
 async fn read(file: &Path) -> Option<String> {
-    let started = Instant::now();
-    loop {
-        let bytes = tokio::fs::read(file).await.ok()?;
-        if !bytes.is_empty() || started.elapsed() >= EMPTY_PATIENCE {
-            return Some(String::from_utf8_lossy(&bytes).into_owned());
-        }
-        tokio::time::sleep(EMPTY_RETRY).await;
-    }
+    let file = file.to_path_buf();
+    let deadline = Instant::now() + watch::EMPTY_PATIENCE;
+    let bytes = tokio::task::spawn_blocking(move || watch::read_settled(&file, deadline))
+        .await
+        .ok()?
+        .ok()?;
+    Some(String::from_utf8_lossy(&bytes).into_owned())
 }
