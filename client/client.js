@@ -97,8 +97,20 @@ function connect() {
   state.transport = 'event-source';
 }
 
+// Whether the route or pattern `route` is this page's path.
+function isThisPage(route) {
+  const trim = (path) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
+  const want = trim(route).split('/');
+  const have = trim(location.pathname).split('/');
+  return (
+    want.length === have.length &&
+    want.every((segment, i) => segment === have[i] || (segment.startsWith(':') && have[i] !== ''))
+  );
+}
+
+// Whether a message naming `routes` (none: every page) is for this page.
 function showsRoute(routes) {
-  return !routes || routes.includes(location.pathname);
+  return !routes || routes.some(isThisPage);
 }
 
 on('hello', (hello) => {
@@ -151,17 +163,6 @@ on('reload', ({ routes }) => {
   if (showsRoute(routes)) reload();
 });
 
-// Whether the route or pattern `route` is this page's path.
-function isThisPage(route) {
-  const trim = (path) => (path.length > 1 ? path.replace(/\/+$/, '') : path);
-  const want = trim(route).split('/');
-  const have = trim(location.pathname).split('/');
-  return (
-    want.length === have.length &&
-    want.every((segment, i) => segment === have[i] || (segment.startsWith(':') && have[i] !== ''))
-  );
-}
-
 // The status of what this page shows: a page that turns into a 404 reloads, but the site's own
 // 404 page morphs like any other.
 let shownStatus = performance.getEntriesByType('navigation')[0]?.responseStatus || 200;
@@ -188,7 +189,7 @@ async function refresh() {
 let refreshQueued = false;
 
 on('html', ({ routes }) => {
-  if (!routes.some(isThisPage) || refreshQueued) return;
+  if (!showsRoute(routes) || refreshQueued) return;
   refreshQueued = true;
   enqueue(() => {
     refreshQueued = false;

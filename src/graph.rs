@@ -298,11 +298,7 @@ impl Graph {
         for route in routes {
             let pattern = self.routes.get(route).and_then(|page| {
                 let pattern = page.route_pattern()?;
-                let all = self
-                    .routes
-                    .iter()
-                    .filter(|(_, p)| *p == page)
-                    .all(|(other, _)| routes.contains(other));
+                let all = self.routes_showing(page).iter().all(|r| routes.contains(r));
                 all.then_some(pattern)
             });
             names.insert(pattern.unwrap_or_else(|| route.clone()));

@@ -15,10 +15,9 @@
 //! [`invalidate`] does steps 2 and 4 for a module that asked to (`import.meta.hot.invalidate()`).
 
 use crate::app::App;
-use crate::base::{ChangeBatch, ChangeKind, Message, SitePath};
+use crate::base::{ChangeBatch, ChangeKind, Message};
 use crate::graph::Kind;
 use crate::plan::{self, Reload, UpdatePlan};
-use crate::render::PageContext;
 use crate::serve::{document, route};
 use std::collections::BTreeSet;
 
@@ -40,8 +39,14 @@ pub fn react(app: &App, batch: &ChangeBatch) {
     let reload = publish(app, &plan);
     if plan.pages_changed {
         app.pages.clear();
-        forget_removed_pages(app, &reload);
     }
+    // The routes of removed pages reload into a 404: their render problems go with them.
+    let gone: Vec<String> = plan
+        .removed_routes
+        .iter()
+        .map(|r| problem_source(r))
+        .collect();
+    app.problems.settle(&app.hub, &gone, Vec::new());
     rerender(app, &plan.rerender, plan.timestamp);
     publish_reload(app, reload);
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
@@ -144,22 +149,15 @@ fn batch_paths(batch: &ChangeBatch) -> Vec<String> {
 
 /// Step 4: renders `routes` again, keeps the renders for the refreshes, settles their problems
 /// and sends one `html` message naming the routes that rendered.
-fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
+fn rerender(app: &App, routes: &[String], timestamp: u64) {
     if routes.is_empty() {
         return;
     }
     let mut rendered = BTreeSet::new();
     let (mut fixed, mut failed) = (Vec::new(), Vec::new());
-    for (index, (route, last)) in routes.iter().enumerate() {
-        let segments = crate::serve::guard::sanitize(route).unwrap_or_default();
-        // Found again: the page may be gone, or another one may answer now. A route answered
-        // by the site's 404 page stays with it.
-        let found = route::find_page(&app.settings.root, &segments).or_else(|| {
-            let not_found = last.as_str() == "pages/404.html"
-                && app.settings.root.join(last.as_str()).is_file();
-            not_found.then(|| (last.clone(), Default::default()))
-        });
-        let Some((page, params)) = found else {
+    for (index, route) in routes.iter().enumerate() {
+        // Found again: another page may answer now, or a static file.
+        let Some((page, params)) = route::rendering_page(&app.settings.root, route) else {
             app.pages.forget(route);
             app.graph().forget_route(route);
             continue;
@@ -169,26 +167,15 @@ fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
             rendered.insert(route.clone());
             continue;
         }
-        let context = PageContext {
-            path: route.clone(),
-            params,
-        };
-        let (result, reads) = app.renderer.render_reading(&page, &context);
-        app.graph().record_render(route, reads);
-        match result {
-            Ok(html) => {
+        match document::render(app, route, &page, params, true) {
+            Ok(render) => {
                 // A render that did not change (an edit in a branch not taken) needs no update.
-                if !app.pages.unchanged(route, &html) {
+                if render.changed {
                     rendered.insert(route.clone());
                 }
-                app.pages.put(route, &html, true);
                 fixed.push(problem_source(route));
             }
-            Err(err) => {
-                app.pages.forget(route);
-                tracing::error!("{}", document::describe(&err.report));
-                failed.push((problem_source(route), err.report));
-            }
+            Err(err) => failed.push((problem_source(route), err.report)),
         }
     }
     app.problems.settle(&app.hub, &fixed, failed);
@@ -196,29 +183,6 @@ fn rerender(app: &App, routes: &[(String, SitePath)], timestamp: u64) {
         let routes = app.graph().name_routes(&rendered);
         app.hub.publish(Message::Html { routes, timestamp });
     }
-}
-
-/// The routes of pages that are gone (they reload into a 404) have no render problem any more.
-fn forget_removed_pages(app: &App, reload: &Reload) {
-    let Reload::Routes(routes) = reload else {
-        return;
-    };
-    let mut graph = app.graph();
-    let gone: Vec<String> = routes
-        .iter()
-        .filter(|route| {
-            graph
-                .page_of(route)
-                .is_some_and(|page| !app.settings.root.join(page.as_str()).is_file())
-        })
-        .cloned()
-        .collect();
-    for route in &gone {
-        graph.forget_route(route);
-    }
-    drop(graph);
-    let sources: Vec<String> = gone.iter().map(|r| problem_source(r)).collect();
-    app.problems.settle(&app.hub, &sources, Vec::new());
 }
 
 /// Render failures are open problems per route: fixing one page's template does not hide

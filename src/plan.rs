@@ -6,7 +6,7 @@
 //!    layouts, partials, macros, content and data, and files in folders a render listed) asks
 //!    for exactly those routes to be rendered again; the caller turns a clean render into an
 //!    `html` update and a failed one into the error overlay. A removed page template reloads
-//!    the routes it answered instead; a page added or removed marks every cached render stale,
+//!    the routes it answered instead, and the graph forgets them; a page added or removed marks every cached render stale,
 //!    since a URL may now find another page. Files only the server reads (templates, content,
 //!    data) stop here; any other file goes on to the client steps too, so a file both sides
 //!    use gets both updates.
@@ -47,9 +47,11 @@ pub struct UpdatePlan {
     pub assets: Vec<String>,
     /// URL paths of modules that are gone: their dispose, then prune, callbacks run.
     pub pruned: Vec<String>,
-    /// Routes (with their page template) to render again because something their last render
-    /// read changed.
-    pub rerender: Vec<(String, SitePath)>,
+    /// Routes a page rendered, to render again because something their last render read
+    /// changed.
+    pub rerender: Vec<String>,
+    /// Routes whose page template was removed: they reload into a 404 and are forgotten.
+    pub removed_routes: Vec<String>,
     /// A page template was added or removed: any cached render may now be of the wrong page.
     pub pages_changed: bool,
     pub reload: Reload,
@@ -113,7 +115,12 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
             plan.pages_changed = true;
         }
         if path.role() == Role::Page && removed {
-            plan.reload.merge(routes(graph.routes_showing(path)));
+            let shown = graph.routes_showing(path);
+            for route in &shown {
+                graph.forget_route(route);
+            }
+            plan.removed_routes.extend(shown.iter().cloned());
+            plan.reload.merge(routes(shown));
             continue;
         }
         rerender.extend(graph.routes_reading(path));
@@ -140,11 +147,7 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
     walk.finish(graph, &mut plan);
     plan.rerender = rerender
         .into_iter()
-        .filter(|route| !plan.reload.covers(route))
-        .filter_map(|route| {
-            let page = graph.page_of(&route)?.clone();
-            Some((route, page))
-        })
+        .filter(|route| !plan.reload.covers(route) && graph.page_of(route).is_some())
         .collect();
     plan
 }
@@ -611,8 +614,8 @@ mod tests {
 
     #[test]
     fn a_server_file_re_renders_exactly_the_routes_whose_render_read_it() {
-        let home = ("/".to_string(), SitePath::new("index.html"));
-        let about = ("/about".to_string(), SitePath::new("pages/about.html"));
+        let home = "/".to_string();
+        let about = "/about".to_string();
         for (file, expected) in [
             ("layouts/base.html", vec![home.clone(), about.clone()]),
             ("partials/nav.html", vec![home.clone()]),
@@ -633,10 +636,7 @@ mod tests {
     #[test]
     fn a_file_both_environments_use_gets_both_updates() {
         let plan = plan(&modified("public/logo.svg"), &mut served_site(), 1);
-        assert_eq!(
-            plan.rerender,
-            vec![("/".to_string(), SitePath::new("index.html"))]
-        );
+        assert_eq!(plan.rerender, vec!["/".to_string()]);
         assert_eq!(plan.assets, vec!["/logo.svg"]);
     }
 
@@ -660,9 +660,10 @@ mod tests {
         let added = plan(&modified("pages/new.html"), &mut served_site(), 1);
         assert!(added.pages_changed);
         assert!(added.rerender.is_empty() && added.reload == Reload::Nothing);
+        let mut graph = served_site();
         let removed = plan(
             &batch(&[("pages/about.html", ChangeKind::Removed)]),
-            &mut served_site(),
+            &mut graph,
             1,
         );
         assert!(removed.pages_changed);
@@ -670,6 +671,8 @@ mod tests {
             removed.reload,
             Reload::Routes(["/about".to_string()].into())
         );
+        assert_eq!(removed.removed_routes, vec!["/about".to_string()]);
+        assert_eq!(graph.page_of("/about"), None, "the route is forgotten");
     }
 
     #[test]

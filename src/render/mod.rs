@@ -55,23 +55,21 @@ struct Cached {
 }
 
 impl RenderCache {
-    /// Notes the render of `route`; `keep` keeps the HTML for the refresh.
-    pub fn put(&self, route: &str, html: &str, keep: bool) {
+    /// Notes the render of `route` (`keep`: with its HTML, for the refresh). Returns whether
+    /// it differs from the route's last noted render (or there was none).
+    pub fn put(&self, route: &str, html: &str, keep: bool) -> bool {
         let cached = Cached {
             hash: hash(html),
             html: keep.then(|| html.to_string()),
         };
-        self.lock().insert(route.to_string(), cached);
+        let hash = cached.hash;
+        let previous = self.lock().insert(route.to_string(), cached);
+        previous.is_none_or(|p| p.hash != hash)
     }
 
     /// The HTML kept for `route`'s refresh.
     pub fn get(&self, route: &str) -> Option<String> {
         self.lock().get(route).and_then(|c| c.html.clone())
-    }
-
-    /// Whether `html` is what the last render of `route` gave.
-    pub fn unchanged(&self, route: &str, html: &str) -> bool {
-        self.lock().get(route).is_some_and(|c| c.hash == hash(html))
     }
 
     pub fn forget(&self, route: &str) {

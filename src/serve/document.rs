@@ -11,7 +11,7 @@
 use super::{cache, route, runtime};
 use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
-use crate::render::PageContext;
+use crate::render::{PageContext, RenderError};
 use crate::rewrite::html;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -44,30 +44,54 @@ pub fn page(
     {
         return finish(app, req, Some(template), status, &body);
     }
-    let context = PageContext {
-        path: route.to_string(),
-        params,
-    };
-    let (result, reads) = app.renderer.render_reading(template, &context);
-    if dev {
-        app.graph().record_render(route, reads);
-    }
-    match result {
-        Ok(body) => {
-            if dev {
-                app.pages.put(route, &body, false);
-            }
-            finish(app, req, Some(template), status, &body)
-        }
+    match render(app, route, template, params, false) {
+        Ok(rendered) => finish(app, req, Some(template), status, &rendered.html),
         Err(err) => {
-            tracing::error!("{}", describe(&err.report));
-            app.pages.forget(route);
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
                 app.graph().record_document(route, template, Vec::new());
             }
             let body = error_page(&err.report);
             finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
+        }
+    }
+}
+
+/// A page's render, and whether it differs from the route's last one.
+pub struct Rendered {
+    pub html: String,
+    pub changed: bool,
+}
+
+/// Renders the page template `template` at `route`, for a request or for the pipeline. In dev
+/// the render is noted: what it read goes into the graph (the server environment), and a hash
+/// of it, with the HTML too when `keep` (for the refresh that follows an `html` update), into
+/// the render cache. A failure is logged and forgotten by the cache.
+pub fn render(
+    app: &App,
+    route: &str,
+    template: &SitePath,
+    params: BTreeMap<String, String>,
+    keep: bool,
+) -> Result<Rendered, RenderError> {
+    let context = PageContext {
+        path: route.to_string(),
+        params,
+    };
+    let (result, reads) = app.renderer.render_reading(template, &context);
+    let dev = app.settings.is_dev();
+    if dev {
+        app.graph().record_render(route, reads);
+    }
+    match result {
+        Ok(html) => {
+            let changed = !dev || app.pages.put(route, &html, keep);
+            Ok(Rendered { html, changed })
+        }
+        Err(err) => {
+            tracing::error!("{}", describe(&err.report));
+            app.pages.forget(route);
+            Err(err)
         }
     }
 }
@@ -88,8 +112,7 @@ pub async fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -
 
 /// The answer for a URL nothing serves: `pages/404.html` when the site has one.
 pub fn not_found(app: &App, req: &Parts) -> Response {
-    let template = SitePath::new("pages/404.html");
-    if app.settings.root.join(template.as_str()).is_file() {
+    if let Some(template) = route::not_found_page(&app.settings.root) {
         return page(app, req, &template, BTreeMap::new(), StatusCode::NOT_FOUND);
     }
     plain_not_found(app, req.uri.path())

@@ -174,6 +174,23 @@ fn file(root: &Path, real: PathBuf) -> Target {
     }
 }
 
+/// The site's own 404 page, when it has one.
+pub fn not_found_page(root: &Path) -> Option<SitePath> {
+    let page = SitePath::new("pages/404.html");
+    root.join(page.as_str()).is_file().then_some(page)
+}
+
+/// The page template that renders `url_path` now, with its parameters: the page that answers
+/// it, or the site's 404 page when nothing does. `None` when a file answers it, or nothing and
+/// the site has no 404 page.
+pub fn rendering_page(root: &Path, url_path: &str) -> Option<(SitePath, BTreeMap<String, String>)> {
+    match resolve(root, url_path) {
+        Ok(Target::Page { template, params }) => Some((template, params)),
+        Ok(Target::NotFound) => not_found_page(root).map(|page| (page, BTreeMap::new())),
+        _ => None,
+    }
+}
+
 /// Finds the page template for `segments`, with the values of its dynamic segments.
 pub fn find_page(root: &Path, segments: &[String]) -> Option<(SitePath, BTreeMap<String, String>)> {
     let mut params = BTreeMap::new();
