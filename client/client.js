@@ -27,6 +27,7 @@ import { swapStylesheet } from './css.js';
 import { showError, clearError } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
+import { listen } from './protocol.js';
 import { morphDocument, rememberServed, watchAttributes } from './morph.js';
 
 const handlers = new Map();
@@ -77,7 +78,10 @@ function reload() {
 function connect() {
   if (typeof SharedWorker === 'function') {
     try {
-      const worker = new SharedWorker(new URL('./worker.js', import.meta.url), { name: 'hotplate' });
+      const worker = new SharedWorker(new URL('./worker.js', import.meta.url), {
+        name: 'hotplate',
+        type: 'module',
+      });
       worker.port.onmessage = (event) => dispatch(event.data.type, event.data.data);
       worker.port.start();
       addEventListener('pagehide', () => worker.port.postMessage('bye'));
@@ -87,13 +91,7 @@ function connect() {
       console.warn('[hotplate] no SharedWorker, connecting from this tab', error);
     }
   }
-  const source = new EventSource('/__hotplate/events');
-  for (const type of ['hello', 'update', 'prune', 'html', 'asset', 'reload', 'error', 'error-clear', 'custom', 'change']) {
-    source.addEventListener(type, (event) => {
-      // A dropped connection fires a plain `error` event without data: not a hub message.
-      if (event instanceof MessageEvent) dispatch(type, event.data);
-    });
-  }
+  listen(new EventSource('/__hotplate/events'), dispatch);
   state.transport = 'event-source';
 }
 

@@ -5,21 +5,16 @@
 // connect to this SharedWorker instead, which holds the only EventSource and relays each
 // message to every tab as `{ type, data }` (data is the message's JSON text, unparsed).
 
-const TYPES = ['hello', 'update', 'prune', 'html', 'asset', 'reload', 'error', 'error-clear', 'custom', 'change'];
+import { listen } from './protocol.js';
 
 const ports = new Set();
 // Replayed to a tab that connects later, so it learns the boot at once.
 let hello = null;
 
-const source = new EventSource('/__hotplate/events');
-for (const type of TYPES) {
-  source.addEventListener(type, (event) => {
-    // A dropped connection fires a plain `error` event without data: not a hub message.
-    if (!(event instanceof MessageEvent)) return;
-    if (type === 'hello') hello = event.data;
-    for (const port of ports) port.postMessage({ type, data: event.data });
-  });
-}
+listen(new EventSource('/__hotplate/events'), (type, data) => {
+  if (type === 'hello') hello = data;
+  for (const port of ports) port.postMessage({ type, data });
+});
 
 self.onconnect = (event) => {
   const port = event.ports[0];

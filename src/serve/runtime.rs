@@ -56,6 +56,7 @@ pub const ASSETS: &[(&str, &str)] = &[
     ("assets.js", include_str!("../../client/assets.js")),
     ("morph.js", include_str!("../../client/morph.js")),
     ("worker.js", include_str!("../../client/worker.js")),
+    ("protocol.js", include_str!("../../client/protocol.js")),
 ];
 
 /// A message from a page.
