@@ -18,6 +18,7 @@
 //! | [`pipeline`] | carries a batch through check → plan → hub → re-render → reload |
 //! | [`problems`] | the errors the overlay shows, one per source |
 //! | [`server`] | binds a port and wires the stages together |
+//! | [`listen`] | the accept loop: `TCP_NODELAY`, header timeouts, running out of descriptors |
 //!
 //! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
 
@@ -30,6 +31,7 @@ pub mod cli;
 pub mod error;
 pub mod graph;
 pub mod hub;
+pub mod listen;
 pub mod pipeline;
 pub mod plan;
 pub mod problems;

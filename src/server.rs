@@ -11,10 +11,10 @@
 
 use crate::app::App;
 use crate::error::FatalError;
+use crate::listen;
 use crate::pipeline;
 use crate::settings::Settings;
 use crate::watch;
-use std::future::IntoFuture;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use tokio::net::TcpListener;
@@ -149,17 +149,17 @@ impl Server {
                 }
             })
         });
-        let router = crate::serve::router(app);
+        let router = crate::serve::router(app.clone());
         // Not a graceful shutdown: event streams never end by themselves, and a dev server
         // should stop at once.
-        let served = tokio::select! {
-            served = axum::serve(self.listener, router).into_future() => served.map_err(FatalError::Serve),
-            () = shutdown => Ok(()),
-        };
+        tokio::select! {
+            () = listen::serve(self.listener, router, app.settings.header_timeout) => {}
+            () = shutdown => {}
+        }
         if let Some(pipeline) = pipeline {
             pipeline.abort();
         }
-        served
+        Ok(())
     }
 }
 

@@ -39,6 +39,9 @@ pub struct Settings {
     pub keep_alive: Duration,
     /// How long the browser waits before reconnecting (the SSE `retry:` field).
     pub retry: Duration,
+    /// How long a connection may take to send a request's head, and how long a kept-alive
+    /// connection may stay idle.
+    pub header_timeout: Duration,
 }
 
 impl Settings {
@@ -85,6 +88,7 @@ impl Settings {
             boot: random_token(),
             keep_alive: Duration::from_secs(15),
             retry: Duration::from_millis(500),
+            header_timeout: Duration::from_secs(5),
         })
     }
 
