@@ -34,6 +34,7 @@ pub mod hub;
 pub mod listen;
 pub mod pipeline;
 pub mod plan;
+pub mod pool;
 pub mod problems;
 pub mod render;
 pub mod rewrite;

@@ -18,6 +18,7 @@ use crate::app::App;
 use crate::base::{ChangeBatch, ChangeKind, Message};
 use crate::graph::Kind;
 use crate::plan::{self, Reload, UpdatePlan};
+use crate::rewrite::js::AnalysisError;
 use crate::serve::{document, route};
 use std::collections::BTreeSet;
 
@@ -131,10 +132,13 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
                 true
             }
             Err(error) => {
+                // A module too deep or too big to analyze is served as it is: its update goes
+                // on. One that does not parse would only fail in the browser: it waits.
+                let holds_back = matches!(error, AnalysisError::Syntax(_));
                 let report = error.report(&change.path);
                 tracing::error!("{}", document::describe(&report));
                 app.problems.report(&app.hub, change.path.as_str(), report);
-                false
+                !holds_back
             }
         }
     });

@@ -141,11 +141,10 @@ impl Server {
                 // The whole watcher moves here: dropping it would stop the backend.
                 let mut watcher = watcher;
                 while let Some(batch) = watcher.batches.recv().await {
-                    // Reading files, parsing scripts and rendering templates block: off the
-                    // async workers, one batch at a time.
+                    // Reading files, parsing scripts and rendering templates block: on the
+                    // pool, one batch at a time.
                     let app = app.clone();
-                    let _ =
-                        tokio::task::spawn_blocking(move || pipeline::react(&app, &batch)).await;
+                    crate::pool::run(move || pipeline::react(&app, &batch)).await;
                 }
             })
         });

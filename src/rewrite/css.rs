@@ -28,11 +28,17 @@ pub enum Kind {
     Asset,
 }
 
-/// Every `@import` and `url()` in `source`, in source order.
+/// How deep [`analyze`] follows nested blocks. Each level is a frame of the recursive scan;
+/// cssparser skips a block it is not asked into without recursing, so anything deeper (which
+/// no real stylesheet has) is passed over and cannot overflow the stack.
+pub const MAX_NESTING: usize = 512;
+
+/// Every `@import` and `url()` in `source`, in source order (down to [`MAX_NESTING`] nested
+/// blocks).
 pub fn analyze(source: &str) -> Vec<Reference> {
     let mut parser = Parser::new(source);
     let mut found = Vec::new();
-    scan(&mut parser, &mut found);
+    scan(&mut parser, &mut found, 0);
     found
 }
 
@@ -61,7 +67,7 @@ pub fn rewrite(
     out
 }
 
-fn scan(parser: &mut Parser, found: &mut Vec<Reference>) {
+fn scan(parser: &mut Parser, found: &mut Vec<Reference>, depth: usize) {
     let mut in_import = false;
     loop {
         let start = parser.position().byte_index();
@@ -114,9 +120,11 @@ fn scan(parser: &mut Parser, found: &mut Vec<Reference>) {
             Token::Function(_)
             | Token::ParenthesisBlock
             | Token::SquareBracketBlock
-            | Token::CurlyBracketBlock => {
+            | Token::CurlyBracketBlock
+                if depth < MAX_NESTING =>
+            {
                 let _ = parser.parse_nested_block(|inner| {
-                    scan(inner, found);
+                    scan(inner, found, depth + 1);
                     Ok::<(), cssparser::ParseError<()>>(())
                 });
             }

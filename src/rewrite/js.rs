@@ -9,6 +9,13 @@
 //!    from the runtime, and replaces the specifiers the caller asks to (the graph adds `?t=` to
 //!    those of changed dependencies). The prologue goes on the first line, so every line number
 //!    in a stack trace stays the file's own.
+//!
+//! oxc parses and visits recursively, so a deeply nested module could overflow the stack and
+//! abort the process. [`analyze`] first estimates from above how deep it would go
+//! ([`nesting`], one pass over the bytes) and refuses a module deeper than [`MAX_NESTING`] or
+//! bigger than [`MAX_BYTES`]; it then parses on the pool's large stack
+//! ([`crate::pool::on_big_stack`]), which holds several times what [`MAX_NESTING`] needs. A
+//! refused module is served as it is, without hot updates, and the overlay says why.
 
 use crate::base::{ErrorReport, SitePath};
 use oxc_allocator::Allocator;
@@ -52,6 +59,43 @@ pub struct Specifier {
     pub end: u32,
 }
 
+/// The deepest nesting [`analyze`] accepts, as [`nesting`] estimates it. The deepest shapes
+/// take oxc about 3.5 KB of stack a level in a debug build (2.2 KB optimized), so this needs
+/// about 35 MB of the pool's [`STACK`](crate::pool::STACK). Hand-written and minified code
+/// stays far below it.
+pub const MAX_NESTING: usize = 10_000;
+
+/// The largest module [`analyze`] parses.
+pub const MAX_BYTES: usize = 32 << 20;
+
+/// Why a module was not analyzed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AnalysisError {
+    /// It does not parse: the browser would fail on it too.
+    Syntax(SyntaxError),
+    /// It is too deep or too big to analyze safely. It is served as it is, without hot
+    /// updates; the reason says which limit it passed.
+    Refused(String),
+}
+
+impl AnalysisError {
+    /// The overlay's report for the file `file`.
+    pub fn report(self, file: &SitePath) -> ErrorReport {
+        match self {
+            AnalysisError::Syntax(error) => error.report(file),
+            AnalysisError::Refused(reason) => ErrorReport {
+                message: format!(
+                    "{file} {reason}: hotplate serves it as it is, without hot updates"
+                ),
+                file: Some(file.to_string()),
+                line: None,
+                column: None,
+                frame: String::new(),
+            },
+        }
+    }
+}
+
 /// A module that does not parse.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct SyntaxError {
@@ -77,8 +121,28 @@ impl SyntaxError {
 }
 
 /// Parses `source` as an ES module. A file that is no module but a valid classic script
-/// (`<script src>` without `type=module`) names nothing and is no error.
-pub fn analyze(source: &str) -> Result<Analysis, SyntaxError> {
+/// (`<script src>` without `type=module`) names nothing and is no error. A module deeper than
+/// [`MAX_NESTING`] or bigger than [`MAX_BYTES`] is refused before oxc sees it; the rest is
+/// parsed on the pool's large stack.
+pub fn analyze(source: &str) -> Result<Analysis, AnalysisError> {
+    if source.len() > MAX_BYTES {
+        return Err(AnalysisError::Refused(format!(
+            "is {} MB, more than the {} MB hotplate analyzes",
+            source.len() >> 20,
+            MAX_BYTES >> 20
+        )));
+    }
+    let nesting = nesting(source);
+    if nesting > MAX_NESTING {
+        return Err(AnalysisError::Refused(format!(
+            "nests about {nesting} levels deep, more than the {MAX_NESTING} hotplate analyzes"
+        )));
+    }
+    let source = source.to_string();
+    crate::pool::on_big_stack(move || parse(&source)).map_err(AnalysisError::Syntax)
+}
+
+fn parse(source: &str) -> Result<Analysis, SyntaxError> {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, source, SourceType::mjs()).parse();
     if let Some(error) = parsed.diagnostics.iter().next() {
@@ -113,7 +177,7 @@ pub struct AnalysisCache {
 }
 
 /// What [`analyze`] made of one version of a file.
-type Analyzed = Result<Arc<Analysis>, SyntaxError>;
+type Analyzed = Result<Arc<Analysis>, AnalysisError>;
 
 impl AnalysisCache {
     /// [`analyze`], unless the file called `key` had this very content last time.
@@ -181,6 +245,250 @@ pub fn prologue(runtime: &str, url: &str) -> String {
 /// import maps, and not files of the site.
 pub fn names_a_path(specifier: &str) -> bool {
     specifier.starts_with('/') || specifier.starts_with("./") || specifier.starts_with("../")
+}
+
+/// An estimate, from above, of how deep oxc recurses to parse and visit `source`, in one pass
+/// over its bytes (strings, comments, regular expressions and template literals skipped).
+///
+/// Every bracket opens a level. Within a level, every operator character and every keyword
+/// that can nest (`if`, `else`, `new`, `typeof`, `await` …) adds one, because chains of them
+/// nest in the syntax tree (`a + b + c`, `a ? b : c ? d : e`, `!!!x`, `a.b.c`, `if (a) if (b)`).
+/// A `,` or `;`, and the end of a block, close such a chain; an `else` reopens the chain its
+/// `if` was in. The estimate is the deepest sum over the open levels.
+pub fn nesting(source: &str) -> usize {
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Opened {
+        Top,
+        Paren,
+        Bracket,
+        /// A block: its end ends the statement around it.
+        Block,
+        /// An object literal, or any other brace in an expression.
+        Object,
+        /// `${` in a template literal.
+        Template,
+    }
+    struct Level {
+        opened: Opened,
+        chain: usize,
+        /// The chain before the last `,` or `;` (an `else` picks it up again).
+        closed_chain: usize,
+    }
+    /// Whether a `/` here divides (after a value) or starts a regular expression.
+    #[derive(Clone, Copy, PartialEq, Eq)]
+    enum Before {
+        Value,
+        Other,
+    }
+
+    let bytes = source.as_bytes();
+    let mut levels = vec![Level {
+        opened: Opened::Top,
+        chain: 0,
+        closed_chain: 0,
+    }];
+    let (mut chains, mut deepest) = (0usize, 0usize);
+    let mut before = Before::Other;
+    // Whether the last token lets a `{` open a block rather than an object.
+    let mut block_may_follow = true;
+    let mut i = 0;
+    // Skips a template literal's text from `i`; true when it stopped at `${`.
+    let template = |i: &mut usize| -> bool {
+        while *i < bytes.len() {
+            match bytes[*i] {
+                b'\\' => *i += 2,
+                b'`' => {
+                    *i += 1;
+                    return false;
+                }
+                b'$' if bytes.get(*i + 1) == Some(&b'{') => {
+                    *i += 2;
+                    return true;
+                }
+                _ => *i += 1,
+            }
+        }
+        false
+    };
+    while i < bytes.len() {
+        let byte = bytes[i];
+        let next = bytes.get(i + 1).copied();
+        let mut chained = 0;
+        let mut may_open_block = false;
+        match byte {
+            b' ' | b'\t' | b'\n' | b'\r' => {
+                i += 1;
+                continue;
+            }
+            b'/' if next == Some(b'/') => {
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                continue;
+            }
+            b'/' if next == Some(b'*') => {
+                i = source[i + 2..]
+                    .find("*/")
+                    .map_or(bytes.len(), |end| i + 2 + end + 2);
+                continue;
+            }
+            b'/' if before == Before::Other => {
+                // A regular expression: to its closing `/`, outside a class, then its flags.
+                i += 1;
+                let mut class = false;
+                while i < bytes.len() && bytes[i] != b'\n' {
+                    match bytes[i] {
+                        b'\\' => i += 1,
+                        b'[' => class = true,
+                        b']' => class = false,
+                        b'/' if !class => break,
+                        _ => {}
+                    }
+                    i += 1;
+                }
+                i += 1;
+                while i < bytes.len() && bytes[i].is_ascii_alphanumeric() {
+                    i += 1;
+                }
+                before = Before::Value;
+                block_may_follow = false;
+                continue;
+            }
+            b'\'' | b'"' => {
+                i += 1;
+                while i < bytes.len() && bytes[i] != byte && bytes[i] != b'\n' {
+                    i += if bytes[i] == b'\\' { 2 } else { 1 };
+                }
+                i += 1;
+                before = Before::Value;
+                block_may_follow = false;
+                continue;
+            }
+            b'`' => {
+                i += 1;
+                if template(&mut i) {
+                    levels.push(Level {
+                        opened: Opened::Template,
+                        chain: 0,
+                        closed_chain: 0,
+                    });
+                    before = Before::Other;
+                } else {
+                    before = Before::Value;
+                }
+            }
+            b'(' | b'[' | b'{' => {
+                let opened = match byte {
+                    b'(' => Opened::Paren,
+                    b'[' => Opened::Bracket,
+                    _ if block_may_follow => Opened::Block,
+                    _ => Opened::Object,
+                };
+                levels.push(Level {
+                    opened,
+                    chain: 0,
+                    closed_chain: 0,
+                });
+                i += 1;
+                before = Before::Other;
+                may_open_block = true;
+            }
+            b')' | b']' | b'}' => {
+                i += 1;
+                let closed = if levels.len() > 1 {
+                    let level = levels.pop().expect("more than the top level");
+                    chains -= level.chain;
+                    level.opened
+                } else {
+                    Opened::Top
+                };
+                before = Before::Value;
+                // A body follows a parenthesis: `if (a) {`, `function f() {`.
+                may_open_block = byte == b')';
+                match closed {
+                    Opened::Template if template(&mut i) => {
+                        levels.push(Level {
+                            opened: Opened::Template,
+                            chain: 0,
+                            closed_chain: 0,
+                        });
+                        before = Before::Other;
+                    }
+                    Opened::Block => {
+                        // The statement around the block ends with it.
+                        let level = levels.last_mut().expect("the top level stays");
+                        chains -= level.chain;
+                        level.closed_chain = std::mem::take(&mut level.chain);
+                        before = Before::Other;
+                        may_open_block = true;
+                    }
+                    _ => {}
+                }
+            }
+            b',' | b';' => {
+                let level = levels.last_mut().expect("the top level stays");
+                chains -= level.chain;
+                level.closed_chain = std::mem::take(&mut level.chain);
+                i += 1;
+                before = Before::Other;
+                may_open_block = byte == b';';
+            }
+            b'=' | b'+' | b'-' | b'*' | b'%' | b'<' | b'>' | b'&' | b'|' | b'^' | b'!' | b'~'
+            | b'?' | b':' | b'.' => {
+                i += 1;
+                chained = 1;
+                before = Before::Other;
+                // `=>` may open a block body.
+                may_open_block = byte == b'>' && i >= 2 && bytes[i - 2] == b'=';
+            }
+            _ if byte.is_ascii_alphanumeric()
+                || matches!(byte, b'_' | b'$' | b'#' | b'@')
+                || byte >= 0x80 =>
+            {
+                let start = i;
+                let number = byte.is_ascii_digit();
+                i += 1;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_alphanumeric()
+                        || matches!(bytes[i], b'_' | b'$')
+                        || bytes[i] >= 0x80
+                        || (number && bytes[i] == b'.'))
+                {
+                    i += 1;
+                }
+                let word = &source[start..i];
+                before = Before::Value;
+                may_open_block = true;
+                match word {
+                    "else" => {
+                        let level = levels.last_mut().expect("the top level stays");
+                        let reopened = std::mem::take(&mut level.closed_chain);
+                        chains += reopened;
+                        level.chain += reopened;
+                        chained = 1;
+                        before = Before::Other;
+                    }
+                    "if" | "for" | "while" | "with" | "do" | "new" | "typeof" | "void"
+                    | "delete" | "await" | "yield" | "in" | "of" | "instanceof" | "return"
+                    | "throw" | "case" => {
+                        chained = 1;
+                        before = Before::Other;
+                        may_open_block = matches!(word, "do");
+                    }
+                    _ => {}
+                }
+            }
+            _ => i += 1,
+        }
+        block_may_follow = may_open_block;
+        if chained > 0 {
+            let level = levels.last_mut().expect("the top level stays");
+            level.chain += chained;
+            chains += chained;
+        }
+        deepest = deepest.max(levels.len() + chains);
+    }
+    deepest
 }
 
 fn line_column(source: &str, offset: usize) -> (usize, usize) {
@@ -420,6 +728,14 @@ const s = "import './in-a-string.js'";
             }
         }
 
+        /// The estimate reads any text to its end, however odd (unclosed strings, comments,
+        /// templates and regular expressions, stray closers, `#` and `@`, non-ASCII).
+        #[test]
+        fn nesting_reads_any_text(source in "(\\PC|[`'\"/\\\\{}()\\[\\]#@$])*") {
+            let levels = nesting(&source);
+            proptest::prop_assert!(levels <= source.len() + 1);
+        }
+
         /// Every specifier can be replaced and the module still parses with the same
         /// specifiers, in order.
         #[test]
@@ -438,9 +754,61 @@ const s = "import './in-a-string.js'";
     }
 
     #[test]
+    fn nesting_counts_every_shape_that_recurses() {
+        let n = 20_000;
+        let shapes = [
+            format!("f({}1{})", "() => f(".repeat(n), ")".repeat(n)),
+            format!("x = {}1{}", "[".repeat(n), "]".repeat(n)),
+            format!("{}{}", "{".repeat(n), "}".repeat(n)),
+            format!("if (a) {{}}{}", " else if (a) {}".repeat(n)),
+            format!("if (a) x;{}", " else if (a) x;".repeat(n)),
+            format!("x = {}1", "a ? b : ".repeat(n)),
+            format!("x = {}1", "a ? {} : ".repeat(n)),
+            format!("x = {}1", "!".repeat(n)),
+            format!("x = {}1", "a => ".repeat(n)),
+            format!("{}x;", "for (;;) ".repeat(n)),
+            format!("x = {}1{}", "`${".repeat(n), "}`".repeat(n)),
+            format!("x = a{}", ".b".repeat(n)),
+            format!("x = {}1", "a + ".repeat(n)),
+            format!("{}x;", "l: ".repeat(n)),
+            format!("x = {}a", "new ".repeat(n)),
+            format!("x = {}a", "typeof ".repeat(n)),
+        ];
+        for source in shapes {
+            assert!(nesting(&source) >= n, "{}", &source[..40]);
+        }
+    }
+
+    #[test]
+    fn nesting_of_long_flat_code_stays_small() {
+        let n = 20_000;
+        let flat = [
+            "if (a) { b(); }\n".repeat(n),
+            "if (a) b();\n".repeat(n),
+            format!("x = [{}];", "-1, ".repeat(n)),
+            format!("x = {{{}}};", "a: b ? c : d, ".repeat(n)),
+            "function f(a) { return a + 1; }\n".repeat(n),
+            format!("x = ({});", "a = 1, ".repeat(n)),
+            "const s = \"(((((\"; const r = /[(]{3}\\(/g; // ((((\n/* [[[[ */\n".repeat(n),
+            "x = `a ${b} c ${`d ${e}`}`;\n".repeat(n),
+            "class A extends B { m() { if (a) {} else {} } }\n".repeat(n),
+        ];
+        for source in flat {
+            assert!(
+                nesting(&source) < 20,
+                "{}: {}",
+                &source[..30],
+                nesting(&source)
+            );
+        }
+    }
+
+    #[test]
     fn a_syntax_error_names_its_line_and_column_with_a_frame() {
         let source = "const a = 1;\nconst b = ;\nconst c = 3;\n";
-        let error = analyze(source).unwrap_err();
+        let Err(AnalysisError::Syntax(error)) = analyze(source) else {
+            panic!("a syntax error");
+        };
         assert_eq!((error.line, error.column), (2, 11));
         assert!(
             error.message.starts_with("SyntaxError"),

@@ -13,11 +13,13 @@ use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
 use crate::render::{PageContext, RenderError};
 use crate::rewrite::html;
+use crate::watch;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::time::Instant;
 
 const HTML: &str = "text/html; charset=utf-8";
 
@@ -96,9 +98,11 @@ pub fn render(
     }
 }
 
-/// Serves a static `.html` file with the runtime injected.
-pub async fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
-    match tokio::fs::read(file).await {
+/// Serves a static `.html` file with the runtime injected. A file found empty is read again
+/// for a moment first ([`watch::read_settled`]): a reload can land between an editor's
+/// truncate and its write.
+pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+    match watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE) {
         Ok(bytes) => finish(
             app,
             req,

@@ -22,8 +22,10 @@ pub mod route;
 pub mod runtime;
 
 use crate::app::App;
+use crate::pool;
 use axum::Router;
 use axum::extract::{Request, State};
+use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use route::Target;
@@ -52,21 +54,34 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         )
             .into_response();
     }
-    let target = match route::resolve(&app.settings.root, &path) {
-        Ok(target) => target,
-        Err(rejection) => return rejection.into_response(),
+    // Resolving touches the file system (`canonicalize`, `is_file`): off the async workers.
+    let root = app.settings.root.clone();
+    let target = match tokio::task::spawn_blocking(move || route::resolve(&root, &path)).await {
+        Ok(Ok(target)) => target,
+        Ok(Err(rejection)) => return rejection.into_response(),
+        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
     let (parts, body) = req.into_parts();
+    let dev = app.settings.is_dev();
     match target {
         Target::Page { template, params } => {
-            document::page(&app, &parts, &template, params, StatusCode::OK)
+            on_pool(&app, parts, move |app, parts| {
+                document::page(app, parts, &template, params, StatusCode::OK)
+            })
+            .await
         }
-        Target::File { path, site } if app.settings.is_dev() => match site.extension().as_str() {
-            "html" => document::static_html(&app, &parts, &path, &site).await,
-            "js" | "mjs" => module::script(&app, &parts, &path, &site).await,
-            "css" => module::style(&app, &parts, &path, &site).await,
-            _ => files::serve(&app, Request::from_parts(parts, body), &path, &site).await,
-        },
+        Target::File { path, site }
+            if dev && matches!(site.extension().as_str(), "html" | "js" | "mjs" | "css") =>
+        {
+            on_pool(&app, parts, move |app, parts| {
+                match site.extension().as_str() {
+                    "html" => document::static_html(app, parts, &path, &site),
+                    "css" => module::style(app, parts, &path, &site),
+                    _ => module::script(app, parts, &path, &site),
+                }
+            })
+            .await
+        }
         Target::File { path, site } => {
             files::serve(&app, Request::from_parts(parts, body), &path, &site).await
         }
@@ -77,8 +92,19 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             };
             (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()
         }
-        Target::NotFound => document::not_found(&app, &parts),
+        Target::NotFound => on_pool(&app, parts, document::not_found).await,
     }
+}
+
+/// Runs `respond` on the pool: renders, parses and rewrites never hold up an async worker,
+/// and run with a stack that deep input cannot overflow.
+async fn on_pool(
+    app: &Arc<App>,
+    parts: Parts,
+    respond: impl FnOnce(&App, &Parts) -> Response + Send + 'static,
+) -> Response {
+    let app = app.clone();
+    pool::run(move || respond(&app, &parts)).await
 }
 
 /// Whether the query string has a parameter called `name` (`v` for versioned URLs, `t` for

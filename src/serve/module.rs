@@ -30,8 +30,8 @@ const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// Serves the ES module `site` (at `file` on disk).
-pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
-    let Some(source) = read(file).await else {
+pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+    let Some(source) = read(file) else {
         return files::gone(app, req.uri.path());
     };
     let base = req.uri.path();
@@ -39,6 +39,7 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
         Ok(analysis) => analysis,
         Err(error) => {
             let report = error.report(site);
+            tracing::warn!("{}", super::document::describe(&report));
             app.problems.report(&app.hub, site.as_str(), report);
             return cache::respond(app, req, StatusCode::OK, JAVASCRIPT, source);
         }
@@ -82,8 +83,8 @@ pub async fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Res
 }
 
 /// Serves the stylesheet `site` (at `file` on disk).
-pub async fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
-    let Some(source) = read(file).await else {
+pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+    let Some(source) = read(file) else {
         return files::gone(app, req.uri.path());
     };
     let base = req.uri.path();
@@ -121,12 +122,7 @@ fn prune(app: &App, pruned: Vec<String>) {
 /// previous save's update), so an empty file is read again for a moment before it is believed
 /// ([`crate::watch::read_settled`]): otherwise the browser would run, or style the page with,
 /// nothing.
-async fn read(file: &Path) -> Option<String> {
-    let file = file.to_path_buf();
-    let deadline = Instant::now() + watch::EMPTY_PATIENCE;
-    let bytes = tokio::task::spawn_blocking(move || watch::read_settled(&file, deadline))
-        .await
-        .ok()?
-        .ok()?;
+fn read(file: &Path) -> Option<String> {
+    let bytes = watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }
