@@ -115,3 +115,70 @@ async fn layouts_partials_and_page_sources_are_never_served() {
         assert!(!reply.text().contains("{%"), "{uri} leaked template source");
     }
 }
+
+#[tokio::test]
+async fn content_and_data_files_are_never_served() {
+    let site = site("basic");
+    for uri in [
+        "/data/team.toml",
+        "/content/notes.md",
+        "/data/team.toml?raw",
+        "/content/notes.md?v=1&t=2",
+        "/data/",
+        "/content",
+        "/%64ata/team.toml",
+    ] {
+        let reply = site.get(uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(!reply.text().contains("+++"), "{uri} leaked its source");
+    }
+}
+
+#[tokio::test]
+async fn the_root_template_is_asked_for_by_slash() {
+    let site = site("basic");
+    std::fs::remove_file(site.path("pages/index.html")).unwrap();
+    site.write("index.html", "<p>{{ 1 + 1 }}</p>");
+    assert!(site.get("/").await.text().contains("<p>2</p>"));
+    for uri in ["/index.html", "/index.html?x=1"] {
+        let reply = site.get(uri).await;
+        assert_eq!(reply.status, StatusCode::MOVED_PERMANENTLY, "{uri}");
+        assert!(reply.header("location").starts_with('/'), "{uri}");
+        assert!(!reply.text().contains("{{"), "{uri} leaked its source");
+    }
+}
+
+#[tokio::test]
+async fn a_symlink_to_a_template_folder_serves_nothing_of_it() {
+    let site = site("basic");
+    std::os::unix::fs::symlink(site.path("layouts"), site.path("looks")).unwrap();
+    std::os::unix::fs::symlink(site.path("data"), site.path("public/facts")).unwrap();
+    std::os::unix::fs::symlink(site.path("partials/nav.html"), site.path("nav.html")).unwrap();
+    for uri in [
+        "/looks/base.html",
+        "/facts/team.toml",
+        "/nav.html",
+        "/looks/",
+    ] {
+        let reply = site.get(uri).await;
+        assert_eq!(reply.status, StatusCode::NOT_FOUND, "{uri}");
+        assert!(!reply.text().contains("{%"), "{uri} leaked template source");
+    }
+}
+
+#[tokio::test]
+async fn refusals_never_show_where_the_machine_keeps_the_site() {
+    let site = site("basic");
+    let outside = tempfile::tempdir().unwrap();
+    std::os::unix::fs::symlink(outside.path(), site.path("public/outside")).unwrap();
+    std::fs::write(outside.path().join("x.txt"), "x").unwrap();
+    let root = site.dir.path().canonicalize().unwrap();
+    for uri in ["/outside/x.txt", "/../x", "/nothing/here", "/.env"] {
+        let text = site.get(uri).await.text();
+        assert!(!text.contains(root.to_str().unwrap()), "{uri}: {text}");
+        assert!(
+            !text.contains(outside.path().to_str().unwrap()),
+            "{uri}: {text}"
+        );
+    }
+}

@@ -151,7 +151,9 @@ pub fn enforce(root: &Path, candidate: &Path) -> Result<Option<PathBuf>, Rejecti
         Err(_) => return Ok(None),
     };
     let Ok(relative) = real.strip_prefix(root) else {
-        return Err(Rejection::Traversal(candidate.display().to_string()));
+        // Named as the site knows it: an error page never shows where the machine keeps it.
+        let named = candidate.strip_prefix(root).unwrap_or(Path::new("?"));
+        return Err(Rejection::Traversal(format!("/{}", named.display())));
     };
     let hidden = relative
         .components()

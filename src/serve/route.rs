@@ -5,10 +5,14 @@
 //!    `pages/about.html` or `pages/about/index.html`; a `[name]` file or folder matches any one
 //!    segment, and its value reaches the template as `params.name`. Exact names win over
 //!    `[name]` ones.
-//! 2. A static file: `public/<path>`, then `<path>` anywhere under the root, except the template
-//!    folders (`pages/`, `layouts/`, `partials/`). A folder serves its `index.html`; asked for
-//!    without a trailing slash, it redirects to one so that relative links resolve.
-//! 3. Nothing: the caller answers 404.
+//! 2. A static file: `public/<path>`, then `<path>` anywhere under the root. A folder serves its
+//!    `index.html`; asked for without a trailing slash, it redirects to one so that relative
+//!    links resolve.
+//! 3. Never a template input: whether a file may be served is decided from where it really
+//!    is (symlinks resolved), not from the URL. Nothing under `pages/`, `layouts/`,
+//!    `partials/`, `content/` or `data/` is served; the root `index.html` (a template) is
+//!    asked for by `/`, so `/index.html` redirects there.
+//! 4. Nothing: the caller answers 404.
 
 use super::guard::{self, Rejection};
 use crate::base::{SitePath, url_path};
@@ -17,8 +21,11 @@ use percent_encoding::percent_decode_str;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// Top-level folders that hold templates, never served as files.
-const TEMPLATE_DIRS: [&str; 3] = ["pages", "layouts", "partials"];
+/// Top-level folders that hold templates and what they read: never served as files.
+const TEMPLATE_INPUTS: [&str; 5] = ["pages", "layouts", "partials", "content", "data"];
+
+/// The root page template.
+const ROOT_PAGE: &str = "index.html";
 
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Target {
@@ -42,37 +49,58 @@ pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
     if let Some((template, params)) = find_page(root, &segments) {
         return Ok(Target::Page { template, params });
     }
-    let protected = segments
-        .first()
-        .is_some_and(|s| TEMPLATE_DIRS.contains(&s.as_str()));
     let public = std::iter::once("public".to_string()).chain(segments.iter().cloned());
-    let candidates: Vec<Vec<String>> = if protected {
-        vec![public.collect()]
-    } else {
-        vec![public.collect(), segments.clone()]
-    };
-    for parts in candidates {
+    for parts in [public.collect::<Vec<_>>(), segments] {
         let candidate = parts.iter().fold(root.to_path_buf(), |p, s| p.join(s));
         let Some(real) = guard::enforce(root, &candidate)? else {
             continue;
         };
-        if real.is_dir() {
-            let index = candidate.join("index.html");
-            let Some(real_index) = guard::enforce(root, &index)? else {
+        let real = if real.is_dir() {
+            let Some(real_index) = guard::enforce(root, &candidate.join("index.html"))? else {
                 continue;
             };
-            if !url_path.ends_with('/') {
+            if !url_path.ends_with('/') && servable(root, &real_index) != Servable::Never {
                 // Leading slashes collapsed: `//host` must not become a protocol-relative URL.
                 return Ok(Target::Redirect(format!(
                     "/{}/",
                     url_path.trim_start_matches('/')
                 )));
             }
-            return Ok(file(root, real_index));
-        }
-        return Ok(file(root, real));
+            real_index
+        } else {
+            real
+        };
+        return Ok(match servable(root, &real) {
+            Servable::Yes => file(root, real),
+            Servable::AsRoot if !url_path.trim_matches('/').is_empty() => {
+                Target::Redirect("/".into())
+            }
+            Servable::AsRoot | Servable::Never => Target::NotFound,
+        });
     }
     Ok(Target::NotFound)
+}
+
+#[derive(Debug, PartialEq, Eq)]
+enum Servable {
+    Yes,
+    /// The root page template: its URL is `/`.
+    AsRoot,
+    Never,
+}
+
+/// Whether the file at `real` (canonical, under `root`) may be served as it is.
+fn servable(root: &Path, real: &Path) -> Servable {
+    let relative = real.strip_prefix(root).unwrap_or(real);
+    let mut components = relative.components().map(|c| c.as_os_str());
+    let first = components.next().and_then(|c| c.to_str()).unwrap_or("");
+    if TEMPLATE_INPUTS.contains(&first) {
+        Servable::Never
+    } else if first == ROOT_PAGE && components.next().is_none() {
+        Servable::AsRoot
+    } else {
+        Servable::Yes
+    }
 }
 
 /// What a reference written in a served file names.
@@ -389,8 +417,20 @@ mod tests {
 
     #[test]
     fn template_folders_are_never_served_as_files() {
-        let (_d, root) = site(&["layouts/base.html", "partials/nav.html", "pages/a.html"]);
-        for url in ["/layouts/base.html", "/partials/nav.html", "/pages/a.html"] {
+        let (_d, root) = site(&[
+            "layouts/base.html",
+            "partials/nav.html",
+            "pages/a.html",
+            "content/a.md",
+            "data/a.json",
+        ]);
+        for url in [
+            "/layouts/base.html",
+            "/partials/nav.html",
+            "/pages/a.html",
+            "/content/a.md",
+            "/data/a.json",
+        ] {
             assert_eq!(resolve(&root, url).unwrap(), Target::NotFound, "{url}");
         }
     }
