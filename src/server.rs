@@ -15,7 +15,7 @@ use crate::listen;
 use crate::pipeline;
 use crate::settings::Settings;
 use crate::watch;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -172,6 +172,25 @@ fn url(addr: SocketAddr) -> String {
     }
 }
 
+/// The addresses other machines reach an exposed server by, as Vite lists its Network URLs:
+/// every interface's when it listens on all of them, else the one it listens on. None for a
+/// server on loopback.
+fn network_addresses(settings: &Settings, addr: SocketAddr) -> Vec<IpAddr> {
+    let ip = addr.ip();
+    if ip.is_loopback() {
+        Vec::new()
+    } else if ip.is_unspecified() {
+        settings
+            .interfaces
+            .iter()
+            .copied()
+            .filter(|address| address.is_ipv4() == ip.is_ipv4() || ip.is_ipv6())
+            .collect()
+    } else {
+        vec![ip]
+    }
+}
+
 /// The startup banner for a server listening on `addr`; `requested_port` when another port
 /// had to be taken.
 pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>) -> String {
@@ -185,6 +204,12 @@ pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>
         env!("CARGO_PKG_VERSION")
     )];
     lines.push(format!("  ➜ Local:   {}", url(addr)));
+    for address in network_addresses(settings, addr) {
+        lines.push(format!(
+            "  ➜ Network: {}",
+            url(SocketAddr::new(address, addr.port()))
+        ));
+    }
     lines.push(format!("  ➜ Root:    {}", settings.root.display()));
     if let Some(port) = requested_port {
         lines.push(format!(

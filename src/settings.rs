@@ -31,6 +31,9 @@ pub struct Settings {
     pub poll: Option<Duration>,
     /// Host names accepted besides localhost, loopback addresses and the bound address.
     pub allowed_hosts: Vec<String>,
+    /// This machine's own addresses, loopback excepted: a server listening on every interface
+    /// may be reached by any of them (and is listed by them in the banner).
+    pub interfaces: Vec<IpAddr>,
     /// Random per start; templates see it as `{{ version }}` for cache busting.
     pub version: String,
     /// Random per start; prefixes every SSE event id so a client can tell a restart.
@@ -84,6 +87,7 @@ impl Settings {
             mode: Mode::Dev,
             poll: None,
             allowed_hosts: Vec::new(),
+            interfaces: interface_addresses(),
             version: random_token(),
             boot: random_token(),
             keep_alive: Duration::from_secs(15),
@@ -114,6 +118,22 @@ fn parse_host(host: &str) -> Result<IpAddr, FatalError> {
         .ok_or_else(|| FatalError::BadHost {
             host: host.to_string(),
         })
+}
+
+/// The addresses of this machine's network interfaces, loopback excepted. None when they
+/// cannot be read: an exposed server is then reached by its bound address or a name.
+fn interface_addresses() -> Vec<IpAddr> {
+    match if_addrs::get_if_addrs() {
+        Ok(interfaces) => interfaces
+            .iter()
+            .filter(|interface| !interface.is_loopback())
+            .map(|interface| interface.ip())
+            .collect(),
+        Err(err) => {
+            tracing::warn!("cannot list this machine's network addresses: {err}");
+            Vec::new()
+        }
+    }
 }
 
 /// Eight random hex digits.

@@ -182,3 +182,30 @@ async fn refusals_never_show_where_the_machine_keeps_the_site() {
         );
     }
 }
+
+#[tokio::test]
+async fn only_this_servers_own_origin_may_use_the_hub() {
+    let site = site("basic");
+    for origin in [
+        "http://localhost:9999",
+        "http://203.0.113.9",
+        "https://localhost",
+    ] {
+        for path in ["/__hotplate/events", "/__hotplate/changes"] {
+            let reply = site.get_with(path, &[("origin", origin)]).await;
+            assert_eq!(reply.status, StatusCode::FORBIDDEN, "{path} from {origin}");
+        }
+        let send = axum::http::Request::post("/__hotplate/send")
+            .header("host", "localhost")
+            .header("origin", origin)
+            .body(axum::body::Body::from(r#"{"event":"x"}"#))
+            .unwrap();
+        assert_eq!(
+            site.request(send).await.status,
+            StatusCode::FORBIDDEN,
+            "{origin}"
+        );
+    }
+    // The page's own origin connects (`events` checks for a 200).
+    site.events(&[("origin", "http://localhost")]).await;
+}

@@ -98,3 +98,34 @@ fn prod_and_poll_flags_resolve() {
     assert!(!s.is_dev());
     assert_eq!(s.poll, Some(std::time::Duration::from_millis(300)));
 }
+
+#[test]
+fn an_exposed_server_lists_its_network_urls() {
+    let mut settings = settings(&[&root(), "--host"]).unwrap();
+    settings.interfaces = vec![
+        "192.168.1.20".parse().unwrap(),
+        "10.0.0.5".parse().unwrap(),
+        "fd00::5".parse().unwrap(),
+    ];
+    let addr = "0.0.0.0:4000".parse().unwrap();
+    let banner = hotplate::server::banner(&settings, addr, None);
+    assert!(
+        banner.contains("Local:   http://localhost:4000/"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("Network: http://192.168.1.20:4000/"),
+        "{banner}"
+    );
+    assert!(
+        banner.contains("Network: http://10.0.0.5:4000/"),
+        "{banner}"
+    );
+    assert!(
+        !banner.contains("fd00::5"),
+        "IPv4 listening lists IPv4: {banner}"
+    );
+    assert!(banner.contains("⚠"), "{banner}");
+    let loopback = hotplate::server::banner(&settings, "127.0.0.1:4000".parse().unwrap(), None);
+    assert!(!loopback.contains("Network"), "{loopback}");
+}

@@ -71,20 +71,37 @@ pub fn check_host(settings: &Settings, headers: &HeaderMap) -> Result<(), Reject
     }
 }
 
-/// Refuses an `Origin` whose host is not this server. No `Origin` (a same-origin GET) passes.
+/// Refuses an `Origin` that is not this server's own: `http`, a host that is this server (as
+/// for `Host`), and the port the request came in on (the `Host` header's). A page on another
+/// port of localhost is another site. No `Origin` (a same-origin GET) passes.
 pub fn check_origin(settings: &Settings, headers: &HeaderMap) -> Result<(), Rejection> {
     let Some(origin) = headers.get(header::ORIGIN) else {
         return Ok(());
     };
     let origin = origin.to_str().unwrap_or("");
-    let authority = origin
-        .split_once("://")
-        .map(|(_, rest)| rest.trim_end_matches('/'))
+    let foreign = || Rejection::ForeignOrigin(origin.to_string());
+    let authority = origin.strip_prefix("http://").ok_or_else(foreign)?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
         .unwrap_or("");
-    if !authority.is_empty() && is_allowed_host(settings, host_name(authority)) {
+    let same_port = port_of(authority) == port_of(host);
+    if same_port && is_allowed_host(settings, host_name(authority)) {
         Ok(())
     } else {
-        Err(Rejection::ForeignOrigin(origin.to_string()))
+        Err(foreign())
+    }
+}
+
+/// The port of a `Host` value or an origin's authority; 80 when none is written.
+fn port_of(authority: &str) -> Option<u16> {
+    let after_name = match authority.strip_prefix('[') {
+        Some(rest) => rest.split_once(']').map_or("", |(_, after)| after),
+        None => authority.rsplit_once(':').map_or("", |(_, port)| port),
+    };
+    match after_name.trim_start_matches(':') {
+        "" => Some(80),
+        port => port.parse().ok(),
     }
 }
 
@@ -113,9 +130,13 @@ fn is_allowed_host(settings: &Settings, name: String) -> bool {
         return true;
     }
     match name.parse::<IpAddr>() {
-        // An address literal cannot be rebound. When the server listens on every interface,
-        // any of the machine's addresses may be used to reach it.
-        Ok(ip) => ip.is_loopback() || ip == settings.host || settings.host.is_unspecified(),
+        // An address literal cannot be rebound, but it must be this machine's: the bound
+        // address, a loopback address, or (listening on every interface) one of its own.
+        Ok(ip) => {
+            ip.is_loopback()
+                || ip == settings.host
+                || (settings.host.is_unspecified() && settings.interfaces.contains(&ip))
+        }
         Err(_) => false,
     }
 }
@@ -224,26 +245,81 @@ mod tests {
     }
 
     #[test]
-    fn an_exposed_server_accepts_its_addresses_but_not_foreign_names() {
+    fn an_exposed_server_accepts_its_own_addresses_but_no_others() {
         let mut s = settings();
         s.host = "0.0.0.0".parse().unwrap();
+        s.interfaces = vec!["192.168.1.9".parse().unwrap()];
         assert_eq!(
             check_host(&s, &headers(header::HOST, "192.168.1.9:4000")),
             Ok(())
         );
-        assert!(check_host(&s, &headers(header::HOST, "evil.example")).is_err());
+        for foreign in ["evil.example", "8.8.8.8:4000", "192.168.1.10:4000"] {
+            assert!(
+                check_host(&s, &headers(header::HOST, foreign)).is_err(),
+                "{foreign}"
+            );
+        }
+    }
+
+    /// A request from a page, with its `Host` and `Origin`.
+    fn from_page(host: &str, origin: &str) -> HeaderMap {
+        let mut h = headers(header::HOST, host);
+        h.insert(header::ORIGIN, HeaderValue::from_str(origin).unwrap());
+        h
     }
 
     #[test]
-    fn the_hub_refuses_foreign_origins() {
+    fn the_hub_accepts_only_this_servers_own_origin() {
         let s = settings();
         assert_eq!(check_origin(&s, &HeaderMap::new()), Ok(()));
+        for (host, origin) in [
+            ("localhost:4000", "http://localhost:4000"),
+            ("127.0.0.1:4000", "http://localhost:4000"),
+            ("[::1]:4000", "http://[::1]:4000"),
+            ("localhost", "http://localhost"),
+            ("dev.example:4000", "http://dev.example:4000"),
+        ] {
+            assert_eq!(
+                check_origin(&s, &from_page(host, origin)),
+                Ok(()),
+                "{origin}"
+            );
+        }
+        for origin in [
+            "https://evil.example",
+            "http://evil.example:4000",
+            "null",
+            // Another site on this machine: another port.
+            "http://localhost:9999",
+            "http://localhost",
+            "https://localhost:4000",
+            "http://8.8.8.8:4000",
+        ] {
+            assert!(
+                check_origin(&s, &from_page("localhost:4000", origin)).is_err(),
+                "{origin}"
+            );
+        }
+    }
+
+    #[test]
+    fn an_exposed_server_refuses_origins_on_addresses_not_its_own() {
+        let mut s = settings();
+        s.host = "0.0.0.0".parse().unwrap();
+        s.interfaces = vec!["192.168.1.9".parse().unwrap()];
         assert_eq!(
-            check_origin(&s, &headers(header::ORIGIN, "http://localhost:4000")),
+            check_origin(
+                &s,
+                &from_page("192.168.1.9:4000", "http://192.168.1.9:4000")
+            ),
             Ok(())
         );
-        assert!(check_origin(&s, &headers(header::ORIGIN, "https://evil.example")).is_err());
-        assert!(check_origin(&s, &headers(header::ORIGIN, "null")).is_err());
+        for origin in ["http://203.0.113.7:4000", "http://10.0.0.1:4000"] {
+            assert!(
+                check_origin(&s, &from_page("192.168.1.9:4000", origin)).is_err(),
+                "{origin}"
+            );
+        }
     }
 
     #[test]
