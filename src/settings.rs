@@ -45,6 +45,10 @@ pub struct Settings {
     /// How long a connection may take to send a request's head, and how long a kept-alive
     /// connection may stay idle.
     pub header_timeout: Duration,
+    /// How many template instructions one render may run before it stops with an error: far
+    /// more than a real page needs (the example site's take a few thousand), far fewer than a
+    /// runaway loop.
+    pub render_fuel: u64,
 }
 
 impl Settings {
@@ -93,6 +97,7 @@ impl Settings {
             keep_alive: Duration::from_secs(15),
             retry: Duration::from_millis(500),
             header_timeout: Duration::from_secs(5),
+            render_fuel: 50_000_000,
         })
     }
 

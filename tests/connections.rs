@@ -6,6 +6,7 @@
 //! - A client that trickles its request head (slowloris) is dropped after the header timeout,
 //!   and so is a kept-alive connection left idle that long: many such clients hold no sockets.
 //! - An event stream is a response, not an idle connection: it stays open past the timeout.
+//! - Slow renders never hold up other requests: they run on the pool, not the async workers.
 
 mod util;
 
@@ -131,4 +132,37 @@ fn an_event_stream_outlives_the_header_timeout() {
         assert!(n > 0, "the server closed the event stream: {seen}");
         seen.push_str(&String::from_utf8_lossy(&buffer[..n]));
     }
+}
+
+#[test]
+fn slow_renders_do_not_hold_up_other_requests() {
+    let server = running();
+    server.write(
+        "pages/slow.html",
+        "{% for i in range(3000) %}{% for j in range(1000) %}{% endfor %}{% endfor %}slow",
+    );
+    let renders: Vec<_> = (0..2)
+        .map(|_| {
+            let mut reader = BufReader::new(connect(&server));
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                get(&mut reader, "/slow");
+                started.elapsed()
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(200));
+    let mut reader = BufReader::new(connect(&server));
+    let started = Instant::now();
+    assert_eq!(get(&mut reader, "/alphabet.txt"), 200);
+    let quick = started.elapsed();
+    let slow: Vec<Duration> = renders.into_iter().map(|r| r.join().unwrap()).collect();
+    assert!(
+        slow.iter().all(|t| *t > quick * 4),
+        "the renders were not slow enough to tell: {slow:?} vs {quick:?}"
+    );
+    assert!(
+        quick < Duration::from_millis(500),
+        "a static file waited {quick:?} behind renders of {slow:?}"
+    );
 }

@@ -3,6 +3,9 @@
 //! - A template with a syntax error, or a missing include, renders a 500 page that names the
 //!   file and line and shows the code around it.
 //! - Fixing the file brings the page back.
+//! - A page that renders past 50 MB, or runs more template instructions than a render may
+//!   (a loop that runs away), is an error page too: neither takes the machine's memory or a
+//!   thread for good.
 
 mod util;
 use axum::http::StatusCode;
@@ -57,5 +60,44 @@ async fn fixing_the_template_brings_the_page_back() {
     // Other pages are unaffected meanwhile.
     assert_eq!(site.get("/").await.status, StatusCode::OK);
     site.write("pages/about.html", &good);
+    assert_eq!(site.get("/about").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_page_that_renders_past_the_size_limit_is_an_error_page_not_a_heap() {
+    let site = site("basic");
+    let line = "x".repeat(1000);
+    site.write(
+        "pages/huge.html",
+        &format!("{{% for i in range(60000) %}}{line}\n{{% endfor %}}"),
+    );
+    let reply = site.get("/huge").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let html = reply.text();
+    assert!(
+        html.contains("more than 50 MB"),
+        "{}",
+        &html[..html.len().min(500)]
+    );
+    assert!(html.len() < 100_000);
+    assert_eq!(site.get("/about").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn a_template_that_loops_away_stops_with_an_error() {
+    let site = util::site_with("basic", |s| s.render_fuel = 1_000_000);
+    site.write(
+        "pages/forever.html",
+        "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}",
+    );
+    let reply = site.get("/forever").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    assert!(
+        reply
+            .text()
+            .contains("more than 1000000 template instructions"),
+        "{}",
+        reply.text()
+    );
     assert_eq!(site.get("/about").await.status, StatusCode::OK);
 }

@@ -5,6 +5,7 @@
 //! - A module nested deeper than hotplate analyzes is served as it is, and the overlay says
 //!   why; the server goes on answering.
 //! - Generated nesting of every shape, in JS and CSS, never aborts the process.
+//! - A module too big to rewrite (over 50 MB) is streamed as it is, never read whole.
 
 mod util;
 use hotplate::base::{Change, ChangeBatch, ChangeKind, SitePath};
@@ -139,4 +140,20 @@ proptest! {
         let found = css::analyze(&source);
         prop_assert_eq!(&found[0].url, "a.css");
     }
+}
+
+#[tokio::test]
+async fn a_module_too_big_to_rewrite_is_streamed_as_it_is() {
+    let site = site("modules");
+    let big = hotplate::serve::MAX_REWRITTEN as usize + 1;
+    let mut source = "import.meta.hot.accept();\n".to_string();
+    source.push_str(&"/".repeat(big - source.len()));
+    site.write("self/main.js", &source);
+    let reply = site.get("/self/main.js").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body.len(), big);
+    assert!(
+        reply.body.starts_with(b"import.meta.hot.accept();"),
+        "no prologue"
+    );
 }

@@ -30,6 +30,8 @@ use std::path::{Path, PathBuf};
 pub struct Renderer {
     env: Environment<'static>,
     root: PathBuf,
+    /// How many template instructions one render may run.
+    fuel: u64,
 }
 
 /// The last render of each route, for the pipeline and the hot refresh that follows an `html`
@@ -136,6 +138,9 @@ impl Renderer {
         env.set_loader(minijinja::path_loader(&settings.root));
         env.set_auto_reload(settings.mode == Mode::Dev);
         env.set_debug(true);
+        // A template that loops away (nested `range`s) stops with an error instead of holding
+        // a thread for good.
+        env.set_fuel(Some(settings.render_fuel));
         // Called for every `extends`, `include`, `import` and `from`, cached templates too:
         // the one place that sees each template a render pulls in.
         env.set_path_join_callback(|name, _parent| {
@@ -165,6 +170,7 @@ impl Renderer {
         Renderer {
             env,
             root: settings.root.clone(),
+            fuel: settings.render_fuel,
         }
     }
 
@@ -182,15 +188,68 @@ impl Renderer {
     ) -> (Result<String, RenderError>, Reads) {
         let outer = READS.replace(Some(Reads::default()));
         note_file(template);
-        let result = self
-            .env
-            .get_template(template.as_str())
-            .and_then(|t| t.render(context! { params => &page.params, path => &page.path }));
-        let reads = READS.replace(outer).unwrap_or_default();
-        let result = result.map_err(|err| RenderError {
-            report: report(&err, &self.root),
+        let mut out = Bounded::default();
+        let rendered = self.env.get_template(template.as_str()).and_then(|t| {
+            t.render_captured_to(
+                context! { params => &page.params, path => &page.path },
+                &mut out,
+            )
         });
+        let reads = READS.replace(outer).unwrap_or_default();
+        let result = match rendered {
+            Ok(_) => Ok(String::from_utf8_lossy(&out.bytes).into_owned()),
+            Err(_) if out.overflowed => Err(RenderError {
+                report: ErrorReport {
+                    message: format!(
+                        "the page renders to more than {} MB; hotplate stops there (a loop \
+                         that runs away?)",
+                        MAX_PAGE >> 20
+                    ),
+                    file: Some(template.to_string()),
+                    line: None,
+                    column: None,
+                    frame: String::new(),
+                },
+            }),
+            Err(err) => {
+                let mut report = report(&err, &self.root);
+                if err.kind() == minijinja::ErrorKind::OutOfFuel {
+                    report.message = format!(
+                        "the page ran out of fuel: it took more than {} template instructions \
+                         to render (a loop that runs away?)",
+                        self.fuel
+                    );
+                }
+                Err(RenderError { report })
+            }
+        };
         (result, reads)
+    }
+}
+
+/// The largest page a render may produce. A template that loops away stops here with an
+/// error page, instead of taking the machine's memory.
+pub const MAX_PAGE: usize = 50 << 20;
+
+/// A render's output, refusing to grow past [`MAX_PAGE`].
+#[derive(Default)]
+struct Bounded {
+    bytes: Vec<u8>,
+    overflowed: bool,
+}
+
+impl std::io::Write for Bounded {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > MAX_PAGE {
+            self.overflowed = true;
+            return Err(std::io::Error::other("the page is too large"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
     }
 }
 

@@ -6,7 +6,9 @@
 //!    string never changes which file answers.
 //! 3. **Respond**: pages and static HTML as documents ([`document`]); in dev, scripts and
 //!    stylesheets as modules ([`module`]); other files through tower-http ([`files`]); all with
-//!    the cache policy of [`cache`].
+//!    the cache policy of [`cache`]. Resolving runs on tokio's blocking threads; rendering,
+//!    parsing and rewriting on [`crate::pool`], so an async worker only waits. Files over
+//!    [`MAX_REWRITTEN`] are streamed as they are.
 //! 4. **Post-process**: documents get the client runtime, scripts the `import.meta.hot`
 //!    prologue and `?t=` specifiers, and everything served is recorded in the graph (dev;
 //!    through [`crate::rewrite`]).
@@ -56,8 +58,19 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     }
     // Resolving touches the file system (`canonicalize`, `is_file`): off the async workers.
     let root = app.settings.root.clone();
-    let target = match tokio::task::spawn_blocking(move || route::resolve(&root, &path)).await {
-        Ok(Ok(target)) => target,
+    let resolved = tokio::task::spawn_blocking(move || {
+        let target = route::resolve(&root, &path)?;
+        // Only files small enough are read whole to be rewritten; bigger ones stream.
+        let rewritable = match &target {
+            Target::File { path, .. } => {
+                std::fs::metadata(path).is_ok_and(|meta| meta.len() <= MAX_REWRITTEN)
+            }
+            _ => false,
+        };
+        Ok::<_, guard::Rejection>((target, rewritable))
+    });
+    let (target, rewritable) = match resolved.await {
+        Ok(Ok(resolved)) => resolved,
         Ok(Err(rejection)) => return rejection.into_response(),
         Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     };
@@ -71,7 +84,9 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             .await
         }
         Target::File { path, site }
-            if dev && matches!(site.extension().as_str(), "html" | "js" | "mjs" | "css") =>
+            if dev
+                && rewritable
+                && matches!(site.extension().as_str(), "html" | "js" | "mjs" | "css") =>
         {
             on_pool(&app, parts, move |app, parts| {
                 match site.extension().as_str() {
@@ -95,6 +110,10 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         Target::NotFound => on_pool(&app, parts, document::not_found).await,
     }
 }
+
+/// The largest document, script or stylesheet that is read whole to be rewritten (runtime
+/// injected, `import.meta.hot`, `?t=`). A bigger one is streamed as it is, like any file.
+pub const MAX_REWRITTEN: u64 = 50 << 20;
 
 /// Runs `respond` on the pool: renders, parses and rewrites never hold up an async worker,
 /// and run with a stack that deep input cannot overflow.

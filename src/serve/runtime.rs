@@ -12,10 +12,12 @@
 use super::{cache, guard};
 use crate::app::App;
 use crate::pipeline;
+use crate::pool;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 
 pub const PREFIX: &str = "/__hotplate/";
 
@@ -68,7 +70,7 @@ struct Sent {
 }
 
 /// Answers `/__hotplate/<name>`.
-pub async fn respond(app: &App, name: &str, req: Request) -> Response {
+pub async fn respond(app: &Arc<App>, name: &str, req: Request) -> Response {
     if matches!(name, "events" | "changes" | "send")
         && let Err(rejection) = guard::check_origin(&app.settings, req.headers())
     {
@@ -91,7 +93,7 @@ pub async fn respond(app: &App, name: &str, req: Request) -> Response {
 /// A page's `import.meta.hot.send(event, data)`. `vite:invalidate` (sent by
 /// `import.meta.hot.invalidate()`) carries the update on from the module's importers; any
 /// other event goes to the app's handler.
-async fn receive(app: &App, req: Request) -> Response {
+async fn receive(app: &Arc<App>, req: Request) -> Response {
     if req.method() != Method::POST {
         return (
             StatusCode::METHOD_NOT_ALLOWED,
@@ -121,9 +123,20 @@ async fn receive(app: &App, req: Request) -> Response {
         }
     };
     if sent.event == "vite:invalidate" {
-        let path = sent.data.get("path").and_then(|p| p.as_str()).unwrap_or("");
-        let message = sent.data.get("message").and_then(|m| m.as_str());
-        pipeline::invalidate(app, path, message);
+        let path = sent
+            .data
+            .get("path")
+            .and_then(|p| p.as_str())
+            .unwrap_or("")
+            .to_string();
+        let message = sent
+            .data
+            .get("message")
+            .and_then(|m| m.as_str())
+            .map(str::to_string);
+        // Planning takes the graph lock and resolves files: on the pool.
+        let app = app.clone();
+        pool::run(move || pipeline::invalidate(&app, &path, message.as_deref())).await;
     } else {
         app.receive_custom(&sent.event, &sent.data);
     }
