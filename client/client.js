@@ -27,7 +27,7 @@ import { swapStylesheet } from './css.js';
 import { showError, clearError } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
-import { listen } from './protocol.js';
+import { listen, streamUrl } from './protocol.js';
 import { morphDocument, rememberServed, watchAttributes } from './morph.js';
 
 const handlers = new Map();
@@ -75,6 +75,10 @@ function reload() {
   location.reload();
 }
 
+// The hub's newest message id when this page was served: the connection resumes from there,
+// so an update sent while the page loaded (before it connects) still arrives.
+const since = document.querySelector('meta[name="hotplate-since"]')?.content ?? '';
+
 function connect() {
   if (typeof SharedWorker === 'function') {
     try {
@@ -84,6 +88,7 @@ function connect() {
       });
       worker.port.onmessage = (event) => dispatch(event.data.type, event.data.data);
       worker.port.start();
+      worker.port.postMessage({ since });
       addEventListener('pagehide', () => worker.port.postMessage('bye'));
       state.transport = 'shared-worker';
       return;
@@ -91,7 +96,7 @@ function connect() {
       console.warn('[hotplate] no SharedWorker, connecting from this tab', error);
     }
   }
-  listen(new EventSource('/__hotplate/events'), dispatch);
+  listen(new EventSource(streamUrl(since)), dispatch);
   state.transport = 'event-source';
 }
 

@@ -118,6 +118,11 @@ impl Hub {
         ring.last_seq
     }
 
+    /// The sequence number of the newest message (0 before the first).
+    pub fn last_seq(&self) -> u64 {
+        self.ring.lock().expect("hub ring").last_seq
+    }
+
     /// The messages kept for replay, oldest first.
     pub fn recent(&self) -> Vec<Arc<Numbered>> {
         let ring = self.ring.lock().expect("hub ring");

@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use util::site;
 
 fn tag(site: &util::Site) -> String {
-    hotplate::serve::runtime::tag(&site.app.settings.boot)
+    hotplate::serve::runtime::tag(&site.app.settings.boot, site.app.hub.last_seq())
 }
 
 #[tokio::test]
@@ -75,11 +75,13 @@ async fn other_files_are_left_alone() {
 
 #[tokio::test]
 async fn the_early_script_is_inlined_first_without_its_comments() {
+    // (after the tag naming the hub's newest message when the page was served)
     let site = site("basic");
     let html = site.get("/").await.text();
     let start = html
-        .find("<head><script>")
-        .expect("an inline script first in head");
+        .find("<head><meta name=\"hotplate-since\"")
+        .and_then(|meta| html[meta..].find("<script>").map(|i| meta + i))
+        .expect("the since tag, then an inline script, first in head");
     let inline = &html[start..html[start..].find("</script>").unwrap() + start];
     assert!(inline.contains("new MutationObserver"), "{inline}");
     assert!(!inline.contains("//"), "comments are left out: {inline}");

@@ -3,6 +3,7 @@
 //! - Content-Type from the extension; ETag and Last-Modified validators.
 //! - `If-None-Match` / `If-Modified-Since` answer 304; HEAD has no body; `Range` answers 206.
 //! - The query string never changes which file answers: `/style.css?v=abc` is `style.css`.
+//! - A static page caught empty in the middle of a save is read again until it is written.
 
 mod util;
 use axum::http::StatusCode;
@@ -115,4 +116,18 @@ async fn only_get_and_head_are_allowed() {
     let reply = site.request(req).await;
     assert_eq!(reply.status, StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(reply.header("allow"), "GET, HEAD");
+}
+
+#[tokio::test]
+async fn a_static_page_caught_empty_mid_save_is_served_once_written() {
+    let site = site("basic");
+    std::fs::write(site.path("public/bare.html"), "").unwrap();
+    let path = site.path("public/bare.html");
+    let writer = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(10));
+        std::fs::write(path, "<p>saved</p>").unwrap();
+    });
+    let served = site.get("/bare.html").await.text();
+    writer.join().unwrap();
+    assert!(served.contains("<p>saved</p>"), "{served:?}");
 }

@@ -40,21 +40,23 @@ pub fn page(
 ) -> Response {
     let route = req.uri.path();
     let dev = app.settings.is_dev();
+    // Before reading anything: an update published from here on reaches the page.
+    let since = app.hub.last_seq();
     if dev
         && req.headers.contains_key(REFRESH)
         && let Some(body) = app.pages.get(route)
     {
-        return finish(app, req, Some(template), status, &body);
+        return finish(app, req, Some(template), status, &body, since);
     }
     match render(app, route, template, params, false) {
-        Ok(rendered) => finish(app, req, Some(template), status, &rendered.html),
+        Ok(rendered) => finish(app, req, Some(template), status, &rendered.html, since),
         Err(err) => {
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
                 app.graph().record_document(route, template, Vec::new());
             }
             let body = error_page(&err.report);
-            finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
+            finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body, since)
         }
     }
 }
@@ -102,6 +104,7 @@ pub fn render(
 /// for a moment first ([`watch::read_settled`]): a reload can land between an editor's
 /// truncate and its write.
 pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+    let since = app.hub.last_seq();
     match watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE) {
         Ok(bytes) => finish(
             app,
@@ -109,6 +112,7 @@ pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Resp
             Some(site),
             StatusCode::OK,
             &String::from_utf8_lossy(&bytes),
+            since,
         ),
         Err(_) => plain_not_found(app, req.uri.path()),
     }
@@ -131,7 +135,7 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
     let tag = app
         .settings
         .is_dev()
-        .then(|| runtime::tag(&app.settings.boot));
+        .then(|| runtime::tag(&app.settings.boot, app.hub.last_seq()));
     cache::validated(
         StatusCode::NOT_FOUND,
         &Method::GET,
@@ -157,10 +161,11 @@ fn finish(
     entry: Option<&SitePath>,
     status: StatusCode,
     body: &str,
+    since: u64,
 ) -> Response {
     let dev = app.settings.is_dev();
     let tag = dev.then(|| {
-        let mut tag = runtime::tag(&app.settings.boot);
+        let mut tag = runtime::tag(&app.settings.boot, since);
         // What this document's scripts imported last time, so the browser fetches it all at
         // once instead of one import level after another.
         if let Some(entry) = entry {

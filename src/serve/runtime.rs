@@ -25,13 +25,27 @@ pub const PREFIX: &str = "/__hotplate/";
 const SEND_LIMIT: usize = 1 << 20;
 
 /// What is injected first into every HTML document of the server started as `boot`: the
-/// inline `client/early.js` (without its comments), which must run before the page's own
-/// scripts, then the runtime's entry module.
-pub fn tag(boot: &str) -> String {
+/// hub's newest message id when the document was read (`since`: the runtime resumes from it,
+/// so an update sent while the page loaded still reaches it), the inline `client/early.js`
+/// (without its comments), which must run before the page's own scripts, then the runtime's
+/// entry module.
+pub fn tag(boot: &str, since: u64) -> String {
     format!(
-        r#"<script>{}</script><script type="module" src="{PREFIX}{boot}/client.js"></script>"#,
+        r#"<meta name="hotplate-since" content="{boot}-{since}"><script>{}</script><script type="module" src="{PREFIX}{boot}/client.js"></script>"#,
         *EARLY
     )
+}
+
+/// The value of `name` in a query string, percent-decoded.
+fn query_value(query: Option<&str>, name: &str) -> Option<String> {
+    query?.split('&').find_map(|pair| {
+        let (key, value) = pair.split_once('=')?;
+        (key == name).then(|| {
+            percent_encoding::percent_decode_str(value)
+                .decode_utf8_lossy()
+                .into_owned()
+        })
+    })
 }
 
 /// `client/early.js` as it is inlined: comment lines dropped, one line.
@@ -78,11 +92,16 @@ pub async fn respond(app: &Arc<App>, name: &str, req: Request) -> Response {
     }
     match name {
         "events" => {
-            let last_event_id = req
+            // A reconnect says where it left off in its header; a page's first connection in
+            // `?last=`, the hub's newest id when it was served (the `hotplate-since` meta tag),
+            // so that nothing sent while it loaded is lost.
+            let header = req
                 .headers()
                 .get("last-event-id")
-                .and_then(|v| v.to_str().ok());
-            app.hub.connect(last_event_id).into_response()
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string);
+            let last_event_id = header.or_else(|| query_value(req.uri().query(), "last"));
+            app.hub.connect(last_event_id.as_deref()).into_response()
         }
         "changes" => app.hub.changes().into_response(),
         "send" => receive(app, req).await,
