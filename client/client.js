@@ -20,6 +20,10 @@
 //   change       re-dispatched on window as the `hotplate:change` event
 //   custom       passed to `import.meta.hot.on(event)` listeners, and re-dispatched on window
 //                as `hotplate:<event>`
+//   disconnect   not from the hub: the connection dropped (it reconnects by itself)
+//
+// Listeners of Vite's events get Vite's payloads: `vite:beforeUpdate`/`vite:afterUpdate` see
+// `{type: 'update', updates: [{type: 'js-update' | 'css-update', path, acceptedPath, ...}]}`.
 //
 // Messages that change modules are applied one at a time, in the order they came.
 
@@ -70,9 +74,40 @@ addEventListener(
   true,
 );
 
-function reload() {
-  notifyListeners('vite:beforeFullReload', {});
+function reload(triggeredBy) {
+  notifyListeners('vite:beforeFullReload', { type: 'full-reload', path: '*', triggeredBy });
   location.reload();
+}
+
+// An `update` message as Vite's listeners see it (`vite:beforeUpdate`, `vite:afterUpdate`).
+function viteUpdate(payload) {
+  return {
+    type: 'update',
+    updates: payload.updates.map((update) => ({
+      type: update.type === 'css' ? 'css-update' : 'js-update',
+      path: update.path,
+      acceptedPath: update.acceptedPath,
+      timestamp: update.timestamp,
+      explicitImportRequired: false,
+      isWithinCircularImport: false,
+      ...(update.firstInvalidatedBy ? { firstInvalidatedBy: update.firstInvalidatedBy } : {}),
+    })),
+  };
+}
+
+// An overlay report as Vite's `vite:error` listeners see it.
+function viteError(report) {
+  return {
+    type: 'error',
+    err: {
+      message: report.message,
+      stack: report.stack ?? '',
+      id: report.file ?? undefined,
+      frame: report.frame ?? '',
+      plugin: 'hotplate',
+      loc: report.file ? { file: report.file, line: report.line, column: report.column } : undefined,
+    },
+  };
 }
 
 // The hub's newest message id when this page was served: the connection resumes from there,
@@ -123,7 +158,11 @@ on('hello', (hello) => {
   }
   boot = hello.boot;
   state.boot = boot;
+  // Vite's events name its WebSocket; hotplate's connection is an event stream, shared.
+  notifyListeners('vite:ws:connect', { webSocket: null });
 });
+
+on('disconnect', () => notifyListeners('vite:ws:disconnect', { webSocket: null }));
 
 on('update', (payload) =>
   enqueue(async () => {
@@ -131,7 +170,8 @@ on('update', (payload) =>
       reload();
       return;
     }
-    notifyListeners('vite:beforeUpdate', payload);
+    const vitePayload = viteUpdate(payload);
+    notifyListeners('vite:beforeUpdate', vitePayload);
     for (const update of payload.updates) {
       if (update.type === 'css') {
         swapStylesheet(update.path, update.timestamp);
@@ -151,10 +191,10 @@ on('update', (payload) =>
           file: update.acceptedPath,
           frame: String(error.stack || ''),
         });
-        notifyListeners('vite:error', { err: { message: error.message, stack: error.stack } });
+        notifyListeners('vite:error', viteError({ message: error.message, stack: error.stack }));
       }
     }
-    notifyListeners('vite:afterUpdate', payload);
+    notifyListeners('vite:afterUpdate', vitePayload);
   }),
 );
 
@@ -162,8 +202,8 @@ on('prune', ({ paths }) => enqueue(() => prunePaths(paths)));
 
 on('asset', ({ paths, timestamp }) => refreshAssets(paths, timestamp));
 
-on('reload', ({ routes }) => {
-  if (showsRoute(routes)) reload();
+on('reload', ({ routes, reason }) => {
+  if (showsRoute(routes)) reload(reason);
 });
 
 // The status of what this page shows: a page that turns into a 404 reloads, but the site's own
@@ -202,7 +242,7 @@ on('html', ({ routes }) => {
 
 on('error', (report) => {
   updateFailed = false;
-  notifyListeners('vite:error', { err: report });
+  notifyListeners('vite:error', viteError(report));
   showError(report);
 });
 on('error-clear', () => clearError());

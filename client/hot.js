@@ -66,9 +66,12 @@ export function createHotContext(ownerPath) {
     },
     // Accepted for compatibility; like Vite, it changes nothing.
     decline() {},
+    // Vite's rule: the first module of a chain of invalidations is named along it, and a chain
+    // that comes back to it reloads (the server decides).
     invalidate(message) {
-      notifyListeners('vite:invalidate', { path: ownerPath, message });
-      send('vite:invalidate', { path: ownerPath, message });
+      const firstInvalidatedBy = currentFirstInvalidatedBy ?? ownerPath;
+      notifyListeners('vite:invalidate', { path: ownerPath, message, firstInvalidatedBy });
+      send('vite:invalidate', { path: ownerPath, message, firstInvalidatedBy });
       console.debug(`[hotplate] ${ownerPath} invalidated itself${message ? `: ${message}` : ''}`);
     },
     on(event, callback) {
@@ -89,22 +92,30 @@ export function createHotContext(ownerPath) {
 // for a self-accepting module). Its dispose callback runs, then the module is imported afresh,
 // then the boundary's accept callbacks get the new module. Returns false when this page does
 // not run that boundary.
-export async function applyUpdate({ path, acceptedPath, timestamp }) {
+export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalidatedBy }) {
   const callbacks = (boundaries.get(path) ?? []).filter(({ deps }) => deps.includes(acceptedPath));
   if (callbacks.length === 0) return false;
   const dispose = disposers.get(acceptedPath);
   disposers.delete(acceptedPath);
   if (dispose) await dispose(dataByPath.get(acceptedPath));
-  const module = await import(`${acceptedPath}?t=${timestamp}`);
-  for (const { deps, fn } of callbacks) {
-    fn(deps.map((dep) => (dep === acceptedPath ? module : undefined)));
+  currentFirstInvalidatedBy = firstInvalidatedBy;
+  try {
+    const module = await import(`${acceptedPath}?t=${timestamp}`);
+    for (const { deps, fn } of callbacks) {
+      fn(deps.map((dep) => (dep === acceptedPath ? module : undefined)));
+    }
+  } finally {
+    currentFirstInvalidatedBy = undefined;
   }
   return true;
 }
 
+// While an update that followed an invalidation is applied: the module that started the chain.
+let currentFirstInvalidatedBy;
+
 // Modules that are gone: every dispose callback runs, then every prune callback.
 export async function prunePaths(paths) {
-  notifyListeners('vite:beforePrune', { paths });
+  notifyListeners('vite:beforePrune', { type: 'prune', paths });
   for (const path of paths) {
     const dispose = disposers.get(path);
     if (dispose) await dispose(dataByPath.get(path));

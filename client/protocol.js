@@ -10,8 +10,9 @@ export const TYPES = ['hello', 'update', 'prune', 'html', 'asset', 'reload', 'er
 export function listen(source, deliver) {
   for (const type of TYPES) {
     source.addEventListener(type, (event) => {
-      // A dropped connection fires a plain `error` event without data: not a hub message.
       if (event instanceof MessageEvent) deliver(type, event.data, event.lastEventId);
+      // A dropped connection fires a plain `error` event, without data: not the hub's `error`.
+      else if (type === 'error') deliver('disconnect', 'null', '');
     });
   }
 }

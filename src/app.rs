@@ -28,6 +28,8 @@ pub struct App {
     /// What each script names and accepts, parsed once per version of the file.
     pub scripts: AnalysisCache,
     custom: RwLock<CustomHandler>,
+    /// Every message pages send, for other processes following `/__hotplate/received`.
+    received: tokio::sync::broadcast::Sender<Arc<(String, serde_json::Value)>>,
     /// The last update's timestamp (see [`App::next_timestamp`]).
     last_timestamp: AtomicU64,
 }
@@ -48,6 +50,7 @@ impl App {
             problems: Problems::default(),
             scripts: AnalysisCache::default(),
             last_timestamp: AtomicU64::new(0),
+            received: tokio::sync::broadcast::channel(256).0,
             custom: RwLock::new(Arc::new(|event, data| {
                 tracing::info!("page sent {event}: {data}");
             })),
@@ -90,10 +93,24 @@ impl App {
         *self.custom.write().expect("custom handler") = Arc::new(handler);
     }
 
-    /// Passes a page's message to the handler.
+    /// Passes a page's message to the handler, and to the processes following what pages send.
     pub fn receive_custom(&self, event: &str, data: &serde_json::Value) {
-        let handler = self.custom.read().expect("custom handler").clone();
+        let _ = self
+            .received
+            .send(Arc::new((event.to_string(), data.clone())));
+        let handler = self
+            .custom
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         handler(event, data);
+    }
+
+    /// The messages pages send from now on (`import.meta.hot.send`), as `(event, data)`.
+    pub fn follow_received(
+        &self,
+    ) -> tokio::sync::broadcast::Receiver<Arc<(String, serde_json::Value)>> {
+        self.received.subscribe()
     }
 }
 

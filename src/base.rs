@@ -196,6 +196,11 @@ pub struct ModuleUpdate {
     /// URL path of the module that changed (the accepted one).
     pub accepted_path: String,
     pub timestamp: u64,
+    /// For an update that follows `import.meta.hot.invalidate()`: the module whose
+    /// invalidation started the chain. A chain that comes back to it reloads instead (Vite's
+    /// rule), so modules that invalidate each other cannot loop.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_invalidated_by: Option<String>,
 }
 
 /// An error shown in the browser overlay.
@@ -360,6 +365,7 @@ mod tests {
                 path: "/main.css".into(),
                 accepted_path: "/main.css".into(),
                 timestamp: 7,
+                first_invalidated_by: None,
             }],
         };
         assert_eq!(

@@ -19,6 +19,26 @@ pub struct Cli {
 pub enum Command {
     /// Serve a site folder, pushing updates to open pages as files change.
     Serve(ServeArgs),
+    /// Send a custom event to every page of a running server: `import.meta.hot.on(EVENT, cb)`
+    /// gets DATA. (What pages send back streams from /__hotplate/received.)
+    Send(SendArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SendArgs {
+    /// The event's name.
+    pub event: String,
+
+    /// Its data, as JSON (`null` when left out).
+    pub data: Option<String>,
+
+    /// The port the server listens on.
+    #[arg(long, short, default_value_t = 4000)]
+    pub port: u16,
+
+    /// The address the server listens on.
+    #[arg(long, default_value = "127.0.0.1")]
+    pub host: String,
 }
 
 #[derive(Debug, Clone, Args)]

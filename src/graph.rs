@@ -43,6 +43,9 @@ pub struct Node {
     /// hotplate knows: the raw change feed's container pattern. Its changes are left to that
     /// page.
     pub page_managed: bool,
+    /// The timestamp of the hot update whose module invalidated itself last (see
+    /// [`Graph::first_invalidation`]).
+    invalidated: u64,
 }
 
 /// What a module accepts, resolved to files.
@@ -75,6 +78,12 @@ pub struct Graph {
     rendered: BTreeMap<String, Reads>,
     /// A file or folder → the routes whose last render read (or listed) it.
     readers: BTreeMap<SitePath, BTreeSet<String>>,
+    /// Files pruned or deleted while browsers held an instance of them. The browser keeps that
+    /// instance under its plain URL, so when one is imported again it gets a fresh timestamp
+    /// (`?t=`), and runs again, as in Vite.
+    retired: BTreeSet<SitePath>,
+    /// The newest timestamp given out, so a fresh one is always newer.
+    newest: u64,
 }
 
 /// A dependency found in a served file: the file, and the URL it was requested by.
@@ -99,7 +108,7 @@ impl Graph {
         imports: Vec<Import>,
     ) -> Vec<String> {
         self.routes.insert(route.to_string(), entry.clone());
-        self.client.entry(entry.clone()).or_default().document = true;
+        self.node_entry(entry).document = true;
         self.set_imports(entry, imports)
     }
 
@@ -112,7 +121,7 @@ impl Graph {
         imports: Vec<Import>,
         accepts: Accepts,
     ) -> Vec<String> {
-        let node = self.client.entry(file.clone()).or_default();
+        let node = self.node_entry(file);
         node.url = url.to_string();
         node.accepts = accepts;
         self.set_imports(file, imports)
@@ -120,7 +129,7 @@ impl Graph {
 
     /// Records that `file` was served at `url`, whoever asked for it.
     pub fn record_served(&mut self, file: &SitePath, url: &str) {
-        let node = self.client.entry(file.clone()).or_default();
+        let node = self.node_entry(file);
         if node.url.is_empty() && !node.document {
             node.url = url.to_string();
         }
@@ -161,6 +170,7 @@ impl Graph {
         let Some(node) = self.client.remove(file) else {
             return Vec::new();
         };
+        self.retired.insert(file.clone());
         self.stop_waiting(file, &node.missing);
         for importer in &node.importers {
             if let Some(importer) = self.client.get_mut(importer) {
@@ -177,9 +187,38 @@ impl Graph {
 
     /// Marks `file` as made stale by the hot update at `timestamp`.
     pub fn stamp(&mut self, file: &SitePath, timestamp: u64) {
+        self.newest = self.newest.max(timestamp);
         if let Some(node) = self.client.get_mut(file) {
             node.timestamp = timestamp;
         }
+    }
+
+    /// The node of `file`, made if need be. A retired file's new node gets a fresh timestamp:
+    /// the browser's old instance must not be handed back.
+    fn node_entry(&mut self, file: &SitePath) -> &mut Node {
+        if !self.client.contains_key(file) && self.retired.remove(file) {
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64);
+            self.newest = now.max(self.newest + 1);
+            let fresh = Node {
+                timestamp: self.newest,
+                ..Node::default()
+            };
+            self.client.insert(file.clone(), fresh);
+        }
+        self.client.entry(file.clone()).or_default()
+    }
+
+    /// Whether this is the first time `file` invalidates the version its last hot update
+    /// brought: every tab that applied the update asks, and only the first counts.
+    pub fn first_invalidation(&mut self, file: &SitePath) -> bool {
+        let Some(node) = self.client.get_mut(file) else {
+            return false;
+        };
+        let first = node.invalidated != node.timestamp;
+        node.invalidated = node.timestamp;
+        first
     }
 
     /// The timestamp of the last hot update that made `file` stale; 0 if none did.
@@ -331,13 +370,13 @@ impl Graph {
             if import.file == *file {
                 continue;
             }
-            let node = self.client.entry(import.file).or_default();
+            let node = self.node_entry(&import.file);
             if !node.document {
                 node.url = import.url;
             }
             node.importers.insert(file.clone());
         }
-        let node = self.client.entry(file.clone()).or_default();
+        let node = self.node_entry(file);
         let old = std::mem::replace(&mut node.imports, new.clone());
         let mut pruned = Vec::new();
         for gone in old.difference(&new) {
@@ -358,6 +397,7 @@ impl Graph {
             return;
         }
         let node = self.client.remove(import).expect("present");
+        self.retired.insert(import.clone());
         self.stop_waiting(import, &node.missing);
         pruned.push(node.url);
         for next in node.imports {
@@ -656,5 +696,51 @@ mod tests {
         );
         // Only some of its routes: each by itself.
         assert_eq!(graph.name_routes(&set(&["/blog/a"])), ["/blog/a"]);
+    }
+
+    #[test]
+    fn a_module_pruned_or_deleted_then_imported_again_gets_a_fresh_timestamp() {
+        let mut graph = Graph::new();
+        let (main, dep, gone) = (
+            SitePath::new("main.js"),
+            SitePath::new("dep.js"),
+            SitePath::new("gone.js"),
+        );
+        graph.record_document("/", &SitePath::new("index.html"), imports(&["main.js"]));
+        graph.record_module(
+            &main,
+            "/main.js",
+            imports(&["dep.js", "gone.js"]),
+            Accepts::default(),
+        );
+        assert_eq!(
+            graph.timestamp(&dep),
+            0,
+            "a first import keeps the plain URL"
+        );
+        // dep.js is pruned, gone.js deleted.
+        graph.record_module(&main, "/main.js", imports(&["gone.js"]), Accepts::default());
+        assert!(!graph.contains(&dep));
+        graph.remove(&gone);
+        graph.stamp(&main, 10);
+        graph.record_module(
+            &main,
+            "/main.js",
+            imports(&["dep.js", "gone.js"]),
+            Accepts::default(),
+        );
+        let (dep_stamp, gone_stamp) = (graph.timestamp(&dep), graph.timestamp(&gone));
+        assert!(
+            dep_stamp > 10 && gone_stamp > dep_stamp,
+            "{dep_stamp} {gone_stamp}"
+        );
+        // Once back, it is an ordinary module again.
+        graph.record_module(
+            &main,
+            "/main.js",
+            imports(&["dep.js", "gone.js"]),
+            Accepts::default(),
+        );
+        assert_eq!(graph.timestamp(&dep), dep_stamp);
     }
 }

@@ -18,12 +18,16 @@
 //! | [`pipeline`] | carries a batch through check → plan → hub → re-render → reload |
 //! | [`problems`] | the errors the overlay shows, one per source |
 //! | [`server`] | binds a port and wires the stages together |
+//! | [`remote`] | `hotplate send`: a custom event for every page of a running server, from another process |
 //! | [`listen`] | the accept loop: `TCP_NODELAY`, header timeouts, running out of descriptors |
 //!
 //! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
 
 #[doc = include_str!("../docs/architecture.md")]
 pub mod architecture {}
+
+#[doc = include_str!("../docs/compatibility.md")]
+pub mod compatibility {}
 
 pub mod app;
 pub mod base;
@@ -36,6 +40,7 @@ pub mod pipeline;
 pub mod plan;
 pub mod pool;
 pub mod problems;
+pub mod remote;
 pub mod render;
 pub mod rewrite;
 pub mod serve;

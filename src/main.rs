@@ -14,7 +14,14 @@ async fn main() -> anyhow::Result<()> {
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve(args) = Cli::parse().command;
+    let args = match Cli::parse().command {
+        Command::Serve(args) => args,
+        Command::Send(send) => {
+            hotplate::remote::send_event(&send.host, send.port, &send.event, send.data.as_deref())
+                .await?;
+            return Ok(());
+        }
+    };
     let server = Server::bind(Settings::resolve(&args)?).await?;
     print!("{}", server.banner());
     if server.app().settings.open

@@ -54,7 +54,7 @@ pub fn react(app: &App, batch: &ChangeBatch) {
 }
 
 /// A module asked to be replaced by its importers (`import.meta.hot.invalidate()`).
-pub fn invalidate(app: &App, url: &str, message: Option<&str>) {
+pub fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) {
     let Ok(route::Target::File { site, .. }) = route::resolve(&app.settings.root, url) else {
         return;
     };
@@ -62,7 +62,7 @@ pub fn invalidate(app: &App, url: &str, message: Option<&str>) {
         Some(message) => tracing::info!("{url} invalidated itself: {message}"),
         None => tracing::info!("{url} invalidated itself"),
     }
-    let plan = plan::invalidate(&mut app.graph(), &site, app.next_timestamp());
+    let plan = plan::invalidate(&mut app.graph(), &site, first, app.next_timestamp());
     let reload = publish(app, &plan);
     publish_reload(app, reload);
 }

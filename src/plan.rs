@@ -153,18 +153,41 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
 }
 
 /// Plans the updates for a module that invalidated itself after a hot update: its importers
-/// are walked as if they had changed. A module that was never hot-updated cannot invalidate
-/// (it would loop on every load).
-pub fn invalidate(graph: &mut Graph, file: &SitePath, timestamp: u64) -> UpdatePlan {
+/// are walked as if they had changed. As in Vite:
+/// - a module that was never hot-updated cannot invalidate (it would loop on every load);
+/// - one hot update is invalidated once, however many tabs applied it and asked
+///   ([`Graph::first_invalidation`]);
+/// - `first` is the module whose invalidation started the chain (`file` itself when none
+///   did); the updates carry it on, and a chain that comes back to it reloads every page
+///   instead, so modules that invalidate each other end.
+pub fn invalidate(
+    graph: &mut Graph,
+    file: &SitePath,
+    first: Option<&str>,
+    timestamp: u64,
+) -> UpdatePlan {
     let mut plan = UpdatePlan {
         timestamp,
         ..UpdatePlan::default()
     };
-    if graph.timestamp(file) == 0 {
+    if graph.timestamp(file) == 0 || !graph.first_invalidation(file) {
         return plan;
     }
+    let first = match first {
+        Some(first) => first.to_string(),
+        None => graph.node(file).map(|n| n.url.clone()).unwrap_or_default(),
+    };
     let mut walk = Walk::new(timestamp);
     walk.importers_of(graph, file);
+    if walk.updates.iter().any(|u| u.path == first) {
+        plan.reload = Reload::Everything(format!(
+            "{first} was invalidated again by the chain it started"
+        ));
+        return plan;
+    }
+    for update in &mut walk.updates {
+        update.first_invalidated_by = Some(first.clone());
+    }
     walk.finish(graph, &mut plan);
     plan
 }
@@ -266,6 +289,7 @@ impl Walk {
                 path: path.to_string(),
                 accepted_path: accepted_path.to_string(),
                 timestamp: self.timestamp,
+                first_invalidated_by: None,
             });
         }
     }
@@ -570,13 +594,13 @@ mod tests {
     fn invalidate_walks_on_from_the_importers() {
         let mut graph = served_site();
         // Never hot-updated: nothing to carry on.
-        let nothing = invalidate(&mut graph, &SitePath::new("cycle-a.js"), 2);
+        let nothing = invalidate(&mut graph, &SitePath::new("cycle-a.js"), None, 2);
         assert!(nothing.updates.is_empty() && nothing.reload == Reload::Nothing);
         plan(&modified("app.js"), &mut graph, 1);
-        let plan = invalidate(&mut graph, &SitePath::new("app.js"), 2);
+        let plan = invalidate(&mut graph, &SitePath::new("app.js"), None, 2);
         // main.js accepts nothing of app.js and has no boundary above it.
         assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
-        let plan = invalidate(&mut graph, &SitePath::new("cycle-a.js"), 3);
+        let plan = invalidate(&mut graph, &SitePath::new("cycle-a.js"), None, 3);
         assert!(plan.updates.is_empty() && plan.reload == Reload::Nothing);
     }
 
@@ -585,9 +609,54 @@ mod tests {
         let mut graph = served_site();
         plan(&modified("view.js"), &mut graph, 1);
         // view.js asked to invalidate: app.js, its importer, accepts itself.
-        let plan = invalidate(&mut graph, &SitePath::new("view.js"), 2);
+        let plan = invalidate(&mut graph, &SitePath::new("view.js"), None, 2);
         assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
         assert_eq!(graph.timestamp(&SitePath::new("app.js")), 2);
+    }
+
+    #[test]
+    fn one_update_is_invalidated_once_however_many_tabs_ask() {
+        let mut graph = served_site();
+        plan(&modified("view.js"), &mut graph, 1);
+        let first = invalidate(&mut graph, &SitePath::new("view.js"), None, 2);
+        assert_eq!(updates(&first), vec![("js", "/app.js", "/app.js")]);
+        let again = invalidate(&mut graph, &SitePath::new("view.js"), None, 3);
+        assert!(again.updates.is_empty() && again.reload == Reload::Nothing);
+        // The next hot update of it may invalidate again.
+        plan(&modified("view.js"), &mut graph, 4);
+        let next = invalidate(&mut graph, &SitePath::new("view.js"), None, 5);
+        assert_eq!(updates(&next), vec![("js", "/app.js", "/app.js")]);
+    }
+
+    #[test]
+    fn updates_after_an_invalidation_name_the_module_that_started_it() {
+        let mut graph = served_site();
+        plan(&modified("view.js"), &mut graph, 1);
+        let plan = invalidate(&mut graph, &SitePath::new("view.js"), None, 2);
+        assert_eq!(
+            plan.updates[0].first_invalidated_by.as_deref(),
+            Some("/view.js")
+        );
+    }
+
+    #[test]
+    fn modules_that_invalidate_each_other_end_with_one_reload() {
+        let mut graph = Graph::new();
+        graph.record_document("/", &SitePath::new("index.html"), imports(&["a.js"]));
+        module(&mut graph, "a.js", &["b.js"], true, &[]);
+        module(&mut graph, "b.js", &["a.js"], true, &[]);
+        plan(&modified("b.js"), &mut graph, 1);
+        // b.js invalidates: a.js, its importer, updates, carrying b.js as the first.
+        let plan_a = invalidate(&mut graph, &SitePath::new("b.js"), None, 2);
+        assert_eq!(updates(&plan_a), vec![("js", "/a.js", "/a.js")]);
+        // a.js invalidates in turn, inside that chain: the walk comes back to b.js.
+        let back = invalidate(&mut graph, &SitePath::new("a.js"), Some("/b.js"), 3);
+        assert!(back.updates.is_empty());
+        assert!(
+            matches!(back.reload, Reload::Everything(_)),
+            "{:?}",
+            back.reload
+        );
     }
 
     #[test]

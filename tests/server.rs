@@ -11,9 +11,10 @@ use hotplate::cli::{Cli, Command};
 use hotplate::{FatalError, Server, Settings};
 
 fn settings(args: &[&str]) -> Result<Settings, FatalError> {
-    let Command::Serve(serve) = Cli::try_parse_from(["hotplate", "serve"].iter().chain(args))
-        .unwrap()
-        .command;
+    let parsed = Cli::try_parse_from(["hotplate", "serve"].iter().chain(args)).unwrap();
+    let Command::Serve(serve) = parsed.command else {
+        panic!("`hotplate serve` parses as serve");
+    };
     Settings::resolve(&serve)
 }
 

@@ -569,11 +569,15 @@ impl<'a> Visit<'a> for Collector {
             && is_import_meta(&callee.object, "hot")
         {
             let accepts = &mut self.analysis.accepts;
+            // As Vite reads it: a string or an array names dependencies; anything else (no
+            // argument, a function, a name bound to one) accepts the module itself.
             match it.arguments.first() {
-                None
-                | Some(Argument::FunctionExpression(_))
-                | Some(Argument::ArrowFunctionExpression(_)) => accepts.itself = true,
                 Some(Argument::StringLiteral(dep)) => accepts.deps.push(dep.value.to_string()),
+                Some(Argument::TemplateLiteral(dep)) if dep.expressions.is_empty() => {
+                    if let Some(text) = dep.quasis.first().and_then(|q| q.value.cooked.as_ref()) {
+                        accepts.deps.push(text.to_string());
+                    }
+                }
                 Some(Argument::ArrayExpression(deps)) => {
                     for dep in &deps.elements {
                         if let ArrayExpressionElement::StringLiteral(dep) = dep {
@@ -581,9 +585,7 @@ impl<'a> Visit<'a> for Collector {
                         }
                     }
                 }
-                // Anything else cannot be read before it runs: no boundary here, so an update
-                // walks on (and reloads rather than guess).
-                Some(_) => {}
+                _ => accepts.itself = true,
             }
         }
         walk::walk_call_expression(self, it);
@@ -656,7 +658,13 @@ const s = "import './in-a-string.js'";
                 vec![],
             ),
             ("import.meta.hot.dispose(() => {})", false, vec![]),
-            ("import.meta.hot.accept(handler)", false, vec![]),
+            ("import.meta.hot.accept(handler)", true, vec![]),
+            ("import.meta.hot.accept(function named(m) {})", true, vec![]),
+            (
+                "import.meta.hot.accept(`./dep.js`, (m) => {})",
+                false,
+                vec!["./dep.js"],
+            ),
         ];
         for (source, itself, deps) in cases {
             let analysis = analyze(source).unwrap();

@@ -56,7 +56,14 @@ pub fn page(
                 app.graph().record_document(route, template, Vec::new());
             }
             let body = error_page(&err.report);
-            finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body, since)
+            finish(
+                app,
+                req,
+                None,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &body,
+                since,
+            )
         }
     }
 }

@@ -2,6 +2,9 @@
 //! - `events`: the hub's event stream;
 //! - `changes`: the raw change feed, one message per changed path;
 //! - `send` (POST): a message from a page (`import.meta.hot.send`), for the server's handler;
+//! - `received`: what pages send, as a stream, for other processes to follow;
+//! - `broadcast` (POST, JSON): a `custom` event for every page, from another process
+//!   (`hotplate send`);
 //! - the client runtime, whose files live in `client/` and are embedded in the binary.
 //!
 //! Documents load the runtime from `/__hotplate/<boot>/client.js`. The files cannot change
@@ -15,9 +18,13 @@ use crate::pipeline;
 use crate::pool;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
+use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
+use std::convert::Infallible;
 use std::sync::Arc;
+use tokio_stream::wrappers::BroadcastStream;
 
 pub const PREFIX: &str = "/__hotplate/";
 
@@ -85,8 +92,10 @@ struct Sent {
 
 /// Answers `/__hotplate/<name>`.
 pub async fn respond(app: &Arc<App>, name: &str, req: Request) -> Response {
-    if matches!(name, "events" | "changes" | "send")
-        && let Err(rejection) = guard::check_origin(&app.settings, req.headers())
+    if matches!(
+        name,
+        "events" | "changes" | "send" | "broadcast" | "received"
+    ) && let Err(rejection) = guard::check_origin(&app.settings, req.headers())
     {
         return rejection.into_response();
     }
@@ -105,57 +114,98 @@ pub async fn respond(app: &Arc<App>, name: &str, req: Request) -> Response {
         }
         "changes" => app.hub.changes().into_response(),
         "send" => receive(app, req).await,
+        "broadcast" => broadcast(app, req).await,
+        "received" => received(app).into_response(),
         _ => asset(app, name),
     }
+}
+
+/// A POSTed `{"event", "data"}` message, or the response that says what is wrong with it.
+async fn read_message(req: Request) -> Result<Sent, Response> {
+    if req.method() != Method::POST {
+        return Err((
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "POST")],
+            "send messages with POST and a JSON body {\"event\", \"data\"}\n",
+        )
+            .into_response());
+    }
+    let body = axum::body::to_bytes(req.into_body(), SEND_LIMIT)
+        .await
+        .map_err(|_| {
+            (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "messages are limited to 1 MiB\n",
+            )
+                .into_response()
+        })?;
+    serde_json::from_slice(&body).map_err(|err| {
+        (
+            StatusCode::BAD_REQUEST,
+            format!("expected a JSON body {{\"event\", \"data\"}}: {err}\n"),
+        )
+            .into_response()
+    })
+}
+
+/// A message for every page from another process (`hotplate send EVENT JSON`): a POST of
+/// `{"event", "data"}` as `application/json` (which a page on another site cannot send without
+/// a CORS preflight this server never grants), from no origin or this server's own. Pages get
+/// it as a `custom` event: `import.meta.hot.on(event, cb)`.
+async fn broadcast(app: &App, req: Request) -> Response {
+    let json = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !json {
+        return (
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "send {\"event\", \"data\"} as application/json\n",
+        )
+            .into_response();
+    }
+    match read_message(req).await {
+        Ok(sent) => {
+            app.send_custom(&sent.event, sent.data);
+            StatusCode::NO_CONTENT.into_response()
+        }
+        Err(rejection) => rejection,
+    }
+}
+
+/// What pages send (`import.meta.hot.send(event, data)`), as server-sent events named after
+/// the event with its JSON data, for other processes: a test runner, a linter, a backend.
+fn received(app: &App) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
+    let stream = BroadcastStream::new(app.follow_received()).filter_map(|item| async move {
+        let sent = item.ok()?;
+        let (event, data) = sent.as_ref();
+        Some(Ok(Event::default().event(event).data(data.to_string())))
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().text("keep-alive"))
 }
 
 /// A page's `import.meta.hot.send(event, data)`. `vite:invalidate` (sent by
 /// `import.meta.hot.invalidate()`) carries the update on from the module's importers; any
 /// other event goes to the app's handler.
 async fn receive(app: &Arc<App>, req: Request) -> Response {
-    if req.method() != Method::POST {
-        return (
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "POST")],
-            "send messages with POST and a JSON body {\"event\", \"data\"}\n",
-        )
-            .into_response();
-    }
-    let body = match axum::body::to_bytes(req.into_body(), SEND_LIMIT).await {
-        Ok(body) => body,
-        Err(_) => {
-            return (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "messages are limited to 1 MiB\n",
-            )
-                .into_response();
-        }
-    };
-    let sent: Sent = match serde_json::from_slice(&body) {
+    let sent = match read_message(req).await {
         Ok(sent) => sent,
-        Err(err) => {
-            return (
-                StatusCode::BAD_REQUEST,
-                format!("expected a JSON body {{\"event\", \"data\"}}: {err}\n"),
-            )
-                .into_response();
-        }
+        Err(rejection) => return rejection,
     };
     if sent.event == "vite:invalidate" {
-        let path = sent
-            .data
-            .get("path")
-            .and_then(|p| p.as_str())
-            .unwrap_or("")
-            .to_string();
-        let message = sent
-            .data
-            .get("message")
-            .and_then(|m| m.as_str())
-            .map(str::to_string);
+        let text = |key: &str| {
+            sent.data
+                .get(key)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        let path = text("path").unwrap_or_default();
+        let (message, first) = (text("message"), text("firstInvalidatedBy"));
         // Planning takes the graph lock and resolves files: on the pool.
         let app = app.clone();
-        pool::run(move || pipeline::invalidate(&app, &path, message.as_deref())).await;
+        pool::run(move || pipeline::invalidate(&app, &path, message.as_deref(), first.as_deref()))
+            .await;
     } else {
         app.receive_custom(&sent.event, &sent.data);
     }

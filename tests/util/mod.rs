@@ -329,6 +329,11 @@ pub async fn events_of(app: &Arc<App>) -> EventReader {
     .await
 }
 
+/// Opens any event stream of a running app (`/__hotplate/received`), in memory.
+pub async fn stream_of(app: &Arc<App>, path: &str) -> EventReader {
+    open_stream(hotplate::serve::router(app.clone()), path, &[]).await
+}
+
 async fn open_stream(router: Router, path: &str, headers: &[(&str, &str)]) -> EventReader {
     let mut req = Request::get(path).header("host", "localhost");
     for (name, value) in headers {
