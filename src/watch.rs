@@ -19,8 +19,11 @@
 //! that appears later is armed when its event arrives.
 //!
 //! A file is hashed the first time an event names it, so the first event for a file after
-//! start always counts as a change. When the backend overflows, the batch says `rescan`, the
-//! hashes are forgotten, and the plan stage answers with a full reload.
+//! start always counts as a change. When the backend overflows, the batch says `rescan`: every
+//! folder is watched again (new ones among the lost events too), the hashes are forgotten, and
+//! the plan stage answers with a full reload. The root itself is checked a few times a second:
+//! deleted and made again, or moved away and replaced, it is watched afresh and the batch says
+//! `rescan` (the native backend would go on following the old folder and report nothing).
 
 use crate::base::{Change, ChangeBatch, ChangeKind, SitePath};
 use crate::settings::Settings;
@@ -304,7 +307,7 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
         .name("hotplate-watch".into())
         .spawn(move || {
             let (raw_tx, raw_rx) = std_mpsc::channel::<Raw>();
-            let mut backend = match backend(poll, raw_tx) {
+            let mut backend = match backend(poll, raw_tx.clone()) {
                 Ok(backend) => backend,
                 Err(err) => {
                     let _ = arming_tx.send(Arming::Failed(err.to_string()));
@@ -314,14 +317,55 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
             let (folders, _) = arm(backend.as_mut(), &root, false);
             let _ = arming_tx.send(Arming::Armed { folders });
             let mut hashes = ContentHashes::default();
+            let mut identity = folder_identity(&root);
             loop {
                 let first = match raw_rx.recv_timeout(LIVENESS_CHECK) {
-                    Ok(first) => first,
+                    Ok(first) => Some(first),
                     Err(std_mpsc::RecvTimeoutError::Timeout) if batch_tx.is_closed() => break,
-                    Err(std_mpsc::RecvTimeoutError::Timeout) => continue,
+                    Err(std_mpsc::RecvTimeoutError::Timeout) => None,
                     Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
                 };
+                // The root folder itself deleted and made again, or moved away and another put
+                // in its place: the backend still follows the old folder, and would never
+                // report a save again.
+                let now = folder_identity(&root);
+                if now != identity {
+                    identity = now;
+                    if identity.is_none() {
+                        tracing::error!(
+                            "the site root {} is gone; hotplate waits for it to come back",
+                            root.display()
+                        );
+                        continue;
+                    }
+                    tracing::warn!(
+                        "the site root {} was replaced; watching the new one, and reloading",
+                        root.display()
+                    );
+                    match self::backend(poll, raw_tx.clone()) {
+                        Ok(fresh) => backend = fresh,
+                        Err(err) => tracing::error!("cannot watch the new root: {err}"),
+                    }
+                    arm(backend.as_mut(), &root, false);
+                    // What the old folder's watches still report is about files that left.
+                    let _ = raw_rx.try_iter().count();
+                    hashes.forget_all();
+                    let rescan = ChangeBatch {
+                        changes: Vec::new(),
+                        rescan: true,
+                    };
+                    if batch_tx.blocking_send(rescan).is_err() {
+                        break;
+                    }
+                    continue;
+                }
+                let Some(first) = first else { continue };
                 let mut pending = coalesce(first, raw_rx.try_iter());
+                if pending.rescan {
+                    // Events were lost, folders made among them too: watch every folder again
+                    // (those already watched stay as they are).
+                    arm(backend.as_mut(), &root, false);
+                }
                 // A folder that appeared (created or moved in) is watched from now on, and the
                 // files it brought count as changed.
                 let new_folders: Vec<PathBuf> = pending
@@ -343,7 +387,18 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
     Watcher { batches, arming }
 }
 
-/// How often an idle watcher checks whether anyone still listens.
+/// Which folder `root` is now (device and inode), or `None` while nothing is there: the same
+/// path may come to name another folder.
+fn folder_identity(root: &Path) -> Option<(u64, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(root)
+        .ok()
+        .filter(|meta| meta.is_dir())
+        .map(|meta| (meta.dev(), meta.ino()))
+}
+
+/// How often an idle watcher checks whether anyone still listens, and whether its root is
+/// still the folder it watches.
 const LIVENESS_CHECK: Duration = Duration::from_millis(250);
 
 fn backend(

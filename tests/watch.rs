@@ -5,6 +5,8 @@
 //! - An atomic save (temp file, then rename) is one change to the target.
 //! - Editor temp files, dotfiles and gitignored paths are never reported.
 //! - `--poll` watches by polling.
+//! - A root deleted and made again (or moved away and replaced) is watched afresh: a `rescan`
+//!   batch (every page reloads), then its saves as before.
 
 use hotplate::base::{ChangeBatch, ChangeKind};
 use hotplate::{Settings, watch};
@@ -198,4 +200,53 @@ async fn a_folder_moved_in_brings_its_files() {
         seen.contains(&("pkg/mod.js".to_string(), ChangeKind::Modified)),
         "{seen:?}"
     );
+}
+
+#[tokio::test]
+async fn a_root_deleted_and_made_again_is_watched_afresh() {
+    let parent = tempfile::tempdir().unwrap();
+    let root = parent.path().join("site");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("a.css"), "a{}").unwrap();
+    let settings = Settings::for_root(&root).unwrap();
+    let mut watcher = watch::start(&settings);
+    assert!(matches!(
+        watcher.arming().wait().await,
+        watch::Arming::Armed { .. }
+    ));
+    let mut next = async || {
+        tokio::time::timeout(Duration::from_secs(10), watcher.batches.recv())
+            .await
+            .expect("a batch within 10 s")
+            .expect("the watcher is running")
+    };
+    // Moved away, and another folder put in its place (a checkout, a build step).
+    std::fs::rename(&root, parent.path().join("old")).unwrap();
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("a.css"), "b{}").unwrap();
+    loop {
+        if next().await.rescan {
+            break;
+        }
+    }
+    write(&root.join("a.css"), "c{}");
+    loop {
+        let batch = next().await;
+        if batch.changes.iter().any(|c| c.path.as_str() == "a.css") {
+            break;
+        }
+    }
+    // The old folder's files are no longer reported as the site's.
+    write(&parent.path().join("old/a.css"), "old{}");
+    write(&root.join("b.css"), "b{}");
+    loop {
+        let batch = next().await;
+        assert!(
+            batch.changes.iter().all(|c| c.path.as_str() != "a.css"),
+            "{batch:?}"
+        );
+        if batch.changes.iter().any(|c| c.path.as_str() == "b.css") {
+            break;
+        }
+    }
 }
