@@ -27,6 +27,8 @@ pub struct App {
     pub problems: Problems,
     /// What each script names and accepts, parsed once per version of the file.
     pub scripts: AnalysisCache,
+    /// Resolved routes and small static files, remembered between requests.
+    pub memo: crate::serve::memo::Memo,
     custom: RwLock<CustomHandler>,
     /// Every message pages send, for other processes following `/__hotplate/received`.
     received: tokio::sync::broadcast::Sender<Arc<(String, serde_json::Value)>>,
@@ -49,6 +51,7 @@ impl App {
             hub,
             problems: Problems::default(),
             scripts: AnalysisCache::default(),
+            memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
             received: tokio::sync::broadcast::channel(256).0,
             custom: RwLock::new(Arc::new(|event, data| {

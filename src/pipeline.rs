@@ -29,6 +29,8 @@ const RENDER_AHEAD: usize = 64;
 /// Carries one batch through check, plan, publish, re-render and reload.
 pub fn react(app: &App, batch: &ChangeBatch) {
     let started = std::time::Instant::now();
+    // Any change may move a route or a file: requests resolve afresh.
+    app.memo.forget();
     let changed = batch_paths(batch);
     if !changed.is_empty() {
         app.hub.publish(Message::Change {

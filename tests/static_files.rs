@@ -4,6 +4,7 @@
 //! - `If-None-Match` / `If-Modified-Since` answer 304; HEAD has no body; `Range` answers 206.
 //! - The query string never changes which file answers: `/style.css?v=abc` is `style.css`.
 //! - A static page caught empty in the middle of a save is read again until it is written.
+//! - Small files are answered from memory, checked against the disk on every request.
 
 mod util;
 use axum::http::StatusCode;
@@ -130,4 +131,21 @@ async fn a_static_page_caught_empty_mid_save_is_served_once_written() {
     let served = site.get("/bare.html").await.text();
     writer.join().unwrap();
     assert!(served.contains("<p>saved</p>"), "{served:?}");
+}
+
+#[tokio::test]
+async fn a_small_file_answered_from_memory_is_never_stale() {
+    let site = site("basic");
+    assert_eq!(site.get("/alphabet.txt").await.body, site.read("public/alphabet.txt"));
+    for text in ["changed!", "CHANGED!"] {
+        // Saved without the watcher telling anyone: the same length, and a moment later.
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        site.write("public/alphabet.txt", text);
+        let reply = site.get("/alphabet.txt").await;
+        assert_eq!(reply.text(), text);
+        assert_eq!(reply.header("content-length"), "8");
+        let etag = reply.header("etag").to_string();
+        let again = site.get_with("/alphabet.txt", &[("if-none-match", &etag)]).await;
+        assert_eq!(again.status, StatusCode::NOT_MODIFIED);
+    }
 }

@@ -1,23 +1,45 @@
-//! Static files, through tower-http's `ServeFile`: Content-Type, ETag, Last-Modified,
-//! conditional requests (304), HEAD and Range requests. This module adds the cache policy,
+//! Static files: small ones from memory ([`memo`]), the rest through tower-http's `ServeFile`:
+//! Content-Type, ETag, Last-Modified, conditional requests (304), HEAD and Range requests. This module adds the cache policy,
 //! records in the graph (dev) that the file was served, and turns a file that vanished
 //! mid-request into a clean 404.
 
-use super::{cache, document};
+use super::{cache, document, memo};
 use crate::app::App;
 use crate::base::SitePath;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
 use axum::response::Response;
-use std::path::Path;
+use std::path::PathBuf;
+use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-pub async fn serve(app: &App, req: Request, file: &Path, site: &SitePath) -> Response {
+pub async fn serve(app: &Arc<App>, req: Request, file: PathBuf, site: &SitePath) -> Response {
     let control = cache::control(&app.settings, req.uri().query());
     let url_path = req.uri().path().to_string();
-    let mut response = match ServeFile::new(file).oneshot(req).await {
+    let (parts, body) = req.into_parts();
+    if memo::answerable(&parts) {
+        // A small file from memory: checked with one `stat`, read (once) on a blocking thread.
+        let small = match app.memo.small_file(&file) {
+            Some(small) => Some(small),
+            None => {
+                let (app, file) = (app.clone(), file.clone());
+                tokio::task::spawn_blocking(move || app.memo.load_small_file(&file))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+        };
+        if let Some(small) = small {
+            if app.settings.is_dev() {
+                app.graph().record_served(site, &site.url());
+            }
+            return small.respond(&parts, control);
+        }
+    }
+    let req = Request::from_parts(parts, body);
+    let mut response = match ServeFile::new(&file).oneshot(req).await {
         Ok(response) => response.map(Body::new),
         Err(never) => match never {},
     };

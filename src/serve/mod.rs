@@ -8,7 +8,8 @@
 //!    stylesheets as modules ([`module`]); other files through tower-http ([`files`]); all with
 //!    the cache policy of [`cache`]. Resolving runs on tokio's blocking threads; rendering,
 //!    parsing and rewriting on [`crate::pool`], so an async worker only waits. Files over
-//!    [`MAX_REWRITTEN`] are streamed as they are.
+//!    [`MAX_REWRITTEN`] are streamed as they are. Resolved routes and small static files are
+//!    remembered ([`memo`]), so most requests need no blocking thread at all.
 //! 4. **Post-process**: documents get the client runtime, scripts the `import.meta.hot`
 //!    prologue and `?t=` specifiers, and everything served is recorded in the graph (dev;
 //!    through [`crate::rewrite`]).
@@ -19,6 +20,7 @@ pub mod cache;
 pub mod document;
 pub mod files;
 pub mod guard;
+pub mod memo;
 pub mod module;
 pub mod route;
 pub mod runtime;
@@ -56,26 +58,20 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         )
             .into_response();
     }
-    // Resolving touches the file system (`canonicalize`, `is_file`): off the async workers.
-    let root = app.settings.root.clone();
-    let resolved = tokio::task::spawn_blocking(move || {
-        let target = route::resolve(&root, &path)?;
-        // Only files small enough are read whole to be rewritten; bigger ones stream.
-        let rewritable = match &target {
-            Target::File { path, .. } => {
-                std::fs::metadata(path).is_ok_and(|meta| meta.len() <= MAX_REWRITTEN)
-            }
-            _ => false,
-        };
-        Ok::<_, guard::Rejection>((target, rewritable))
-    });
-    let (target, rewritable) = match resolved.await {
-        Ok(Ok(resolved)) => resolved,
-        Ok(Err(rejection)) => return rejection.into_response(),
-        Err(_) => return StatusCode::INTERNAL_SERVER_ERROR.into_response(),
-    };
-    let (parts, body) = req.into_parts();
     let dev = app.settings.is_dev();
+    let resolved = match app.memo.route(&path, dev) {
+        Some(resolved) => resolved,
+        // Resolving touches the file system (`canonicalize`, `is_file`): off the async workers.
+        None => match resolve(&app, path.clone()).await {
+            Ok(resolved) => {
+                app.memo.remember_route(&path, &resolved);
+                resolved
+            }
+            Err(refused) => return refused,
+        },
+    };
+    let memo::Resolved { target, rewritable } = resolved;
+    let (parts, body) = req.into_parts();
     match target {
         Target::Page { template, params } => {
             on_pool(&app, parts, move |app, parts| {
@@ -98,7 +94,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             .await
         }
         Target::File { path, site } => {
-            files::serve(&app, Request::from_parts(parts, body), &path, &site).await
+            files::serve(&app, Request::from_parts(parts, body), path, &site).await
         }
         Target::Redirect(to) => {
             let to = match parts.uri.query() {
@@ -108,6 +104,27 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()
         }
         Target::NotFound => on_pool(&app, parts, document::not_found).await,
+    }
+}
+
+/// Where `url_path` leads, on a blocking thread.
+async fn resolve(app: &App, url_path: String) -> Result<memo::Resolved, Response> {
+    let root = app.settings.root.clone();
+    let resolved = tokio::task::spawn_blocking(move || {
+        let target = route::resolve(&root, &url_path)?;
+        // Only files small enough are read whole to be rewritten; bigger ones stream.
+        let rewritable = match &target {
+            Target::File { path, .. } => {
+                std::fs::metadata(path).is_ok_and(|meta| meta.len() <= MAX_REWRITTEN)
+            }
+            _ => false,
+        };
+        Ok::<_, guard::Rejection>(memo::Resolved { target, rewritable })
+    });
+    match resolved.await {
+        Ok(Ok(resolved)) => Ok(resolved),
+        Ok(Err(rejection)) => Err(rejection.into_response()),
+        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
     }
 }
 
