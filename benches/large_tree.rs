@@ -9,6 +9,9 @@
 //! - change to message: from writing a file to the hub's message about it, over 20 edits of
 //!   one file (it must not grow with the tree).
 //!
+//! Then one start with `--poll`: the share of a core it takes while nothing changes, and
+//! change to message.
+//!
 //! Targets (DESIGN.md): first response within 50 ms, watcher armed within 1 s, under 10 MB.
 
 use std::io::{BufRead, BufReader, Read, Write};
@@ -72,6 +75,56 @@ fn main() {
     report("watcher armed (ms)", armed);
     report("RSS once armed (MB)", rss);
     report("change to message (ms)", change);
+    poll(site.path());
+}
+
+/// `--poll` on the same tree: the share of a core it takes while nothing changes (it must not
+/// read files, only `stat` them), and change to message.
+fn poll(root: &Path) {
+    let port = free_port();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args([
+            "serve",
+            root.to_str().unwrap(),
+            "--strict-port",
+            "--port",
+            &port.to_string(),
+            "--poll",
+        ])
+        .env("RUST_LOG", "hotplate=info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
+    log.by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains("watching"))
+        .expect("the poller reports being armed");
+    std::thread::sleep(Duration::from_secs(1));
+    let (ticks, started) = (cpu_ticks(&child), Instant::now());
+    std::thread::sleep(Duration::from_secs(5));
+    let used = (cpu_ticks(&child) - ticks) as f64 / TICKS_PER_SECOND;
+    let idle = 100.0 * used / started.elapsed().as_secs_f64();
+    println!("  --poll, idle: {idle:.1}% of a core");
+    report(
+        "--poll change to message (ms)",
+        vec![change_latency(root, port, &mut log)],
+    );
+    stop(&mut child);
+}
+
+/// Linux's USER_HZ, the unit of /proc/<pid>/stat's times.
+const TICKS_PER_SECOND: f64 = 100.0;
+
+/// User plus system time of `child`, in clock ticks.
+fn cpu_ticks(child: &Child) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{}/stat", child.id())).unwrap();
+    // Fields after the command name, which is in parentheses: utime and stime are 14 and 15.
+    let after = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = after.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
 }
 
 /// `files` files in folders of 100, a home page, and a `.gitignore`d `node_modules` of the

@@ -1,9 +1,10 @@
 //! The watch stage: file-system events in, [`ChangeBatch`]es out.
 //!
-//! 1. A notify backend (native, or polling with `--poll`) reports raw events; [`raw_events`]
-//!    keeps the ones that mean "content may have changed". On Linux a write is taken at
-//!    `close(2)`, so a save that creates or truncates then writes is one change, never a
-//!    half-written file. The poller compares contents, not only second-granular mtimes.
+//! 1. A notify backend (native, or with `--poll` our own [`poll::StatPoller`]) reports raw
+//!    events; [`raw_events`] keeps the ones that mean "content may have changed". On Linux a
+//!    write is taken at `close(2)`, so a save that creates or truncates then writes is one
+//!    change, never a half-written file. The poller compares size, nanosecond mtime and inode
+//!    with one `stat` per file, and reads nothing.
 //! 2. [`IgnoreRules`] drops what no page can depend on: dotfiles and dot-folders, editor temp
 //!    files ([`is_editor_temp`]) and whatever `.gitignore`/`.ignore` list.
 //! 3. [`coalesce`] merges a burst on the leading edge: the first event after a quiet spell is
@@ -24,6 +25,8 @@
 //! the plan stage answers with a full reload. The root itself is checked a few times a second:
 //! deleted and made again, or moved away and replaced, it is watched afresh and the batch says
 //! `rescan` (the native backend would go on following the old folder and report nothing).
+
+pub mod poll;
 
 use crate::base::{Change, ChangeBatch, ChangeKind, SitePath};
 use crate::settings::Settings;
@@ -420,12 +423,7 @@ fn backend(
     };
     Ok(match poll {
         None => Box::new(notify::recommended_watcher(handler)?),
-        Some(interval) => Box::new(notify::PollWatcher::new(
-            handler,
-            notify::Config::default()
-                .with_poll_interval(interval)
-                .with_compare_contents(true),
-        )?),
+        Some(interval) => Box::new(poll::StatPoller::new(handler, interval)),
     })
 }
 

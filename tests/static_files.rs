@@ -136,7 +136,10 @@ async fn a_static_page_caught_empty_mid_save_is_served_once_written() {
 #[tokio::test]
 async fn a_small_file_answered_from_memory_is_never_stale() {
     let site = site("basic");
-    assert_eq!(site.get("/alphabet.txt").await.body, site.read("public/alphabet.txt"));
+    assert_eq!(
+        site.get("/alphabet.txt").await.body,
+        site.read("public/alphabet.txt")
+    );
     for text in ["changed!", "CHANGED!"] {
         // Saved without the watcher telling anyone: the same length, and a moment later.
         std::thread::sleep(std::time::Duration::from_millis(5));
@@ -145,7 +148,9 @@ async fn a_small_file_answered_from_memory_is_never_stale() {
         assert_eq!(reply.text(), text);
         assert_eq!(reply.header("content-length"), "8");
         let etag = reply.header("etag").to_string();
-        let again = site.get_with("/alphabet.txt", &[("if-none-match", &etag)]).await;
+        let again = site
+            .get_with("/alphabet.txt", &[("if-none-match", &etag)])
+            .await;
         assert_eq!(again.status, StatusCode::NOT_MODIFIED);
     }
 }

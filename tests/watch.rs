@@ -4,7 +4,8 @@
 //! - A save that changes no byte is not reported.
 //! - An atomic save (temp file, then rename) is one change to the target.
 //! - Editor temp files, dotfiles and gitignored paths are never reported.
-//! - `--poll` watches by polling.
+//! - `--poll` watches by polling: one `stat` per file and poll, so saves within one second
+//!   count, and no file is read until it changed.
 //! - A root deleted and made again (or moved away and replaced) is watched afresh: a `rescan`
 //!   batch (every page reloads), then its saves as before.
 
@@ -248,5 +249,19 @@ async fn a_root_deleted_and_made_again_is_watched_afresh() {
         if batch.changes.iter().any(|c| c.path.as_str() == "b.css") {
             break;
         }
+    }
+}
+
+#[tokio::test]
+async fn polling_sees_saves_of_the_same_length_within_one_second() {
+    let mut w = watched(Some(Duration::from_millis(20))).armed().await;
+    for text in ["one{}", "two{}", "six{}"] {
+        write(&w.path("style.css"), text);
+        let seen = w.paths_until("style.css").await;
+        assert_eq!(
+            seen,
+            vec![("style.css".to_string(), ChangeKind::Modified)],
+            "{text}"
+        );
     }
 }
