@@ -37,20 +37,7 @@ fn main() {
     for _ in 0..STARTS {
         let port = free_port();
         let started = Instant::now();
-        let mut child = Command::new(env!("CARGO_BIN_EXE_hotplate"))
-            .args([
-                "serve",
-                site.path().to_str().unwrap(),
-                "--strict-port",
-                "--port",
-                &port.to_string(),
-            ])
-            .env("RUST_LOG", "hotplate=info")
-            .env("NO_COLOR", "1")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let mut child = spawn(site.path(), port, &[]);
         let body = loop {
             if let Some(body) = get(port, "/") {
                 break body;
@@ -82,21 +69,7 @@ fn main() {
 /// read files, only `stat` them), and change to message.
 fn poll(root: &Path) {
     let port = free_port();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_hotplate"))
-        .args([
-            "serve",
-            root.to_str().unwrap(),
-            "--strict-port",
-            "--port",
-            &port.to_string(),
-            "--poll",
-        ])
-        .env("RUST_LOG", "hotplate=info")
-        .env("NO_COLOR", "1")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn(root, port, &["--poll"]);
     let mut log = BufReader::new(child.stderr.take().unwrap()).lines();
     log.by_ref()
         .map_while(Result::ok)
@@ -113,6 +86,25 @@ fn poll(root: &Path) {
         vec![change_latency(root, port, &mut log)],
     );
     stop(&mut child);
+}
+
+/// The release binary serving `root` on `port`, logging to a pipe.
+fn spawn(root: &Path, port: u16, extra: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args([
+            "serve",
+            root.to_str().unwrap(),
+            "--strict-port",
+            "--port",
+            &port.to_string(),
+        ])
+        .args(extra)
+        .env("RUST_LOG", "hotplate=info")
+        .env("NO_COLOR", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
 }
 
 /// Linux's USER_HZ, the unit of /proc/<pid>/stat's times.

@@ -18,6 +18,7 @@
 //! | [`pipeline`] | carries a batch through check → plan → hub → re-render → reload |
 //! | [`problems`] | the errors the overlay shows, one per source |
 //! | [`server`] | binds a port and wires the stages together |
+//! | [`pool`] | the threads (with large stacks) where parsing, rendering and the pipeline run |
 //! | [`remote`] | `hotplate send`: a custom event for every page of a running server, from another process |
 //! | [`listen`] | the accept loop: `TCP_NODELAY`, header timeouts, running out of descriptors |
 //!
