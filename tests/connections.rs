@@ -7,6 +7,8 @@
 //!   and so is a kept-alive connection left idle that long: many such clients hold no sockets.
 //! - An event stream is a response, not an idle connection: it stays open past the timeout.
 //! - Slow renders never hold up other requests: they run on the pool, not the async workers.
+//! - Running out of file descriptors is logged once, with what to do, and serving recovers
+//!   when connections close.
 
 mod util;
 
@@ -165,4 +167,81 @@ fn slow_renders_do_not_hold_up_other_requests() {
         quick < Duration::from_millis(500),
         "a static file waited {quick:?} behind renders of {slow:?}"
     );
+}
+
+/// The binary serving `root` on `port` with at most `files` open descriptors; its log, piped.
+fn serve_with_descriptor_limit(
+    root: &std::path::Path,
+    port: u16,
+    files: u32,
+) -> std::process::Child {
+    std::process::Command::new("sh")
+        .args([
+            "-c",
+            &format!("ulimit -n {files} && exec \"$0\" serve \"$1\" --strict-port --port {port}"),
+            env!("CARGO_BIN_EXE_hotplate"),
+            root.to_str().unwrap(),
+        ])
+        .env("RUST_LOG", "hotplate=info")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[test]
+fn running_out_of_descriptors_is_logged_and_serving_recovers() {
+    let site = testkit::copy_site(&util::fixture("basic"));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut child = serve_with_descriptor_limit(site.path(), port, 64);
+    let address = format!("127.0.0.1:{port}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(&address).is_err() {
+        assert!(Instant::now() < deadline, "the server did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // Far more connections than the server has descriptors for, all held open.
+    let held: Vec<TcpStream> = (0..100)
+        .filter_map(|_| TcpStream::connect(&address).ok())
+        .collect();
+    let (lines, log) = std::sync::mpsc::channel();
+    let stderr = BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let line = loop {
+        let line = log
+            .recv_timeout(Duration::from_secs(10))
+            .expect("a log line saying that connections cannot be accepted");
+        if line.contains("cannot accept connections") {
+            break line;
+        }
+    };
+    assert!(line.contains("ulimit"), "the log says what to do: {line}");
+    drop(held);
+    let mut served = false;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !served && Instant::now() < deadline {
+        if let Ok(stream) = TcpStream::connect(&address) {
+            stream
+                .set_read_timeout(Some(Duration::from_secs(2)))
+                .unwrap();
+            let mut reader = BufReader::new(stream);
+            served = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                get(&mut reader, "/alphabet.txt")
+            }))
+            .is_ok_and(|status| status == 200);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(served, "serving did not recover once connections closed");
 }
