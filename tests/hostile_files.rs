@@ -6,6 +6,7 @@
 //!   why; the server goes on answering.
 //! - Generated nesting of every shape, in JS and CSS, never aborts the process.
 //! - A module too big to rewrite (over 50 MB) is streamed as it is, never read whole.
+//! - A stylesheet nested deeper than hotplate follows is served as it is, with a warning.
 
 mod util;
 use hotplate::base::{Change, ChangeBatch, ChangeKind, SitePath};
@@ -156,4 +157,30 @@ async fn a_module_too_big_to_rewrite_is_streamed_as_it_is() {
         reply.body.starts_with(b"import.meta.hot.accept();"),
         "no prologue"
     );
+}
+
+#[tokio::test]
+async fn a_stylesheet_nested_too_deep_is_served_as_it_is_with_a_warning() {
+    let site = site("modules");
+    let deep = format!(
+        "a {{ b: x{}y{} }}\n",
+        "(".repeat(100_000),
+        ")".repeat(100_000)
+    );
+    site.write("styles/base.css", &deep);
+    let mut events = site.events(&[]).await;
+    events.next_named("hello").await;
+    let reply = site.get("/styles/base.css").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.text(), deep, "served byte for byte");
+    let warning = events.next_named("error").await.json();
+    assert_eq!(warning["file"], "styles/base.css");
+    assert!(
+        warning["message"].as_str().unwrap().contains("blocks deep"),
+        "{warning}"
+    );
+    // Made shallow again, the warning goes.
+    site.write("styles/base.css", "a { color: red; }\n");
+    assert_eq!(site.get("/styles/base.css").await.status, 200);
+    events.next_named("error-clear").await;
 }

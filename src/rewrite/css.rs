@@ -28,18 +28,25 @@ pub enum Kind {
     Asset,
 }
 
-/// How deep [`analyze`] follows nested blocks. Each level is a frame of the recursive scan;
-/// cssparser skips a block it is not asked into without recursing, so anything deeper (which
-/// no real stylesheet has) is passed over and cannot overflow the stack.
-pub const MAX_NESTING: usize = 512;
+/// How deep [`analyze`] follows nested blocks: cssparser's own limit. Each level is a frame
+/// of the recursive scan; a deeper block is skipped without recursing (cssparser's
+/// `TooManyNestedBlocks`), so no stylesheet can overflow the stack.
+pub const MAX_NESTING: usize = 75;
 
 /// Every `@import` and `url()` in `source`, in source order (down to [`MAX_NESTING`] nested
 /// blocks).
 pub fn analyze(source: &str) -> Vec<Reference> {
+    analyze_deep(source).0
+}
+
+/// [`analyze`], and whether the stylesheet nests deeper than [`MAX_NESTING`] (what is below
+/// that depth was passed over).
+pub fn analyze_deep(source: &str) -> (Vec<Reference>, bool) {
     let mut parser = Parser::new(source);
     let mut found = Vec::new();
-    scan(&mut parser, &mut found, 0);
-    found
+    let mut too_deep = false;
+    scan(&mut parser, &mut found, &mut too_deep);
+    (found, too_deep)
 }
 
 /// `source` with each reference for which `replace` returns a new URL replaced.
@@ -67,7 +74,7 @@ pub fn rewrite(
     out
 }
 
-fn scan(parser: &mut Parser, found: &mut Vec<Reference>, depth: usize) {
+fn scan(parser: &mut Parser, found: &mut Vec<Reference>, too_deep: &mut bool) {
     let mut in_import = false;
     loop {
         let start = parser.position().byte_index();
@@ -120,13 +127,19 @@ fn scan(parser: &mut Parser, found: &mut Vec<Reference>, depth: usize) {
             Token::Function(_)
             | Token::ParenthesisBlock
             | Token::SquareBracketBlock
-            | Token::CurlyBracketBlock
-                if depth < MAX_NESTING =>
-            {
-                let _ = parser.parse_nested_block(|inner| {
-                    scan(inner, found, depth + 1);
+            | Token::CurlyBracketBlock => {
+                let nested = parser.parse_nested_block(|inner| {
+                    scan(inner, found, too_deep);
                     Ok::<(), cssparser::ParseError<()>>(())
                 });
+                if let Err(error) = nested
+                    && error.kind
+                        == cssparser::ParseErrorKind::Basic(
+                            cssparser::BasicParseErrorKind::TooManyNestedBlocks,
+                        )
+                {
+                    *too_deep = true;
+                }
             }
             _ => {}
         }
@@ -205,5 +218,19 @@ body { background: url(bg.png) no-repeat, url( 'dots.svg' ); content: "url(in-a-
             vec![("x.png".to_string(), Kind::Asset)]
         );
         assert!(urls("@import").is_empty());
+    }
+
+    #[test]
+    fn nesting_past_cssparsers_limit_is_reported_not_followed() {
+        let deep = format!(
+            "@import \"a.css\"; a {{ b: x{}y{} }}",
+            "(".repeat(100_000),
+            ")".repeat(100_000)
+        );
+        let (found, too_deep) = analyze_deep(&deep);
+        assert!(too_deep);
+        assert_eq!(found[0].url, "a.css");
+        let (_, shallow) = analyze_deep("a { b: calc((1 + 2) * 3); background: url(x.png) }");
+        assert!(!shallow);
     }
 }

@@ -16,7 +16,7 @@
 
 use super::{cache, files, route, runtime};
 use crate::app::App;
-use crate::base::{Message, SitePath};
+use crate::base::{ErrorReport, Message, SitePath};
 use crate::graph::{Accepts, Graph, Import};
 use crate::rewrite::{css, js, with_timestamp};
 use crate::watch;
@@ -88,7 +88,24 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
         return files::gone(app, req.uri.path());
     };
     let base = req.uri.path();
-    let references = css::analyze(&source);
+    let (references, too_deep) = css::analyze_deep(&source);
+    if too_deep {
+        let report = ErrorReport {
+            message: format!(
+                "{site} nests more than {} blocks deep: hotplate follows its @import and url() \
+                 only that far, and serves it as it is",
+                css::MAX_NESTING
+            ),
+            file: Some(site.to_string()),
+            line: None,
+            column: None,
+            frame: String::new(),
+        };
+        tracing::warn!("{}", report.message);
+        app.problems.report(&app.hub, site.as_str(), report);
+    } else {
+        app.problems.resolve(&app.hub, site.as_str());
+    }
     let named = route::name_all(
         &app.settings.root,
         base,
