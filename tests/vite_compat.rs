@@ -7,7 +7,8 @@
 //! - `vite:beforeUpdate` and `vite:afterUpdate` listeners get Vite's payload.
 //! - `import.meta.hot.accept(handler)`, a named function, accepts the module itself.
 //! - `vite:ws:connect`, `vite:invalidate`, `vite:beforePrune`, `vite:error` and
-//!   `vite:beforeFullReload` listeners get Vite's payloads too.
+//!   `vite:beforeFullReload` listeners get Vite's payloads too; a dropped connection fires
+//!   `vite:ws:disconnect`.
 
 mod util;
 use testkit::{Browser, Page};
@@ -259,4 +260,23 @@ fn the_other_vite_events_get_vites_payloads() {
         .expect("vite:beforeFullReload before the reload");
     assert_eq!(reload[1]["type"], "full-reload");
     assert_eq!(reload[1]["path"], "*");
+}
+
+#[test]
+fn a_dropped_connection_fires_vite_ws_disconnect() {
+    let site = scenario(&[(
+        "main.js",
+        "window.dropped = [];\n\
+         import.meta.hot.on('vite:ws:disconnect', (payload) => dropped.push(payload));\n",
+    )]);
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    page.wait_for("Array.isArray(window.dropped)", "main.js");
+    assert_eq!(page.eval("window.dropped.length"), 0);
+    drop(site); // the server stops: the event stream drops
+    page.wait_for("window.dropped.length > 0", "vite:ws:disconnect");
+    assert_eq!(
+        page.eval("window.dropped[0]"),
+        serde_json::json!({ "webSocket": null })
+    );
 }
