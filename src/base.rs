@@ -215,6 +215,19 @@ pub struct ErrorReport {
     pub frame: String,
 }
 
+impl ErrorReport {
+    /// A problem with the file `file` as a whole: no line, no frame.
+    pub fn about_file(file: &str, message: String) -> ErrorReport {
+        ErrorReport {
+            message,
+            file: Some(file.to_string()),
+            line: None,
+            column: None,
+            frame: String::new(),
+        }
+    }
+}
+
 /// A message of the wire protocol (DESIGN.md, "Wire protocol"): `event:` is [`Message::event`],
 /// `data:` is the JSON of the variant's fields.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]

@@ -199,17 +199,14 @@ impl Renderer {
         let result = match rendered {
             Ok(_) => Ok(String::from_utf8_lossy(&out.bytes).into_owned()),
             Err(_) if out.overflowed => Err(RenderError {
-                report: ErrorReport {
-                    message: format!(
+                report: ErrorReport::about_file(
+                    template.as_str(),
+                    format!(
                         "the page renders to more than {} MB; hotplate stops there (a loop \
                          that runs away?)",
                         MAX_PAGE >> 20
                     ),
-                    file: Some(template.to_string()),
-                    line: None,
-                    column: None,
-                    frame: String::new(),
-                },
+                ),
             }),
             Err(err) => {
                 let mut report = report(&err, &self.root);

@@ -83,15 +83,10 @@ impl AnalysisError {
     pub fn report(self, file: &SitePath) -> ErrorReport {
         match self {
             AnalysisError::Syntax(error) => error.report(file),
-            AnalysisError::Refused(reason) => ErrorReport {
-                message: format!(
-                    "{file} {reason}: hotplate serves it as it is, without hot updates"
-                ),
-                file: Some(file.to_string()),
-                line: None,
-                column: None,
-                frame: String::new(),
-            },
+            AnalysisError::Refused(reason) => ErrorReport::about_file(
+                file.as_str(),
+                format!("{file} {reason}: hotplate serves it as it is, without hot updates"),
+            ),
         }
     }
 }

@@ -15,11 +15,19 @@ use std::sync::Arc;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
-pub async fn serve(app: &Arc<App>, req: Request, file: PathBuf, site: &SitePath) -> Response {
+/// Serves `file`; `small` when it was small enough for memory when its route was resolved
+/// (a bigger one goes straight to `ServeFile`, without a trip to try).
+pub async fn serve(
+    app: &Arc<App>,
+    req: Request,
+    file: PathBuf,
+    site: &SitePath,
+    small: bool,
+) -> Response {
     let control = cache::control(&app.settings, req.uri().query());
     let url_path = req.uri().path().to_string();
     let (parts, body) = req.into_parts();
-    if memo::answerable(&parts) {
+    if small && memo::answerable(&parts) {
         // A small file from memory: checked with one `stat`, read (once) on a blocking thread.
         let small = match app.memo.small_file(&file) {
             Some(small) => Some(small),

@@ -3,7 +3,7 @@
 //! 1. [`check_host`]: the `Host` header must name this server (localhost, a loopback address,
 //!    the bound address, or a name given with `--allowed-host`). A page on another domain that
 //!    re-points its DNS at 127.0.0.1 (DNS rebinding) is refused.
-//! 2. [`check_origin`]: a cross-site page may not subscribe to the hub.
+//! 2. [`check_origin`]: only this server's own origin (scheme, host and port) may use the hub.
 //! 3. [`sanitize`]: the URL path is decoded once into plain segments; `..`, `.`, encoded
 //!    slashes, backslashes and NUL are refused, dotfiles are not found.
 //! 4. [`enforce`]: the file a path leads to, symlinks resolved, must still lie under the root.

@@ -33,11 +33,23 @@ pub const ROUTE_TTL: Duration = Duration::from_secs(1);
 /// The most entries of each kind; past it, everything is forgotten and memory starts over.
 const MAX_ENTRIES: usize = 4096;
 
-/// Where a URL path leads, and whether its file is small enough to be rewritten.
+/// Where a URL path leads, and, for a file, its size when it was resolved.
 #[derive(Clone, Debug)]
 pub struct Resolved {
     pub target: Target,
-    pub rewritable: bool,
+    pub len: Option<u64>,
+}
+
+impl Resolved {
+    /// Small enough to be read whole and rewritten (documents, scripts, stylesheets in dev).
+    pub fn rewritable(&self) -> bool {
+        self.len.is_some_and(|len| len <= super::MAX_REWRITTEN)
+    }
+
+    /// Small enough to be kept in memory: worth a trip to read it.
+    pub fn small(&self) -> bool {
+        self.len.is_some_and(|len| len <= SMALL)
+    }
 }
 
 #[derive(Default)]

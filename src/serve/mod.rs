@@ -70,7 +70,8 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             Err(refused) => return refused,
         },
     };
-    let memo::Resolved { target, rewritable } = resolved;
+    let (rewritable, small) = (resolved.rewritable(), resolved.small());
+    let memo::Resolved { target, .. } = resolved;
     let (parts, body) = req.into_parts();
     match target {
         Target::Page { template, params } => {
@@ -94,7 +95,7 @@ async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             .await
         }
         Target::File { path, site } => {
-            files::serve(&app, Request::from_parts(parts, body), path, &site).await
+            files::serve(&app, Request::from_parts(parts, body), path, &site, small).await
         }
         Target::Redirect(to) => {
             let to = match parts.uri.query() {
@@ -112,14 +113,12 @@ async fn resolve(app: &App, url_path: String) -> Result<memo::Resolved, Response
     let root = app.settings.root.clone();
     let resolved = tokio::task::spawn_blocking(move || {
         let target = route::resolve(&root, &url_path)?;
-        // Only files small enough are read whole to be rewritten; bigger ones stream.
-        let rewritable = match &target {
-            Target::File { path, .. } => {
-                std::fs::metadata(path).is_ok_and(|meta| meta.len() <= MAX_REWRITTEN)
-            }
-            _ => false,
+        // The size decides how a file is answered: from memory, rewritten, or streamed.
+        let len = match &target {
+            Target::File { path, .. } => std::fs::metadata(path).ok().map(|meta| meta.len()),
+            _ => None,
         };
-        Ok::<_, guard::Rejection>(memo::Resolved { target, rewritable })
+        Ok::<_, guard::Rejection>(memo::Resolved { target, len })
     });
     match resolved.await {
         Ok(Ok(resolved)) => Ok(resolved),

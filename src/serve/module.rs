@@ -90,17 +90,14 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
     let base = req.uri.path();
     let (references, too_deep) = css::analyze_deep(&source);
     if too_deep {
-        let report = ErrorReport {
-            message: format!(
+        let report = ErrorReport::about_file(
+            site.as_str(),
+            format!(
                 "{site} nests more than {} blocks deep: hotplate follows its @import and url() \
                  only that far, and serves it as it is",
                 css::MAX_NESTING
             ),
-            file: Some(site.to_string()),
-            line: None,
-            column: None,
-            frame: String::new(),
-        };
+        );
         tracing::warn!("{}", report.message);
         app.problems.report(&app.hub, site.as_str(), report);
     } else {
