@@ -3,12 +3,13 @@
 use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
+use crate::inbox::Inbox;
 use crate::problems::Problems;
 use crate::render::{RenderCache, Renderer};
 use crate::rewrite::js::AnalysisCache;
 use crate::settings::Settings;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What the server does with a message a page sent through `import.meta.hot.send(event,
@@ -20,8 +21,11 @@ pub struct App {
     pub renderer: Renderer,
     /// The renders the pipeline checked, for the hot refreshes that follow.
     pub pages: RenderCache,
-    /// Filled by the serve stage as it answers, read by the plan stage.
-    pub graph: Mutex<Graph>,
+    /// Read by the serve stage as it answers and by the plan stage; written only by the
+    /// pipeline, from what the serve stage sends through the [`Inbox`].
+    graph: RwLock<Graph>,
+    /// What the HTTP side learnt and asked for, on its way to the pipeline.
+    pub inbox: Inbox,
     pub hub: Hub,
     /// The errors the browsers' overlay shows.
     pub problems: Problems,
@@ -47,7 +51,8 @@ impl App {
         Arc::new(App {
             renderer: Renderer::new(&settings),
             pages: RenderCache::default(),
-            graph: Mutex::new(Graph::new()),
+            graph: RwLock::new(Graph::new()),
+            inbox: Inbox::default(),
             hub,
             problems: Problems::default(),
             scripts: AnalysisCache::default(),
@@ -61,8 +66,18 @@ impl App {
         })
     }
 
-    pub fn graph(&self) -> std::sync::MutexGuard<'_, Graph> {
-        self.graph.lock().expect("graph lock")
+    /// The graph, to read.
+    pub fn graph(&self) -> std::sync::RwLockReadGuard<'_, Graph> {
+        self.graph
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The graph, to write: for the pipeline alone (see [`crate::inbox`]).
+    pub(crate) fn graph_mut(&self) -> std::sync::RwLockWriteGuard<'_, Graph> {
+        self.graph
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// The timestamp of a new hot update: the wall clock in milliseconds, but always later

@@ -226,6 +226,15 @@ impl ErrorReport {
             frame: String::new(),
         }
     }
+
+    /// One line for the terminal: `file:line: message`.
+    pub fn one_line(&self) -> String {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => format!("{file}:{line}: {}", self.message),
+            (Some(file), None) => format!("{file}: {}", self.message),
+            _ => self.message.clone(),
+        }
+    }
 }
 
 /// A message of the wire protocol (DESIGN.md, "Wire protocol"): `event:` is [`Message::event`],

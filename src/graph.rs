@@ -66,6 +66,33 @@ pub enum Kind {
     Asset,
 }
 
+/// A fact the HTTP side learnt while answering, for the pipeline to write into the graph
+/// ([`Graph::apply`]). The pipeline is the graph's only writer: requests only read it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Record {
+    /// `route` was answered by the HTML `entry`, which loads `imports` and names `missing`.
+    Document {
+        route: String,
+        entry: SitePath,
+        imports: Vec<Import>,
+        missing: BTreeSet<String>,
+    },
+    /// The script or stylesheet `file` was served at `url`.
+    Module {
+        file: SitePath,
+        url: String,
+        imports: Vec<Import>,
+        accepts: Accepts,
+        missing: BTreeSet<String>,
+        /// Requested with a `?t=` query (see [`Graph::record_cache_busted`]).
+        cache_busted: bool,
+    },
+    /// What the last render of `route` read.
+    Render { route: String, reads: Reads },
+    /// `file` was served at `url`, whoever asked for it.
+    Served { file: SitePath, url: String },
+}
+
 #[derive(Debug, Default)]
 pub struct Graph {
     /// URL path of every HTML response served → the entry file behind it.
@@ -96,6 +123,52 @@ pub struct Import {
 impl Graph {
     pub fn new() -> Graph {
         Graph::default()
+    }
+
+    /// Writes what a request learnt. Returns the URL paths of the modules a served module no
+    /// longer imports, pruned (a document's own dropped imports are not: other tabs may still
+    /// show its old version, and a reload starts every module afresh anyway).
+    pub fn apply(&mut self, record: Record) -> Vec<String> {
+        match record {
+            Record::Document {
+                route,
+                entry,
+                imports,
+                missing,
+            } => {
+                if entry.role() != Role::Page {
+                    // A static document reads nothing on the server (the route may have been
+                    // a page).
+                    self.record_render(&route, Reads::default());
+                }
+                self.record_document(&route, &entry, imports);
+                self.record_missing(&entry, missing);
+                Vec::new()
+            }
+            Record::Module {
+                file,
+                url,
+                imports,
+                accepts,
+                missing,
+                cache_busted,
+            } => {
+                let pruned = self.record_module(&file, &url, imports, accepts);
+                self.record_missing(&file, missing);
+                if cache_busted {
+                    self.record_cache_busted(&file);
+                }
+                pruned
+            }
+            Record::Render { route, reads } => {
+                self.record_render(&route, reads);
+                Vec::new()
+            }
+            Record::Served { file, url } => {
+                self.record_served(&file, &url);
+                Vec::new()
+            }
+        }
     }
 
     /// Records that `route` was answered by the HTML `entry`, which imports `imports`. The

@@ -12,15 +12,23 @@
 //!    overlay, and its pages keep their last good DOM until a fix renders;
 //! 5. **reload** what nothing smaller can update.
 //!
-//! [`invalidate`] does steps 2 and 4 for a module that asked to (`import.meta.hot.invalidate()`).
+//! Before each batch, and whenever the HTTP side sends something, [`drain`] takes what is in
+//! the [`crate::inbox`]: records of what was served go into the graph (the pipeline is its
+//! only writer), and a module that asked to be replaced by its importers
+//! (`import.meta.hot.invalidate()`) gets steps 2 and 3. [`run`] is the task that does all this.
 
 use crate::app::App;
 use crate::base::{ChangeBatch, ChangeKind, Message};
 use crate::graph::Kind;
+use crate::inbox::Input;
 use crate::plan::{self, Reload, UpdatePlan};
+use crate::pool;
+use crate::render;
 use crate::rewrite::js::AnalysisError;
-use crate::serve::{document, route};
+use crate::route;
 use std::collections::BTreeSet;
+use std::sync::Arc;
+use tokio::sync::mpsc;
 
 /// The most routes rendered ahead of their refresh in one batch. Past it (a layout of a large
 /// site), routes are named in the `html` message unchecked and render when fetched.
@@ -29,6 +37,8 @@ const RENDER_AHEAD: usize = 64;
 /// Carries one batch through check, plan, publish, re-render and reload.
 pub fn react(app: &App, batch: &ChangeBatch) {
     let started = std::time::Instant::now();
+    // What was served before this batch is in the graph it is planned against.
+    drain(app);
     // Any change may move a route or a file: requests resolve afresh.
     app.memo.forget();
     let changed = batch_paths(batch);
@@ -38,7 +48,7 @@ pub fn react(app: &App, batch: &ChangeBatch) {
         });
     }
     let batch = check_scripts(app, batch);
-    let plan = plan::plan(&batch, &mut app.graph(), app.next_timestamp());
+    let plan = plan::plan(&batch, &mut app.graph_mut(), app.next_timestamp());
     let reload = publish(app, &plan);
     if plan.pages_changed {
         app.pages.clear();
@@ -55,8 +65,55 @@ pub fn react(app: &App, batch: &ChangeBatch) {
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
 }
 
+/// Carries batches (when there is a watcher) and what the HTTP side sends through the pipeline,
+/// until `batches` closes. Batches are worked on one at a time, on the pool.
+pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>) {
+    loop {
+        let next = async {
+            match batches.as_mut() {
+                Some(batches) => batches.recv().await,
+                None => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            biased;
+            () = app.inbox.arrived() => {
+                let app = app.clone();
+                pool::run(move || drain(&app)).await;
+            }
+            batch = next => {
+                let Some(batch) = batch else { return };
+                let app = app.clone();
+                pool::run(move || react(&app, &batch)).await;
+            }
+        }
+    }
+}
+
+/// Applies what the HTTP side sent: records go into the graph (modules a served module no
+/// longer imports are pruned, and the browsers told), invalidations are planned and published.
+pub fn drain(app: &App) {
+    app.inbox.drain(|inputs| {
+        for input in inputs {
+            match input {
+                Input::Record(record) => {
+                    let pruned = app.graph_mut().apply(record);
+                    if !pruned.is_empty() {
+                        app.hub.publish(Message::Prune { paths: pruned });
+                    }
+                }
+                Input::Invalidate {
+                    url,
+                    message,
+                    first,
+                } => invalidate(app, &url, message.as_deref(), first.as_deref()),
+            }
+        }
+    });
+}
+
 /// A module asked to be replaced by its importers (`import.meta.hot.invalidate()`).
-pub fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) {
+fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) {
     let Ok(route::Target::File { site, .. }) = route::resolve(&app.settings.root, url) else {
         return;
     };
@@ -64,7 +121,7 @@ pub fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&st
         Some(message) => tracing::info!("{url} invalidated itself: {message}"),
         None => tracing::info!("{url} invalidated itself"),
     }
-    let plan = plan::invalidate(&mut app.graph(), &site, first, app.next_timestamp());
+    let plan = plan::invalidate(&mut app.graph_mut(), &site, first, app.next_timestamp());
     let reload = publish(app, &plan);
     publish_reload(app, reload);
 }
@@ -138,7 +195,7 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
                 // on. One that does not parse would only fail in the browser: it waits.
                 let holds_back = matches!(error, AnalysisError::Syntax(_));
                 let report = error.report(&change.path);
-                tracing::error!("{}", document::describe(&report));
+                tracing::error!("{}", report.one_line());
                 app.problems.report(&app.hub, change.path.as_str(), report);
                 !holds_back
             }
@@ -165,7 +222,7 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
         // Found again: another page may answer now, or a static file.
         let Some((page, params)) = route::rendering_page(&app.settings.root, route) else {
             app.pages.forget(route);
-            app.graph().forget_route(route);
+            app.graph_mut().forget_route(route);
             continue;
         };
         if index >= RENDER_AHEAD {
@@ -173,7 +230,10 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
             rendered.insert(route.clone());
             continue;
         }
-        match document::render(app, route, &page, params, true) {
+        let (result, reads) =
+            render::render_route(&app.renderer, &app.pages, true, route, &page, params, true);
+        app.graph_mut().record_render(route, reads);
+        match result {
             Ok(render) => {
                 // A render that did not change (an edit in a branch not taken) needs no update.
                 if render.changed {

@@ -139,13 +139,7 @@ impl Server {
             });
             tokio::spawn(async move {
                 // The whole watcher moves here: dropping it would stop the backend.
-                let mut watcher = watcher;
-                while let Some(batch) = watcher.batches.recv().await {
-                    // Reading files, parsing scripts and rendering templates block: on the
-                    // pool, one batch at a time.
-                    let app = app.clone();
-                    crate::pool::run(move || pipeline::react(&app, &batch)).await;
-                }
+                pipeline::run(app, Some(watcher.batches)).await;
             })
         });
         let router = crate::serve::router(app.clone());

@@ -224,6 +224,45 @@ impl Renderer {
     }
 }
 
+/// A page's render, and whether it differs from the route's last one.
+pub struct Rendered {
+    pub html: String,
+    pub changed: bool,
+}
+
+/// Renders the page template `template` at `route` and notes it, for a request or for the
+/// pipeline. In dev a hash of the HTML, with the HTML itself when `keep` (for the refresh that
+/// follows an `html` update), goes into `cache`; a failure is logged and forgotten by it. What
+/// the render read comes back with it, for the graph's server environment: the pipeline
+/// writes it, a request sends it there.
+pub fn render_route(
+    renderer: &Renderer,
+    cache: &RenderCache,
+    dev: bool,
+    route: &str,
+    template: &SitePath,
+    params: BTreeMap<String, String>,
+    keep: bool,
+) -> (Result<Rendered, RenderError>, Reads) {
+    let context = PageContext {
+        path: route.to_string(),
+        params,
+    };
+    let (result, reads) = renderer.render_reading(template, &context);
+    let result = match result {
+        Ok(html) => {
+            let changed = !dev || cache.put(route, &html, keep);
+            Ok(Rendered { html, changed })
+        }
+        Err(err) => {
+            tracing::error!("{}", err.report.one_line());
+            cache.forget(route);
+            Err(err)
+        }
+    };
+    (result, reads)
+}
+
 /// The largest page a render may produce. A template that loops away stops here with an
 /// error page, instead of taking the machine's memory.
 pub const MAX_PAGE: usize = 50 << 20;

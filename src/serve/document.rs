@@ -8,11 +8,13 @@
 //!    a page) what its render read;
 //! 4. answer with an ETag over the body, so an unchanged document revalidates to 304.
 
-use super::{cache, route, runtime};
+use super::{cache, runtime};
 use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
-use crate::render::{PageContext, RenderError};
+use crate::graph::Record;
+use crate::render::{self, RenderError};
 use crate::rewrite::html;
+use crate::route;
 use crate::watch;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -48,12 +50,17 @@ pub fn page(
     {
         return finish(app, req, Some(template), status, &body, since);
     }
-    match render(app, route, template, params, false) {
+    match render(app, route, template, params) {
         Ok(rendered) => finish(app, req, Some(template), status, &rendered.html, since),
         Err(err) => {
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
-                app.graph().record_document(route, template, Vec::new());
+                app.inbox.record(Record::Document {
+                    route: route.to_string(),
+                    entry: template.clone(),
+                    imports: Vec::new(),
+                    missing: Default::default(),
+                });
             }
             let body = error_page(&err.report);
             finish(
@@ -68,43 +75,31 @@ pub fn page(
     }
 }
 
-/// A page's render, and whether it differs from the route's last one.
-pub struct Rendered {
-    pub html: String,
-    pub changed: bool,
-}
-
-/// Renders the page template `template` at `route`, for a request or for the pipeline. In dev
-/// the render is noted: what it read goes into the graph (the server environment), and a hash
-/// of it, with the HTML too when `keep` (for the refresh that follows an `html` update), into
-/// the render cache. A failure is logged and forgotten by the cache.
+/// Renders the page template `template` at `route` for a request ([`render::render_route`]);
+/// in dev, what it read goes to the pipeline for the graph.
 pub fn render(
     app: &App,
     route: &str,
     template: &SitePath,
     params: BTreeMap<String, String>,
-    keep: bool,
-) -> Result<Rendered, RenderError> {
-    let context = PageContext {
-        path: route.to_string(),
-        params,
-    };
-    let (result, reads) = app.renderer.render_reading(template, &context);
+) -> Result<render::Rendered, RenderError> {
     let dev = app.settings.is_dev();
+    let (result, reads) = render::render_route(
+        &app.renderer,
+        &app.pages,
+        dev,
+        route,
+        template,
+        params,
+        false,
+    );
     if dev {
-        app.graph().record_render(route, reads);
+        app.inbox.record(Record::Render {
+            route: route.to_string(),
+            reads,
+        });
     }
-    match result {
-        Ok(html) => {
-            let changed = !dev || app.pages.put(route, &html, keep);
-            Ok(Rendered { html, changed })
-        }
-        Err(err) => {
-            tracing::error!("{}", describe(&err.report));
-            app.pages.forget(route);
-            Err(err)
-        }
-    }
+    result
 }
 
 /// Serves a static `.html` file with the runtime injected. A file found empty is read again
@@ -153,15 +148,6 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
     )
 }
 
-/// One line for the terminal.
-pub fn describe(report: &ErrorReport) -> String {
-    match (&report.file, report.line) {
-        (Some(file), Some(line)) => format!("{file}:{line}: {}", report.message),
-        (Some(file), None) => format!("{file}: {}", report.message),
-        _ => report.message.clone(),
-    }
-}
-
 fn finish(
     app: &App,
     req: &Parts,
@@ -193,15 +179,12 @@ fn finish(
             route,
             rewritten.references.iter().map(String::as_str),
         );
-        let mut graph = app.graph();
-        if entry.role() != crate::base::Role::Page {
-            // A static file reads nothing on the server (the route may have been a page).
-            graph.record_render(route, Default::default());
-        }
-        // A document's own dropped imports are not hot-pruned: other tabs may still show the
-        // old version, and a reload starts every module afresh anyway.
-        graph.record_document(route, entry, named.imports());
-        graph.record_missing(entry, named.missing);
+        app.inbox.record(Record::Document {
+            route: route.to_string(),
+            entry: entry.clone(),
+            imports: named.imports(),
+            missing: named.missing,
+        });
     }
     cache::respond(app, req, status, HTML, rewritten.html)
 }

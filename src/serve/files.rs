@@ -6,6 +6,7 @@
 use super::{cache, document, memo};
 use crate::app::App;
 use crate::base::SitePath;
+use crate::graph::Record;
 use axum::body::Body;
 use axum::extract::Request;
 use axum::http::{StatusCode, header};
@@ -40,9 +41,7 @@ pub async fn serve(
             }
         };
         if let Some(small) = small {
-            if app.settings.is_dev() {
-                app.graph().record_served(site, &site.url());
-            }
+            note_served(app, site);
             return small.respond(&parts, control);
         }
     }
@@ -54,13 +53,25 @@ pub async fn serve(
     if response.status() == StatusCode::NOT_FOUND {
         return gone(app, &url_path);
     }
-    if app.settings.is_dev() {
-        app.graph().record_served(site, &site.url());
-    }
+    note_served(app, site);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, control);
     response
+}
+
+/// Tells the graph (dev) that `site` was served at its URL: news only the first time.
+fn note_served(app: &App, site: &SitePath) {
+    let known = app
+        .graph()
+        .node(site)
+        .is_some_and(|node| !node.url.is_empty());
+    if app.settings.is_dev() && !known {
+        app.inbox.record(Record::Served {
+            file: site.clone(),
+            url: site.url(),
+        });
+    }
 }
 
 /// The answer for a file that was routed to but vanished before it could be read.

@@ -4,16 +4,15 @@
 //!    the bound address, or a name given with `--allowed-host`). A page on another domain that
 //!    re-points its DNS at 127.0.0.1 (DNS rebinding) is refused.
 //! 2. [`check_origin`]: only this server's own origin (scheme, host and port) may use the hub.
-//! 3. [`sanitize`]: the URL path is decoded once into plain segments; `..`, `.`, encoded
-//!    slashes, backslashes and NUL are refused, dotfiles are not found.
-//! 4. [`enforce`]: the file a path leads to, symlinks resolved, must still lie under the root.
+//!
+//! Paths are confined to the root by [`crate::route::confine`], below HTTP: a refusal there
+//! becomes a [`Rejection::Path`] here.
 
+use crate::route::Refused;
 use crate::settings::Settings;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use percent_encoding::percent_decode_str;
 use std::net::IpAddr;
-use std::path::{Path, PathBuf};
 
 /// Why a request is refused. Each maps to a fixed status with a body that says why.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
@@ -26,12 +25,8 @@ pub enum Rejection {
     MissingHost,
     #[error("Origin {0:?} may not subscribe to this server's updates")]
     ForeignOrigin(String),
-    #[error("the path {0:?} tries to leave the site root")]
-    Traversal(String),
-    #[error("the path is not valid UTF-8 after percent-decoding")]
-    BadEncoding,
-    #[error("not found")]
-    Hidden,
+    #[error(transparent)]
+    Path(#[from] Refused),
 }
 
 impl Rejection {
@@ -40,9 +35,9 @@ impl Rejection {
             Rejection::ForeignHost(_)
             | Rejection::MissingHost
             | Rejection::ForeignOrigin(_)
-            | Rejection::Traversal(_) => StatusCode::FORBIDDEN,
-            Rejection::BadEncoding => StatusCode::BAD_REQUEST,
-            Rejection::Hidden => StatusCode::NOT_FOUND,
+            | Rejection::Path(Refused::Traversal(_)) => StatusCode::FORBIDDEN,
+            Rejection::Path(Refused::BadEncoding) => StatusCode::BAD_REQUEST,
+            Rejection::Path(Refused::Hidden) => StatusCode::NOT_FOUND,
         }
     }
 }
@@ -141,55 +136,10 @@ fn is_allowed_host(settings: &Settings, name: String) -> bool {
     }
 }
 
-/// Decodes a URL path into plain segments, refusing anything that could climb out of the root.
-pub fn sanitize(url_path: &str) -> Result<Vec<String>, Rejection> {
-    let mut segments = Vec::new();
-    for raw in url_path.split('/') {
-        if raw.is_empty() {
-            continue;
-        }
-        let segment = percent_decode_str(raw)
-            .decode_utf8()
-            .map_err(|_| Rejection::BadEncoding)?;
-        let climbs = segment == "." || segment == "..";
-        let smuggles = segment.contains(['/', '\\', '\0']);
-        if climbs || smuggles {
-            return Err(Rejection::Traversal(url_path.to_string()));
-        }
-        if segment.starts_with('.') {
-            return Err(Rejection::Hidden);
-        }
-        segments.push(segment.into_owned());
-    }
-    Ok(segments)
-}
-
-/// Resolves symlinks in `candidate` and checks the result is under `root` (canonical) and not
-/// hidden. `Ok(None)` when the file does not exist.
-pub fn enforce(root: &Path, candidate: &Path) -> Result<Option<PathBuf>, Rejection> {
-    let real = match std::fs::canonicalize(candidate) {
-        Ok(real) => real,
-        Err(_) => return Ok(None),
-    };
-    let Ok(relative) = real.strip_prefix(root) else {
-        // Named as the site knows it: an error page never shows where the machine keeps it.
-        let named = candidate.strip_prefix(root).unwrap_or(Path::new("?"));
-        return Err(Rejection::Traversal(format!("/{}", named.display())));
-    };
-    let hidden = relative
-        .components()
-        .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-    if hidden {
-        return Err(Rejection::Hidden);
-    }
-    Ok(Some(real))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
-    use proptest::prelude::*;
 
     fn headers(name: header::HeaderName, value: &str) -> HeaderMap {
         let mut h = HeaderMap::new();
@@ -319,75 +269,6 @@ mod tests {
                 check_origin(&s, &from_page("192.168.1.9:4000", origin)).is_err(),
                 "{origin}"
             );
-        }
-    }
-
-    #[test]
-    fn paths_decode_once_into_segments() {
-        assert_eq!(sanitize("/a/b%20c/").unwrap(), vec!["a", "b c"]);
-        assert_eq!(sanitize("//etc//passwd").unwrap(), vec!["etc", "passwd"]);
-        // Decoded once: an encoded percent stays a literal percent.
-        assert_eq!(sanitize("/%252e%252e/x").unwrap(), vec!["%2e%2e", "x"]);
-    }
-
-    #[test]
-    fn traversal_attempts_are_refused() {
-        for path in [
-            "/../etc/passwd",
-            "/a/./b",
-            "/%2e%2e/x",
-            "/%2E%2E/x",
-            "/..%2fetc",
-            "/a%5c..%5cb",
-            "/a%00.css",
-            "/..",
-        ] {
-            assert!(
-                matches!(sanitize(path), Err(Rejection::Traversal(_))),
-                "{path}"
-            );
-        }
-    }
-
-    #[test]
-    fn dotfiles_are_not_found() {
-        assert_eq!(sanitize("/.env"), Err(Rejection::Hidden));
-        assert_eq!(sanitize("/.git/config"), Err(Rejection::Hidden));
-        assert_eq!(sanitize("/%2egit/config"), Err(Rejection::Hidden));
-    }
-
-    #[test]
-    fn symlinks_out_of_the_root_are_refused() {
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::write(outside.path().join("secret"), "s").unwrap();
-        let site = tempfile::tempdir().unwrap();
-        let root = std::fs::canonicalize(site.path()).unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret"), root.join("link")).unwrap();
-        std::fs::write(root.join("ok.txt"), "ok").unwrap();
-        assert!(matches!(
-            enforce(&root, &root.join("link")),
-            Err(Rejection::Traversal(_))
-        ));
-        assert_eq!(
-            enforce(&root, &root.join("ok.txt")),
-            Ok(Some(root.join("ok.txt")))
-        );
-        assert_eq!(enforce(&root, &root.join("missing")), Ok(None));
-    }
-
-    proptest! {
-        /// No URL path, however encoded, leads outside the root.
-        #[test]
-        fn no_path_escapes_the_root(path in "(/|[a-z]|\\.|%2[eEfF]|%5[cC]|%00|%25|\\\\){0,24}") {
-            if let Ok(segments) = sanitize(&path) {
-                let root = Path::new("/srv/site");
-                let joined = segments.iter().fold(root.to_path_buf(), |p, s| p.join(s));
-                prop_assert!(joined.starts_with(root));
-                for s in &segments {
-                    prop_assert!(s != ".." && s != "." && !s.contains(['/', '\\', '\0']));
-                }
-                prop_assert!(joined.components().count() == root.components().count() + segments.len());
-            }
         }
     }
 }

@@ -13,7 +13,7 @@
 //! (resolve, then `ServeFile`'s open, metadata and reads), and a kept-alive client got about a
 //! quarter of nginx's throughput.
 
-use super::route::Target;
+use crate::route::Target;
 use axum::body::Body;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};

@@ -22,17 +22,16 @@ pub mod files;
 pub mod guard;
 pub mod memo;
 pub mod module;
-pub mod route;
 pub mod runtime;
 
 use crate::app::App;
 use crate::pool;
+use crate::route::{self, Target};
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use route::Target;
 use std::sync::Arc;
 
 /// The whole HTTP surface of a site, ready to serve or to call in memory.

@@ -14,11 +14,12 @@
 //! the overlay. An empty file is read again for up to 100 ms first: it is most likely being
 //! saved (see `read`).
 
-use super::{cache, files, route, runtime};
+use super::{cache, files, runtime};
 use crate::app::App;
-use crate::base::{ErrorReport, Message, SitePath};
-use crate::graph::{Accepts, Graph, Import};
+use crate::base::{ErrorReport, SitePath};
+use crate::graph::{Accepts, Graph, Import, Record};
 use crate::rewrite::{css, js, with_timestamp};
+use crate::route;
 use crate::watch;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
@@ -39,7 +40,7 @@ pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response 
         Ok(analysis) => analysis,
         Err(error) => {
             let report = error.report(site);
-            tracing::warn!("{}", super::document::describe(&report));
+            tracing::warn!("{}", report.one_line());
             app.problems.report(&app.hub, site.as_str(), report);
             return cache::respond(app, req, StatusCode::OK, JAVASCRIPT, source);
         }
@@ -66,14 +67,16 @@ pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response 
             .collect(),
     };
     let url = site.url();
+    app.inbox.record(Record::Module {
+        file: site.clone(),
+        url: url.clone(),
+        imports: named.imports(),
+        accepts,
+        missing: named.missing.clone(),
+        cache_busted: super::query_has(req.uri.query(), "t"),
+    });
     let body = {
-        let mut graph = app.graph();
-        let pruned = graph.record_module(site, &url, named.imports(), accepts);
-        graph.record_missing(site, named.missing.clone());
-        prune(app, pruned);
-        if super::query_has(req.uri.query(), "t") {
-            graph.record_cache_busted(site);
-        }
+        let graph = app.graph();
         let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), &url);
         js::rewrite(&source, &analysis, Some(&prologue), |specifier| {
             stamped(&graph, named.files.get(specifier)?, specifier)
@@ -108,11 +111,16 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
         base,
         references.iter().map(|r| r.url.as_str()),
     );
+    app.inbox.record(Record::Module {
+        file: site.clone(),
+        url: site.url(),
+        imports: named.imports(),
+        accepts: Accepts::default(),
+        missing: named.missing.clone(),
+        cache_busted: false,
+    });
     let body = {
-        let mut graph = app.graph();
-        let pruned = graph.record_module(site, &site.url(), named.imports(), Accepts::default());
-        graph.record_missing(site, named.missing.clone());
-        prune(app, pruned);
+        let graph = app.graph();
         css::rewrite(&source, &references, |url| {
             stamped(&graph, named.files.get(url)?, url)
         })
@@ -124,12 +132,6 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
 fn stamped(graph: &Graph, import: &Import, specifier: &str) -> Option<String> {
     let timestamp = graph.timestamp(&import.file);
     (timestamp > 0).then(|| with_timestamp(specifier, timestamp))
-}
-
-fn prune(app: &App, pruned: Vec<String>) {
-    if !pruned.is_empty() {
-        app.hub.publish(Message::Prune { paths: pruned });
-    }
 }
 
 /// Reads a module. A request can land in the middle of a save (a re-import right after the

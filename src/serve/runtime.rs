@@ -14,8 +14,7 @@
 
 use super::{cache, guard};
 use crate::app::App;
-use crate::pipeline;
-use crate::pool;
+use crate::inbox::Input;
 use axum::extract::Request;
 use axum::http::{Method, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
@@ -200,12 +199,12 @@ async fn receive(app: &Arc<App>, req: Request) -> Response {
                 .and_then(|v| v.as_str())
                 .map(str::to_string)
         };
-        let path = text("path").unwrap_or_default();
-        let (message, first) = (text("message"), text("firstInvalidatedBy"));
-        // Planning takes the graph lock and resolves files: on the pool.
-        let app = app.clone();
-        pool::run(move || pipeline::invalidate(&app, &path, message.as_deref(), first.as_deref()))
-            .await;
+        // The pipeline plans it: it is the graph's only writer.
+        app.inbox.push(Input::Invalidate {
+            url: text("path").unwrap_or_default(),
+            message: text("message"),
+            first: text("firstInvalidatedBy"),
+        });
     } else {
         app.receive_custom(&sent.event, &sent.data);
     }

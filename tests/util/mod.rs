@@ -54,6 +54,11 @@ pub fn site_with(fixture_name: &str, configure: impl FnOnce(&mut Settings)) -> S
     let mut settings = Settings::for_root(dir.path()).unwrap();
     configure(&mut settings);
     let app = App::new(settings);
+    // No watcher: tests hand batches to `pipeline::react` themselves. The pipeline still
+    // writes what requests record into the graph.
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(hotplate::pipeline::run(app.clone(), None));
+    }
     let router = hotplate::serve::router(app.clone());
     Site { dir, app, router }
 }

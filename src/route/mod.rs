@@ -14,9 +14,11 @@
 //!    asked for by `/`, so `/index.html` redirects there.
 //! 4. Nothing: the caller answers 404.
 
-use super::guard::{self, Rejection};
+pub mod confine;
+
 use crate::base::{SitePath, url_path};
 use crate::graph::Import;
+pub use confine::Refused;
 use percent_encoding::percent_decode_str;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -44,19 +46,19 @@ pub enum Target {
 }
 
 /// Resolves `url_path` (the path part of a URL, still percent-encoded) under `root`.
-pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Rejection> {
-    let segments = guard::sanitize(url_path)?;
+pub fn resolve(root: &Path, url_path: &str) -> Result<Target, Refused> {
+    let segments = confine::sanitize(url_path)?;
     if let Some((template, params)) = find_page(root, &segments) {
         return Ok(Target::Page { template, params });
     }
     let public = std::iter::once("public".to_string()).chain(segments.iter().cloned());
     for parts in [public.collect::<Vec<_>>(), segments] {
         let candidate = parts.iter().fold(root.to_path_buf(), |p, s| p.join(s));
-        let Some(real) = guard::enforce(root, &candidate)? else {
+        let Some(real) = confine::enforce(root, &candidate)? else {
             continue;
         };
         let real = if real.is_dir() {
-            let Some(real_index) = guard::enforce(root, &candidate.join("index.html"))? else {
+            let Some(real_index) = confine::enforce(root, &candidate.join("index.html"))? else {
                 continue;
             };
             if !url_path.ends_with('/') && servable(root, &real_index) != Servable::Never {
