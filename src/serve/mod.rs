@@ -36,19 +36,30 @@ use std::sync::Arc;
 
 /// The whole HTTP surface of a site, ready to serve or to call in memory.
 pub fn router(app: Arc<App>) -> Router {
-    Router::new().fallback(handle).with_state(app)
+    let mut router = Router::new().fallback(handle).with_state(app.clone());
+    if app.settings.is_dev() {
+        router = router.nest(
+            runtime::PREFIX.trim_end_matches('/'),
+            runtime::router(app.clone()),
+        );
+    }
+    router.layer(axum::middleware::from_fn_with_state(app, this_host))
+}
+
+/// Refuses a `Host` that is not this server, before anything is looked up.
+async fn this_host(
+    State(app): State<Arc<App>>,
+    req: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    match guard::check_host(&app.settings, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(rejection) => rejection.into_response(),
+    }
 }
 
 async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
-    if let Err(rejection) = guard::check_host(&app.settings, req.headers()) {
-        return rejection.into_response();
-    }
     let path = req.uri().path().to_string();
-    if app.settings.is_dev()
-        && let Some(name) = path.strip_prefix(runtime::PREFIX)
-    {
-        return runtime::respond(&app, name, req).await;
-    }
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (
             StatusCode::METHOD_NOT_ALLOWED,

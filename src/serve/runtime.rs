@@ -15,10 +15,14 @@
 use super::{cache, guard};
 use crate::app::App;
 use crate::inbox::Input;
-use axum::extract::Request;
-use axum::http::{Method, StatusCode, header};
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::middleware::{self, Next};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
 use futures_util::{Stream, StreamExt};
 use serde::Deserialize;
 use std::convert::Infallible;
@@ -40,18 +44,6 @@ pub fn tag(boot: &str, since: u64) -> String {
         r#"<meta name="hotplate-since" content="{boot}-{since}"><script>{}</script><script type="module" src="{PREFIX}{boot}/client.js"></script>"#,
         *EARLY
     )
-}
-
-/// The value of `name` in a query string, percent-decoded.
-fn query_value(query: Option<&str>, name: &str) -> Option<String> {
-    query?.split('&').find_map(|pair| {
-        let (key, value) = pair.split_once('=')?;
-        (key == name).then(|| {
-            percent_encoding::percent_decode_str(value)
-                .decode_utf8_lossy()
-                .into_owned()
-        })
-    })
 }
 
 /// `client/early.js` as it is inlined: comment lines dropped, one line.
@@ -89,56 +81,68 @@ struct Sent {
     data: serde_json::Value,
 }
 
-/// Answers `/__hotplate/<name>`.
-pub async fn respond(app: &Arc<App>, name: &str, req: Request) -> Response {
-    if matches!(
-        name,
-        "events" | "changes" | "send" | "broadcast" | "received"
-    ) && let Err(rejection) = guard::check_origin(&app.settings, req.headers())
-    {
-        return rejection.into_response();
-    }
-    match name {
-        "events" => {
-            // A reconnect says where it left off in its header; a page's first connection in
-            // `?last=`, the hub's newest id when it was served (the `hotplate-since` meta tag),
-            // so that nothing sent while it loaded is lost.
-            let header = req
-                .headers()
-                .get("last-event-id")
-                .and_then(|v| v.to_str().ok())
-                .map(str::to_string);
-            let last_event_id = header.or_else(|| query_value(req.uri().query(), "last"));
-            app.hub.connect(last_event_id.as_deref()).into_response()
-        }
-        "changes" => app.hub.changes().into_response(),
-        "send" => receive(app, req).await,
-        "broadcast" => broadcast(app, req).await,
-        "received" => received(app).into_response(),
-        _ => asset(app, name),
+/// `/__hotplate/*` as a router of its own, to nest at [`PREFIX`] in front of whatever serves
+/// the rest: the site, a proxied backend, or an app.
+pub fn router(app: Arc<App>) -> Router {
+    // Streams and messages are for this server's own pages and for other processes, never for
+    // another site's.
+    let guarded = Router::new()
+        .route("/events", get(events))
+        .route("/changes", get(changes))
+        .route("/received", get(received))
+        .route("/send", post(receive))
+        .route("/broadcast", post(broadcast))
+        .route_layer(middleware::from_fn_with_state(app.clone(), same_origin));
+    Router::new()
+        .merge(guarded)
+        .route("/{file}", get(asset))
+        .route("/{folder}/{file}", get(asset))
+        .fallback(|| async {
+            (
+                StatusCode::NOT_FOUND,
+                "hotplate has no such URL under /__hotplate/\n",
+            )
+        })
+        .layer(DefaultBodyLimit::max(SEND_LIMIT))
+        .with_state(app)
+}
+
+async fn same_origin(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
+    match guard::check_origin(&app.settings, req.headers()) {
+        Ok(()) => next.run(req).await,
+        Err(rejection) => rejection.into_response(),
     }
 }
 
+/// Where an event stream's first connection resumes: the hub's newest id when its page was
+/// served (the `hotplate-since` meta tag), so that nothing sent while it loaded is lost.
+#[derive(Deserialize)]
+struct Resume {
+    last: Option<String>,
+}
+
+/// The hub's event stream. A reconnect says where it left off in its `Last-Event-ID` header,
+/// which wins over `?last=`.
+async fn events(
+    State(app): State<Arc<App>>,
+    Query(resume): Query<Resume>,
+    headers: HeaderMap,
+) -> Response {
+    let header = headers
+        .get("last-event-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let last_event_id = header.or(resume.last);
+    app.hub.connect(last_event_id.as_deref()).into_response()
+}
+
+async fn changes(State(app): State<Arc<App>>) -> Response {
+    app.hub.changes().into_response()
+}
+
 /// A POSTed `{"event", "data"}` message, or the response that says what is wrong with it.
-async fn read_message(req: Request) -> Result<Sent, Response> {
-    if req.method() != Method::POST {
-        return Err((
-            StatusCode::METHOD_NOT_ALLOWED,
-            [(header::ALLOW, "POST")],
-            "send messages with POST and a JSON body {\"event\", \"data\"}\n",
-        )
-            .into_response());
-    }
-    let body = axum::body::to_bytes(req.into_body(), SEND_LIMIT)
-        .await
-        .map_err(|_| {
-            (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "messages are limited to 1 MiB\n",
-            )
-                .into_response()
-        })?;
-    serde_json::from_slice(&body).map_err(|err| {
+fn read_message(body: &[u8]) -> Result<Sent, Response> {
+    serde_json::from_slice(body).map_err(|err| {
         (
             StatusCode::BAD_REQUEST,
             format!("expected a JSON body {{\"event\", \"data\"}}: {err}\n"),
@@ -151,9 +155,8 @@ async fn read_message(req: Request) -> Result<Sent, Response> {
 /// `{"event", "data"}` as `application/json` (which a page on another site cannot send without
 /// a CORS preflight this server never grants), from no origin or this server's own. Pages get
 /// it as a `custom` event: `import.meta.hot.on(event, cb)`.
-async fn broadcast(app: &App, req: Request) -> Response {
-    let json = req
-        .headers()
+async fn broadcast(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+    let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/json"));
@@ -164,7 +167,7 @@ async fn broadcast(app: &App, req: Request) -> Response {
         )
             .into_response();
     }
-    match read_message(req).await {
+    match read_message(&body) {
         Ok(sent) => {
             app.send_custom(&sent.event, sent.data);
             StatusCode::NO_CONTENT.into_response()
@@ -175,7 +178,9 @@ async fn broadcast(app: &App, req: Request) -> Response {
 
 /// What pages send (`import.meta.hot.send(event, data)`), as server-sent events named after
 /// the event with its JSON data, for other processes: a test runner, a linter, a backend.
-fn received(app: &App) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
+async fn received(
+    State(app): State<Arc<App>>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
     let stream = BroadcastStream::new(app.follow_received()).filter_map(|item| async move {
         let sent = item.ok()?;
         let (event, data) = sent.as_ref();
@@ -187,8 +192,8 @@ fn received(app: &App) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Se
 /// A page's `import.meta.hot.send(event, data)`. `vite:invalidate` (sent by
 /// `import.meta.hot.invalidate()`) carries the update on from the module's importers; any
 /// other event goes to the app's handler.
-async fn receive(app: &Arc<App>, req: Request) -> Response {
-    let sent = match read_message(req).await {
+async fn receive(State(app): State<Arc<App>>, body: Bytes) -> Response {
+    let sent = match read_message(&body) {
         Ok(sent) => sent,
         Err(rejection) => return rejection,
     };
@@ -211,8 +216,14 @@ async fn receive(app: &Arc<App>, req: Request) -> Response {
     StatusCode::NO_CONTENT.into_response()
 }
 
-fn asset(app: &App, name: &str) -> Response {
-    let (folder, file) = name.rsplit_once('/').unwrap_or(("", name));
+/// A file of the runtime, as `/__hotplate/<file>` or `/__hotplate/<folder>/<file>`.
+async fn asset(State(app): State<Arc<App>>, Path(segments): Path<Vec<String>>) -> Response {
+    let (folder, file) = match segments.as_slice() {
+        [file] => ("", file.as_str()),
+        [folder, file] => (folder.as_str(), file.as_str()),
+        _ => ("", ""),
+    };
+    let name = segments.join("/");
     let control = if folder == app.settings.boot {
         cache::IMMUTABLE
     } else {
