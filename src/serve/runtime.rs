@@ -140,14 +140,13 @@ async fn changes(State(app): State<Arc<App>>) -> Response {
     app.hub.changes().into_response()
 }
 
-/// A POSTed `{"event", "data"}` message, or the response that says what is wrong with it.
-fn read_message(body: &[u8]) -> Result<Sent, Response> {
+/// A POSTed `{"event", "data"}` message, or the answer that says what is wrong with it.
+fn read_message(body: &[u8]) -> Result<Sent, (StatusCode, String)> {
     serde_json::from_slice(body).map_err(|err| {
         (
             StatusCode::BAD_REQUEST,
             format!("expected a JSON body {{\"event\", \"data\"}}: {err}\n"),
         )
-            .into_response()
     })
 }
 
@@ -172,7 +171,7 @@ async fn broadcast(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
             app.send_custom(&sent.event, sent.data);
             StatusCode::NO_CONTENT.into_response()
         }
-        Err(rejection) => rejection,
+        Err(rejection) => rejection.into_response(),
     }
 }
 
@@ -195,7 +194,7 @@ async fn received(
 async fn receive(State(app): State<Arc<App>>, body: Bytes) -> Response {
     let sent = match read_message(&body) {
         Ok(sent) => sent,
-        Err(rejection) => return rejection,
+        Err(rejection) => return rejection.into_response(),
     };
     if sent.event == "vite:invalidate" {
         let text = |key: &str| {
