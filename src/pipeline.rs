@@ -114,7 +114,7 @@ pub fn drain(app: &App) {
 
 /// A module asked to be replaced by its importers (`import.meta.hot.invalidate()`).
 fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) {
-    let Ok(route::Target::File { site, .. }) = route::resolve(&app.settings.root, url) else {
+    let Ok(route::Target::File { site, .. }) = route::locate(&app.settings, url) else {
         return;
     };
     match message {

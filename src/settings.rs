@@ -17,6 +17,17 @@ pub enum Mode {
     Prod,
 }
 
+/// A folder hotplate watches for an app it is embedded in ([`crate::layer`]), instead of a
+/// whole site.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mount {
+    /// Canonical, under the root.
+    pub folder: PathBuf,
+    /// `Some("/static")`: the app serves the folder's files at that URL prefix (scripts and
+    /// stylesheets get hot updates). `None`: templates, which only the server reads.
+    pub prefix: Option<String>,
+}
+
 #[derive(Clone, Debug)]
 pub struct Settings {
     /// The site root, canonical (symlinks resolved): every served file must lie under it.
@@ -49,6 +60,9 @@ pub struct Settings {
     /// more than a real page needs (the example site's take a few thousand), far fewer than a
     /// runaway loop.
     pub render_fuel: u64,
+    /// Empty for a site (the root is served by its layout). For an app, the folders watched
+    /// under the root, and where the app serves them.
+    pub mounts: Vec<Mount>,
 }
 
 impl Settings {
@@ -98,6 +112,7 @@ impl Settings {
             retry: Duration::from_millis(500),
             header_timeout: Duration::from_secs(5),
             render_fuel: 50_000_000,
+            mounts: Vec::new(),
         })
     }
 

@@ -13,11 +13,15 @@
 //!    `partials/`, `content/` or `data/` is served; the root `index.html` (a template) is
 //!    asked for by `/`, so `/index.html` redirects there.
 //! 4. Nothing: the caller answers 404.
+//!
+//! An app that embeds hotplate has no site layout: [`locate`] maps a URL to a file only under
+//! the folders it mounted at URL prefixes (`/static` → `static/`).
 
 pub mod confine;
 
 use crate::base::{SitePath, url_path};
 use crate::graph::Import;
+use crate::settings::{Mount, Settings};
 pub use confine::Refused;
 use percent_encoding::percent_decode_str;
 use std::collections::{BTreeMap, BTreeSet};
@@ -105,6 +109,37 @@ fn servable(root: &Path, real: &Path) -> Servable {
     }
 }
 
+/// Where `url_path` leads under the layout the settings describe: a site's, or an app's
+/// mounted folders (where anything outside them is [`Target::NotFound`]: not hotplate's).
+pub fn locate(settings: &Settings, url_path: &str) -> Result<Target, Refused> {
+    if settings.mounts.is_empty() {
+        return resolve(&settings.root, url_path);
+    }
+    let Some((mount, rest)) = mount_of(settings, url_path) else {
+        return Ok(Target::NotFound);
+    };
+    let segments = confine::sanitize(rest)?;
+    let candidate = segments.iter().fold(mount.folder.clone(), |p, s| p.join(s));
+    Ok(match confine::enforce(&mount.folder, &candidate)? {
+        Some(real) if real.is_file() => file(&settings.root, real),
+        _ => Target::NotFound,
+    })
+}
+
+/// The mounted folder an app serves `url_path` from, and the rest of the path below its
+/// prefix (the longest prefix wins).
+pub fn mount_of<'a>(settings: &'a Settings, url_path: &'a str) -> Option<(&'a Mount, &'a str)> {
+    settings
+        .mounts
+        .iter()
+        .filter_map(|mount| {
+            let prefix = mount.prefix.as_deref()?.trim_end_matches('/');
+            let rest = url_path.strip_prefix(prefix)?;
+            (rest.is_empty() || rest.starts_with('/')).then_some((mount, rest))
+        })
+        .max_by_key(|(mount, _)| mount.prefix.as_ref().map_or(0, String::len))
+}
+
 /// What a reference written in a served file names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reference {
@@ -127,7 +162,7 @@ impl Reference {
 
 /// What `href`, written in the file served at `base` (a URL path), names: query and fragment
 /// are dropped, `.` and `..` resolved, and the result routed like a request.
-pub fn reference(root: &Path, base: &str, href: &str) -> Reference {
+pub fn reference(settings: &Settings, base: &str, href: &str) -> Reference {
     if href.contains("://") || href.starts_with("//") || href.starts_with("data:") {
         return Reference::Elsewhere;
     }
@@ -153,7 +188,7 @@ pub fn reference(root: &Path, base: &str, href: &str) -> Reference {
         }
     }
     let url = url_path(parts.iter().map(String::as_str));
-    match resolve(root, &url) {
+    match locate(settings, &url) {
         Ok(Target::File { site, .. }) => Reference::File(Import { file: site, url }),
         Ok(Target::NotFound) => Reference::Missing(url),
         _ => Reference::Elsewhere,
@@ -176,10 +211,14 @@ impl Named {
 }
 
 /// [`reference()`] for each of `hrefs`, written in the file served at `base`.
-pub fn name_all<'a>(root: &Path, base: &str, hrefs: impl IntoIterator<Item = &'a str>) -> Named {
+pub fn name_all<'a>(
+    settings: &Settings,
+    base: &str,
+    hrefs: impl IntoIterator<Item = &'a str>,
+) -> Named {
     let mut named = Named::default();
     for href in hrefs {
-        match reference(root, base, href) {
+        match reference(settings, base, href) {
             Reference::File(import) => {
                 named.files.insert(href.to_string(), import);
             }
@@ -326,12 +365,13 @@ mod tests {
         std::fs::create_dir_all(root.join("public")).unwrap();
         std::fs::write(root.join("docs/a.css"), "").unwrap();
         std::fs::write(root.join("public/main.css"), "").unwrap();
-        let a = reference(&root, "/docs/", "a.css?v=1").file().unwrap();
+        let settings = Settings::for_root(&root).unwrap();
+        let a = reference(&settings, "/docs/", "a.css?v=1").file().unwrap();
         assert_eq!(
             (a.file.as_str(), a.url.as_str()),
             ("docs/a.css", "/docs/a.css")
         );
-        let main = reference(&root, "/docs/page", "../main.css#x")
+        let main = reference(&settings, "/docs/page", "../main.css#x")
             .file()
             .unwrap();
         assert_eq!(
@@ -339,23 +379,75 @@ mod tests {
             ("public/main.css", "/main.css")
         );
         assert_eq!(
-            reference(&root, "/", "https://cdn.example/x.css"),
+            reference(&settings, "/", "https://cdn.example/x.css"),
             Reference::Elsewhere
         );
         assert_eq!(
-            reference(&root, "/docs/", "missing.css"),
+            reference(&settings, "/docs/", "missing.css"),
             Reference::Missing("/docs/missing.css".into())
         );
-        assert_eq!(reference(&root, "/", ""), Reference::Elsewhere);
+        assert_eq!(reference(&settings, "/", ""), Reference::Elsewhere);
         std::fs::write(root.join("docs/a b.png"), "").unwrap();
         for written in ["a b.png", "a%20b.png"] {
-            let image = reference(&root, "/docs/page", written).file().unwrap();
+            let image = reference(&settings, "/docs/page", written).file().unwrap();
             assert_eq!(
                 (image.file.as_str(), image.url.as_str()),
                 ("docs/a b.png", "/docs/a%20b.png"),
                 "{written}"
             );
         }
+    }
+
+    #[test]
+    fn an_app_s_urls_lead_only_into_its_mounted_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = std::fs::canonicalize(dir.path()).unwrap();
+        for file in [
+            "assets/app.js",
+            "assets/css/main.css",
+            "templates/index.html",
+            "secret.txt",
+        ] {
+            std::fs::create_dir_all(root.join(file).parent().unwrap()).unwrap();
+            std::fs::write(root.join(file), "").unwrap();
+        }
+        let mut settings = Settings::for_root(&root).unwrap();
+        settings.mounts = vec![
+            Mount {
+                folder: root.join("assets"),
+                prefix: Some("/static".into()),
+            },
+            Mount {
+                folder: root.join("templates"),
+                prefix: None,
+            },
+        ];
+        let site_of = |url: &str| match locate(&settings, url) {
+            Ok(Target::File { site, .. }) => Some(site.to_string()),
+            _ => None,
+        };
+        assert_eq!(site_of("/static/app.js").as_deref(), Some("assets/app.js"));
+        assert_eq!(
+            site_of("/static/css/main.css").as_deref(),
+            Some("assets/css/main.css")
+        );
+        for elsewhere in [
+            "/static",
+            "/staticx/app.js",
+            "/secret.txt",
+            "/templates/index.html",
+            "/app.js",
+        ] {
+            assert_eq!(site_of(elsewhere), None, "{elsewhere}");
+        }
+        assert!(locate(&settings, "/static/../secret.txt").is_err());
+        let css = reference(&settings, "/static/css/main.css", "../app.js?t=1")
+            .file()
+            .unwrap();
+        assert_eq!(
+            (css.file.as_str(), css.url.as_str()),
+            ("assets/app.js", "/static/app.js")
+        );
     }
 
     #[test]

@@ -156,26 +156,33 @@ fn finish(
     body: &str,
     since: u64,
 ) -> Response {
-    let dev = app.settings.is_dev();
-    let tag = dev.then(|| {
-        let mut tag = runtime::tag(&app.settings.boot, since);
-        // What this document's scripts imported last time, so the browser fetches it all at
-        // once instead of one import level after another.
-        if let Some(entry) = entry {
-            for url in app.graph().preloads(entry, PRELOADS) {
-                tag.push_str(&format!(
-                    r#"<link rel="modulepreload" href="{}">"#,
-                    escape(&url)
-                ));
-            }
+    if !app.settings.is_dev() {
+        return cache::respond(app, req, status, HTML, body.to_string());
+    }
+    let html = inject(app, req.uri.path(), entry, body, since);
+    cache::respond(app, req, status, HTML, html)
+}
+
+/// A document on its way out in dev, whoever made it: the client runtime goes in (resuming
+/// from hub message `since`, with `modulepreload`s for what `entry`'s scripts imported last
+/// time), and what it loads goes to the graph as `entry`'s imports, shown at `route`. Without
+/// an entry (an error page) nothing is recorded.
+pub fn inject(app: &App, route: &str, entry: Option<&SitePath>, body: &str, since: u64) -> String {
+    let mut tag = runtime::tag(&app.settings.boot, since);
+    // What this document's scripts imported last time, so the browser fetches it all at once
+    // instead of one import level after another.
+    if let Some(entry) = entry {
+        for url in app.graph().preloads(entry, PRELOADS) {
+            tag.push_str(&format!(
+                r#"<link rel="modulepreload" href="{}">"#,
+                escape(&url)
+            ));
         }
-        tag
-    });
-    let rewritten = html::rewrite(body, tag.as_deref());
-    let route = req.uri.path();
-    if let (true, Some(entry)) = (dev, entry) {
+    }
+    let rewritten = html::rewrite(body, Some(&tag));
+    if let Some(entry) = entry {
         let named = route::name_all(
-            &app.settings.root,
+            &app.settings,
             route,
             rewritten.references.iter().map(String::as_str),
         );
@@ -186,7 +193,7 @@ fn finish(
             missing: named.missing,
         });
     }
-    cache::respond(app, req, status, HTML, rewritten.html)
+    rewritten.html
 }
 
 /// The page shown in place of a template that failed to render.

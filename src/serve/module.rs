@@ -35,20 +35,33 @@ pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response 
     let Some(source) = read(file) else {
         return files::gone(app, req.uri.path());
     };
-    let base = req.uri.path();
+    let body = rewrite_script(app, &site.url(), req.uri.query(), site, source);
+    cache::respond(app, req, StatusCode::OK, JAVASCRIPT, body)
+}
+
+/// The ES module `site`, requested at `url` with `query`, as the browser gets it: with the
+/// `import.meta.hot` prologue and `?t=` on stale imports. What it imports and accepts goes to
+/// the graph. A module that does not parse comes back as it is, and shows the overlay.
+pub fn rewrite_script(
+    app: &App,
+    url: &str,
+    query: Option<&str>,
+    site: &SitePath,
+    source: String,
+) -> String {
     let analysis = match app.scripts.analyze(site.as_str(), &source) {
         Ok(analysis) => analysis,
         Err(error) => {
             let report = error.report(site);
             tracing::warn!("{}", report.one_line());
             app.problems.report(&app.hub, site.as_str(), report);
-            return cache::respond(app, req, StatusCode::OK, JAVASCRIPT, source);
+            return source;
         }
     };
     app.problems.resolve(&app.hub, site.as_str());
     let named = route::name_all(
-        &app.settings.root,
-        base,
+        &app.settings,
+        url,
         analysis
             .specifiers
             .iter()
@@ -62,27 +75,23 @@ pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response 
             .deps
             .iter()
             .filter(|dep| js::names_a_path(dep))
-            .filter_map(|dep| route::reference(&app.settings.root, base, dep).file())
+            .filter_map(|dep| route::reference(&app.settings, url, dep).file())
             .map(|import| import.file)
             .collect(),
     };
-    let url = site.url();
     app.inbox.record(Record::Module {
         file: site.clone(),
-        url: url.clone(),
+        url: url.to_string(),
         imports: named.imports(),
         accepts,
         missing: named.missing.clone(),
-        cache_busted: super::query_has(req.uri.query(), "t"),
+        cache_busted: super::query_has(query, "t"),
     });
-    let body = {
-        let graph = app.graph();
-        let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), &url);
-        js::rewrite(&source, &analysis, Some(&prologue), |specifier| {
-            stamped(&graph, named.files.get(specifier)?, specifier)
-        })
-    };
-    cache::respond(app, req, StatusCode::OK, JAVASCRIPT, body)
+    let graph = app.graph();
+    let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), url);
+    js::rewrite(&source, &analysis, Some(&prologue), |specifier| {
+        stamped(&graph, named.files.get(specifier)?, specifier)
+    })
 }
 
 /// Serves the stylesheet `site` (at `file` on disk).
@@ -90,8 +99,14 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
     let Some(source) = read(file) else {
         return files::gone(app, req.uri.path());
     };
-    let base = req.uri.path();
-    let (references, too_deep) = css::analyze_deep(&source);
+    let body = rewrite_style(app, &site.url(), site, &source);
+    cache::respond(app, req, StatusCode::OK, CSS, body)
+}
+
+/// The stylesheet `site`, requested at `url`, as the browser gets it: `?t=` on the imports
+/// and `url()`s a hot update made stale. What it names goes to the graph.
+pub fn rewrite_style(app: &App, url: &str, site: &SitePath, source: &str) -> String {
+    let (references, too_deep) = css::analyze_deep(source);
     if too_deep {
         let report = ErrorReport::about_file(
             site.as_str(),
@@ -107,25 +122,22 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
         app.problems.resolve(&app.hub, site.as_str());
     }
     let named = route::name_all(
-        &app.settings.root,
-        base,
+        &app.settings,
+        url,
         references.iter().map(|r| r.url.as_str()),
     );
     app.inbox.record(Record::Module {
         file: site.clone(),
-        url: site.url(),
+        url: url.to_string(),
         imports: named.imports(),
         accepts: Accepts::default(),
         missing: named.missing.clone(),
         cache_busted: false,
     });
-    let body = {
-        let graph = app.graph();
-        css::rewrite(&source, &references, |url| {
-            stamped(&graph, named.files.get(url)?, url)
-        })
-    };
-    cache::respond(app, req, StatusCode::OK, CSS, body)
+    let graph = app.graph();
+    css::rewrite(source, &references, |url| {
+        stamped(&graph, named.files.get(url)?, url)
+    })
 }
 
 /// The specifier with `?t=` when a hot update made its file stale; `None` to leave it be.
