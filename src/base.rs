@@ -98,6 +98,12 @@ impl SitePath {
         Some(format!("/{}", segments.join("/")))
     }
 
+    /// The graph's name for a document no file of the root holds (a page an app or a backend
+    /// rendered): its URL path. It starts with `/`, which the path of a file never does.
+    pub fn document_at(route: &str) -> SitePath {
+        SitePath(format!("/{}", route.trim_start_matches('/')))
+    }
+
     /// The URL path at which a static file is served, percent-encoded as a browser writes it:
     /// `public/x.svg` → `/x.svg`, `main.css` → `/main.css`, `a b.png` → `/a%20b.png`.
     /// Templates have no URL of their own.

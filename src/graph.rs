@@ -418,6 +418,11 @@ impl Graph {
         names.into_iter().collect()
     }
 
+    /// Every route answered with a document so far.
+    pub fn document_routes(&self) -> BTreeSet<String> {
+        self.routes.keys().cloned().collect()
+    }
+
     /// The routes currently answered by `entry`.
     pub fn routes_showing(&self, entry: &SitePath) -> Vec<String> {
         self.routes

@@ -35,8 +35,10 @@ pub mod base;
 pub mod cli;
 pub mod error;
 pub mod graph;
+pub mod hotplate;
 pub mod hub;
 pub mod inbox;
+pub mod layer;
 pub mod listen;
 pub mod pipeline;
 pub mod plan;
@@ -53,5 +55,7 @@ pub mod watch;
 
 pub use app::App;
 pub use error::FatalError;
+pub use hotplate::{Handle, Hotplate};
+pub use layer::{HotLayer, Page, Templates, layer};
 pub use server::Server;
 pub use settings::Settings;

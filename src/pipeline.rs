@@ -60,7 +60,11 @@ pub fn react(app: &App, batch: &ChangeBatch) {
         .map(|r| problem_source(r))
         .collect();
     app.problems.settle(&app.hub, &gone, Vec::new());
-    rerender(app, &plan.rerender, plan.timestamp);
+    if app.settings.mounts.is_empty() {
+        rerender(app, &plan.rerender, plan.timestamp);
+    } else {
+        refetch(app, &batch, &plan);
+    }
     publish_reload(app, reload);
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
 }
@@ -248,6 +252,35 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
     if !rendered.is_empty() {
         let routes = app.graph().name_routes(&rendered);
         app.hub.publish(Message::Html { routes, timestamp });
+    }
+}
+
+/// Step 4 for an app ([`crate::layer`]): the app renders, so the routes are only named. A
+/// template no render is known to have read (the app renders without
+/// [`crate::layer::Templates`]) may be behind any page: every page shown refetches.
+fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
+    let mut routes: BTreeSet<String> = plan.rerender.iter().cloned().collect();
+    let templates: Vec<&std::path::Path> = app
+        .settings
+        .mounts
+        .iter()
+        .filter(|mount| mount.prefix.is_none())
+        .map(|mount| mount.folder.as_path())
+        .collect();
+    let unread_template = batch.changes.iter().any(|change| {
+        let file = app.settings.root.join(change.path.as_str());
+        templates.iter().any(|folder| file.starts_with(folder))
+            && app.graph().routes_reading(&change.path).is_empty()
+    });
+    if unread_template {
+        routes.extend(app.graph().document_routes());
+    }
+    if !routes.is_empty() {
+        let routes = app.graph().name_routes(&routes);
+        app.hub.publish(Message::Html {
+            routes,
+            timestamp: plan.timestamp,
+        });
     }
 }
 

@@ -1,18 +1,18 @@
 //! Starting and running a server: the one place where the stages are wired together.
 //!
-//! [`Server::bind`] takes the port (or the next free one), arms the watcher (dev mode) and
-//! builds the [`App`]. [`Server::run`] then starts the task that carries each batch through the
-//! pipeline ([`pipeline::react`]) and serves HTTP until Ctrl-C.
+//! [`Server::bind`] takes the port (or the next free one) and starts hotplate
+//! ([`Hotplate::start`]: the app, the watcher and the pipeline). [`Server::run`] serves HTTP
+//! until Ctrl-C.
 //!
 //! ```text
 //! watch ──batches──> pipeline::react: check scripts ──> plan(graph) ──> render check ──> hub ──SSE──> browsers
-//! http  ──> serve (records the graph as it answers; /__hotplate/send ──> pipeline::invalidate)
+//! http  ──> serve (sends what it learns, and invalidations, to the pipeline's inbox)
 //! ```
 
 use crate::app::App;
 use crate::error::FatalError;
+use crate::hotplate::Hotplate;
 use crate::listen;
-use crate::pipeline;
 use crate::settings::Settings;
 use crate::watch;
 use std::net::{IpAddr, SocketAddr};
@@ -23,13 +23,12 @@ use tokio::net::TcpListener;
 const PORT_ATTEMPTS: u16 = 20;
 
 pub struct Server {
-    app: Arc<App>,
+    /// Started at bind: the watcher arms itself in the background (see [`Server::arming`]).
+    hotplate: Hotplate,
     listener: TcpListener,
     addr: SocketAddr,
     /// The port asked for, when another one had to be used.
     requested_port: Option<u16>,
-    /// Started at bind; it arms itself in the background (see [`Server::arming`]).
-    watcher: Option<watch::Watcher>,
 }
 
 impl Server {
@@ -54,13 +53,11 @@ impl Server {
                     let addr = listener
                         .local_addr()
                         .map_err(|source| FatalError::Bind { addr, source })?;
-                    let watcher = settings.is_dev().then(|| watch::start(&settings));
                     return Ok(Server {
-                        app: App::new(settings),
+                        hotplate: Hotplate::start(settings),
                         listener,
                         addr,
                         requested_port: (offset > 0).then_some(first),
-                        watcher,
                     });
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => last_error = Some(err),
@@ -90,11 +87,11 @@ impl Server {
     /// Resolves once the watcher is armed: a change made after that is never missed. `None` in
     /// production, which does not watch.
     pub fn arming(&self) -> Option<watch::ArmingSignal> {
-        self.watcher.as_ref().map(watch::Watcher::arming)
+        self.hotplate.arming()
     }
 
     pub fn app(&self) -> Arc<App> {
-        self.app.clone()
+        self.hotplate.app()
     }
 
     /// The URL to open.
@@ -104,7 +101,7 @@ impl Server {
 
     /// What the terminal shows once the server listens.
     pub fn banner(&self) -> String {
-        banner(&self.app.settings, self.addr, self.requested_port)
+        banner(&self.app().settings, self.addr, self.requested_port)
     }
 
     /// Serves until Ctrl-C (or until `shutdown` resolves).
@@ -120,38 +117,15 @@ impl Server {
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), FatalError> {
-        let app = self.app.clone();
-        let pipeline = self.watcher.map(|watcher| {
-            let app = app.clone();
-            let arming = watcher.arming();
-            let started = std::time::Instant::now();
-            tokio::spawn(async move {
-                match arming.wait().await {
-                    watch::Arming::Armed { folders } => {
-                        tracing::info!("watching {folders} folders ({:?})", started.elapsed());
-                    }
-                    watch::Arming::Failed(err) => tracing::error!(
-                        "cannot watch for changes ({err}); pages are served but will not update. \
-                         On Linux, raise fs.inotify.max_user_watches, or start with --poll."
-                    ),
-                    watch::Arming::Pending => {}
-                }
-            });
-            tokio::spawn(async move {
-                // The whole watcher moves here: dropping it would stop the backend.
-                pipeline::run(app, Some(watcher.batches)).await;
-            })
-        });
-        let router = crate::serve::router(app.clone());
+        let router = self.hotplate.router();
+        let timeout = self.hotplate.app().settings.header_timeout;
         // Not a graceful shutdown: event streams never end by themselves, and a dev server
-        // should stop at once.
+        // should stop at once. Dropping the hotplate stops the watcher and the pipeline.
         tokio::select! {
-            () = listen::serve(self.listener, router, app.settings.header_timeout) => {}
+            () = listen::serve(self.listener, router, timeout) => {}
             () = shutdown => {}
         }
-        if let Some(pipeline) = pipeline {
-            pipeline.abort();
-        }
+        drop(self.hotplate);
         Ok(())
     }
 }

@@ -329,9 +329,11 @@ fn live_state_wins_unless_the_template_changed_that_attribute() {
         r#"<button id="button">"#,
         r#"<button id="button" class="primary" aria-pressed="false">"#,
     );
+    // Three saves: wait for the last one's render (an earlier one may morph in first).
     page.wait_for(
-        "document.getElementById('named').value === 'new from template'",
-        "the template's new value",
+        "document.getElementById('named').value === 'new from template' && \
+         document.getElementById('button').getAttribute('aria-pressed') === 'false'",
+        "the template's new values",
     );
     // `open` was not what changed: the user's open <details> stays open.
     assert_eq!(page.eval("document.getElementById('more').open"), true);

@@ -304,7 +304,7 @@ fn template_error(err: content::ContentError) -> minijinja::Error {
 }
 
 /// Turns a minijinja error into an overlay report with a code frame read from the file.
-fn report(err: &minijinja::Error, root: &Path) -> ErrorReport {
+pub(crate) fn report(err: &minijinja::Error, root: &Path) -> ErrorReport {
     let message = match err.detail() {
         Some(detail) => format!("{}: {detail}", err.kind()),
         None => err.kind().to_string(),

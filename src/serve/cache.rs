@@ -56,16 +56,8 @@ pub fn validated(
     body: String,
     control: &str,
 ) -> Response {
-    let mut hasher = DefaultHasher::new();
-    hasher.write(body.as_bytes());
-    let etag = format!("\"{:016x}\"", hasher.finish());
-    let fresh = status == StatusCode::OK
-        && if_none_match
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| {
-                v.split(',')
-                    .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
-            });
+    let etag = etag(body.as_bytes());
+    let fresh = status == StatusCode::OK && matches(if_none_match, &etag);
     let length = body.len();
     let (status, body) = if fresh {
         (StatusCode::NOT_MODIFIED, Body::empty())
@@ -83,6 +75,23 @@ pub fn validated(
         builder = builder.header(header::CONTENT_LENGTH, length);
     }
     builder.body(body).expect("a valid response")
+}
+
+/// A strong validator for `body`.
+pub fn etag(body: &[u8]) -> String {
+    let mut hasher = DefaultHasher::new();
+    hasher.write(body);
+    format!("\"{:016x}\"", hasher.finish())
+}
+
+/// Whether an `If-None-Match` header names `etag` (or any version, `*`).
+pub fn matches(if_none_match: Option<&HeaderValue>, etag: &str) -> bool {
+    if_none_match
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(',')
+                .any(|t| t.trim().trim_start_matches("W/") == etag || t.trim() == "*")
+        })
 }
 
 #[cfg(test)]

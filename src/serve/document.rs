@@ -197,7 +197,7 @@ pub fn inject(app: &App, route: &str, entry: Option<&SitePath>, body: &str, sinc
 }
 
 /// The page shown in place of a template that failed to render.
-fn error_page(report: &ErrorReport) -> String {
+pub(crate) fn error_page(report: &ErrorReport) -> String {
     let location = match (&report.file, report.line, report.column) {
         (Some(f), Some(l), Some(c)) => format!("{f}:{l}:{c}"),
         (Some(f), Some(l), None) => format!("{f}:{l}"),
