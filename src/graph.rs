@@ -106,9 +106,9 @@ pub struct Graph {
     /// A file or folder → the routes whose last render read (or listed) it.
     readers: BTreeMap<SitePath, BTreeSet<String>>,
     /// Files pruned or deleted while browsers held an instance of them. The browser keeps that
-    /// instance under its plain URL, so when one is imported again it gets a fresh timestamp
-    /// (`?t=`), and runs again, as in Vite.
-    retired: BTreeSet<SitePath>,
+    /// instance under its plain URL, so when one is imported again it is named with the fresh
+    /// timestamp (`?t=`) chosen when it was retired, and runs again, as in Vite.
+    retired: BTreeMap<SitePath, u64>,
     /// The newest timestamp given out, so a fresh one is always newer.
     newest: u64,
 }
@@ -243,7 +243,7 @@ impl Graph {
         let Some(node) = self.client.remove(file) else {
             return Vec::new();
         };
-        self.retired.insert(file.clone());
+        self.retire(file);
         self.stop_waiting(file, &node.missing);
         for importer in &node.importers {
             if let Some(importer) = self.client.get_mut(importer) {
@@ -266,16 +266,26 @@ impl Graph {
         }
     }
 
-    /// The node of `file`, made if need be. A retired file's new node gets a fresh timestamp:
-    /// the browser's old instance must not be handed back.
+    /// Marks `file` as gone from the browser's module graph, with the timestamp its next
+    /// version will be named by: the browser's old instance must not be handed back. The
+    /// timestamp is chosen now, so a module served before the pipeline records it already
+    /// names the file with it ([`Graph::timestamp`]).
+    fn retire(&mut self, file: &SitePath) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64);
+        self.newest = now.max(self.newest + 1);
+        self.retired.insert(file.clone(), self.newest);
+    }
+
+    /// The node of `file`, made if need be; a retired file's comes back with its fresh
+    /// timestamp.
     fn node_entry(&mut self, file: &SitePath) -> &mut Node {
-        if !self.client.contains_key(file) && self.retired.remove(file) {
-            let now = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64);
-            self.newest = now.max(self.newest + 1);
+        if !self.client.contains_key(file)
+            && let Some(timestamp) = self.retired.remove(file)
+        {
             let fresh = Node {
-                timestamp: self.newest,
+                timestamp,
                 ..Node::default()
             };
             self.client.insert(file.clone(), fresh);
@@ -296,7 +306,10 @@ impl Graph {
 
     /// The timestamp of the last hot update that made `file` stale; 0 if none did.
     pub fn timestamp(&self, file: &SitePath) -> u64 {
-        self.client.get(file).map_or(0, |n| n.timestamp)
+        match self.client.get(file) {
+            Some(node) => node.timestamp,
+            None => self.retired.get(file).copied().unwrap_or(0),
+        }
     }
 
     /// What part `file` plays: an HTML entry, or else by its extension.
@@ -475,7 +488,7 @@ impl Graph {
             return;
         }
         let node = self.client.remove(import).expect("present");
-        self.retired.insert(import.clone());
+        self.retire(import);
         self.stop_waiting(import, &node.missing);
         pruned.push(node.url);
         for next in node.imports {

@@ -16,20 +16,19 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Around every request the layer:
-//! 1. answers `/__hotplate/*` itself (the event stream, messages, the client runtime);
-//! 2. asks the app for the plain bytes of what it will rewrite: documents and files under an
-//!    asset prefix are requested without conditional or `Accept-Encoding` headers (the app's
-//!    validators describe bytes the browser never gets);
-//! 3. injects the client runtime into every `text/html` response, whoever produced it, and
-//!    records what the document loads (the graph knows it by its URL);
-//! 4. rewrites the scripts and stylesheets under an asset prefix (`import.meta.hot`, `?t=`)
-//!    and records their imports;
-//! 5. gives each rewritten body an ETag of its own, and answers 304 when the browser has it.
+//! The layer is the site's own tower pieces ([`crate::serve`]) around the app's router:
+//! 1. `/__hotplate/*` is answered by the runtime router (the event stream, messages, the
+//!    client files);
+//! 2. the inject layer puts the client runtime into every `text/html` response, whoever
+//!    produced it, and records what the document loads (the graph knows it by its URL);
+//! 3. the module layer rewrites the scripts and stylesheets under an asset prefix
+//!    (`import.meta.hot`, `?t=`) and records their imports.
 //!
-//! Everything else (status, headers, cookies, streaming bodies) passes through as the app made
-//! it. Rewriting runs on hotplate's pool ([`crate::pool`]), never on the app's async workers.
-//! A compressed document is left alone, with a warning in the log.
+//! What they rewrite is asked of the app plainly (no validators, ranges or compression) and
+//! answered with an ETag of its own ([`crate::serve::outgoing`]). Everything else (status,
+//! headers, cookies, streaming bodies) passes through as the app made it. Rewriting runs on
+//! hotplate's pool ([`crate::pool`]), never on the app's async workers. A compressed document
+//! is left alone, with a warning in the log: put the layer outside any compression layer.
 //!
 //! In release builds ([`Builder::build`] without `debug_assertions`), or with `HOTPLATE=off`,
 //! the layer is a no-op: its service is the app's own, and nothing is watched or started.
@@ -43,24 +42,21 @@ mod templates;
 
 pub use templates::{Page, TemplateError, Templates};
 
-use crate::app::App;
-use crate::base::SitePath;
 use crate::error::FatalError;
-use crate::graph::Record;
 use crate::hotplate::{Handle, Hotplate};
-use crate::route::{self, Target};
-use crate::serve::{MAX_REWRITTEN, cache, document, module, runtime};
+use crate::serve::inject::{Inject, InjectLayer};
+use crate::serve::module_layer::{ModuleLayer, Modules};
+use crate::serve::runtime;
 use crate::settings::{Mount, Settings};
-use axum::body::Body;
 use axum::extract::Request;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::Uri;
+use axum::response::Response;
 use futures_util::future::BoxFuture;
 use std::convert::Infallible;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::task::{Context, Poll};
-use tower::{Layer, Service, ServiceExt};
+use tower::{Layer, Service, ServiceBuilder, ServiceExt};
 
 /// Starts configuring the layer for an app.
 pub fn layer() -> Builder {
@@ -178,29 +174,34 @@ impl<S> Layer<S> for HotLayer {
     type Service = Hot<S>;
 
     fn layer(&self, inner: S) -> Hot<S> {
-        Hot {
-            inner,
-            started: self.started.as_ref().map(|hotplate| Started {
-                app: hotplate.app(),
-                runtime: runtime::router(hotplate.app()),
-                _hotplate: hotplate.clone(),
-            }),
+        match &self.started {
+            Some(hotplate) => {
+                let app = hotplate.app();
+                let layers = ServiceBuilder::new()
+                    .layer(InjectLayer::new(app.clone()))
+                    .layer(ModuleLayer::new(app.clone()));
+                Hot::On {
+                    inner: layers.service(inner),
+                    runtime: runtime::router(app),
+                    _hotplate: hotplate.clone(),
+                }
+            }
+            None => Hot::Off(inner),
         }
     }
 }
 
-/// The app's service with hot updates around it ([`HotLayer`]).
+/// The app's service with hot updates around it ([`HotLayer`]): the runtime at
+/// `/__hotplate/*`, and everything else through the inject and module layers
+/// ([`crate::serve`]). Off, it is the app's own service.
 #[derive(Clone)]
-pub struct Hot<S> {
-    inner: S,
-    started: Option<Started>,
-}
-
-#[derive(Clone)]
-struct Started {
-    app: Arc<App>,
-    runtime: axum::Router,
-    _hotplate: Arc<Hotplate>,
+pub enum Hot<S> {
+    On {
+        inner: Inject<Modules<S>>,
+        runtime: axum::Router,
+        _hotplate: Arc<Hotplate>,
+    },
+    Off(S),
 }
 
 impl<S> Service<Request> for Hot<S>
@@ -213,227 +214,38 @@ where
     type Future = BoxFuture<'static, Result<Response, Infallible>>;
 
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
+        match self {
+            Hot::On { inner, .. } => inner.poll_ready(cx),
+            Hot::Off(inner) => inner.poll_ready(cx),
+        }
     }
 
-    fn call(&mut self, req: Request) -> Self::Future {
-        // The clone that was made ready is the one that serves (tower's rule).
-        let ready = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready);
-        let Some(started) = self.started.clone() else {
-            return Box::pin(inner.call(req));
-        };
-        Box::pin(async move { Ok(hot(started, inner, req).await) })
-    }
-}
-
-/// What the layer does with one request (see the module's docs).
-async fn hot<S>(started: Started, mut inner: S, mut req: Request) -> Response
-where
-    S: Service<Request, Response = Response, Error = Infallible>,
-{
-    let app = started.app;
-    let path = req.uri().path().to_string();
-    if let Some(rest) = path.strip_prefix(runtime::PREFIX.trim_end_matches('/'))
-        && (rest.is_empty() || rest.starts_with('/'))
-    {
-        let mut req = req;
-        let uri = format!(
-            "{}{}",
-            if rest.is_empty() { "/" } else { rest },
-            req.uri()
-                .query()
-                .map(|q| format!("?{q}"))
-                .unwrap_or_default()
-        );
-        *req.uri_mut() = uri.parse().unwrap_or_default();
-        return match started.runtime.oneshot(req).await {
-            Ok(response) => response,
-            Err(never) => match never {},
-        };
-    }
-    let method = req.method().clone();
-    let readable = method == Method::GET || method == Method::HEAD;
-    let asset = readable && route::mount_of(&app.settings, &path).is_some();
-    let document = readable && wants_html(req.headers());
-    // Validators and encodings of the app's bytes mean nothing for the bytes sent instead.
-    let if_none_match = req.headers().get(header::IF_NONE_MATCH).cloned();
-    if asset || document {
-        let headers = req.headers_mut();
-        for name in [
-            header::IF_NONE_MATCH,
-            header::IF_MODIFIED_SINCE,
-            header::IF_RANGE,
-            header::RANGE,
-            header::ACCEPT_ENCODING,
-        ] {
-            headers.remove(name);
-        }
-    }
-    let query = req.uri().query().map(str::to_string);
-    // Before the app answers: an update published from here on reaches the page.
-    let since = app.hub.last_seq();
-    let response = match inner.call(req).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    };
-    if !readable || !has_body(response.status()) {
-        return response;
-    }
-    let kind = content_kind(response.headers());
-    let rewrite = match kind {
-        Some(Kind::Html) => Rewrite::Document,
-        Some(kind @ (Kind::Script | Kind::Style)) if asset => match located(&app, &path) {
-            Some(site) => Rewrite::Module(kind, site),
-            None => Rewrite::Nothing,
-        },
-        _ => Rewrite::Nothing,
-    };
-    if asset && matches!(rewrite, Rewrite::Nothing) {
-        if let Some(site) = located(&app, &path)
-            && app.graph().node(&site).is_none_or(|n| n.url.is_empty())
-        {
-            app.inbox.record(Record::Served {
-                file: site,
-                url: path.clone(),
-            });
-        }
-        return response;
-    }
-    if matches!(rewrite, Rewrite::Nothing) {
-        return response;
-    }
-    if let Some(encoding) = response.headers().get(header::CONTENT_ENCODING)
-        && encoding.as_bytes() != b"identity"
-    {
-        tracing::warn!(
-            "{path} came {}-encoded, so hotplate left it as it is (no hot updates for it). \
-             Put hotplate's layer outside the compression layer.",
-            encoding.to_str().unwrap_or("?")
-        );
-        return response;
-    }
-    let declared = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|len| len > MAX_REWRITTEN) {
-        return response;
-    }
-    let reads = response.extensions().get::<templates::Reads>().cloned();
-    let (mut parts, body) = response.into_parts();
-    let bytes = match axum::body::to_bytes(body, MAX_REWRITTEN as usize).await {
-        Ok(bytes) => bytes,
-        Err(err) => {
-            return (
-                StatusCode::BAD_GATEWAY,
-                format!("hotplate could not read the app's answer for {path}: {err}\n"),
-            )
-                .into_response();
-        }
-    };
-    let text = String::from_utf8_lossy(&bytes).into_owned();
-    let rewritten = {
-        let app = app.clone();
-        let path = path.clone();
-        crate::pool::run(move || match rewrite {
-            Rewrite::Document => {
-                if let Some(reads) = reads {
-                    app.inbox.record(Record::Render {
-                        route: path.clone(),
-                        reads: reads.relative_to(&app.settings.root),
-                    });
-                }
-                let entry = SitePath::document_at(&path);
-                document::inject(&app, &path, Some(&entry), &text, since)
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        match self {
+            Hot::Off(inner) => Box::pin(inner.call(req)),
+            Hot::On { inner, runtime, .. } => {
+                let Some(rest) = runtime_path(req.uri()) else {
+                    return Box::pin(inner.call(req));
+                };
+                *req.uri_mut() = rest;
+                Box::pin(runtime.clone().oneshot(req))
             }
-            Rewrite::Module(Kind::Style, site) => module::rewrite_style(&app, &path, &site, &text),
-            Rewrite::Module(_, site) => {
-                module::rewrite_script(&app, &path, query.as_deref(), &site, text)
-            }
-            Rewrite::Nothing => text,
-        })
-        .await
-    };
-    let etag = cache::etag(rewritten.as_bytes());
-    let headers = &mut parts.headers;
-    headers.remove(header::CONTENT_LENGTH);
-    headers.remove(header::LAST_MODIFIED);
-    headers.remove(header::ACCEPT_RANGES);
-    headers.insert(
-        header::ETAG,
-        HeaderValue::from_str(&etag).expect("a hex ETag"),
-    );
-    headers.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static(cache::REVALIDATE),
-    );
-    if parts.status == StatusCode::OK && cache::matches(if_none_match.as_ref(), &etag) {
-        parts.status = StatusCode::NOT_MODIFIED;
-        return Response::from_parts(parts, Body::empty());
-    }
-    if method == Method::HEAD {
-        return Response::from_parts(parts, Body::empty());
-    }
-    Response::from_parts(parts, Body::from(rewritten))
-}
-
-enum Rewrite {
-    Nothing,
-    Document,
-    Module(Kind, SitePath),
-}
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-enum Kind {
-    Html,
-    Script,
-    Style,
-}
-
-/// What a response's `Content-Type` says it is, as far as rewriting goes.
-fn content_kind(headers: &HeaderMap) -> Option<Kind> {
-    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
-    let essence = value.split(';').next()?.trim().to_ascii_lowercase();
-    match essence.as_str() {
-        "text/html" => Some(Kind::Html),
-        "text/javascript" | "application/javascript" | "application/x-javascript" => {
-            Some(Kind::Script)
         }
-        "text/css" => Some(Kind::Style),
-        _ => None,
     }
 }
 
-/// Whether a request may be answered with a document hotplate rewrites: a navigation, or the
-/// runtime fetching its page again to morph it.
-fn wants_html(headers: &HeaderMap) -> bool {
-    headers.contains_key(document::REFRESH)
-        || headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("text/html"))
-}
-
-fn has_body(status: StatusCode) -> bool {
-    !(status.is_informational()
-        || status == StatusCode::NO_CONTENT
-        || status == StatusCode::NOT_MODIFIED)
-}
-
-/// The file of a mounted folder that `path` names.
-fn located(app: &App, path: &str) -> Option<SitePath> {
-    match route::locate(&app.settings, path) {
-        Ok(Target::File { site, .. }) => Some(site),
-        _ => None,
+/// The URI below `/__hotplate` when `uri` is one of the runtime's.
+fn runtime_path(uri: &Uri) -> Option<Uri> {
+    let rest = uri
+        .path()
+        .strip_prefix(runtime::PREFIX.trim_end_matches('/'))?;
+    if !(rest.is_empty() || rest.starts_with('/')) {
+        return None;
     }
-}
-
-/// A file's path relative to `root`, as the graph names it.
-fn site_path(root: &Path, file: &Path) -> Option<SitePath> {
-    let relative = file.strip_prefix(root).ok()?;
-    Some(SitePath::new(
-        &relative.to_string_lossy().replace('\\', "/"),
-    ))
+    let rest = if rest.is_empty() { "/" } else { rest };
+    let rest = match uri.query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_string(),
+    };
+    rest.parse().ok()
 }

@@ -9,37 +9,19 @@
 //! A template that fails to render answers 500 with the file, line and code frame (and, since
 //! its reads are known, morphs into the page once the file is fixed).
 
-use crate::base::{self, SitePath};
+use crate::serve::inject::TemplateReads;
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// Templates loaded from a folder.
 pub struct Templates {
     env: Environment<'static>,
     folder: PathBuf,
-}
-
-/// The template files one render read, by their paths on disk.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct Reads(BTreeSet<PathBuf>);
-
-impl Reads {
-    /// As the graph names them: relative to the root (files elsewhere are left out).
-    pub(crate) fn relative_to(&self, root: &Path) -> base::Reads {
-        base::Reads {
-            files: self
-                .0
-                .iter()
-                .filter_map(|file| super::site_path(root, file))
-                .collect::<BTreeSet<SitePath>>(),
-            folders: BTreeSet::new(),
-        }
-    }
 }
 
 thread_local! {
@@ -79,7 +61,7 @@ impl Templates {
             template.render(minijinja::Value::from(minijinja::value::Serde(context)))
         });
         let names = NAMES.replace(outer).unwrap_or_default();
-        let reads = Reads(names.iter().map(|n| self.folder.join(n)).collect());
+        let reads = TemplateReads(names.iter().map(|n| self.folder.join(n)).collect());
         match rendered {
             Ok(html) => Ok(Page { html, reads }),
             Err(err) => {
@@ -98,7 +80,7 @@ impl Templates {
 /// A rendered page: answers as HTML, and tells the layer which templates it read.
 pub struct Page {
     html: String,
-    reads: Reads,
+    reads: TemplateReads,
 }
 
 impl Page {
@@ -121,7 +103,7 @@ impl IntoResponse for Page {
 #[error("{error}")]
 pub struct TemplateError {
     page: String,
-    reads: Reads,
+    reads: TemplateReads,
     #[source]
     error: minijinja::Error,
 }

@@ -42,16 +42,14 @@ pub fn page(
 ) -> Response {
     let route = req.uri.path();
     let dev = app.settings.is_dev();
-    // Before reading anything: an update published from here on reaches the page.
-    let since = app.hub.last_seq();
     if dev
         && req.headers.contains_key(REFRESH)
         && let Some(body) = app.pages.get(route)
     {
-        return finish(app, req, Some(template), status, &body, since);
+        return finish(app, req, Some(template), status, &body);
     }
     match render(app, route, template, params) {
-        Ok(rendered) => finish(app, req, Some(template), status, &rendered.html, since),
+        Ok(rendered) => finish(app, req, Some(template), status, &rendered.html),
         Err(err) => {
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
@@ -63,14 +61,7 @@ pub fn page(
                 });
             }
             let body = error_page(&err.report);
-            finish(
-                app,
-                req,
-                None,
-                StatusCode::INTERNAL_SERVER_ERROR,
-                &body,
-                since,
-            )
+            finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
         }
     }
 }
@@ -102,11 +93,10 @@ pub fn render(
     result
 }
 
-/// Serves a static `.html` file with the runtime injected. A file found empty is read again
+/// Serves a static `.html` file. A file found empty is read again
 /// for a moment first ([`watch::read_settled`]): a reload can land between an editor's
 /// truncate and its write.
 pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
-    let since = app.hub.last_seq();
     match watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE) {
         Ok(bytes) => finish(
             app,
@@ -114,7 +104,6 @@ pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Resp
             Some(site),
             StatusCode::OK,
             &String::from_utf8_lossy(&bytes),
-            since,
         ),
         Err(_) => plain_not_found(app, req.uri.path()),
     }
@@ -134,33 +123,36 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
         "<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head><body><h1>404 Not found</h1><p>Nothing in this site answers <code>{}</code>. Add <code>pages/404.html</code> to show your own page here.</p></body></html>",
         escape(url_path)
     );
-    let tag = app
-        .settings
-        .is_dev()
-        .then(|| runtime::tag(&app.settings.boot, app.hub.last_seq()));
-    cache::validated(
+    let mut response = cache::validated(
         StatusCode::NOT_FOUND,
         &Method::GET,
         None,
         HTML,
-        html::rewrite(&body, tag.as_deref()).html,
+        body,
         cache::REVALIDATE,
-    )
+    );
+    if app.settings.is_dev() {
+        response.extensions_mut().insert(super::inject::Entry(None));
+    }
+    response
 }
 
+/// Answers with a document as it was made. In dev it goes out through the inject layer
+/// ([`super::inject`]), which puts the runtime in and records `entry`'s imports.
 fn finish(
     app: &App,
     req: &Parts,
     entry: Option<&SitePath>,
     status: StatusCode,
     body: &str,
-    since: u64,
 ) -> Response {
-    if !app.settings.is_dev() {
-        return cache::respond(app, req, status, HTML, body.to_string());
+    let mut response = cache::respond(app, req, status, HTML, body.to_string());
+    if app.settings.is_dev() {
+        response
+            .extensions_mut()
+            .insert(super::inject::Entry(entry.cloned()));
     }
-    let html = inject(app, req.uri.path(), entry, body, since);
-    cache::respond(app, req, status, HTML, html)
+    response
 }
 
 /// A document on its way out in dev, whoever made it: the client runtime goes in (resuming

@@ -35,8 +35,26 @@ pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response 
     let Some(source) = read(file) else {
         return files::gone(app, req.uri.path());
     };
-    let body = rewrite_script(app, &site.url(), req.uri.query(), site, source);
-    cache::respond(app, req, StatusCode::OK, JAVASCRIPT, body)
+    as_module(app, req, JAVASCRIPT, site, source)
+}
+
+/// A module as it is on disk, for the module layer ([`super::module_layer`]) to rewrite: it
+/// says which file of the site it is.
+fn as_module(
+    app: &App,
+    req: &Parts,
+    content_type: &str,
+    site: &SitePath,
+    source: String,
+) -> Response {
+    let mut response = cache::respond(app, req, StatusCode::OK, content_type, source);
+    response
+        .extensions_mut()
+        .insert(super::module_layer::Module {
+            site: site.clone(),
+            url: site.url(),
+        });
+    response
 }
 
 /// The ES module `site`, requested at `url` with `query`, as the browser gets it: with the
@@ -99,8 +117,7 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
     let Some(source) = read(file) else {
         return files::gone(app, req.uri.path());
     };
-    let body = rewrite_style(app, &site.url(), site, &source);
-    cache::respond(app, req, StatusCode::OK, CSS, body)
+    as_module(app, req, CSS, site, source)
 }
 
 /// The stylesheet `site`, requested at `url`, as the browser gets it: `?t=` on the imports

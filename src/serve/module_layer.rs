@@ -1,0 +1,168 @@
+//! The module layer: scripts and stylesheets on their way out get what hot updates need, whoever
+//! served them (the site, or an app's `ServeDir` under a mounted prefix).
+//!
+//! - a script: the `import.meta.hot` prologue, and `?t=` on imports a hot update made stale
+//!   ([`module::rewrite_script`]); what it imports and accepts goes to the graph;
+//! - a stylesheet: `?t=` on its `@import`s and `url()`s ([`module::rewrite_style`]).
+//!
+//! Which requests: for a site, any URL ending in `.js`, `.mjs` or `.css`; for an app, any URL
+//! under an asset prefix (where other files, images say, are recorded as served, so a page
+//! naming them gets `asset` updates). The answer must say it is JavaScript or CSS, and name a
+//! file of the watched folders: the site's service says which ([`Module`]); otherwise the URL
+//! is located under the mounted folders, on the pool.
+
+use super::module;
+use super::outgoing::{self, Asked};
+use crate::app::App;
+use crate::base::SitePath;
+use crate::graph::Record;
+use crate::route::{self, Target};
+use axum::extract::Request;
+use axum::response::Response;
+use futures_util::future::BoxFuture;
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use tower::{Layer, Service};
+
+/// A response extension: the site's file behind a script or stylesheet, and its URL.
+#[derive(Clone, Debug)]
+pub struct Module {
+    pub site: SitePath,
+    pub url: String,
+}
+
+#[derive(Clone)]
+pub struct ModuleLayer {
+    app: Arc<App>,
+}
+
+impl ModuleLayer {
+    pub fn new(app: Arc<App>) -> ModuleLayer {
+        ModuleLayer { app }
+    }
+}
+
+impl<S> Layer<S> for ModuleLayer {
+    type Service = Modules<S>;
+
+    fn layer(&self, inner: S) -> Modules<S> {
+        Modules {
+            app: self.app.clone(),
+            inner,
+        }
+    }
+}
+
+/// The inner service, with its scripts and stylesheets rewritten for hot updates.
+#[derive(Clone)]
+pub struct Modules<S> {
+    app: Arc<App>,
+    inner: S,
+}
+
+impl<S> Service<Request> for Modules<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send + 'static,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<Response, Infallible>>;
+
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        self.inner.poll_ready(cx)
+    }
+
+    fn call(&mut self, mut req: Request) -> Self::Future {
+        let ready = self.inner.clone();
+        let mut inner = std::mem::replace(&mut self.inner, ready);
+        let asked = Asked::of(&req);
+        if !asked.readable() || !in_scope(&self.app, &asked.path) {
+            return Box::pin(inner.call(req));
+        }
+        outgoing::ask_plainly(&mut req);
+        let app = self.app.clone();
+        Box::pin(async move {
+            let Ok(response) = inner.call(req).await;
+            Ok(rewrite(app, response, asked).await)
+        })
+    }
+}
+
+/// Whether the answer to `path` may be a module to rewrite (decided from the URL alone, before
+/// anything is read).
+fn in_scope(app: &App, path: &str) -> bool {
+    if app.settings.mounts.is_empty() {
+        let name = path.rsplit('/').next().unwrap_or("");
+        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
+        matches!(extension.as_deref(), Some("js" | "mjs" | "css"))
+    } else {
+        route::mount_of(&app.settings, path).is_some()
+    }
+}
+
+async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
+    if !response.status().is_success() || !outgoing::has_body(response.status()) {
+        return response;
+    }
+    let style = match outgoing::content_type(response.headers()).as_deref() {
+        Some("text/css") => true,
+        Some("text/javascript" | "application/javascript" | "application/x-javascript") => false,
+        _ => {
+            note_asset(app, &asked.path).await;
+            return response;
+        }
+    };
+    let known = response.extensions().get::<Module>().cloned();
+    let (parts, body) = match outgoing::read(response, &asked.path).await {
+        Ok(read) => read,
+        Err(untouched) => return untouched,
+    };
+    let query = asked.query.clone();
+    let path = asked.path.clone();
+    let rewritten = crate::pool::run(move || {
+        let Some(Module { site, url }) = known.or_else(|| located(&app, &path)) else {
+            // Not a file of the watched folders: nothing to update it by.
+            return body;
+        };
+        if style {
+            module::rewrite_style(&app, &url, &site, &body)
+        } else {
+            module::rewrite_script(&app, &url, query.as_deref(), &site, body)
+        }
+    })
+    .await;
+    outgoing::answer(parts, rewritten, &asked)
+}
+
+/// The mounted file `path` names.
+fn located(app: &App, path: &str) -> Option<Module> {
+    match route::locate(&app.settings, path) {
+        Ok(Target::File { site, .. }) => Some(Module {
+            site,
+            url: path.to_string(),
+        }),
+        _ => None,
+    }
+}
+
+/// An app's image, font or other file under a mounted prefix: recorded as served, the first
+/// time. (The site's own files record themselves.)
+async fn note_asset(app: Arc<App>, path: &str) {
+    if app.settings.mounts.is_empty() {
+        return;
+    }
+    let path = path.to_string();
+    crate::pool::run(move || {
+        if let Some(Module { site, url }) = located(&app, &path)
+            && app
+                .graph()
+                .node(&site)
+                .is_none_or(|node| node.url.is_empty())
+        {
+            app.inbox.record(Record::Served { file: site, url });
+        }
+    })
+    .await;
+}

@@ -1,0 +1,137 @@
+//! What the inject and module layers share: asking whatever serves (the site, a backend, an
+//! app) for plain bytes, reading them, and answering with the rewritten body.
+//!
+//! 1. [`ask_plainly`]: a request whose answer may be rewritten goes in without
+//!    `Accept-Encoding` (a compressed body could not be rewritten), `Range` (a slice of it
+//!    neither) or validators (they describe the inner bytes, not the ones the browser gets),
+//!    and a `HEAD` becomes a `GET`, so there is a body to measure.
+//! 2. [`read`]: the answer's body, unless it is compressed anyway (left alone, with a warning)
+//!    or larger than [`MAX_REWRITTEN`] (left alone).
+//! 3. [`answer`]: the rewritten body with an ETag of its own (`304` when the browser has it),
+//!    `no-cache`, and without the inner validators and ranges; everything else the inner
+//!    service said (status, cookies, its own headers) stays.
+
+use super::{MAX_REWRITTEN, cache};
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::response::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// What the layer needs of the request once the inner service has it.
+#[derive(Clone, Debug)]
+pub struct Asked {
+    pub method: Method,
+    pub path: String,
+    pub query: Option<String>,
+    pub if_none_match: Option<HeaderValue>,
+}
+
+impl Asked {
+    pub fn of(req: &Request) -> Asked {
+        Asked {
+            method: req.method().clone(),
+            path: req.uri().path().to_string(),
+            query: req.uri().query().map(str::to_string),
+            if_none_match: req.headers().get(header::IF_NONE_MATCH).cloned(),
+        }
+    }
+
+    /// Whether the answer may be rewritten at all: only GET and HEAD are.
+    pub fn readable(&self) -> bool {
+        self.method == Method::GET || self.method == Method::HEAD
+    }
+}
+
+/// Prepares a request whose answer may be rewritten (see the module's docs).
+pub fn ask_plainly(req: &mut Request) {
+    if req.method() == Method::HEAD {
+        *req.method_mut() = Method::GET;
+    }
+    let headers = req.headers_mut();
+    for name in [
+        header::IF_NONE_MATCH,
+        header::IF_MODIFIED_SINCE,
+        header::IF_RANGE,
+        header::RANGE,
+        header::ACCEPT_ENCODING,
+    ] {
+        headers.remove(name);
+    }
+}
+
+/// Whether a response of this status carries a body to rewrite.
+pub fn has_body(status: StatusCode) -> bool {
+    !(status.is_informational()
+        || status == StatusCode::NO_CONTENT
+        || status == StatusCode::NOT_MODIFIED)
+}
+
+/// The essence of the response's `Content-Type` (`text/html`), lowercased.
+pub fn content_type(headers: &HeaderMap) -> Option<String> {
+    let value = headers.get(header::CONTENT_TYPE)?.to_str().ok()?;
+    Some(value.split(';').next()?.trim().to_ascii_lowercase())
+}
+
+/// The response's head and its body as text, or the response back, untouched, when it cannot
+/// be rewritten.
+pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Response> {
+    if let Some(encoding) = response.headers().get(header::CONTENT_ENCODING)
+        && encoding.as_bytes() != b"identity"
+    {
+        tracing::warn!(
+            "{path} came {}-encoded, so hotplate left it as it is (no hot updates for it). \
+             Put hotplate's layer outside any compression layer.",
+            encoding.to_str().unwrap_or("?")
+        );
+        return Err(response);
+    }
+    let declared = response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|len| len > MAX_REWRITTEN) {
+        return Err(response);
+    }
+    let (parts, body) = response.into_parts();
+    match axum::body::to_bytes(body, MAX_REWRITTEN as usize).await {
+        Ok(bytes) => Ok((parts, String::from_utf8_lossy(&bytes).into_owned())),
+        Err(err) => Err((
+            StatusCode::BAD_GATEWAY,
+            format!("hotplate could not read the answer for {path}: {err}\n"),
+        )
+            .into_response()),
+    }
+}
+
+/// The rewritten `body` under the inner response's head (see the module's docs).
+pub fn answer(mut parts: Parts, body: String, asked: &Asked) -> Response {
+    let etag = cache::etag(body.as_bytes());
+    let headers = &mut parts.headers;
+    for name in [
+        header::LAST_MODIFIED,
+        header::ACCEPT_RANGES,
+        header::CONTENT_RANGE,
+    ] {
+        headers.remove(name);
+    }
+    headers.insert(header::CONTENT_LENGTH, HeaderValue::from(body.len()));
+    headers.insert(
+        header::ETAG,
+        HeaderValue::from_str(&etag).expect("a hex ETag"),
+    );
+    headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(cache::REVALIDATE),
+    );
+    if parts.status == StatusCode::OK && cache::matches(asked.if_none_match.as_ref(), &etag) {
+        parts.status = StatusCode::NOT_MODIFIED;
+        parts.headers.remove(header::CONTENT_LENGTH);
+        return Response::from_parts(parts, Body::empty());
+    }
+    if asked.method == Method::HEAD {
+        return Response::from_parts(parts, Body::empty());
+    }
+    Response::from_parts(parts, Body::from(body))
+}

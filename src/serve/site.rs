@@ -1,0 +1,116 @@
+//! The site service: answers a site's pages and files, nothing else.
+//!
+//! 1. Only GET and HEAD.
+//! 2. **Route** ([`crate::route`]): a page, a static file, a redirect or nothing; the query
+//!    string never changes which file answers. Resolved routes and small static files are
+//!    remembered ([`memo`]), so most requests need no blocking thread at all; resolving
+//!    otherwise runs on tokio's blocking threads.
+//! 3. **Respond**: pages and `.html` files as documents ([`document`]); in dev, scripts and
+//!    stylesheets as modules ([`module`]), as they are on disk; other files through tower-http
+//!    ([`files`]); all with the cache policy of [`super::cache`]. Rendering runs on
+//!    [`crate::pool`], so an async worker only waits. Files over [`super::MAX_REWRITTEN`] are streamed
+//!    as they are.
+//!
+//! In dev the layers around it put the runtime into documents and rewrite modules
+//! ([`super::router`]).
+
+use super::{document, files, guard, memo, module};
+use crate::app::App;
+use crate::pool;
+use crate::route::{self, Target};
+use axum::extract::{Request, State};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use std::sync::Arc;
+
+/// Answers one request for the site.
+pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    if req.method() != Method::GET && req.method() != Method::HEAD {
+        return (
+            StatusCode::METHOD_NOT_ALLOWED,
+            [(header::ALLOW, "GET, HEAD")],
+            "hotplate serves files and pages: only GET and HEAD are allowed\n",
+        )
+            .into_response();
+    }
+    let dev = app.settings.is_dev();
+    let resolved = match app.memo.route(&path, dev) {
+        Some(resolved) => resolved,
+        // Resolving touches the file system (`canonicalize`, `is_file`): off the async workers.
+        None => match resolve(&app, path.clone()).await {
+            Ok(resolved) => {
+                app.memo.remember_route(&path, &resolved);
+                resolved
+            }
+            Err(refused) => return refused,
+        },
+    };
+    let (rewritable, small) = (resolved.rewritable(), resolved.small());
+    let memo::Resolved { target, .. } = resolved;
+    let (parts, body) = req.into_parts();
+    match target {
+        Target::Page { template, params } => {
+            on_pool(&app, parts, move |app, parts| {
+                document::page(app, parts, &template, params, StatusCode::OK)
+            })
+            .await
+        }
+        Target::File { path, site }
+            if dev
+                && rewritable
+                && matches!(site.extension().as_str(), "html" | "js" | "mjs" | "css") =>
+        {
+            on_pool(&app, parts, move |app, parts| {
+                match site.extension().as_str() {
+                    "html" => document::static_html(app, parts, &path, &site),
+                    "css" => module::style(app, parts, &path, &site),
+                    _ => module::script(app, parts, &path, &site),
+                }
+            })
+            .await
+        }
+        Target::File { path, site } => {
+            files::serve(&app, Request::from_parts(parts, body), path, &site, small).await
+        }
+        Target::Redirect(to) => {
+            let to = match parts.uri.query() {
+                Some(query) => format!("{to}?{query}"),
+                None => to,
+            };
+            (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()
+        }
+        Target::NotFound => on_pool(&app, parts, document::not_found).await,
+    }
+}
+
+/// Where `url_path` leads, on a blocking thread.
+async fn resolve(app: &App, url_path: String) -> Result<memo::Resolved, Response> {
+    let root = app.settings.root.clone();
+    let resolved = tokio::task::spawn_blocking(move || {
+        let target = route::resolve(&root, &url_path)?;
+        // The size decides how a file is answered: from memory, rewritten, or streamed.
+        let len = match &target {
+            Target::File { path, .. } => std::fs::metadata(path).ok().map(|meta| meta.len()),
+            _ => None,
+        };
+        Ok::<_, guard::Rejection>(memo::Resolved { target, len })
+    });
+    match resolved.await {
+        Ok(Ok(resolved)) => Ok(resolved),
+        Ok(Err(rejection)) => Err(rejection.into_response()),
+        Err(_) => Err(StatusCode::INTERNAL_SERVER_ERROR.into_response()),
+    }
+}
+
+/// Runs `respond` on the pool: renders, parses and rewrites never hold up an async worker,
+/// and run with a stack that deep input cannot overflow.
+async fn on_pool(
+    app: &Arc<App>,
+    parts: Parts,
+    respond: impl FnOnce(&App, &Parts) -> Response + Send + 'static,
+) -> Response {
+    let app = app.clone();
+    pool::run(move || respond(&app, &parts)).await
+}
