@@ -22,7 +22,12 @@ class ErrorOverlay extends HTMLElement {
     super();
     const root = this.attachShadow({ mode: 'open' });
     const where = [report.file, report.line, report.column].filter((x) => x != null).join(':');
-    root.innerHTML = `<style>${STYLE}</style>
+    // A constructed stylesheet: a page whose Content-Security-Policy forbids inline styles
+    // still shows the overlay styled.
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(STYLE);
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = `
       <div class="window" role="alert">
         <button title="Close (Esc)" aria-label="Close">×</button>
         <p class="message"></p>

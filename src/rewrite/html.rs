@@ -24,6 +24,16 @@ const LOADED_LINKS: [&str; 3] = ["stylesheet", "modulepreload", "icon"];
 
 /// Injects `tag` (when given) and collects what the document loads.
 pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
+    rewrite_with_policy(html, tag, None)
+}
+
+/// [`rewrite`], with every `<meta http-equiv="Content-Security-Policy">` amended by
+/// `amend_policy` (see [`super::csp`]).
+pub fn rewrite_with_policy(
+    html: &str,
+    tag: Option<&str>,
+    amend_policy: Option<&dyn Fn(&str) -> String>,
+) -> Rewritten {
     let references = RefCell::new(Vec::new());
     let inline = RefCell::new(String::new());
     let injected = RefCell::new(tag.is_none());
@@ -82,7 +92,18 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
         }
         Ok(())
     });
+    let policies = element!("meta[http-equiv][content]", |el| {
+        let is_policy = el
+            .get_attribute("http-equiv")
+            .is_some_and(|v| v.eq_ignore_ascii_case("content-security-policy"));
+        if let (true, Some(amend)) = (is_policy, amend_policy) {
+            let policy = el.get_attribute("content").unwrap_or_default();
+            el.set_attribute("content", &amend(&policy))?;
+        }
+        Ok(())
+    });
     let settings = RewriteStrSettings::new()
+        .append_element_content_handler(policies)
         .append_element_content_handler(links)
         .append_element_content_handler(sources)
         .append_element_content_handler(srcsets)

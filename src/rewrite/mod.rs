@@ -6,6 +6,7 @@
 //!   specifiers of changed dependencies.
 //! - [`css`]: reads `@import` and `url()` with cssparser; adds `?t=` the same way.
 
+pub mod csp;
 pub mod css;
 pub mod html;
 pub mod js;

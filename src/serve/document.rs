@@ -13,7 +13,7 @@ use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
 use crate::graph::Record;
 use crate::render::{self, RenderError};
-use crate::rewrite::html;
+use crate::rewrite::{csp, html};
 use crate::route;
 use crate::watch;
 use axum::http::request::Parts;
@@ -158,20 +158,39 @@ fn finish(
 /// A document on its way out in dev, whoever made it: the client runtime goes in (resuming
 /// from hub message `since`, with `modulepreload`s for what `entry`'s scripts imported last
 /// time), and what it loads goes to the graph as `entry`'s imports, shown at `route`. Without
-/// an entry (an error page) nothing is recorded.
-pub fn inject(app: &App, route: &str, entry: Option<&SitePath>, body: &str, since: u64) -> String {
-    let mut tag = runtime::tag(&app.settings.boot, since);
+/// an entry (an error page) nothing is recorded. Under a Content-Security-Policy (`policy`),
+/// the runtime's tags carry its nonce and the document's own `<meta>` policies are amended.
+pub fn inject(
+    app: &App,
+    route: &str,
+    entry: Option<&SitePath>,
+    body: &str,
+    since: u64,
+    policy: Option<&Policy>,
+) -> String {
+    let nonce = policy.map(|p| p.nonce.as_str());
+    let mut tag = runtime::tag_with_nonce(&app.settings.boot, since, nonce);
+    let nonce_attribute = nonce
+        .map(|n| format!(r#" nonce="{n}""#))
+        .unwrap_or_default();
     // What this document's scripts imported last time, so the browser fetches it all at once
     // instead of one import level after another.
     if let Some(entry) = entry {
         for url in app.graph().preloads(entry, PRELOADS) {
             tag.push_str(&format!(
-                r#"<link rel="modulepreload" href="{}">"#,
+                r#"<link rel="modulepreload"{nonce_attribute} href="{}">"#,
                 escape(&url)
             ));
         }
     }
-    let rewritten = html::rewrite(body, Some(&tag));
+    let amend = |meta: &str| policy.map_or(meta.to_string(), |p| p.amend(meta).policy);
+    let rewritten = html::rewrite_with_policy(
+        body,
+        Some(&tag),
+        policy
+            .is_some()
+            .then_some(&amend as &dyn Fn(&str) -> String),
+    );
     if let Some(entry) = entry {
         let named = route::name_all(
             &app.settings,
@@ -186,6 +205,23 @@ pub fn inject(app: &App, route: &str, entry: Option<&SitePath>, body: &str, sinc
         });
     }
     rewritten.html
+}
+
+/// How a document under a Content-Security-Policy lets the runtime in ([`csp`]).
+#[derive(Clone, Debug)]
+pub struct Policy {
+    /// `http://host/__hotplate/`
+    pub runtime: String,
+    /// The document's own URL, without its query.
+    pub page: String,
+    /// The nonce the runtime's tags carry: the page's own, or one made for it.
+    pub nonce: String,
+}
+
+impl Policy {
+    pub fn amend(&self, policy: &str) -> csp::Amended {
+        csp::amend(policy, &self.runtime, &self.page, &self.nonce)
+    }
 }
 
 /// The page shown in place of a template that failed to render.

@@ -12,16 +12,20 @@
 //! - the site's pages and `.html` files say so with an [`Entry`] extension (their template or
 //!   file), and its error pages with `Entry(None)`: injected, not recorded;
 //! - any other document is known by its URL ([`SitePath::document_at`]);
+//! - under a Content-Security-Policy (header or `<meta>`), the runtime's tags carry the
+//!   page's nonce, or one the policy is given ([`crate::rewrite::csp`]);
 //! - a response that carries [`TemplateReads`] (rendered with [`crate::layer::Templates`])
 //!   records them as what that URL's render read, so a save morphs exactly those pages.
 
-use super::document;
+use super::document::{self, Policy};
 use super::outgoing::{self, Asked};
+use super::runtime;
 use crate::app::App;
 use crate::base::SitePath;
 use crate::graph::Record;
 use axum::extract::Request;
-use axum::http::{HeaderMap, header};
+use axum::http::response::Parts;
+use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
 use futures_util::future::BoxFuture;
 use std::collections::BTreeSet;
@@ -124,10 +128,11 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         None => Some(SitePath::document_at(&asked.path)),
     };
     let reads = response.extensions().get::<TemplateReads>().cloned();
-    let (parts, body) = match outgoing::read(response, &asked.path).await {
+    let (mut parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
         Err(untouched) => return untouched,
     };
+    let policy = policy_for(&mut parts, &body, &asked);
     let route = asked.path.clone();
     let rewritten = crate::pool::run(move || {
         if let Some(TemplateReads(files)) = reads {
@@ -145,8 +150,52 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
                 },
             });
         }
-        document::inject(&app, &route, entry.as_ref(), &body, since)
+        document::inject(&app, &route, entry.as_ref(), &body, since, policy.as_ref())
     })
     .await;
     outgoing::answer(parts, rewritten, &asked)
 }
+
+/// The document's Content-Security-Policy, if it has one (headers, or a `<meta>` the body
+/// may hold), amended in `parts` for the runtime: how the runtime gets in.
+fn policy_for(parts: &mut Parts, body: &str, asked: &Asked) -> Option<Policy> {
+    let headers: Vec<String> = parts
+        .headers
+        .get_all(header::CONTENT_SECURITY_POLICY)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(str::to_string)
+        .collect();
+    let meta = body
+        .as_bytes()
+        .windows(POLICY_NAME.len())
+        .any(|w| w.eq_ignore_ascii_case(POLICY_NAME.as_bytes()));
+    if headers.is_empty() && !meta {
+        return None;
+    }
+    let host = asked.host.as_deref().unwrap_or("localhost");
+    let mut policy = Policy {
+        runtime: format!("http://{host}{}", runtime::PREFIX),
+        page: format!("http://{host}{}", asked.path),
+        nonce: format!("{:032x}", fastrand::u128(..)),
+    };
+    // The page's own nonce, when a policy has one, is the one the runtime's tags carry.
+    if let Some(nonce) = headers
+        .iter()
+        .filter_map(|h| policy.amend(h).nonce)
+        .find(|nonce| *nonce != policy.nonce)
+    {
+        policy.nonce = nonce;
+    }
+    parts.headers.remove(header::CONTENT_SECURITY_POLICY);
+    for value in &headers {
+        if let Ok(amended) = HeaderValue::from_str(&policy.amend(value).policy) {
+            parts
+                .headers
+                .append(header::CONTENT_SECURITY_POLICY, amended);
+        }
+    }
+    Some(policy)
+}
+
+const POLICY_NAME: &str = "content-security-policy";

@@ -25,6 +25,8 @@ pub struct Asked {
     pub path: String,
     pub query: Option<String>,
     pub if_none_match: Option<HeaderValue>,
+    /// The `Host` it was sent to: the page's own origin, for its policy.
+    pub host: Option<String>,
 }
 
 impl Asked {
@@ -34,6 +36,11 @@ impl Asked {
             path: req.uri().path().to_string(),
             query: req.uri().query().map(str::to_string),
             if_none_match: req.headers().get(header::IF_NONE_MATCH).cloned(),
+            host: req
+                .headers()
+                .get(header::HOST)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_string),
         }
     }
 

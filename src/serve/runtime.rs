@@ -40,8 +40,16 @@ const SEND_LIMIT: usize = 1 << 20;
 /// (without its comments), which must run before the page's own scripts, then the runtime's
 /// entry module.
 pub fn tag(boot: &str, since: u64) -> String {
+    tag_with_nonce(boot, since, None)
+}
+
+/// [`tag`], its scripts carrying `nonce` (for a page under a Content-Security-Policy).
+pub fn tag_with_nonce(boot: &str, since: u64, nonce: Option<&str>) -> String {
+    let nonce = nonce
+        .map(|n| format!(r#" nonce="{n}""#))
+        .unwrap_or_default();
     format!(
-        r#"<meta name="hotplate-since" content="{boot}-{since}"><script>{}</script><script type="module" src="{PREFIX}{boot}/client.js"></script>"#,
+        r#"<meta name="hotplate-since" content="{boot}-{since}"><script{nonce}>{}</script><script type="module"{nonce} src="{PREFIX}{boot}/client.js"></script>"#,
         *EARLY
     )
 }

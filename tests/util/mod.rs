@@ -306,7 +306,7 @@ fn get_request(uri: &str, headers: &[(&str, &str)]) -> Request<Body> {
     req.body(Body::empty()).unwrap()
 }
 
-async fn send(router: Router, req: Request<Body>) -> Reply {
+pub async fn send(router: Router, req: Request<Body>) -> Reply {
     let response = router.oneshot(req).await.unwrap();
     let status = response.status();
     let headers = response.headers().clone();
@@ -339,7 +339,7 @@ pub async fn stream_of(app: &Arc<App>, path: &str) -> EventReader {
     open_stream(hotplate::serve::router(app.clone()), path, &[]).await
 }
 
-async fn open_stream(router: Router, path: &str, headers: &[(&str, &str)]) -> EventReader {
+pub async fn open_stream(router: Router, path: &str, headers: &[(&str, &str)]) -> EventReader {
     let mut req = Request::get(path).header("host", "localhost");
     for (name, value) in headers {
         req = req.header(*name, *value);
