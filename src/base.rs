@@ -55,11 +55,12 @@ impl SitePath {
 
     /// The file's extension, lower-cased (`css`, `html`), or `""`.
     pub fn extension(&self) -> String {
-        let name = self.0.rsplit('/').next().unwrap_or("");
-        match name.rsplit_once('.') {
-            Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
-            _ => String::new(),
-        }
+        extension(&self.0)
+    }
+
+    /// What part the file plays in the browser ([`Kind::of`]).
+    pub fn kind(&self) -> Kind {
+        Kind::of(&self.0)
     }
 
     /// What the file is for in the site layout (see DESIGN.md).
@@ -119,6 +120,49 @@ impl SitePath {
 impl fmt::Display for SitePath {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// The extension of the last segment of `path` (a file path or a URL path), lower-cased, or
+/// `""`.
+fn extension(path: &str) -> String {
+    let name = path.rsplit('/').next().unwrap_or("");
+    match name.rsplit_once('.') {
+        Some((stem, ext)) if !stem.is_empty() => ext.to_ascii_lowercase(),
+        _ => String::new(),
+    }
+}
+
+/// What part a file plays in the browser. This is the one place that decides it from a name:
+/// the site service answers by it, the module layer picks what to rewrite by it, the graph and
+/// the plan walk by it (where the graph also knows documents that are no file).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// An HTML document: the runtime goes in, and what it loads is recorded.
+    Document,
+    /// An ES module: `import.meta.hot`, `?t=`, its imports and what it accepts.
+    Script,
+    /// A stylesheet: swapped in place; `?t=` on its `@import`s and `url()`s.
+    Style,
+    /// Anything else: served as it is, refreshed where pages show it.
+    Asset,
+}
+
+impl Kind {
+    /// The kind of the file at `path` (a file path or a URL path without its query), by its
+    /// extension.
+    pub fn of(path: &str) -> Kind {
+        match extension(path).as_str() {
+            "html" | "htm" => Kind::Document,
+            "js" | "mjs" => Kind::Script,
+            "css" => Kind::Style,
+            _ => Kind::Asset,
+        }
+    }
+
+    /// Whether hotplate rewrites files of this kind on their way out (in dev).
+    pub fn is_rewritten(self) -> bool {
+        self != Kind::Asset
     }
 }
 
@@ -317,6 +361,19 @@ impl Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_file_s_kind_is_decided_by_its_name_alone() {
+        assert_eq!(Kind::of("docs/index.html"), Kind::Document);
+        assert_eq!(Kind::of("/old/page.HTM"), Kind::Document);
+        assert_eq!(Kind::of("/static/app.js"), Kind::Script);
+        assert_eq!(Kind::of("lib/x.mjs"), Kind::Script);
+        assert_eq!(Kind::of("main.css"), Kind::Style);
+        assert_eq!(Kind::of("public/logo.svg"), Kind::Asset);
+        assert_eq!(Kind::of("/static/.js"), Kind::Asset);
+        assert_eq!(Kind::of("/"), Kind::Asset);
+        assert!(Kind::Style.is_rewritten() && !Kind::Asset.is_rewritten());
+    }
 
     #[test]
     fn site_paths_are_normalised_to_slash_separated_relative_form() {

@@ -57,14 +57,7 @@ pub struct Accepts {
     pub deps: BTreeSet<SitePath>,
 }
 
-/// What part a file plays in the browser.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Kind {
-    Document,
-    Script,
-    Style,
-    Asset,
-}
+pub use crate::base::Kind;
 
 /// A fact the HTTP side learnt while answering, for the pipeline to write into the graph
 /// ([`Graph::apply`]). The pipeline is the graph's only writer: requests only read it.
@@ -312,17 +305,13 @@ impl Graph {
         }
     }
 
-    /// What part `file` plays: an HTML entry, or else by its extension.
+    /// What part `file` plays: an HTML entry (which may be no file at all), or else what its
+    /// name says ([`SitePath::kind`]).
     pub fn kind(&self, file: &SitePath) -> Kind {
         if self.client.get(file).is_some_and(|n| n.document) {
             return Kind::Document;
         }
-        match file.extension().as_str() {
-            "js" | "mjs" => Kind::Script,
-            "css" => Kind::Style,
-            "html" => Kind::Document,
-            _ => Kind::Asset,
-        }
+        file.kind()
     }
 
     /// The modules the scripts of document `entry` imported when last served, below the ones

@@ -127,7 +127,7 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
         if path.role().is_server_only() {
             continue;
         }
-        if path.extension() == "html" {
+        if path.kind() == Kind::Document {
             plan.reload.merge(routes(graph.routes_showing(path)));
         } else if !graph.contains(path) {
             // Never served, so no browser has it; but files that named it before it existed

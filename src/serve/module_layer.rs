@@ -14,7 +14,7 @@
 use super::module;
 use super::outgoing::{self, Asked};
 use crate::app::App;
-use crate::base::SitePath;
+use crate::base::{Kind, SitePath};
 use crate::graph::Record;
 use crate::route::{self, Target};
 use axum::extract::Request;
@@ -94,9 +94,7 @@ where
 /// anything is read).
 fn in_scope(app: &App, path: &str) -> bool {
     if app.settings.mounts.is_empty() {
-        let name = path.rsplit('/').next().unwrap_or("");
-        let extension = name.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-        matches!(extension.as_deref(), Some("js" | "mjs" | "css"))
+        matches!(Kind::of(path), Kind::Script | Kind::Style)
     } else {
         route::mount_of(&app.settings, path).is_some()
     }

@@ -16,6 +16,7 @@
 
 use super::{document, files, guard, memo, module};
 use crate::app::App;
+use crate::base::Kind;
 use crate::pool;
 use crate::route::{self, Target};
 use axum::extract::{Request, State};
@@ -57,17 +58,11 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             })
             .await
         }
-        Target::File { path, site }
-            if dev
-                && rewritable
-                && matches!(site.extension().as_str(), "html" | "js" | "mjs" | "css") =>
-        {
-            on_pool(&app, parts, move |app, parts| {
-                match site.extension().as_str() {
-                    "html" => document::static_html(app, parts, &path, &site),
-                    "css" => module::style(app, parts, &path, &site),
-                    _ => module::script(app, parts, &path, &site),
-                }
+        Target::File { path, site } if dev && rewritable && site.kind().is_rewritten() => {
+            on_pool(&app, parts, move |app, parts| match site.kind() {
+                Kind::Document => document::static_html(app, parts, &path, &site),
+                Kind::Style => module::style(app, parts, &path, &site),
+                _ => module::script(app, parts, &path, &site),
             })
             .await
         }
