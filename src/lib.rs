@@ -1,26 +1,66 @@
 //! hotplate: a development server that pushes the smallest correct update to the browser.
 //!
-//! Save a stylesheet and it is swapped in place; save a template, Markdown or data file and the
-//! pages whose render read it morph in place; break a template and an overlay says where. [`architecture`] explains the design; the
-//! modules follow its pipeline, upstream first:
+//! Save a stylesheet and it is swapped in place; save an ES module and it is replaced at its
+//! `import.meta.hot` boundary; save a template and the pages whose render read it morph in
+//! place, keeping what the user typed; break something and an overlay says where.
+//!
+//! # In an axum app
+//!
+//! Add the layer around your router. It injects the runtime into your HTML responses, serves
+//! `/__hotplate/*`, and watches the folders you name:
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use axum::{Router, routing::get};
+//! use tower_http::services::ServeDir;
+//!
+//! let templates = std::sync::Arc::new(hotplate::Templates::new("templates"));
+//! let hot = hotplate::layer()
+//!     .assets("/static", "static") // served below: CSS swaps, import.meta.hot
+//!     .templates("templates") // a save morphs the pages that used the template
+//!     .build()?;
+//! let app = Router::new()
+//!     .route("/", get(move || async move { templates.render("index.html", ()) }))
+//!     .nest_service("/static", ServeDir::new("static"))
+//!     .layer(hot);
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:4000").await?;
+//! axum::serve(listener, app).await?;
+//! # Ok(()) }
+//! ```
+//!
+//! In release builds the layer is off and costs nothing (see [`layer()`]). `examples/axum.rs`
+//! is a whole app: `cargo run --release --example axum -- --port 4000`.
+//!
+//! # A site of its own
+//!
+//! `hotplate serve ROOT` serves a folder of pages, templates and files; [`Server`] is the same
+//! from Rust, and [`Hotplate::start`] the same without binding a port.
+//!
+//! # Inside
+//!
+//! [`architecture`] explains the design. The stages below are `pub` for hotplate's own tests
+//! and benches, and hidden from these docs: they are not an API. Upstream first:
 //!
 //! | module | stage |
 //! |---|---|
-//! | [`base`] | shared vocabulary: site paths, change batches, wire messages |
-//! | [`cli`], [`settings`] | raw flags, then the resolved [`Settings`] every stage reads |
-//! | [`watch`] | file-system events → coalesced, hashed [`base::ChangeBatch`]es |
-//! | [`graph`] | what each served document, script and stylesheet depends on (client), and what each route's render read (server) |
-//! | [`plan`] | a batch → the smallest correct [`plan::UpdatePlan`] |
-//! | [`hub`] | server-sent events: ids, replay, fan-out |
-//! | [`render`] | minijinja templates, Markdown content and data → HTML, and what each render read |
-//! | [`rewrite`] | transforms on the way out: runtime injection, `import.meta.hot`, `?t=` |
-//! | [`serve`] | the HTTP handler: guard → route → respond |
-//! | [`pipeline`] | carries a batch through check → plan → hub → re-render → reload |
-//! | [`problems`] | the errors the overlay shows, one per source |
-//! | [`server`] | binds a port and wires the stages together |
-//! | [`pool`] | the threads (with large stacks) where parsing, rendering and the pipeline run |
-//! | [`remote`] | `hotplate send`: a custom event for every page of a running server, from another process |
-//! | [`listen`] | the accept loop: `TCP_NODELAY`, header timeouts, running out of descriptors |
+//! | `base` | shared vocabulary: site paths, file kinds, change batches, wire messages |
+//! | `cli`, `settings` | raw flags, then the resolved [`Settings`] every stage reads |
+//! | `watch` | file-system events → coalesced, hashed change batches |
+//! | `route` | URL → page, file or redirect, confined to the root (or an app's mounted folders) |
+//! | `graph` | what each served document, script and stylesheet depends on (client), and what each route's render read (server) |
+//! | `plan` | a batch → the smallest correct update plan |
+//! | `hub` | server-sent events: ids, replay, fan-out |
+//! | `render` | minijinja templates, Markdown content and data → HTML, and what each render read |
+//! | `rewrite` | transforms: runtime injection, Content-Security-Policy, `import.meta.hot`, `?t=` |
+//! | `inbox` | what the HTTP side sends the pipeline: records for the graph, invalidations |
+//! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
+//! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service |
+//! | `problems` | the errors the overlay shows, one per source |
+//! | `pool` | the threads (with large stacks) where parsing, rendering and the pipeline run |
+//! | [`hotplate`](Hotplate) | starts the watcher and the pipeline beside whatever serves |
+//! | [`layer`](layer()) | the same pieces around an app's router, and [`Templates`] |
+//! | [`Server`], `listen` | binds a port; the accept loop (`TCP_NODELAY`, header timeouts, descriptors) |
+//! | `remote` | `hotplate send`: a custom event for every page of a running server, from another process |
 //!
 //! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
 
@@ -30,32 +70,54 @@ pub mod architecture {}
 #[doc = include_str!("../docs/compatibility.md")]
 pub mod compatibility {}
 
+#[doc(hidden)]
 pub mod app;
+#[doc(hidden)]
 pub mod base;
+#[doc(hidden)]
 pub mod cli;
+#[doc(hidden)]
 pub mod error;
+#[doc(hidden)]
 pub mod graph;
+#[doc(hidden)]
 pub mod hotplate;
+#[doc(hidden)]
 pub mod hub;
+#[doc(hidden)]
 pub mod inbox;
+#[doc(hidden)]
 pub mod layer;
+#[doc(hidden)]
 pub mod listen;
+#[doc(hidden)]
 pub mod pipeline;
+#[doc(hidden)]
 pub mod plan;
+#[doc(hidden)]
 pub mod pool;
+#[doc(hidden)]
 pub mod problems;
+#[doc(hidden)]
 pub mod remote;
+#[doc(hidden)]
 pub mod render;
+#[doc(hidden)]
 pub mod rewrite;
+#[doc(hidden)]
 pub mod route;
+#[doc(hidden)]
 pub mod serve;
+#[doc(hidden)]
 pub mod server;
 pub mod settings;
+#[doc(hidden)]
 pub mod watch;
 
+#[doc(hidden)]
 pub use app::App;
 pub use error::FatalError;
 pub use hotplate::{Handle, Hotplate};
-pub use layer::{HotLayer, Page, Templates, layer};
+pub use layer::{Builder, Hot, HotLayer, Page, TemplateError, Templates, layer};
 pub use server::Server;
-pub use settings::Settings;
+pub use settings::{Mode, Settings};
