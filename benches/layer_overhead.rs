@@ -60,9 +60,17 @@ fn app() -> Router {
     Router::new()
         .route(
             "/health",
-            get(|| async { ([(header::CONTENT_TYPE, "application/json")], r#"{"ok":true}"#) }),
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"ok":true}"#,
+                )
+            }),
         )
-        .route("/page", get(move || async move { Html(page).into_response() }))
+        .route(
+            "/page",
+            get(move || async move { Html(page).into_response() }),
+        )
 }
 
 async fn serve(router: Router) -> u16 {
@@ -124,9 +132,7 @@ async fn run(per_round: usize) {
     let hot_port = serve(app().layer(hot)).await;
     let mut plain = connect(plain_port).await;
     let mut with_layer = connect(hot_port).await;
-    println!(
-        "layer_overhead: {ROUNDS} rounds × {per_round} requests, one connection each, µs\n"
-    );
+    println!("layer_overhead: {ROUNDS} rounds × {per_round} requests, one connection each, µs\n");
     println!(
         "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>11} {:>11}",
         "response", "p50", "p99", "p50+layer", "p99+layer", "added p50", "added p99"

@@ -6,6 +6,7 @@
 //!   template folder morphs every open page.
 //! - A compressed document is passed through untouched; a layer turned off is the app itself.
 //! - The handle sends `html` and custom events to the pages.
+//! - A document streamed as it is made goes out as it comes in, the runtime in its first part.
 
 mod util;
 
@@ -233,4 +234,75 @@ fn a_layer_turned_off_is_the_app_itself() {
         util::send(router, req).await
     });
     assert_eq!(reply.text(), PAGE);
+}
+
+#[test]
+fn a_streamed_document_goes_out_as_it_comes_in() {
+    use futures_util::StreamExt;
+    use http_body_util::BodyExt;
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let outcome = runtime.block_on(async {
+        let hot = hotplate::layer().root(dir.path()).enabled(true).build().unwrap();
+        let (open_gate, gate) = tokio::sync::oneshot::channel::<()>();
+        let gate = std::sync::Arc::new(std::sync::Mutex::new(Some(gate)));
+        let router = Router::new()
+            .route(
+                "/streamed",
+                get(move || {
+                    let gate = gate.lock().unwrap().take().unwrap();
+                    async move {
+                        let first = futures_util::stream::once(async {
+                            Ok::<_, std::io::Error>(
+                                "<!doctype html><html><head><title>s</title></head><body><h1>first</h1>",
+                            )
+                        });
+                        let rest = futures_util::stream::once(async move {
+                            let _ = gate.await;
+                            Ok("<p>second</p></body></html>")
+                        });
+                        (
+                            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+                            Body::from_stream(first.chain(rest)),
+                        )
+                    }
+                }),
+            )
+            .layer(hot);
+        let req = Request::get("/streamed")
+            .header("accept", "text/html")
+            .body(Body::empty())
+            .unwrap();
+        let answer = tower::ServiceExt::oneshot(router, req);
+        let Ok(response) = tokio::time::timeout(std::time::Duration::from_secs(10), answer).await
+        else {
+            return Err("the answer waited for the whole document");
+        };
+        let response = response.unwrap();
+        assert!(response.headers().get("content-length").is_none());
+        assert!(response.headers().get("etag").is_none());
+        let mut body = response.into_body();
+        // The first part, with the runtime in its head, arrives while the app still holds the
+        // rest back: nothing waits for the end of the document.
+        let mut seen = String::new();
+        while !seen.contains("<h1>first</h1>") {
+            let Ok(frame) =
+                tokio::time::timeout(std::time::Duration::from_secs(10), body.frame()).await
+            else {
+                return Err("the first part did not come before the rest was made");
+            };
+            let frame = frame.unwrap().unwrap();
+            seen.push_str(&String::from_utf8_lossy(&frame.into_data().unwrap()));
+        }
+        assert!(seen.contains("<head><meta name=\"hotplate-since\""), "{seen}");
+        open_gate.send(()).unwrap();
+        let rest = body.collect().await.unwrap().to_bytes();
+        let whole = seen + &String::from_utf8_lossy(&rest);
+        assert!(whole.ends_with("<p>second</p></body></html>"), "{whole}");
+        assert_eq!(whole.matches("/__hotplate/").count(), 1, "{whole}");
+        Ok(())
+    });
+    // A document held back whole would leave the app's handler waiting for good.
+    runtime.shutdown_background();
+    outcome.unwrap();
 }

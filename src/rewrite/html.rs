@@ -1,4 +1,5 @@
-//! HTML on its way out, in one streaming pass of lol_html:
+//! HTML on its way out, in one streaming pass of lol_html (whole, [`rewrite`], or as it
+//! arrives, [`rewrite_stream`]):
 //! 1. the client runtime tag goes in as the first thing in `<head>`; a document without a
 //!    `<head>` gets it at the top of `<html>`, or at the very top (after any doctype);
 //! 2. what the document loads is collected for the client graph: scripts (`<script src>`),
@@ -8,7 +9,7 @@
 
 use super::js;
 use lol_html::html_content::ContentType;
-use lol_html::{RewriteStrSettings, element, rewrite_str, text};
+use lol_html::{HtmlRewriter, RewriteStrSettings, Settings, element, end, rewrite_str, text};
 use std::cell::RefCell;
 
 /// The rewritten document and what it links.
@@ -34,6 +35,56 @@ pub fn rewrite_with_policy(
     tag: Option<&str>,
     amend_policy: Option<&dyn Fn(&str) -> String>,
 ) -> Rewritten {
+    let mut out = Vec::with_capacity(html.len() + tag.map_or(0, str::len));
+    let rewritten = rewrite_chunks(
+        std::iter::once(html.as_bytes()),
+        tag,
+        amend_policy,
+        false,
+        |chunk: &[u8]| out.extend_from_slice(chunk),
+    );
+    let (references, injected) = match rewritten {
+        Ok(done) => done,
+        // lol_html only fails on memory limits or ambiguous parses; serve the page as it is.
+        Err(err) => {
+            tracing::warn!("could not rewrite a document: {err}");
+            return Rewritten {
+                html: html.to_string(),
+                references: Vec::new(),
+            };
+        }
+    };
+    let mut out = String::from_utf8_lossy(&out).into_owned();
+    if let (false, Some(tag)) = (injected, tag) {
+        out = inject_without_head(&out, tag);
+    }
+    Rewritten {
+        html: out,
+        references,
+    }
+}
+
+/// [`rewrite_with_policy`] for a document that arrives in `chunks` and leaves through `sink` as
+/// it goes, without waiting for its end. A document without `<head>` gets the tag before
+/// `<body>`, or else at its end. Returns what the document loads.
+pub fn rewrite_stream<C: AsRef<[u8]>>(
+    chunks: impl IntoIterator<Item = C>,
+    tag: &str,
+    amend_policy: Option<&dyn Fn(&str) -> String>,
+    sink: impl FnMut(&[u8]),
+) -> Result<Vec<String>, lol_html::errors::RewritingError> {
+    rewrite_chunks(chunks, Some(tag), amend_policy, true, sink).map(|(references, _)| references)
+}
+
+/// The one lol_html pass behind both: returns what the document loads, and whether the tag
+/// went in.
+fn rewrite_chunks<C: AsRef<[u8]>>(
+    chunks: impl IntoIterator<Item = C>,
+    tag: Option<&str>,
+    amend_policy: Option<&dyn Fn(&str) -> String>,
+    streaming: bool,
+    sink: impl FnMut(&[u8]),
+) -> Result<(Vec<String>, bool), lol_html::errors::RewritingError> {
     let references = RefCell::new(Vec::new());
     let inline = RefCell::new(String::new());
     let injected = RefCell::new(tag.is_none());
@@ -102,28 +153,43 @@ pub fn rewrite_with_policy(
         }
         Ok(())
     });
-    let settings = RewriteStrSettings::new()
+    let before_body = element!("body", |el| {
+        if !*injected.borrow()
+            && let Some(tag) = tag
+        {
+            el.before(tag, ContentType::Html);
+            *injected.borrow_mut() = true;
+        }
+        Ok(())
+    });
+    let at_end = end!(|end| {
+        if !*injected.borrow()
+            && let Some(tag) = tag
+        {
+            end.append(tag, ContentType::Html);
+            *injected.borrow_mut() = true;
+        }
+        Ok(())
+    });
+    let mut settings = Settings::new()
         .append_element_content_handler(policies)
         .append_element_content_handler(links)
         .append_element_content_handler(sources)
         .append_element_content_handler(srcsets)
         .append_element_content_handler(inline_modules)
         .append_element_content_handler(into_head);
-    let mut out = match rewrite_str(html, settings) {
-        Ok(out) => out,
-        // lol_html only fails on memory limits or ambiguous parses; serve the page as it is.
-        Err(err) => {
-            tracing::warn!("could not rewrite a document: {err}");
-            html.to_string()
-        }
-    };
-    if let (false, Some(tag)) = (injected.into_inner(), tag) {
-        out = inject_without_head(&out, tag);
+    if streaming {
+        settings = settings
+            .append_element_content_handler(before_body)
+            .append_document_content_handler(at_end);
     }
-    Rewritten {
-        html: out,
-        references: references.into_inner(),
+    let mut rewriter = HtmlRewriter::new(settings, sink);
+    for chunk in chunks {
+        rewriter.write(chunk.as_ref())?;
     }
+    rewriter.end()?;
+    let injected = *injected.borrow();
+    Ok((references.take(), injected))
 }
 
 /// The URLs of a `srcset`: each candidate is a URL, then optionally a width or density.

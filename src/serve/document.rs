@@ -168,21 +168,7 @@ pub fn inject(
     since: u64,
     policy: Option<&Policy>,
 ) -> String {
-    let nonce = policy.map(|p| p.nonce.as_str());
-    let mut tag = runtime::tag_with_nonce(&app.settings.boot, since, nonce);
-    let nonce_attribute = nonce
-        .map(|n| format!(r#" nonce="{n}""#))
-        .unwrap_or_default();
-    // What this document's scripts imported last time, so the browser fetches it all at once
-    // instead of one import level after another.
-    if let Some(entry) = entry {
-        for url in app.graph().preloads(entry, PRELOADS) {
-            tag.push_str(&format!(
-                r#"<link rel="modulepreload"{nonce_attribute} href="{}">"#,
-                escape(&url)
-            ));
-        }
-    }
+    let tag = runtime_tag(app, entry, since, policy);
     let amend = |meta: &str| policy.map_or(meta.to_string(), |p| p.amend(meta).policy);
     let rewritten = html::rewrite_with_policy(
         body,
@@ -191,20 +177,46 @@ pub fn inject(
             .is_some()
             .then_some(&amend as &dyn Fn(&str) -> String),
     );
-    if let Some(entry) = entry {
-        let named = route::name_all(
-            &app.settings,
-            route,
-            rewritten.references.iter().map(String::as_str),
-        );
-        app.inbox.record(Record::Document {
-            route: route.to_string(),
-            entry: entry.clone(),
-            imports: named.imports(),
-            missing: named.missing,
-        });
-    }
+    record_document(app, route, entry, &rewritten.references);
     rewritten.html
+}
+
+/// What goes first into a document: the runtime (resuming from hub message `since`, carrying
+/// the policy's nonce), and `modulepreload`s for what `entry`'s scripts imported last time, so
+/// the browser fetches it all at once instead of one import level after another.
+pub fn runtime_tag(
+    app: &App,
+    entry: Option<&SitePath>,
+    since: u64,
+    policy: Option<&Policy>,
+) -> String {
+    let nonce = policy.map(|p| p.nonce.as_str());
+    let mut tag = runtime::tag_with_nonce(&app.settings.boot, since, nonce);
+    let nonce_attribute = nonce
+        .map(|n| format!(r#" nonce="{n}""#))
+        .unwrap_or_default();
+    if let Some(entry) = entry {
+        for url in app.graph().preloads(entry, PRELOADS) {
+            tag.push_str(&format!(
+                r#"<link rel="modulepreload"{nonce_attribute} href="{}">"#,
+                escape(&url)
+            ));
+        }
+    }
+    tag
+}
+
+/// Sends the graph what the document `entry`, shown at `route`, loads (`references`, as
+/// written). Without an entry (an error page) nothing is recorded.
+pub fn record_document(app: &App, route: &str, entry: Option<&SitePath>, references: &[String]) {
+    let Some(entry) = entry else { return };
+    let named = route::name_all(&app.settings, route, references.iter().map(String::as_str));
+    app.inbox.record(Record::Document {
+        route: route.to_string(),
+        entry: entry.clone(),
+        imports: named.imports(),
+        missing: named.missing,
+    });
 }
 
 /// How a document under a Content-Security-Policy lets the runtime in ([`csp`]).

@@ -23,16 +23,23 @@ use super::runtime;
 use crate::app::App;
 use crate::base::SitePath;
 use crate::graph::Record;
+use crate::rewrite::html;
+use axum::body::{Body, Bytes};
 use axum::extract::Request;
 use axum::http::response::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
 use axum::response::Response;
+use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
+use http_body_util::{BodyExt, StreamBody};
+use hyper::body::Body as _;
+use hyper::body::Frame;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::task::{Context, Poll};
+use tokio_stream::wrappers::ReceiverStream;
 use tower::{Layer, Service};
 
 /// A response extension: the file behind a document of the site (`None`: an error page,
@@ -127,38 +134,112 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         Some(Entry(entry)) => entry.clone(),
         None => Some(SitePath::document_at(&asked.path)),
     };
-    let reads = response.extensions().get::<TemplateReads>().cloned();
+    if let Some(reads) = response.extensions().get::<TemplateReads>().cloned() {
+        note_reads(&app, &asked.path, reads);
+    }
+    // A document of unknown length (streamed as it is made) goes out as it comes in.
+    let known_length = response.body().size_hint().exact().is_some()
+        || response.headers().contains_key(header::CONTENT_LENGTH);
+    if !known_length && !response.headers().contains_key(header::CONTENT_ENCODING) {
+        return stream(app, response, asked, since, entry);
+    }
     let (mut parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
         Err(untouched) => return untouched,
     };
-    let policy = policy_for(&mut parts, &body, &asked);
+    let policy = policy_for(&mut parts, mentions_policy(&body), &asked);
     let route = asked.path.clone();
     let rewritten = crate::pool::run(move || {
-        if let Some(TemplateReads(files)) = reads {
-            let root = &app.settings.root;
-            let files = files
-                .iter()
-                .filter_map(|file| file.strip_prefix(root).ok())
-                .map(|file| SitePath::new(&file.to_string_lossy().replace('\\', "/")))
-                .collect();
-            app.inbox.record(Record::Render {
-                route: route.clone(),
-                reads: crate::base::Reads {
-                    files,
-                    folders: BTreeSet::new(),
-                },
-            });
-        }
         document::inject(&app, &route, entry.as_ref(), &body, since, policy.as_ref())
     })
     .await;
     outgoing::answer(parts, rewritten, &asked)
 }
 
-/// The document's Content-Security-Policy, if it has one (headers, or a `<meta>` the body
-/// may hold), amended in `parts` for the runtime: how the runtime gets in.
-fn policy_for(parts: &mut Parts, body: &str, asked: &Asked) -> Option<Policy> {
+/// Records the templates a document's render read ([`TemplateReads`]) for its URL.
+fn note_reads(app: &App, route: &str, TemplateReads(files): TemplateReads) {
+    let root = &app.settings.root;
+    let files = files
+        .iter()
+        .filter_map(|file| file.strip_prefix(root).ok())
+        .map(|file| SitePath::new(&file.to_string_lossy().replace('\\', "/")))
+        .collect();
+    app.inbox.record(Record::Render {
+        route: route.to_string(),
+        reads: crate::base::Reads {
+            files,
+            folders: BTreeSet::new(),
+        },
+    });
+}
+
+/// A document whose length is not known (a backend that streams its render): rewritten by
+/// lol_html chunk by chunk on a pool thread, and sent on as it goes. Under a policy header the
+/// runtime's tags carry its nonce; `<meta>` policies are amended with it as they pass.
+fn stream(
+    app: Arc<App>,
+    response: Response,
+    asked: Asked,
+    since: u64,
+    entry: Option<SitePath>,
+) -> Response {
+    let (mut parts, mut body) = response.into_parts();
+    // A `<meta>` policy may be anywhere ahead: the tags carry a nonce in any case.
+    let policy = policy_for(&mut parts, true, &asked);
+    for name in [
+        header::CONTENT_LENGTH,
+        header::ETAG,
+        header::LAST_MODIFIED,
+        header::ACCEPT_RANGES,
+    ] {
+        parts.headers.remove(name);
+    }
+    parts.headers.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static(super::cache::REVALIDATE),
+    );
+    let (chunks, arriving) = std::sync::mpsc::channel::<Bytes>();
+    let (leaving, out) = tokio::sync::mpsc::channel::<Bytes>(64);
+    tokio::spawn(async move {
+        while let Some(Ok(frame)) = body.frame().await {
+            if let Ok(data) = frame.into_data()
+                && chunks.send(data).is_err()
+            {
+                break;
+            }
+        }
+    });
+    tokio::spawn(crate::pool::run(move || {
+        let tag = document::runtime_tag(&app, entry.as_ref(), since, policy.as_ref());
+        let amend = |meta: &str| {
+            policy
+                .as_ref()
+                .map_or(meta.to_string(), |p| p.amend(meta).policy)
+        };
+        let rewritten = html::rewrite_stream(arriving.iter(), &tag, Some(&amend), |chunk| {
+            let _ = leaving.blocking_send(Bytes::copy_from_slice(chunk));
+        });
+        match rewritten {
+            Ok(references) => {
+                document::record_document(&app, &asked.path, entry.as_ref(), &references);
+            }
+            Err(err) => tracing::warn!("could not rewrite {}: {err}", asked.path),
+        }
+    }));
+    let frames = ReceiverStream::new(out).map(|data| Ok::<_, Infallible>(Frame::data(data)));
+    Response::from_parts(parts, Body::new(StreamBody::new(frames)))
+}
+
+/// Whether a document may hold a `<meta>` Content-Security-Policy.
+fn mentions_policy(body: &str) -> bool {
+    body.as_bytes()
+        .windows(POLICY_NAME.len())
+        .any(|w| w.eq_ignore_ascii_case(POLICY_NAME.as_bytes()))
+}
+
+/// The document's Content-Security-Policy, if it has one (headers, or a `<meta>`, which
+/// `meta` says the body may hold), amended in `parts` for the runtime: how the runtime gets in.
+fn policy_for(parts: &mut Parts, meta: bool, asked: &Asked) -> Option<Policy> {
     let headers: Vec<String> = parts
         .headers
         .get_all(header::CONTENT_SECURITY_POLICY)
@@ -166,10 +247,6 @@ fn policy_for(parts: &mut Parts, body: &str, asked: &Asked) -> Option<Policy> {
         .filter_map(|v| v.to_str().ok())
         .map(str::to_string)
         .collect();
-    let meta = body
-        .as_bytes()
-        .windows(POLICY_NAME.len())
-        .any(|w| w.eq_ignore_ascii_case(POLICY_NAME.as_bytes()));
     if headers.is_empty() && !meta {
         return None;
     }
