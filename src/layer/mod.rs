@@ -44,9 +44,8 @@ pub use templates::{Page, TemplateError, Templates};
 
 use crate::error::FatalError;
 use crate::hotplate::{Handle, Hotplate};
-use crate::serve::inject::{Inject, InjectLayer};
-use crate::serve::module_layer::{ModuleLayer, Modules};
-use crate::serve::runtime;
+use crate::serve::outgoing::Pieced;
+use crate::serve::{inject, module_layer, runtime};
 use crate::settings::{Mount, Settings};
 use axum::extract::Request;
 use axum::http::Uri;
@@ -178,8 +177,8 @@ impl<S> Layer<S> for HotLayer {
             Some(hotplate) => {
                 let app = hotplate.app();
                 let layers = ServiceBuilder::new()
-                    .layer(InjectLayer::new(app.clone()))
-                    .layer(ModuleLayer::new(app.clone()));
+                    .layer(inject::layer(app.clone()))
+                    .layer(module_layer::layer(app.clone()));
                 Hot::On {
                     inner: layers.service(inner),
                     runtime: runtime::router(app),
@@ -197,7 +196,7 @@ impl<S> Layer<S> for HotLayer {
 #[derive(Clone)]
 pub enum Hot<S> {
     On {
-        inner: Inject<Modules<S>>,
+        inner: Pieced<Pieced<S>>,
         runtime: axum::Router,
         _hotplate: Arc<Hotplate>,
     },
@@ -206,7 +205,7 @@ pub enum Hot<S> {
 
 impl<S> Service<Request> for Hot<S>
 where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + Sync + 'static,
     S::Future: Send + 'static,
 {
     type Response = Response;

@@ -25,9 +25,10 @@ use crate::base::SitePath;
 use crate::graph::Record;
 use crate::rewrite::html;
 use axum::body::{Body, Bytes};
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::response::Parts;
 use axum::http::{HeaderMap, HeaderValue, header};
+use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::StreamExt;
 use futures_util::future::BoxFuture;
@@ -38,9 +39,7 @@ use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::task::{Context, Poll};
 use tokio_stream::wrappers::ReceiverStream;
-use tower::{Layer, Service};
 
 /// A response extension: the file behind a document of the site (`None`: an error page,
 /// recorded by whoever made it, if at all).
@@ -51,67 +50,29 @@ pub struct Entry(pub Option<SitePath>);
 #[derive(Clone, Debug, Default)]
 pub struct TemplateReads(pub BTreeSet<PathBuf>);
 
-#[derive(Clone)]
-pub struct InjectLayer {
-    app: Arc<App>,
+/// The inject layer, around any service.
+pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
+    axum::middleware::from_fn_with_state(app, around as outgoing::Piece)
 }
 
-impl InjectLayer {
-    pub fn new(app: Arc<App>) -> InjectLayer {
-        InjectLayer { app }
-    }
-}
-
-impl<S> Layer<S> for InjectLayer {
-    type Service = Inject<S>;
-
-    fn layer(&self, inner: S) -> Inject<S> {
-        Inject {
-            app: self.app.clone(),
-            inner,
-        }
-    }
-}
-
-/// The inner service, with the runtime injected into its documents.
-#[derive(Clone)]
-pub struct Inject<S> {
-    app: Arc<App>,
-    inner: S,
-}
-
-impl<S> Service<Request> for Inject<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request) -> Self::Future {
-        // The clone that was made ready is the one that serves (tower's rule).
-        let ready = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready);
-        let app = self.app.clone();
+fn around(
+    State(app): State<Arc<App>>,
+    mut req: Request,
+    next: Next,
+) -> BoxFuture<'static, Response> {
+    Box::pin(async move {
         let asked = Asked::of(&req);
         if !asked.readable() {
-            return Box::pin(inner.call(req));
+            return next.run(req).await;
         }
         if wants_html(req.headers()) {
             outgoing::ask_plainly(&mut req);
         }
         // Before the document is made: an update published from here on reaches the page.
         let since = app.hub.last_seq();
-        Box::pin(async move {
-            let Ok(response) = inner.call(req).await;
-            Ok(inject(app, response, asked, since).await)
-        })
-    }
+        let response = next.run(req).await;
+        inject(app, response, asked, since).await
+    })
 }
 
 /// Whether a request may be answered with a document: a navigation, or the runtime fetching
@@ -143,14 +104,17 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
     if !known_length && !response.headers().contains_key(header::CONTENT_ENCODING) {
         return stream(app, response, asked, since, entry);
     }
-    let (mut parts, body) = match outgoing::read(response, &asked.path).await {
+    let (parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
         Err(untouched) => return untouched,
     };
-    let policy = policy_for(&mut parts, mentions_policy(&body), &asked);
     let route = asked.path.clone();
-    let rewritten = crate::pool::run(move || {
-        document::inject(&app, &route, entry.as_ref(), &body, since, policy.as_ref())
+    let host = asked.clone();
+    let (parts, rewritten) = crate::pool::run(move || {
+        let mut parts = parts;
+        let policy = policy_for(&mut parts, mentions_policy(&body), &host);
+        let html = document::inject(&app, &route, entry.as_ref(), &body, since, policy.as_ref());
+        (parts, html)
     })
     .await;
     outgoing::answer(parts, rewritten, &asked)

@@ -35,8 +35,6 @@ use crate::app::App;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
-use inject::InjectLayer;
-use module_layer::ModuleLayer;
 use std::sync::Arc;
 
 /// The whole HTTP surface of a site, ready to serve or to call in memory.
@@ -44,8 +42,8 @@ pub fn router(app: Arc<App>) -> Router {
     let mut router = Router::new().fallback(site::handle).with_state(app.clone());
     if app.settings.is_dev() {
         router = router
-            .layer(ModuleLayer::new(app.clone()))
-            .layer(InjectLayer::new(app.clone()))
+            .layer(module_layer::layer(app.clone()))
+            .layer(inject::layer(app.clone()))
             .nest(
                 runtime::PREFIX.trim_end_matches('/'),
                 runtime::router(app.clone()),

@@ -17,13 +17,11 @@ use crate::app::App;
 use crate::base::{Kind, SitePath};
 use crate::graph::Record;
 use crate::route::{self, Target};
-use axum::extract::Request;
+use axum::extract::{Request, State};
+use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
-use std::convert::Infallible;
 use std::sync::Arc;
-use std::task::{Context, Poll};
-use tower::{Layer, Service};
 
 /// A response extension: the site's file behind a script or stylesheet, and its URL.
 #[derive(Clone, Debug)]
@@ -32,62 +30,25 @@ pub struct Module {
     pub url: String,
 }
 
-#[derive(Clone)]
-pub struct ModuleLayer {
-    app: Arc<App>,
+/// The module layer, around any service.
+pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
+    axum::middleware::from_fn_with_state(app, around as outgoing::Piece)
 }
 
-impl ModuleLayer {
-    pub fn new(app: Arc<App>) -> ModuleLayer {
-        ModuleLayer { app }
-    }
-}
-
-impl<S> Layer<S> for ModuleLayer {
-    type Service = Modules<S>;
-
-    fn layer(&self, inner: S) -> Modules<S> {
-        Modules {
-            app: self.app.clone(),
-            inner,
-        }
-    }
-}
-
-/// The inner service, with its scripts and stylesheets rewritten for hot updates.
-#[derive(Clone)]
-pub struct Modules<S> {
-    app: Arc<App>,
-    inner: S,
-}
-
-impl<S> Service<Request> for Modules<S>
-where
-    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
-    S::Future: Send + 'static,
-{
-    type Response = Response;
-    type Error = Infallible;
-    type Future = BoxFuture<'static, Result<Response, Infallible>>;
-
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
-        self.inner.poll_ready(cx)
-    }
-
-    fn call(&mut self, mut req: Request) -> Self::Future {
-        let ready = self.inner.clone();
-        let mut inner = std::mem::replace(&mut self.inner, ready);
+fn around(
+    State(app): State<Arc<App>>,
+    mut req: Request,
+    next: Next,
+) -> BoxFuture<'static, Response> {
+    Box::pin(async move {
         let asked = Asked::of(&req);
-        if !asked.readable() || !in_scope(&self.app, &asked.path) {
-            return Box::pin(inner.call(req));
+        if !asked.readable() || !in_scope(&app, &asked.path) {
+            return next.run(req).await;
         }
         outgoing::ask_plainly(&mut req);
-        let app = self.app.clone();
-        Box::pin(async move {
-            let Ok(response) = inner.call(req).await;
-            Ok(rewrite(app, response, asked).await)
-        })
-    }
+        let response = next.run(req).await;
+        rewrite(app, response, asked).await
+    })
 }
 
 /// Whether the answer to `path` may be a module to rewrite (decided from the URL alone, before

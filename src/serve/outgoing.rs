@@ -12,11 +12,25 @@
 //!    service said (status, cookies, its own headers) stays.
 
 use super::{MAX_REWRITTEN, cache};
+use crate::app::App;
 use axum::body::Body;
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::response::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::{FromFn, FromFnLayer, Next};
 use axum::response::{IntoResponse, Response};
+use futures_util::future::BoxFuture;
+use std::sync::Arc;
+
+/// A layer's function: the request, and the rest of the stack to call (axum's
+/// `middleware::from_fn`), as a type that can be named.
+pub type Piece = fn(State<Arc<App>>, Request, Next) -> BoxFuture<'static, Response>;
+
+/// A layer made of a [`Piece`].
+pub type PieceLayer = FromFnLayer<Piece, Arc<App>, (State<Arc<App>>, Request)>;
+
+/// A service wrapped in a [`PieceLayer`].
+pub type Pieced<S> = FromFn<Piece, Arc<App>, S, (State<Arc<App>>, Request)>;
 
 /// What the layer needs of the request once the inner service has it.
 #[derive(Clone, Debug)]
