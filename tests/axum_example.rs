@@ -5,6 +5,8 @@
 //! - A template edit morphs the page, keeping typed input and focus.
 //! - A stylesheet edit swaps the stylesheet; a module under `import.meta.hot.accept` is
 //!   replaced; neither reloads the page.
+//! - A template that breaks shows the overlay over the page as it was; the fix clears it and
+//!   morphs.
 //! - The app's own routes, headers, status codes and cookies pass through unchanged; its
 //!   documents get the runtime, whoever rendered them.
 
@@ -192,6 +194,46 @@ fn a_stylesheet_edit_swaps_it_and_an_accepting_module_is_replaced_without_a_relo
     let shown = page.eval("document.getElementById('counter').textContent");
     let count: u32 = shown.as_str().unwrap()["tally ".len()..].parse().unwrap();
     assert!(count >= 1, "{shown}");
+}
+
+#[test]
+fn a_broken_template_shows_the_overlay_and_the_fix_morphs_it_away() {
+    let site = run();
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "/");
+    page.eval("document.getElementById('note').value = 'still here'; true");
+    site.edit(
+        "templates/index.html",
+        "{% for note in notes %}",
+        "{% for note in %}",
+    );
+    let overlay = page.wait_for(
+        "document.querySelector('hotplate-error-overlay')?.shadowRoot.textContent",
+        "the overlay",
+    );
+    assert!(
+        overlay.as_str().unwrap().contains("index.html"),
+        "{overlay}"
+    );
+    assert_not_reloaded(&page);
+    assert_eq!(
+        page.eval("document.getElementById('note').value"),
+        "still here"
+    );
+    site.edit(
+        "templates/index.html",
+        "{% for note in %}",
+        "{% for note in notes %}<!-- fixed -->",
+    );
+    page.wait_for(
+        "!document.querySelector('hotplate-error-overlay') && document.getElementById('notes').innerHTML.includes('fixed')",
+        "the fix to clear the overlay and morph",
+    );
+    assert_not_reloaded(&page);
+    assert_eq!(
+        page.eval("document.getElementById('note').value"),
+        "still here"
+    );
 }
 
 #[test]

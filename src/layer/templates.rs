@@ -6,10 +6,11 @@
 //! the pages whose render read the file.
 //!
 //! In debug builds a template is read again when its file changes; in release it is read once.
-//! A template that fails to render answers 500 with the file, line and code frame (and, since
-//! its reads are known, morphs into the page once the file is fixed).
+//! A template that fails to render answers 500 with the file, line and code frame, and the
+//! pages open at that URL show it in the overlay; since its reads are known, the fix clears the
+//! overlay and morphs the page.
 
-use crate::serve::inject::TemplateReads;
+use crate::serve::inject::{RenderFailed, TemplateReads};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
@@ -69,6 +70,7 @@ impl Templates {
                 tracing::error!("{}", report.one_line());
                 Err(TemplateError {
                     page: crate::serve::document::error_page(&report),
+                    report: Box::new(report),
                     reads,
                     error: err,
                 })
@@ -103,6 +105,7 @@ impl IntoResponse for Page {
 #[error("{error}")]
 pub struct TemplateError {
     page: String,
+    report: Box<crate::base::ErrorReport>,
     reads: TemplateReads,
     #[source]
     error: minijinja::Error,
@@ -112,6 +115,7 @@ impl IntoResponse for TemplateError {
     fn into_response(self) -> Response {
         let mut response = (StatusCode::INTERNAL_SERVER_ERROR, Html(self.page)).into_response();
         response.extensions_mut().insert(self.reads);
+        response.extensions_mut().insert(RenderFailed(*self.report));
         response
     }
 }

@@ -21,7 +21,7 @@ use super::document::{self, Policy};
 use super::outgoing::{self, Asked};
 use super::runtime;
 use crate::app::App;
-use crate::base::SitePath;
+use crate::base::{ErrorReport, SitePath};
 use crate::graph::Record;
 use crate::rewrite::html;
 use axum::body::{Body, Bytes};
@@ -49,6 +49,11 @@ pub struct Entry(pub Option<SitePath>);
 /// A response extension: the template files (paths on disk) the document's render read.
 #[derive(Clone, Debug, Default)]
 pub struct TemplateReads(pub BTreeSet<PathBuf>);
+
+/// A response extension: the document is the error page of a render that failed. The overlay
+/// shows the error on the pages open at that URL until a render there succeeds.
+#[derive(Clone, Debug)]
+pub struct RenderFailed(pub ErrorReport);
 
 /// The inject layer, around any service.
 pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
@@ -97,6 +102,15 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
     };
     if let Some(reads) = response.extensions().get::<TemplateReads>().cloned() {
         note_reads(&app, &asked.path, reads);
+        // Rendered by hotplate::Templates: its failure is an open problem of this URL until a
+        // render here succeeds.
+        let source = format!("render {}", asked.path);
+        match response.extensions().get::<RenderFailed>() {
+            Some(RenderFailed(report)) => app.problems.report(&app.hub, &source, report.clone()),
+            None => {
+                app.problems.resolve(&app.hub, &source);
+            }
+        }
     }
     // A document of unknown length (streamed as it is made) goes out as it comes in.
     let known_length = response.body().size_hint().exact().is_some()
