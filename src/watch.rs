@@ -301,6 +301,15 @@ pub fn start(settings: &Settings) -> Watcher {
 /// [`start`] with another filter.
 pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
     let root = settings.root.clone();
+    // A site is watched whole; an app only in the folders it mounted.
+    let tops: Vec<PathBuf> = if settings.mounts.is_empty() {
+        vec![root.clone()]
+    } else {
+        settings.mounts.iter().map(|m| m.folder.clone()).collect()
+    };
+    let arm_all = move |backend: &mut dyn notify::Watcher| {
+        tops.iter().map(|top| arm(backend, top, false).0).sum::<usize>()
+    };
     let poll = settings.poll;
     // Capacity 1: while the pipeline works on a batch, new events queue up in the raw channel
     // and become the next batch together.
@@ -317,7 +326,7 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
                     return;
                 }
             };
-            let (folders, _) = arm(backend.as_mut(), &root, false);
+            let folders = arm_all(backend.as_mut());
             let _ = arming_tx.send(Arming::Armed { folders });
             let mut hashes = ContentHashes::default();
             let mut identity = folder_identity(&root);
@@ -349,7 +358,7 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
                         Ok(fresh) => backend = fresh,
                         Err(err) => tracing::error!("cannot watch the new root: {err}"),
                     }
-                    arm(backend.as_mut(), &root, false);
+                    arm_all(backend.as_mut());
                     // What the old folder's watches still report is about files that left.
                     let _ = raw_rx.try_iter().count();
                     hashes.forget_all();
@@ -367,7 +376,7 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
                 if pending.rescan {
                     // Events were lost, folders made among them too: watch every folder again
                     // (those already watched stay as they are).
-                    arm(backend.as_mut(), &root, false);
+                    arm_all(backend.as_mut());
                 }
                 // A folder that appeared (created or moved in) is watched from now on, and the
                 // files it brought count as changed.
