@@ -70,42 +70,33 @@ pub mod architecture {}
 #[doc = include_str!("../docs/compatibility.md")]
 pub mod compatibility {}
 
-#[doc(hidden)]
-pub mod app;
+mod app;
 #[doc(hidden)]
 pub mod base;
 #[doc(hidden)]
 pub mod cli;
-#[doc(hidden)]
-pub mod error;
+mod error;
 #[doc(hidden)]
 pub mod graph;
-#[doc(hidden)]
-pub mod hotplate;
+mod hotplate;
 #[doc(hidden)]
 pub mod hub;
-#[doc(hidden)]
-pub mod inbox;
+mod inbox;
 #[doc(hidden)]
 pub mod layer;
-#[doc(hidden)]
-pub mod listen;
+mod listen;
 #[doc(hidden)]
 pub mod pipeline;
 #[doc(hidden)]
 pub mod plan;
-#[doc(hidden)]
-pub mod pool;
-#[doc(hidden)]
-pub mod problems;
+mod pool;
+mod problems;
 #[doc(hidden)]
 pub mod remote;
-#[doc(hidden)]
-pub mod render;
+mod render;
 #[doc(hidden)]
 pub mod rewrite;
-#[doc(hidden)]
-pub mod route;
+mod route;
 #[doc(hidden)]
 pub mod serve;
 #[doc(hidden)]

@@ -7,13 +7,13 @@
 //! 2. **plan** the smallest correct updates against the graph ([`plan::plan`]);
 //! 3. **publish** to the hub: `change`, `prune`, `update`, `asset`;
 //! 4. **re-render** the routes whose last render read a changed file, keeping each render for
-//!    the hot refresh that follows ([`crate::render::RenderCache`]). The routes that rendered
+//!    the hot refresh that follows (`render::RenderCache`). The routes that rendered
 //!    get one `html` message (the pages showing them morph); a route that failed shows the
 //!    overlay, and its pages keep their last good DOM until a fix renders;
 //! 5. **reload** what nothing smaller can update.
 //!
 //! Before each batch, and whenever the HTTP side sends something, [`drain`] takes what is in
-//! the [`crate::inbox`]: records of what was served go into the graph (the pipeline is its
+//! the `inbox`: records of what was served go into the graph (the pipeline is its
 //! only writer), and a module that asked to be replaced by its importers
 //! (`import.meta.hot.invalidate()`) gets steps 2 and 3. [`run`] is the task that does all this.
 

@@ -308,7 +308,9 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
         settings.mounts.iter().map(|m| m.folder.clone()).collect()
     };
     let arm_all = move |backend: &mut dyn notify::Watcher| {
-        tops.iter().map(|top| arm(backend, top, false).0).sum::<usize>()
+        tops.iter()
+            .map(|top| arm(backend, top, false).0)
+            .sum::<usize>()
     };
     let poll = settings.poll;
     // Capacity 1: while the pipeline works on a batch, new events queue up in the raw channel

@@ -27,7 +27,7 @@
 //! What they rewrite is asked of the app plainly (no validators, ranges or compression) and
 //! answered with an ETag of its own ([`crate::serve::outgoing`]). Everything else (status,
 //! headers, cookies, streaming bodies) passes through as the app made it. Rewriting runs on
-//! hotplate's pool ([`crate::pool`]), never on the app's async workers. A compressed document
+//! hotplate's pool (`pool`), never on the app's async workers. A compressed document
 //! is left alone, with a warning in the log: put the layer outside any compression layer.
 //!
 //! In release builds ([`Builder::build`] without `debug_assertions`), or with `HOTPLATE=off`,

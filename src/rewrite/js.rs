@@ -14,7 +14,7 @@
 //! abort the process. [`analyze`] first estimates from above how deep it would go
 //! ([`nesting`], one pass over the bytes) and refuses a module deeper than [`MAX_NESTING`] or
 //! bigger than [`MAX_BYTES`]; it then parses on the pool's large stack
-//! ([`crate::pool::on_big_stack`]), which holds several times what [`MAX_NESTING`] needs. A
+//! (`pool::on_big_stack`), which holds several times what [`MAX_NESTING`] needs. A
 //! refused module is served as it is, without hot updates, and the overlay says why.
 
 use crate::base::{ErrorReport, SitePath};
@@ -61,7 +61,7 @@ pub struct Specifier {
 
 /// The deepest nesting [`analyze`] accepts, as [`nesting`] estimates it. The deepest shapes
 /// take oxc about 3.5 KB of stack a level in a debug build (2.2 KB optimized), so this needs
-/// about 35 MB of the pool's [`STACK`](crate::pool::STACK). Hand-written and minified code
+/// about 35 MB of the pool's `STACK`. Hand-written and minified code
 /// stays far below it.
 pub const MAX_NESTING: usize = 10_000;
 

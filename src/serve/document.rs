@@ -66,7 +66,7 @@ pub fn page(
     }
 }
 
-/// Renders the page template `template` at `route` for a request ([`render::render_route`]);
+/// Renders the page template `template` at `route` for a request (`render::render_route`);
 /// in dev, what it read goes to the pipeline for the graph.
 pub fn render(
     app: &App,

@@ -8,7 +8,7 @@
 //! 3. **Respond**: pages and `.html` files as documents ([`document`]); in dev, scripts and
 //!    stylesheets as modules ([`module`]), as they are on disk; other files through tower-http
 //!    ([`files`]); all with the cache policy of [`super::cache`]. Rendering runs on
-//!    [`crate::pool`], so an async worker only waits. Files over [`super::MAX_REWRITTEN`] are streamed
+//!    `pool`, so an async worker only waits. Files over [`super::MAX_REWRITTEN`] are streamed
 //!    as they are.
 //!
 //! In dev the layers around it put the runtime into documents and rewrite modules
