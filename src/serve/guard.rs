@@ -5,7 +5,7 @@
 //!    re-points its DNS at 127.0.0.1 (DNS rebinding) is refused.
 //! 2. [`check_origin`]: only this server's own origin (scheme, host and port) may use the hub.
 //!
-//! Paths are confined to the root by [`crate::route::confine`], below HTTP: a refusal there
+//! Paths are confined to the root by `route::confine`, below HTTP: a refusal there
 //! becomes a [`Rejection::Path`] here.
 
 use crate::route::Refused;

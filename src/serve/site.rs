@@ -1,7 +1,7 @@
 //! The site service: answers a site's pages and files, nothing else.
 //!
 //! 1. Only GET and HEAD.
-//! 2. **Route** ([`crate::route`]): a page, a static file, a redirect or nothing; the query
+//! 2. **Route** (`route`): a page, a static file, a redirect or nothing; the query
 //!    string never changes which file answers. Resolved routes and small static files are
 //!    remembered ([`memo`]), so most requests need no blocking thread at all; resolving
 //!    otherwise runs on tokio's blocking threads.
