@@ -4,7 +4,8 @@
 //!   runtime and morphs, without a single violation.
 //! - An app that renders templates its own way (no `hotplate::Templates`): a save in the
 //!   template folder morphs every open page.
-//! - A compressed document is passed through untouched; a layer turned off is the app itself.
+//! - A compressed document, or one too large to rewrite, is passed through untouched; a layer
+//!   turned off is the app itself.
 //! - The handle sends `html` and custom events to the pages.
 //! - A document streamed as it is made goes out as it comes in, the runtime in its first part.
 
@@ -37,6 +38,10 @@ fn app(dir: &Path, headers: Vec<(&'static str, &'static str)>) -> Router {
                     response
                 }
             }),
+        )
+        .route(
+            "/huge",
+            get(|| async { Html(format!("<p>{}</p>", "x".repeat(51 << 20))) }),
         )
         .route(
             "/zipped",
@@ -210,6 +215,15 @@ fn a_compressed_document_is_left_as_it_is() {
     assert_eq!(zipped.status, StatusCode::OK);
     assert_eq!(zipped.header("content-encoding"), "gzip");
     assert_eq!(zipped.body, vec![0x1f_u8, 0x8b, 8, 0, 1, 2, 3]);
+}
+
+#[test]
+fn a_document_too_large_to_rewrite_goes_out_as_it_is() {
+    let site = run(Vec::new());
+    let huge = site.get("/huge", "text/html");
+    assert_eq!(huge.status, StatusCode::OK);
+    assert_eq!(huge.body.len(), (51 << 20) + "<p></p>".len());
+    assert!(!huge.text().contains("__hotplate"));
 }
 
 #[test]

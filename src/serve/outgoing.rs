@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::{FromFn, FromFnLayer, Next};
 use axum::response::{IntoResponse, Response};
 use futures_util::future::BoxFuture;
+use hyper::body::Body as _;
 use std::sync::Arc;
 
 /// A layer's function: the request, and the rest of the stack to call (axum's
@@ -111,8 +112,13 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
         .headers()
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| response.body().size_hint().exact());
     if declared.is_some_and(|len| len > MAX_REWRITTEN) {
+        tracing::warn!(
+            "{path} is larger than {} MB, so hotplate sent it as it is",
+            MAX_REWRITTEN >> 20
+        );
         return Err(response);
     }
     let (parts, body) = response.into_parts();
