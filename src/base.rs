@@ -358,6 +358,51 @@ impl Message {
     }
 }
 
+/// A dependency found in a served file: the file, and the URL it was requested by.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Import {
+    pub file: SitePath,
+    pub url: String,
+}
+
+/// Two lines either side of `line` (1-based), numbered, with the line at fault marked and,
+/// when the column is known, a caret under it.
+pub fn code_frame(source: &str, line: usize, column: Option<usize>) -> String {
+    let lines: Vec<&str> = source.lines().collect();
+    let first = line.saturating_sub(3);
+    let last = (line + 2).min(lines.len());
+    let width = last.to_string().len();
+    let mut frame = String::new();
+    for (index, text) in lines.iter().enumerate().take(last).skip(first) {
+        let number = index + 1;
+        let marker = if number == line { '>' } else { ' ' };
+        frame.push_str(&format!("{marker} {number:>width$} | {text}\n"));
+        if let (true, Some(col)) = (number == line, column) {
+            frame.push_str(&format!(
+                "  {:>width$} | {}^\n",
+                "",
+                " ".repeat(col.saturating_sub(1))
+            ));
+        }
+    }
+    frame
+}
+
+/// `url` with `t=<timestamp>` added to its query: the URL of one hot-updated version of a file.
+pub fn with_timestamp(url: &str, timestamp: u64) -> String {
+    let (rest, fragment) = match url.split_once('#') {
+        Some((rest, fragment)) => (rest, Some(fragment)),
+        None => (url, None),
+    };
+    let separator = if rest.contains('?') { '&' } else { '?' };
+    let mut out = format!("{rest}{separator}t={timestamp}");
+    if let Some(fragment) = fragment {
+        out.push('#');
+        out.push_str(fragment);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

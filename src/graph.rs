@@ -57,7 +57,7 @@ pub struct Accepts {
     pub deps: BTreeSet<SitePath>,
 }
 
-pub use crate::base::Kind;
+pub use crate::base::{Import, Kind};
 
 /// A fact the HTTP side learnt while answering, for the pipeline to write into the graph
 /// ([`Graph::apply`]). The pipeline is the graph's only writer: requests only read it.
@@ -104,13 +104,6 @@ pub struct Graph {
     retired: BTreeMap<SitePath, u64>,
     /// The newest timestamp given out, so a fresh one is always newer.
     newest: u64,
-}
-
-/// A dependency found in a served file: the file, and the URL it was requested by.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Import {
-    pub file: SitePath,
-    pub url: String,
 }
 
 impl Graph {
@@ -344,7 +337,7 @@ impl Graph {
                 };
                 urls.push(match imported.timestamp {
                     0 => imported.url.clone(),
-                    t => crate::rewrite::with_timestamp(&imported.url, t),
+                    t => crate::base::with_timestamp(&imported.url, t),
                 });
                 queue.push_back(import);
             }

@@ -20,7 +20,7 @@
 
 pub mod content;
 
-use crate::base::{ErrorReport, Reads, SitePath};
+use crate::base::{ErrorReport, Reads, SitePath, code_frame};
 use crate::settings::{Mode, Settings};
 use minijinja::{Environment, Value, context};
 use std::cell::RefCell;
@@ -333,29 +333,6 @@ pub(crate) fn report(err: &minijinja::Error, root: &Path) -> ErrorReport {
         column,
         frame,
     }
-}
-
-/// Two lines either side of `line` (1-based), numbered, with the line at fault marked and,
-/// when the column is known, a caret under it.
-pub fn code_frame(source: &str, line: usize, column: Option<usize>) -> String {
-    let lines: Vec<&str> = source.lines().collect();
-    let first = line.saturating_sub(3);
-    let last = (line + 2).min(lines.len());
-    let width = last.to_string().len();
-    let mut frame = String::new();
-    for (index, text) in lines.iter().enumerate().take(last).skip(first) {
-        let number = index + 1;
-        let marker = if number == line { '>' } else { ' ' };
-        frame.push_str(&format!("{marker} {number:>width$} | {text}\n"));
-        if let (true, Some(col)) = (number == line, column) {
-            frame.push_str(&format!(
-                "  {:>width$} | {}^\n",
-                "",
-                " ".repeat(col.saturating_sub(1))
-            ));
-        }
-    }
-    frame
 }
 
 #[cfg(test)]

@@ -154,7 +154,7 @@ fn parse(source: &str) -> Result<Analysis, SyntaxError> {
             message: format!("SyntaxError: {}", error.message),
             line,
             column,
-            frame: crate::render::code_frame(source, line, Some(column)),
+            frame: crate::base::code_frame(source, line, Some(column)),
         });
     }
     let mut collector = Collector::default();

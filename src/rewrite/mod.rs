@@ -11,20 +11,7 @@ pub mod css;
 pub mod html;
 pub mod js;
 
-/// `url` with `t=<timestamp>` added to its query: the URL of one hot-updated version of a file.
-pub fn with_timestamp(url: &str, timestamp: u64) -> String {
-    let (rest, fragment) = match url.split_once('#') {
-        Some((rest, fragment)) => (rest, Some(fragment)),
-        None => (url, None),
-    };
-    let separator = if rest.contains('?') { '&' } else { '?' };
-    let mut out = format!("{rest}{separator}t={timestamp}");
-    if let Some(fragment) = fragment {
-        out.push('#');
-        out.push_str(fragment);
-    }
-    out
-}
+pub use crate::base::with_timestamp;
 
 #[cfg(test)]
 mod tests {

@@ -19,8 +19,7 @@
 
 pub mod confine;
 
-use crate::base::{SitePath, url_path};
-use crate::graph::Import;
+use crate::base::{Import, SitePath, url_path};
 use crate::settings::{Mount, Settings};
 pub use confine::Refused;
 use percent_encoding::percent_decode_str;
