@@ -110,13 +110,25 @@ async fn not_found() -> impl IntoResponse {
 // Tests include this file as a module, and call `app` themselves.
 #[allow(dead_code)]
 #[tokio::main]
-async fn main() -> Result<(), Box<dyn std::error::Error>> {
+async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
                 .unwrap_or_else(|_| "hotplate=info".into()),
         )
         .init();
+    match serve().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// Serves the example on `127.0.0.1:PORT` (`--port PORT`, 4000 by default).
+#[allow(dead_code)]
+async fn serve() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let mut port = 4000;
     while let Some(arg) = args.next() {

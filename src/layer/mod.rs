@@ -192,7 +192,8 @@ impl<S> Layer<S> for HotLayer {
 
 /// The app's service with hot updates around it ([`HotLayer`]): the runtime at
 /// `/__hotplate/*`, and everything else through the inject and module layers
-/// ([`crate::serve`]). Off, it is the app's own service.
+/// ([`crate::serve`]). Off, it is the app's own service. The app's service must be
+/// `Clone + Send + Sync` with `Infallible` errors, as an axum `Router` is.
 #[derive(Clone)]
 pub enum Hot<S> {
     On {
