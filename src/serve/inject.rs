@@ -5,8 +5,10 @@
 //! Before the inner service answers, the layer notes the hub's newest message id: the runtime
 //! resumes from it, so an update published while the document was made still reaches the
 //! page. A navigation (`Accept: text/html`) or the runtime's own refresh is asked for plainly
-//! ([`outgoing::ask_plainly`]). The document is then read whole, rewritten with lol_html on the
-//! pool ([`document::inject`]), and answered with an ETag over what the browser gets.
+//! ([`outgoing::ask_plainly`]). A document of known length is then read whole, rewritten with
+//! lol_html on the pool ([`document::inject`]), and answered with an ETag over what the browser
+//! gets; one of unknown length (streamed as it is made) is rewritten chunk by chunk and goes out
+//! as it comes in.
 //!
 //! The graph knows a document by what made it:
 //! - the site's pages and `.html` files say so with an [`Entry`] extension (their template or
