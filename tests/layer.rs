@@ -4,8 +4,8 @@
 //!   runtime and morphs, without a single violation.
 //! - An app that renders templates its own way (no `hotplate::Templates`): a save in the
 //!   template folder morphs every open page.
-//! - A compressed document, or one too large to rewrite, is passed through untouched; a layer
-//!   turned off is the app itself.
+//! - A compressed document, one too large to rewrite or one not in UTF-8 is passed through
+//!   untouched; a layer turned off is the app itself.
 //! - The handle sends `html` and custom events to the pages.
 //! - A document streamed as it is made goes out as it comes in, the runtime in its first part.
 
@@ -37,6 +37,15 @@ fn app(dir: &Path, headers: Vec<(&'static str, &'static str)>) -> Router {
                     }
                     response
                 }
+            }),
+        )
+        .route(
+            "/latin1",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "text/html; charset=iso-8859-1")],
+                    b"<html><head></head><body>caf\xe9</body></html>".to_vec(),
+                )
             }),
         )
         .route(
@@ -224,6 +233,17 @@ fn a_document_too_large_to_rewrite_goes_out_as_it_is() {
     assert_eq!(huge.status, StatusCode::OK);
     assert_eq!(huge.body.len(), (51 << 20) + "<p></p>".len());
     assert!(!huge.text().contains("__hotplate"));
+}
+
+#[test]
+fn a_document_in_another_encoding_goes_out_byte_for_byte() {
+    let site = run(Vec::new());
+    let latin1 = site.get("/latin1", "text/html");
+    assert_eq!(latin1.status, StatusCode::OK);
+    assert_eq!(
+        latin1.body,
+        b"<html><head></head><body>caf\xe9</body></html>".to_vec()
+    );
 }
 
 #[test]

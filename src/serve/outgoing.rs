@@ -5,8 +5,8 @@
 //!    `Accept-Encoding` (a compressed body could not be rewritten), `Range` (a slice of it
 //!    neither) or validators (they describe the inner bytes, not the ones the browser gets),
 //!    and a `HEAD` becomes a `GET`, so there is a body to measure.
-//! 2. [`read`]: the answer's body, unless it is compressed anyway (left alone, with a warning)
-//!    or larger than [`MAX_REWRITTEN`] (left alone).
+//! 2. [`read`]: the answer's body, unless it is compressed anyway, larger than
+//!    [`MAX_REWRITTEN`] or not UTF-8 (each left alone, with a warning).
 //! 3. [`answer`]: the rewritten body with an ETag of its own (`304` when the browser has it),
 //!    `no-cache`, and without the inner validators and ranges; everything else the inner
 //!    service said (status, cookies, its own headers) stays.
@@ -123,7 +123,16 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
     }
     let (parts, body) = response.into_parts();
     match axum::body::to_bytes(body, MAX_REWRITTEN as usize).await {
-        Ok(bytes) => Ok((parts, String::from_utf8_lossy(&bytes).into_owned())),
+        Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+            Ok(text) => Ok((parts, text)),
+            // Rewritten as text, another encoding (a Latin-1 page) would lose its characters.
+            Err(_) => {
+                tracing::warn!(
+                    "{path} is not UTF-8, so hotplate sent it as it is (no hot updates for it)"
+                );
+                Err(Response::from_parts(parts, Body::from(bytes)))
+            }
+        },
         Err(err) => Err((
             StatusCode::BAD_GATEWAY,
             format!("hotplate could not read the answer for {path}: {err}\n"),
