@@ -130,7 +130,7 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         let mut parts = parts;
         let policy = policy_for(&mut parts, mentions_policy(&body), &host);
         let html = document::inject(&app, &route, entry.as_ref(), &body, since, policy.as_ref());
-        (parts, html)
+        (parts, outgoing::Rewritten::new(html))
     })
     .await;
     outgoing::answer(parts, rewritten, &asked)

@@ -81,15 +81,15 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
     let query = asked.query.clone();
     let path = asked.path.clone();
     let rewritten = crate::pool::run(move || {
-        let Some(Module { site, url }) = known.or_else(|| located(&app, &path)) else {
+        let body = match known.or_else(|| located(&app, &path)) {
+            Some(Module { site, url }) if style => module::rewrite_style(&app, &url, &site, &body),
+            Some(Module { site, url }) => {
+                module::rewrite_script(&app, &url, query.as_deref(), &site, body)
+            }
             // Not a file of the watched folders: nothing to update it by.
-            return body;
+            None => body,
         };
-        if style {
-            module::rewrite_style(&app, &url, &site, &body)
-        } else {
-            module::rewrite_script(&app, &url, query.as_deref(), &site, body)
-        }
+        outgoing::Rewritten::new(body)
     })
     .await;
     outgoing::answer(parts, rewritten, &asked)

@@ -141,9 +141,22 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
     }
 }
 
-/// The rewritten `body` under the inner response's head (see the module's docs).
-pub fn answer(mut parts: Parts, body: String, asked: &Asked) -> Response {
-    let etag = cache::etag(body.as_bytes());
+/// A rewritten body and its ETag, hashed where it was rewritten (on the pool).
+pub struct Rewritten {
+    body: String,
+    etag: String,
+}
+
+impl Rewritten {
+    pub fn new(body: String) -> Rewritten {
+        let etag = cache::etag(body.as_bytes());
+        Rewritten { body, etag }
+    }
+}
+
+/// The rewritten body under the inner response's head (see the module's docs).
+pub fn answer(mut parts: Parts, rewritten: Rewritten, asked: &Asked) -> Response {
+    let Rewritten { body, etag } = rewritten;
     let headers = &mut parts.headers;
     for name in [
         header::LAST_MODIFIED,
