@@ -30,6 +30,10 @@ struct Queue {
     jobs: VecDeque<Job>,
     threads: usize,
     idle: usize,
+    /// Threads whose job has handed over its result and that are on their way back for the
+    /// next: a job submitted in that moment (the next step of the same request, typically)
+    /// waits for one of them rather than starting a thread of its own.
+    finishing: usize,
 }
 
 struct Pool {
@@ -50,7 +54,9 @@ thread_local! {
 pub async fn run<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static) -> T {
     let (done, result) = tokio::sync::oneshot::channel();
     submit(Box::new(move || {
-        let _ = done.send(catch_unwind(AssertUnwindSafe(job)));
+        let outcome = catch_unwind(AssertUnwindSafe(job));
+        finishing();
+        let _ = done.send(outcome);
     }));
     match result.await {
         Ok(Ok(value)) => value,
@@ -67,7 +73,9 @@ pub fn on_big_stack<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static)
     }
     let (done, result) = std::sync::mpsc::sync_channel(1);
     submit(Box::new(move || {
-        let _ = done.send(catch_unwind(AssertUnwindSafe(job)));
+        let outcome = catch_unwind(AssertUnwindSafe(job));
+        finishing();
+        let _ = done.send(outcome);
     }));
     match result.recv() {
         Ok(Ok(value)) => value,
@@ -80,7 +88,7 @@ fn submit(job: Job) {
     let pool = &*POOL;
     let mut queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
     queue.jobs.push_back(job);
-    if queue.idle > 0 || queue.threads >= MAX_THREADS {
+    if queue.jobs.len() <= queue.idle + queue.finishing || queue.threads >= MAX_THREADS {
         pool.ready.notify_one();
         return;
     }
@@ -99,12 +107,22 @@ fn submit(job: Job) {
     }
 }
 
+/// Called by every job just before it hands over its result (see [`Queue::finishing`]).
+fn finishing() {
+    let mut queue = POOL.queue.lock().unwrap_or_else(PoisonError::into_inner);
+    queue.finishing += 1;
+}
+
 fn work() {
     IN_POOL.set(true);
     let pool = &*POOL;
+    let mut finished = false;
     loop {
         let job = {
             let mut queue = pool.queue.lock().unwrap_or_else(PoisonError::into_inner);
+            if finished {
+                queue.finishing = queue.finishing.saturating_sub(1);
+            }
             loop {
                 if let Some(job) = queue.jobs.pop_front() {
                     break job;
@@ -117,8 +135,8 @@ fn work() {
                 queue.idle -= 1;
             }
         };
-        // Jobs catch their own panics (see `run`); this one is belt and braces.
         let _ = catch_unwind(AssertUnwindSafe(job));
+        finished = true;
     }
 }
 
