@@ -328,10 +328,12 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
                     return;
                 }
             };
+            // Which folder is armed, taken before anyone hears it is: a root replaced the moment
+            // after must still count as replaced.
+            let mut identity = folder_identity(&root);
             let folders = arm_all(backend.as_mut());
             let _ = arming_tx.send(Arming::Armed { folders });
             let mut hashes = ContentHashes::default();
-            let mut identity = folder_identity(&root);
             loop {
                 let first = match raw_rx.recv_timeout(LIVENESS_CHECK) {
                     Ok(first) => Some(first),
