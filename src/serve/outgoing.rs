@@ -123,14 +123,15 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
     }
     let (parts, body) = response.into_parts();
     match axum::body::to_bytes(body, MAX_REWRITTEN as usize).await {
-        Ok(bytes) => match String::from_utf8(bytes.to_vec()) {
+        // Taken over without a copy when the body is the only owner of its bytes.
+        Ok(bytes) => match String::from_utf8(Vec::from(bytes)) {
             Ok(text) => Ok((parts, text)),
             // Rewritten as text, another encoding (a Latin-1 page) would lose its characters.
-            Err(_) => {
+            Err(err) => {
                 tracing::warn!(
                     "{path} is not UTF-8, so hotplate sent it as it is (no hot updates for it)"
                 );
-                Err(Response::from_parts(parts, Body::from(bytes)))
+                Err(Response::from_parts(parts, Body::from(err.into_bytes())))
             }
         },
         Err(err) => Err((
