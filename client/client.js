@@ -14,7 +14,8 @@
 //                /blog/:slug matches any one segment): fetch this page again with the
 //                x-hotplate-refresh header and morph the document into it (morph.js); a
 //                page that is gone (404) reloads to show it, and a render error (500) leaves
-//                the page as it is: the overlay says why
+//                the page as it is: the overlay says why. A page shown while the backend
+//                was down reloads instead; the answer to a POST shows a notice instead
 //   error        show the error overlay (overlay.js)
 //   error-clear  remove it
 //   change       re-dispatched on window as the `hotplate:change` event
@@ -28,7 +29,7 @@
 // Messages that change modules are applied one at a time, in the order they came.
 
 import { swapStylesheet } from './css.js';
-import { showError, clearError } from './overlay.js';
+import { showError, clearError, showNotice } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
 import { listen, streamUrl } from './protocol.js';
@@ -231,8 +232,27 @@ async function refresh() {
 // and not yet fetching will fetch the newest render anyway.
 let refreshQueued = false;
 
+// A page hotplate showed while a backend was down reloads once it answers: its real page has
+// never run. The answer to a form's POST is not fetched again: a GET of its URL would show
+// another page (and sending the form again could repeat what it did), so it says why.
+const waiting = document.documentElement.hasAttribute('data-hotplate-waiting');
+const posted = document.querySelector('meta[name="hotplate-posted"]') !== null;
+
 on('html', ({ routes }) => {
-  if (!showsRoute(routes) || refreshQueued) return;
+  if (!showsRoute(routes)) return;
+  if (waiting) {
+    reload('the backend answers');
+    return;
+  }
+  if (posted) {
+    console.info('[hotplate] this page answers a form (POST), so it was not refreshed');
+    showNotice(
+      'hotplate: this page changed, but it is the answer to a form, so it was not fetched ' +
+        'again (that could send the form twice). Reload or navigate to see the change.',
+    );
+    return;
+  }
+  if (refreshQueued) return;
   refreshQueued = true;
   enqueue(() => {
     refreshQueued = false;

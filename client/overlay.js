@@ -55,3 +55,36 @@ export function showError(report) {
 export function clearError() {
   document.querySelectorAll(TAG).forEach((overlay) => overlay.remove());
 }
+
+// A notice: one line at the bottom of the page that says why hotplate did not do something
+// (it is not an error of the page's). It stays until closed, or replaced by the next one.
+const NOTICE = 'hotplate-notice';
+
+const NOTICE_STYLE = `
+  :host { position: fixed; right: 16px; bottom: 16px; z-index: 2147483647; max-width: min(560px, 92vw);
+    background: #181818; color: #e8e8e8; border-left: 4px solid #f0b429; border-radius: 4px;
+    padding: 10px 36px 10px 14px; font: 13px/1.45 system-ui, sans-serif;
+    box-shadow: 0 8px 24px rgba(0, 0, 0, 0.35); }
+  button { position: absolute; top: 4px; right: 6px; background: none; border: 0; color: #aaa;
+    font-size: 18px; cursor: pointer; }
+`;
+
+class Notice extends HTMLElement {
+  constructor(text) {
+    super();
+    const root = this.attachShadow({ mode: 'open' });
+    const sheet = new CSSStyleSheet();
+    sheet.replaceSync(NOTICE_STYLE);
+    root.adoptedStyleSheets = [sheet];
+    root.innerHTML = '<span role="status"></span><button title="Close" aria-label="Close">×</button>';
+    root.querySelector('span').textContent = text;
+    root.querySelector('button').addEventListener('click', () => this.remove());
+  }
+}
+
+if (!customElements.get(NOTICE)) customElements.define(NOTICE, Notice);
+
+export function showNotice(text) {
+  document.querySelectorAll(NOTICE).forEach((notice) => notice.remove());
+  document.documentElement.appendChild(new Notice(text));
+}

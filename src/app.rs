@@ -1,5 +1,6 @@
 //! The running site: resolved settings plus the state the stages share while serving.
 
+use crate::backend::Backend;
 use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
@@ -38,6 +39,8 @@ pub struct App {
     received: tokio::sync::broadcast::Sender<Arc<(String, serde_json::Value)>>,
     /// The last update's timestamp (see [`App::next_timestamp`]).
     last_timestamp: AtomicU64,
+    /// Where requests that are not hotplate's go, with `--proxy`.
+    pub backend: Option<Backend>,
 }
 
 impl App {
@@ -58,6 +61,7 @@ impl App {
             scripts: AnalysisCache::default(),
             memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
+            backend: settings.proxy.as_ref().map(Backend::new),
             received: tokio::sync::broadcast::channel(256).0,
             custom: RwLock::new(Arc::new(|event, data| {
                 tracing::info!("page sent {event}: {data}");

@@ -78,4 +78,30 @@ pub struct ServeArgs {
     /// Another host name that may reach the server (the Host header check stops DNS rebinding).
     #[arg(long = "allowed-host", value_name = "NAME")]
     pub allowed_hosts: Vec<String>,
+
+    /// Put hot updates in front of a backend (Django, Rails, Go, Express…) listening at URL:
+    /// every path hotplate does not own is forwarded there, and its pages get the runtime.
+    #[arg(long, value_name = "URL", conflicts_with = "prod")]
+    pub proxy: Option<String>,
+
+    /// With --proxy: serve the files of DIR at URL PREFIX (`/static=./static`) with CSS swaps
+    /// and import.meta.hot, instead of the backend. Repeatable. Default: `/static` and
+    /// `/assets`, for those folders of ROOT that exist.
+    #[arg(long, value_name = "PREFIX=DIR", requires = "proxy")]
+    pub assets: Vec<String>,
+
+    /// With --proxy: start the backend with this shell command, restart it when its source
+    /// changes, and show its crashes in the browser.
+    #[arg(long, value_name = "COMMAND", requires = "proxy")]
+    pub exec: Option<String>,
+
+    /// With --exec: restart the backend when a file matching GLOB changes (repeatable).
+    /// Default by what ROOT holds: `**/*.rs` with a Cargo.toml, `**/*.go` with a go.mod,
+    /// `**/*.py` for Python, `**/*.{js,mjs,cjs,ts}` with a package.json.
+    #[arg(long = "restart-on", value_name = "GLOB", requires = "exec")]
+    pub restart_on: Vec<String>,
+
+    /// With --exec: how long a started backend may take to answer HTTP before hotplate says so.
+    #[arg(long, value_name = "SECONDS", default_value_t = 120, requires = "exec")]
+    pub ready_timeout: u64,
 }

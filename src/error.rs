@@ -21,6 +21,15 @@ pub enum FatalError {
         "port {port} is already in use on {host}; pick another with --port, or drop --strict-port to let hotplate find a free one"
     )]
     PortTaken { host: String, port: u16 },
+    #[error("--proxy {url:?}: {why}")]
+    BadProxy { url: String, why: String },
+    #[error("--assets {spec:?}: {why}")]
+    BadAssets { spec: String, why: String },
+    #[error("--restart-on {glob:?} is not a glob: {source}")]
+    BadGlob {
+        glob: String,
+        source: globset::Error,
+    },
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: SocketAddr,

@@ -10,6 +10,7 @@ use crate::app::App;
 use crate::base::Message;
 use crate::pipeline;
 use crate::settings::Settings;
+use crate::supervise;
 use crate::watch::{self, Filter, IgnoreRules};
 use std::path::Path;
 use std::sync::Arc;
@@ -57,6 +58,9 @@ impl Hotplate {
             });
             // The batches' receiver moves into the task: the watcher stops when it ends.
             tasks.spawn(pipeline::run(app.clone(), Some(watcher.batches)));
+            if app.backend.as_ref().is_some_and(|b| b.is_supervised()) {
+                tasks.spawn(supervise::run(app.clone()));
+            }
         }
         Hotplate {
             app,

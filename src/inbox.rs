@@ -21,6 +21,9 @@ pub enum Input {
         message: Option<String>,
         first: Option<String>,
     },
+    /// The backend (`--proxy`) answers again, after it was down or (re)started: every page
+    /// shown fetches itself again.
+    BackendUp,
 }
 
 /// The queue from the HTTP side to the pipeline.

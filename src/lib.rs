@@ -71,6 +71,7 @@ pub mod architecture {}
 pub mod compatibility {}
 
 mod app;
+mod backend;
 #[doc(hidden)]
 pub mod base;
 #[doc(hidden)]
@@ -102,6 +103,7 @@ pub mod serve;
 #[doc(hidden)]
 pub mod server;
 pub mod settings;
+mod supervise;
 #[doc(hidden)]
 pub mod watch;
 

@@ -13,12 +13,14 @@
 //!    bound by it.
 
 use axum::Router;
+use axum::extract::ConnectInfo;
 use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::io;
 use std::time::Duration;
 use tokio::net::TcpListener;
+use tower::ServiceExt;
 
 /// How long the loop waits after an accept failed for lack of resources.
 const BACKOFF: Duration = Duration::from_millis(100);
@@ -27,12 +29,12 @@ const BACKOFF: Duration = Duration::from_millis(100);
 pub async fn serve(listener: TcpListener, router: Router, header_timeout: Duration) {
     let mut starved = false;
     loop {
-        let stream = match listener.accept().await {
-            Ok((stream, _)) => {
+        let (stream, peer) = match listener.accept().await {
+            Ok(accepted) => {
                 if std::mem::take(&mut starved) {
                     tracing::info!("accepting connections again");
                 }
-                stream
+                accepted
             }
             Err(err) => {
                 match on_accept_error(&err) {
@@ -53,7 +55,13 @@ pub async fn serve(listener: TcpListener, router: Router, header_timeout: Durati
         if let Err(err) = stream.set_nodelay(true) {
             tracing::debug!("TCP_NODELAY: {err}");
         }
-        let service = TowerToHyperService::new(router.clone());
+        // Who is asking (a proxied request says so in `X-Forwarded-For`).
+        let service = TowerToHyperService::new(router.clone().map_request(
+            move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            },
+        ));
         let connection = http1::Builder::new()
             .timer(TokioTimer::new())
             .header_read_timeout(header_timeout)

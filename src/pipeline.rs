@@ -62,6 +62,13 @@ pub fn react(app: &App, batch: &ChangeBatch) {
     app.problems.settle(&app.hub, &gone, Vec::new());
     if app.settings.mounts.is_empty() {
         rerender(app, &plan.rerender, plan.timestamp);
+    } else if let Some(backend) = app
+        .backend
+        .as_ref()
+        .filter(|_| restarts_backend(app, &batch))
+    {
+        // The pages refresh once it answers again (`Input::BackendUp`).
+        backend.restart();
     } else {
         refetch(app, &batch, &plan);
     }
@@ -111,6 +118,7 @@ pub fn drain(app: &App) {
                     message,
                     first,
                 } => invalidate(app, &url, message.as_deref(), first.as_deref()),
+                Input::BackendUp => refresh_all(app, app.next_timestamp()),
             }
         }
     });
@@ -255,24 +263,17 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
     }
 }
 
-/// Step 4 for an app ([`crate::layer`]): the app renders, so the routes are only named. A
-/// template no render is known to have read (the app renders without
-/// [`crate::layer::Templates`]) may be behind any page: every page shown refetches.
+/// Step 4 for an app ([`crate::layer`]) or a backend (`--proxy`): they render, so the routes
+/// are only named. A file outside the asset folders that no render is known to have read (a
+/// template of an app that renders without [`crate::layer::Templates`], a backend's) may be
+/// behind any page: every page shown refetches.
 fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
     let mut routes: BTreeSet<String> = plan.rerender.iter().cloned().collect();
-    let templates: Vec<&std::path::Path> = app
-        .settings
-        .mounts
-        .iter()
-        .filter(|mount| mount.prefix.is_none())
-        .map(|mount| mount.folder.as_path())
-        .collect();
-    let unread_template = batch.changes.iter().any(|change| {
-        let file = app.settings.root.join(change.path.as_str());
-        templates.iter().any(|folder| file.starts_with(folder))
+    let unread = batch.changes.iter().any(|change| {
+        is_server_side(app, change.path.as_str())
             && app.graph().routes_reading(&change.path).is_empty()
     });
-    if unread_template {
+    if unread {
         routes.extend(app.graph().document_routes());
     }
     if !routes.is_empty() {
@@ -282,6 +283,42 @@ fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
             timestamp: plan.timestamp,
         });
     }
+}
+
+/// Whether `path` (relative to the root) lies in a watched folder the server reads from (an
+/// app's templates, a backend's root) and in none of the asset folders served to browsers.
+fn is_server_side(app: &App, path: &str) -> bool {
+    let file = app.settings.root.join(path);
+    let mut server = false;
+    for mount in &app.settings.mounts {
+        if file.starts_with(&mount.folder) {
+            if mount.prefix.is_some() {
+                return false;
+            }
+            server = true;
+        }
+    }
+    server
+}
+
+/// Whether the batch changes a source of the backend that hotplate runs (`--restart-on`).
+fn restarts_backend(app: &App, batch: &ChangeBatch) -> bool {
+    let Some(backend) = app.backend.as_ref().filter(|b| b.is_supervised()) else {
+        return false;
+    };
+    batch.changes.iter().any(|change| {
+        is_server_side(app, change.path.as_str()) && backend.restarts_for(change.path.as_str())
+    })
+}
+
+/// Every page shown fetches itself again and morphs (a backend came back).
+fn refresh_all(app: &App, timestamp: u64) {
+    let routes = app.graph().document_routes();
+    if routes.is_empty() {
+        return;
+    }
+    let routes = app.graph().name_routes(&routes);
+    app.hub.publish(Message::Html { routes, timestamp });
 }
 
 /// Render failures are open problems per route: fixing one page's template does not hide

@@ -104,12 +104,10 @@ impl Server {
         banner(&self.app().settings, self.addr, self.requested_port)
     }
 
-    /// Serves until Ctrl-C (or until `shutdown` resolves).
+    /// Serves until Ctrl-C, or until the process is asked to stop (`SIGTERM`, `SIGHUP`): a
+    /// backend hotplate runs is stopped with it.
     pub async fn run(self) -> Result<(), FatalError> {
-        self.run_until(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
+        self.run_until(stop_requested()).await
     }
 
     /// Serves until `shutdown` resolves.
@@ -128,6 +126,28 @@ impl Server {
         drop(self.hotplate);
         Ok(())
     }
+}
+
+/// Resolves when the process is asked to stop: Ctrl-C, or `SIGTERM`/`SIGHUP` on Unix.
+async fn stop_requested() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let (Ok(mut term), Ok(mut hangup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) else {
+            let _ = tokio::signal::ctrl_c().await;
+            return;
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+            _ = hangup.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The URL to open: `localhost` for loopback and unspecified addresses.
@@ -179,6 +199,27 @@ pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>
         ));
     }
     lines.push(format!("  ➜ Root:    {}", settings.root.display()));
+    if let Some(proxy) = &settings.proxy {
+        let started = match &proxy.exec {
+            Some(command) => format!(" (hotplate runs `{command}`)"),
+            None => String::new(),
+        };
+        lines.push(format!("  ➜ Backend: {}{started}", proxy.origin));
+        for mount in settings.asset_mounts() {
+            let folder = mount
+                .folder
+                .strip_prefix(&settings.root)
+                .unwrap_or(&mount.folder);
+            lines.push(format!(
+                "  ➜ Assets:  {} → {}/",
+                mount.prefix.as_deref().unwrap_or("/"),
+                folder.display()
+            ));
+        }
+        if !proxy.restart_on.is_empty() && proxy.exec.is_some() {
+            lines.push(format!("  ➜ Restart: on {}", proxy.restart_on.join(", ")));
+        }
+    }
     if let Some(port) = requested_port {
         lines.push(format!(
             "  ➜ Port {port} was in use, so hotplate took {}",

@@ -7,7 +7,7 @@
 use crate::cli::ServeArgs;
 use crate::error::FatalError;
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 /// Development (hot updates) or production (no client, long-lived caching).
@@ -26,6 +26,67 @@ pub struct Mount {
     /// `Some("/static")`: the app serves the folder's files at that URL prefix (scripts and
     /// stylesheets get hot updates). `None`: templates, which only the server reads.
     pub prefix: Option<String>,
+}
+
+/// A backend hotplate stands in front of (`--proxy`).
+#[derive(Clone, Debug)]
+pub struct Proxy {
+    /// Where it listens: `http://127.0.0.1:3000`, scheme and authority only.
+    pub origin: String,
+    /// The authority alone: `127.0.0.1:3000`.
+    pub authority: String,
+    /// The shell command that starts it, when hotplate supervises it (`--exec`).
+    pub exec: Option<String>,
+    /// The files whose change restarts it (globs relative to the root; with `exec`).
+    pub restart_on: Vec<String>,
+    /// How long a started backend may take to answer before hotplate reports it.
+    pub ready_timeout: Duration,
+    /// How long a request waits for a backend that is starting (or, for a page's hot refresh,
+    /// one that went away) before it is answered without it.
+    pub patience: Duration,
+}
+
+impl Proxy {
+    /// A backend at `url` (`http://host:port`), not supervised.
+    pub fn to(url: &str) -> Result<Proxy, FatalError> {
+        let bad = |why: &str| FatalError::BadProxy {
+            url: url.to_string(),
+            why: why.to_string(),
+        };
+        let uri: axum::http::Uri = url
+            .parse()
+            .map_err(|_| bad("not a URL; write it like http://127.0.0.1:3000"))?;
+        match uri.scheme_str() {
+            Some("http") => {}
+            Some(_) => return Err(bad("hotplate forwards to plain http:// backends only")),
+            None => return Err(bad("give the scheme too, like http://127.0.0.1:3000")),
+        }
+        let authority = uri
+            .authority()
+            .ok_or_else(|| bad("no host; write it like http://127.0.0.1:3000"))?
+            .to_string();
+        if !matches!(uri.path(), "" | "/") || uri.query().is_some() {
+            return Err(bad(
+                "give the backend's origin only (http://host:port): paths are forwarded as they are",
+            ));
+        }
+        Ok(Proxy {
+            origin: format!("http://{authority}"),
+            authority,
+            exec: None,
+            restart_on: Vec::new(),
+            ready_timeout: Duration::from_secs(120),
+            patience: Duration::from_secs(10),
+        })
+    }
+
+    /// The port it listens on (given, or 80).
+    pub fn port(&self) -> u16 {
+        self.authority
+            .rsplit_once(':')
+            .and_then(|(_, port)| port.parse().ok())
+            .unwrap_or(80)
+    }
 }
 
 #[derive(Clone, Debug)]
@@ -63,6 +124,9 @@ pub struct Settings {
     /// Empty for a site (the root is served by its layout). For an app, the folders watched
     /// under the root, and where the app serves them.
     pub mounts: Vec<Mount>,
+    /// The backend everything else goes to (`--proxy`). Its root is then watched whole, as a
+    /// mount without a prefix, beside the asset folders it maps.
+    pub proxy: Option<Proxy>,
 }
 
 impl Settings {
@@ -78,6 +142,27 @@ impl Settings {
             .poll
             .then(|| Duration::from_millis(args.poll_interval.max(10)));
         settings.allowed_hosts = args.allowed_hosts.clone();
+        if let Some(url) = &args.proxy {
+            let mut proxy = Proxy::to(url)?;
+            proxy.exec = args
+                .exec
+                .clone()
+                .filter(|command| !command.trim().is_empty());
+            proxy.ready_timeout = Duration::from_secs(args.ready_timeout.max(1));
+            proxy.restart_on = if args.restart_on.is_empty() {
+                default_restart_globs(&settings.root)
+            } else {
+                args.restart_on.clone()
+            };
+            for glob in &proxy.restart_on {
+                globset::Glob::new(glob).map_err(|source| FatalError::BadGlob {
+                    glob: glob.clone(),
+                    source,
+                })?;
+            }
+            settings.mount_assets(&args.assets)?;
+            settings.proxy = Some(proxy);
+        }
         Ok(settings)
     }
 
@@ -113,7 +198,64 @@ impl Settings {
             header_timeout: Duration::from_secs(5),
             render_fuel: 50_000_000,
             mounts: Vec::new(),
+            proxy: None,
         })
+    }
+
+    /// Sets the settings up to proxy to `proxy`, with asset folders mapped by `assets`
+    /// (`/static=./static`; the defaults when empty): the root is watched whole.
+    pub fn proxy_to(&mut self, proxy: Proxy, assets: &[String]) -> Result<(), FatalError> {
+        self.mount_assets(assets)?;
+        self.proxy = Some(proxy);
+        Ok(())
+    }
+
+    fn mount_assets(&mut self, assets: &[String]) -> Result<(), FatalError> {
+        let specs: Vec<(String, PathBuf)> = if assets.is_empty() {
+            DEFAULT_ASSETS
+                .iter()
+                .filter(|folder| self.root.join(folder).is_dir())
+                .map(|folder| (format!("/{folder}"), PathBuf::from(folder)))
+                .collect()
+        } else {
+            assets
+                .iter()
+                .map(|spec| parse_assets(spec))
+                .collect::<Result<_, _>>()?
+        };
+        self.mounts = vec![Mount {
+            folder: self.root.clone(),
+            prefix: None,
+        }];
+        for (prefix, folder) in specs {
+            let spec = format!("{prefix}={}", folder.display());
+            let folder = std::fs::canonicalize(self.root.join(&folder)).map_err(|err| {
+                FatalError::BadAssets {
+                    spec: spec.clone(),
+                    why: format!("cannot read the folder: {err}"),
+                }
+            })?;
+            if !folder.is_dir() || !folder.starts_with(&self.root) {
+                return Err(FatalError::BadAssets {
+                    spec,
+                    why: format!(
+                        "{} must be a folder inside the root, {}",
+                        folder.display(),
+                        self.root.display()
+                    ),
+                });
+            }
+            self.mounts.push(Mount {
+                folder,
+                prefix: Some(prefix),
+            });
+        }
+        Ok(())
+    }
+
+    /// The asset folders mapped to URL prefixes (an app's or a proxy's).
+    pub fn asset_mounts(&self) -> impl Iterator<Item = &Mount> {
+        self.mounts.iter().filter(|mount| mount.prefix.is_some())
     }
 
     pub fn is_dev(&self) -> bool {
@@ -124,6 +266,65 @@ impl Settings {
     pub fn is_exposed(&self) -> bool {
         !self.host.is_loopback()
     }
+}
+
+/// The folders mapped by default when they exist, at their own name.
+const DEFAULT_ASSETS: &[&str] = &["static", "assets"];
+
+/// `/static=./static` → (`/static`, `./static`).
+fn parse_assets(spec: &str) -> Result<(String, PathBuf), FatalError> {
+    let bad = |why: &str| FatalError::BadAssets {
+        spec: spec.to_string(),
+        why: why.to_string(),
+    };
+    let (prefix, folder) = spec
+        .split_once('=')
+        .ok_or_else(|| bad("write it as URL-PREFIX=FOLDER, like /static=./static"))?;
+    let prefix = prefix.trim().trim_matches('/');
+    if prefix.is_empty() || prefix.contains(['?', '#', '\\']) {
+        return Err(bad(
+            "the URL prefix must be a path below / (the rest belongs to the backend)",
+        ));
+    }
+    if folder.trim().is_empty() {
+        return Err(bad("no folder after ="));
+    }
+    Ok((format!("/{prefix}"), PathBuf::from(folder.trim())))
+}
+
+/// What restarts a backend by default, by the project files at the root.
+pub fn default_restart_globs(root: &Path) -> Vec<String> {
+    let has = |name: &str| root.join(name).exists();
+    let mut globs = Vec::new();
+    if has("Cargo.toml") {
+        globs.extend(["**/*.rs", "**/Cargo.toml"]);
+    }
+    if has("go.mod") {
+        globs.extend(["**/*.go", "go.mod", "go.sum"]);
+    }
+    let python = [
+        "manage.py",
+        "pyproject.toml",
+        "requirements.txt",
+        "setup.py",
+    ]
+    .iter()
+    .any(|name| has(name))
+        || std::fs::read_dir(root).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|entry| entry.file_name().to_string_lossy().ends_with(".py"))
+        });
+    if python {
+        globs.push("**/*.py");
+    }
+    if has("Gemfile") {
+        globs.extend(["Gemfile", "Gemfile.lock", "config/**/*.rb"]);
+    }
+    if has("package.json") {
+        globs.extend(["**/*.{js,mjs,cjs,ts}", "package.json"]);
+    }
+    globs.into_iter().map(str::to_string).collect()
 }
 
 fn parse_host(host: &str) -> Result<IpAddr, FatalError> {

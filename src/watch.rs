@@ -301,11 +301,23 @@ pub fn start(settings: &Settings) -> Watcher {
 /// [`start`] with another filter.
 pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
     let root = settings.root.clone();
-    // A site is watched whole; an app only in the folders it mounted.
+    // A site is watched whole; an app only in the folders it mounted (once each: a folder
+    // inside another one, such as a proxy's asset folder under its root, is armed with it).
     let tops: Vec<PathBuf> = if settings.mounts.is_empty() {
         vec![root.clone()]
     } else {
-        settings.mounts.iter().map(|m| m.folder.clone()).collect()
+        let folders: Vec<&PathBuf> = settings.mounts.iter().map(|m| &m.folder).collect();
+        folders
+            .iter()
+            .enumerate()
+            .filter(|(i, folder)| {
+                !folders.iter().enumerate().any(|(j, other)| {
+                    (j != *i && folder.starts_with(other) && *folder != other)
+                        || (j < *i && *folder == other)
+                })
+            })
+            .map(|(_, folder)| (*folder).clone())
+            .collect()
     };
     let arm_all = move |backend: &mut dyn notify::Watcher| {
         tops.iter()

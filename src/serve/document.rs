@@ -165,10 +165,10 @@ pub fn inject(
     route: &str,
     entry: Option<&SitePath>,
     body: &str,
-    since: u64,
+    shown: Shown,
     policy: Option<&Policy>,
 ) -> String {
-    let tag = runtime_tag(app, entry, since, policy);
+    let tag = runtime_tag(app, entry, shown, policy);
     let amend = |meta: &str| policy.map_or(meta.to_string(), |p| p.amend(meta).policy);
     let rewritten = html::rewrite_with_policy(
         body,
@@ -187,11 +187,15 @@ pub fn inject(
 pub fn runtime_tag(
     app: &App,
     entry: Option<&SitePath>,
-    since: u64,
+    shown: Shown,
     policy: Option<&Policy>,
 ) -> String {
     let nonce = policy.map(|p| p.nonce.as_str());
-    let mut tag = runtime::tag_with_nonce(&app.settings.boot, since, nonce);
+    let mut tag = runtime::tag_with_nonce(&app.settings.boot, shown.since, nonce);
+    if !shown.repeatable {
+        // The answer to a form's POST: fetching the URL again would not show this page.
+        tag.insert_str(0, r#"<meta name="hotplate-posted" content="">"#);
+    }
     let nonce_attribute = nonce
         .map(|n| format!(r#" nonce="{n}""#))
         .unwrap_or_default();
@@ -217,6 +221,16 @@ pub fn record_document(app: &App, route: &str, entry: Option<&SitePath>, referen
         imports: named.imports(),
         missing: named.missing,
     });
+}
+
+/// How a document was asked for, as its runtime needs to know.
+#[derive(Clone, Copy, Debug)]
+pub struct Shown {
+    /// The hub's newest message id before the document was made: the runtime resumes there.
+    pub since: u64,
+    /// Whether fetching the URL again shows the same page (a GET), or not (a form's POST: the
+    /// page says why it does not refresh).
+    pub repeatable: bool,
 }
 
 /// How a document under a Content-Security-Policy lets the runtime in ([`csp`]).
@@ -255,7 +269,7 @@ pub(crate) fn error_page(report: &ErrorReport) -> String {
     )
 }
 
-fn escape(text: &str) -> String {
+pub(crate) fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

@@ -69,7 +69,7 @@ fn around(
 ) -> BoxFuture<'static, Response> {
     Box::pin(async move {
         let asked = Asked::of(&req);
-        if !asked.readable() {
+        if is_fetched(req.headers()) {
             return next.run(req).await;
         }
         if wants_html(req.headers()) {
@@ -80,6 +80,16 @@ fn around(
         let response = next.run(req).await;
         inject(app, response, asked, since).await
     })
+}
+
+/// Whether a page's script asks (`fetch`, XHR: `Sec-Fetch-Dest: empty`): its answer is data
+/// for the page, an HTML fragment at most, never a document to put the runtime in. The
+/// runtime's own refresh is the exception.
+fn is_fetched(headers: &HeaderMap) -> bool {
+    !headers.contains_key(document::REFRESH)
+        && headers
+            .get("sec-fetch-dest")
+            .is_some_and(|v| v.as_bytes().eq_ignore_ascii_case(b"empty"))
 }
 
 /// Whether a request may be answered with a document: a navigation, or the runtime fetching
@@ -129,7 +139,11 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
     let (parts, rewritten) = crate::pool::run(move || {
         let mut parts = parts;
         let policy = policy_for(&mut parts, mentions_policy(&body), &host);
-        let html = document::inject(&app, &route, entry.as_ref(), &body, since, policy.as_ref());
+        let shown = document::Shown {
+            since,
+            repeatable: host.readable(),
+        };
+        let html = document::inject(&app, &route, entry.as_ref(), &body, shown, policy.as_ref());
         (parts, outgoing::Rewritten::new(html))
     })
     .await;
@@ -190,7 +204,11 @@ fn stream(
         }
     });
     tokio::spawn(crate::pool::run(move || {
-        let tag = document::runtime_tag(&app, entry.as_ref(), since, policy.as_ref());
+        let shown = document::Shown {
+            since,
+            repeatable: asked.readable(),
+        };
+        let tag = document::runtime_tag(&app, entry.as_ref(), shown, policy.as_ref());
         let amend = |meta: &str| {
             policy
                 .as_ref()

@@ -20,6 +20,7 @@
 //! alone); [`crate::server`] binds it to a port.
 
 pub mod cache;
+pub mod decode;
 pub mod document;
 pub mod files;
 pub mod guard;
@@ -28,6 +29,7 @@ pub mod memo;
 pub mod module;
 pub mod module_layer;
 pub mod outgoing;
+pub mod proxy;
 pub mod runtime;
 pub mod site;
 
@@ -39,7 +41,12 @@ use std::sync::Arc;
 
 /// The whole HTTP surface of a site, ready to serve or to call in memory.
 pub fn router(app: Arc<App>) -> Router {
-    let mut router = Router::new().fallback(site::handle).with_state(app.clone());
+    let mut router = if app.backend.is_some() {
+        Router::new().fallback(proxy::handle)
+    } else {
+        Router::new().fallback(site::handle)
+    }
+    .with_state(app.clone());
     if app.settings.is_dev() {
         router = router
             .layer(module_layer::layer(app.clone()))

@@ -5,13 +5,14 @@
 //!    `Accept-Encoding` (a compressed body could not be rewritten), `Range` (a slice of it
 //!    neither) or validators (they describe the inner bytes, not the ones the browser gets),
 //!    and a `HEAD` becomes a `GET`, so there is a body to measure.
-//! 2. [`read`]: the answer's body, unless it is compressed anyway, larger than
-//!    [`MAX_REWRITTEN`] or not UTF-8 (each left alone, with a warning).
+//! 2. [`read`]: the answer's body, decoded when it came compressed anyway ([`decode`]: gzip,
+//!    deflate, brotli, zstd), unless it is larger than [`MAX_REWRITTEN`] or not UTF-8 (each
+//!    left alone, with a warning).
 //! 3. [`answer`]: the rewritten body with an ETag of its own (`304` when the browser has it),
 //!    `no-cache`, and without the inner validators and ranges; everything else the inner
 //!    service said (status, cookies, its own headers) stays.
 
-use super::{MAX_REWRITTEN, cache};
+use super::{MAX_REWRITTEN, cache, decode};
 use crate::app::App;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -98,13 +99,17 @@ pub fn content_type(headers: &HeaderMap) -> Option<String> {
 /// The response's head and its body as text, or the response back, untouched, when it cannot
 /// be rewritten.
 pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Response> {
-    if let Some(encoding) = response.headers().get(header::CONTENT_ENCODING)
-        && encoding.as_bytes() != b"identity"
+    let encoding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").to_string())
+        .filter(|encoding| !encoding.eq_ignore_ascii_case("identity"));
+    if let Some(encoding) = &encoding
+        && !decode::is_known(encoding)
     {
         tracing::warn!(
-            "{path} came {}-encoded, so hotplate left it as it is (no hot updates for it). \
-             Put hotplate's layer outside any compression layer.",
-            encoding.to_str().unwrap_or("?")
+            "{path} came {encoding}-encoded, which hotplate cannot decode, so it sent it as it \
+             is (no hot updates for it)"
         );
         return Err(response);
     }
@@ -121,24 +126,52 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
         );
         return Err(response);
     }
-    let (parts, body) = response.into_parts();
-    match axum::body::to_bytes(body, MAX_REWRITTEN as usize).await {
-        // Taken over without a copy when the body is the only owner of its bytes.
-        Ok(bytes) => match String::from_utf8(Vec::from(bytes)) {
-            Ok(text) => Ok((parts, text)),
-            // Rewritten as text, another encoding (a Latin-1 page) would lose its characters.
-            Err(err) => {
-                tracing::warn!(
-                    "{path} is not UTF-8, so hotplate sent it as it is (no hot updates for it)"
-                );
-                Err(Response::from_parts(parts, Body::from(err.into_bytes())))
+    let (mut parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_REWRITTEN as usize).await {
+        Ok(bytes) => bytes,
+        Err(err) => {
+            return Err((
+                StatusCode::BAD_GATEWAY,
+                format!("hotplate could not read the answer for {path}: {err}\n"),
+            )
+                .into_response());
+        }
+    };
+    let bytes = match encoding {
+        None => Vec::from(bytes),
+        // Decoded on the pool: inflating a large body is real work.
+        Some(encoding) => {
+            let compressed = bytes.clone();
+            let decoded = crate::pool::run(move || {
+                decode::decode(&encoding, &compressed, MAX_REWRITTEN).map_err(|err| (encoding, err))
+            })
+            .await;
+            match decoded {
+                Ok(decoded) => {
+                    parts.headers.remove(header::CONTENT_ENCODING);
+                    parts.headers.remove(header::CONTENT_LENGTH);
+                    decoded
+                }
+                Err((encoding, err)) => {
+                    tracing::warn!(
+                        "{path} came {encoding}-encoded and could not be decoded ({err}), so \
+                         hotplate sent it as it is (no hot updates for it)"
+                    );
+                    return Err(Response::from_parts(parts, Body::from(bytes)));
+                }
             }
-        },
-        Err(err) => Err((
-            StatusCode::BAD_GATEWAY,
-            format!("hotplate could not read the answer for {path}: {err}\n"),
-        )
-            .into_response()),
+        }
+    };
+    // Taken over without a copy when the body was the only owner of its bytes.
+    match String::from_utf8(bytes) {
+        Ok(text) => Ok((parts, text)),
+        // Rewritten as text, another encoding (a Latin-1 page) would lose its characters.
+        Err(err) => {
+            tracing::warn!(
+                "{path} is not UTF-8, so hotplate sent it as it is (no hot updates for it)"
+            );
+            Err(Response::from_parts(parts, Body::from(err.into_bytes())))
+        }
     }
 }
 

@@ -1,0 +1,190 @@
+//! The backend behind `--proxy`: how requests reach it, and whether it is up.
+//!
+//! - [`Backend::send`] forwards a request over a pooled HTTP/1.1 client (hyper's), streaming
+//!   both ways.
+//! - [`State`] says whether it answers. A supervised backend ([`crate::supervise`]) is
+//!   `Starting` from its launch until it answers a request, and requests wait for it
+//!   ([`Backend::settled`]). One hotplate does not start is `Up` until a connection to it fails;
+//!   then it is probed ([`Backend::went_down`]) until it answers again.
+//! - Whenever it comes back, the pipeline hears of it ([`Input::BackendUp`]) and every open
+//!   page fetches itself again and morphs, the waiting pages included.
+
+use crate::app::App;
+use crate::inbox::Input;
+use crate::settings::Proxy;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use hyper::body::Incoming;
+use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::rt::TokioExecutor;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Mutex, mpsc, watch};
+
+/// How often a backend that went away is asked again.
+const PROBE_EVERY: Duration = Duration::from_millis(100);
+
+/// How long one probe may take.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Whether the backend answers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum State {
+    /// It answers (or, not started by hotplate, nothing says otherwise yet).
+    Up,
+    /// Started by hotplate, and not answering yet: requests wait for it.
+    Starting,
+    /// It does not answer: `why`, with the last lines it printed when hotplate runs it.
+    Down { why: String, output: Vec<String> },
+}
+
+pub struct Backend {
+    /// `http://127.0.0.1:3000`
+    pub origin: String,
+    client: Client<HttpConnector, Body>,
+    state: watch::Sender<State>,
+    probing: AtomicBool,
+    supervised: bool,
+    /// The sources whose change restarts it (relative to the root).
+    restart_on: globset::GlobSet,
+    restarts: mpsc::UnboundedSender<()>,
+    /// Taken by the supervisor when it starts.
+    restart_requests: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
+}
+
+impl Backend {
+    pub fn new(proxy: &Proxy) -> Backend {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_connect_timeout(Some(Duration::from_secs(5)));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(30))
+            .build(connector);
+        let (restarts, restart_requests) = mpsc::unbounded_channel();
+        let supervised = proxy.exec.is_some();
+        let mut globs = globset::GlobSetBuilder::new();
+        for glob in &proxy.restart_on {
+            match globset::GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+            {
+                Ok(glob) => {
+                    globs.add(glob);
+                }
+                Err(err) => tracing::warn!("--restart-on {glob:?} is not used: {err}"),
+            }
+        }
+        Backend {
+            origin: proxy.origin.clone(),
+            client,
+            state: watch::channel(if supervised {
+                State::Starting
+            } else {
+                State::Up
+            })
+            .0,
+            probing: AtomicBool::new(false),
+            supervised,
+            restart_on: globs.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+            restarts,
+            restart_requests: Mutex::new(Some(restart_requests)),
+        }
+    }
+
+    /// Sends `req` (its URI already the backend's) and returns the answer's head; the body
+    /// streams.
+    pub async fn send(
+        &self,
+        req: Request<Body>,
+    ) -> Result<Response<Incoming>, hyper_util::client::legacy::Error> {
+        self.client.request(req).await
+    }
+
+    pub fn state(&self) -> State {
+        self.state.borrow().clone()
+    }
+
+    pub fn is_supervised(&self) -> bool {
+        self.supervised
+    }
+
+    pub(crate) fn set(&self, state: State) {
+        self.state.send_replace(state);
+    }
+
+    /// The state once the backend is no longer starting, or after `patience` if it still is.
+    pub async fn settled(&self, patience: Duration) -> State {
+        let mut states = self.state.subscribe();
+        let settled = states.wait_for(|state| *state != State::Starting);
+        match tokio::time::timeout(patience, settled).await {
+            Ok(Ok(state)) => state.clone(),
+            _ => self.state(),
+        }
+    }
+
+    /// Whether a change to `path` (relative to the root) restarts the backend.
+    pub fn restarts_for(&self, path: &str) -> bool {
+        self.supervised && self.restart_on.is_match(path)
+    }
+
+    /// Asks for a restart (the supervisor does it; without one, nothing happens).
+    pub fn restart(&self) {
+        let _ = self.restarts.send(());
+    }
+
+    /// The restart requests, for the supervisor (once).
+    pub(crate) async fn take_restart_requests(&self) -> Option<mpsc::UnboundedReceiver<()>> {
+        self.restart_requests.lock().await.take()
+    }
+
+    /// Whether the backend answers an HTTP request (any status will do).
+    pub async fn answers(&self) -> bool {
+        let Ok(req) = Request::get(format!("{}/", self.origin))
+            .header(header::USER_AGENT, "hotplate (is the backend up?)")
+            .header(header::ACCEPT, "*/*")
+            .body(Body::empty())
+        else {
+            return false;
+        };
+        matches!(
+            tokio::time::timeout(PROBE_TIMEOUT, self.send(req)).await,
+            Ok(Ok(_))
+        )
+    }
+
+    /// A request found a backend hotplate does not run unreachable (`why`): it is `Down`, and
+    /// probed until it answers again, when every open page refreshes. A supervised backend's
+    /// state is the supervisor's to say.
+    pub fn went_down(&self, app: &Arc<App>, why: String) {
+        if self.supervised {
+            return;
+        }
+        self.set(State::Down {
+            why,
+            output: Vec::new(),
+        });
+        if self.probing.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let app = app.clone();
+        tokio::spawn(async move {
+            let Some(backend) = app.backend.as_ref() else {
+                return;
+            };
+            while !backend.answers().await {
+                tokio::time::sleep(PROBE_EVERY).await;
+            }
+            backend.probing.store(false, Ordering::SeqCst);
+            tracing::info!("the backend at {} answers again", backend.origin);
+            backend.came_up(&app);
+        });
+    }
+
+    /// The backend answers: requests go through, and the pipeline refreshes the open pages.
+    pub(crate) fn came_up(&self, app: &App) {
+        self.set(State::Up);
+        app.inbox.push(Input::BackendUp);
+    }
+}
