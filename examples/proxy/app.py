@@ -6,6 +6,8 @@ hotplate runs this file (with PORT set), forwards every page to it and serves /s
 Saving templates/*.html morphs the open pages; saving this file restarts it first.
 """
 
+import base64
+import hashlib
 import html
 import os
 import sys
@@ -67,6 +69,8 @@ class Handler(BaseHTTPRequestHandler):
             except OSError:
                 pass
             self.close_connection = True
+        elif path == "/ws" and self.headers.get("Upgrade", "").lower() == "websocket":
+            self.websocket_echo()
         elif path == "/login":
             # An absolute redirect on the backend's own origin, and a cookie for its host:
             # hotplate moves both to its own.
@@ -77,6 +81,33 @@ class Handler(BaseHTTPRequestHandler):
             self.end_headers()
         else:
             self.send_page(render("404.html", path=html.escape(path)), status=404)
+
+    def websocket_echo(self):
+        """A WebSocket that answers each text message with "echo: " and the message. hotplate
+        joins the browser's connection to this one once it switches protocols."""
+        key = self.headers["Sec-WebSocket-Key"] + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+        accept = base64.b64encode(hashlib.sha1(key.encode()).digest()).decode()
+        self.send_response(101)
+        self.send_header("Upgrade", "websocket")
+        self.send_header("Connection", "Upgrade")
+        self.send_header("Sec-WebSocket-Accept", accept)
+        self.end_headers()
+        self.wfile.flush()
+        while True:
+            head = self.rfile.read(2)
+            if len(head) < 2 or head[0] & 0x0F == 8:
+                break
+            length = head[1] & 0x7F
+            if length == 126:
+                length = int.from_bytes(self.rfile.read(2), "big")
+            elif length == 127:
+                length = int.from_bytes(self.rfile.read(8), "big")
+            mask = self.rfile.read(4) if head[1] & 0x80 else b"\0\0\0\0"
+            data = bytes(b ^ mask[i % 4] for i, b in enumerate(self.rfile.read(length)))
+            reply = ("echo: " + data.decode("utf-8", "replace")).encode()[:125]
+            self.wfile.write(bytes([0x81, len(reply)]) + reply)
+            self.wfile.flush()
+        self.close_connection = True
 
     def do_POST(self):
         length = int(self.headers.get("Content-Length") or 0)
