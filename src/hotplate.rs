@@ -32,6 +32,7 @@ impl Hotplate {
         if app.settings.is_dev() {
             let filter = Mounted {
                 rules: IgnoreRules::load(&app.settings.root),
+                backend: app.settings.proxy.is_some(),
                 folders: app
                     .settings
                     .mounts
@@ -125,6 +126,8 @@ impl Handle {
 /// of the root.
 struct Mounted {
     rules: IgnoreRules,
+    /// A backend's root (`--proxy`): what backends write as they run is not watched.
+    backend: bool,
     /// Relative to the root; empty for a site.
     folders: Vec<std::path::PathBuf>,
 }
@@ -136,6 +139,56 @@ impl Filter for Mounted {
                 .folders
                 .iter()
                 .any(|f| relative.starts_with(f) || (is_dir && f.starts_with(relative)));
-        outside || self.rules.is_ignored(relative, is_dir)
+        outside
+            || (self.backend && written_by_backends(relative, is_dir))
+            || self.rules.is_ignored(relative, is_dir)
+    }
+}
+
+/// Folders and files that backends and their tools write while they run: logs, databases,
+/// caches, build output and installed packages. Watched, each request a backend logs would
+/// refresh the pages, which would request again.
+fn written_by_backends(relative: &Path, is_dir: bool) -> bool {
+    const FOLDERS: &[&str] = &[
+        "__pycache__",
+        "node_modules",
+        "target",
+        "log",
+        "logs",
+        "tmp",
+        "storage",
+        "vendor",
+        "venv",
+    ];
+    const SUFFIXES: &[&str] = &[
+        ".log", ".pyc", ".sqlite", ".sqlite3", ".db", "-journal", "-wal", "-shm", ".pid",
+    ];
+    let mut components = relative.components().peekable();
+    while let Some(component) = components.next() {
+        let name = component.as_os_str().to_string_lossy();
+        let folder = is_dir || components.peek().is_some();
+        if folder && FOLDERS.contains(&name.as_ref()) {
+            return true;
+        }
+        if !folder && SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_backends_write_as_they_run_is_not_watched() {
+        assert!(written_by_backends(Path::new("log/development.log"), false));
+        assert!(written_by_backends(Path::new("db.sqlite3"), false));
+        assert!(written_by_backends(Path::new("app/__pycache__"), true));
+        assert!(written_by_backends(Path::new("target/debug/app"), false));
+        assert!(!written_by_backends(Path::new("app.py"), false));
+        assert!(!written_by_backends(Path::new("templates/log.html"), false));
+        assert!(!written_by_backends(Path::new("src/logic"), true));
     }
 }

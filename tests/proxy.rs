@@ -32,7 +32,13 @@ const PAGE: &str = r#"<!doctype html><html><head><title>backend</title><link rel
 fn backend(root: &Path, port: u16) -> Router {
     let page = root.join("templates/page.html");
     let read = move || std::fs::read_to_string(&page).unwrap();
-    let (r1, r2, r3, r4) = (read.clone(), read.clone(), read.clone(), read.clone());
+    let (r1, r2, r3, r4, r5) = (
+        read.clone(),
+        read.clone(),
+        read.clone(),
+        read.clone(),
+        read.clone(),
+    );
     Router::new()
         .route("/", get(move || async move { Html(r1()) }))
         .route(
@@ -62,6 +68,26 @@ fn backend(root: &Path, port: u16) -> Router {
                 (
                     [(header::CONTENT_TYPE, "text/html")],
                     Body::from_stream(chunks),
+                )
+            }),
+        )
+        .route(
+            "/secure",
+            get(move || async move {
+                let page = r5().replace(
+                    "<head>",
+                    "<head><script nonce=\"backend-nonce\">addEventListener('securitypolicyviolation', (e) => (window.violations = (window.violations || []).concat(e.violatedDirective)));</script>",
+                );
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+                        (header::CONTENT_ENCODING, "gzip"),
+                        (
+                            header::CONTENT_SECURITY_POLICY,
+                            "default-src 'self'; script-src 'nonce-backend-nonce'",
+                        ),
+                    ],
+                    compress("gzip", page.as_bytes()),
                 )
             }),
         )
@@ -569,6 +595,26 @@ fn a_template_save_refreshes_the_pages_shown_and_an_asset_save_swaps_it() {
     let update = runtime.block_on(events.next_named("update")).json();
     assert_eq!(update["updates"][0]["type"], "css");
     assert_eq!(update["updates"][0]["path"], "/static/style.css");
+}
+
+#[test]
+fn a_gzipped_page_under_a_nonce_policy_morphs_in_the_browser() {
+    let stack = stack(true);
+    let browser = testkit::Browser::launch();
+    let page = browser.open(&format!("{}/secure", stack.hotplate.url));
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
+    page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
+    stack.hotplate.edit("templates/page.html", ">one<", ">two<");
+    page.wait_for(
+        "document.getElementById('title').textContent === 'two'",
+        "the page to morph",
+    );
+    assert_eq!(page.eval("window.marker"), 1, "the page reloaded");
+    assert_eq!(page.eval("document.getElementById('field').value"), "kept");
+    assert_eq!(page.eval("window.violations ?? []"), serde_json::json!([]));
 }
 
 async fn open_events(stack: &Stack) -> util::EventReader {
