@@ -1,0 +1,223 @@
+//! What `hotplate serve --proxy` adds in front of a backend.
+//!
+//! Run: `cargo bench --bench proxy_overhead` (`-- 4000 2048`: 4000 requests per round and a
+//! 2048 MB download; the defaults are 2000 and 1024).
+//!
+//! A backend (an axum app) and hotplate in front of it, in this process, on loopback. The
+//! load generator is bounded: one kept-alive HTTP/1.1 connection to each, one request at a
+//! time, so each sample is one request's latency and nothing queues. Rounds alternate between
+//! the backend directly and hotplate, so both see the same machine. Two responses:
+//! - `/health`: a small JSON response (forwarded as it is: the proxy's own cost);
+//! - `/page`: a 100 KB HTML page (read, the runtime injected, recorded, sent with an ETag).
+//!
+//! Then one large download through hotplate, read and dropped as it comes: the process's peak
+//! RSS before and after says whether streaming holds memory flat.
+//!
+//! Targets (issue 11): under 0.2 ms added at p50; memory flat on a 1 GB download.
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{Request, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
+use http_body_util::BodyExt;
+use hyper_util::rt::TokioIo;
+use std::time::{Duration, Instant};
+
+const ROUNDS: usize = 10;
+
+fn main() {
+    let numbers: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let per_round = numbers.first().copied().unwrap_or(2000);
+    let download_mb = numbers.get(1).copied().unwrap_or(1024);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(run(per_round, download_mb));
+}
+
+/// A page of about 100 KB: a head with a stylesheet and a module, and rows of text.
+fn page() -> String {
+    let mut html = String::from(
+        "<!doctype html><html><head><title>bench</title><link rel=stylesheet href=/static/a.css>\
+         <script type=module src=/static/a.js></script></head><body><main>",
+    );
+    let mut row = 0;
+    while html.len() < 100_000 {
+        html.push_str(&format!(
+            "<section id=s{row}><h2>Row {row}</h2><p class=text>Some text for row {row}, \
+             with <a href=/rows/{row}>a link</a> and <em>emphasis</em>.</p></section>\n"
+        ));
+        row += 1;
+    }
+    html.push_str("</main></body></html>");
+    html
+}
+
+/// Streams `mb` megabytes in 64 KB chunks of one shared buffer (the backend holds no memory).
+fn download(mb: usize) -> Body {
+    let chunk = Bytes::from(vec![b'x'; 64 << 10]);
+    let chunks = futures_util::stream::iter(0..mb * 16)
+        .map(move |_| Ok::<_, std::convert::Infallible>(chunk.clone()));
+    Body::from_stream(chunks)
+}
+
+use futures_util::StreamExt;
+
+fn backend(download_mb: usize) -> Router {
+    let page = page();
+    Router::new()
+        .route(
+            "/health",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"ok":true}"#,
+                )
+            }),
+        )
+        .route(
+            "/page",
+            get(move || async move { Html(page).into_response() }),
+        )
+        .route(
+            "/download",
+            get(move || async move { download(download_mb) }),
+        )
+}
+
+type Sender = hyper::client::conn::http1::SendRequest<Body>;
+
+async fn connect(port: u16) -> Sender {
+    let stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .unwrap();
+    stream.set_nodelay(true).unwrap();
+    let (sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(connection);
+    sender
+}
+
+/// Latencies (µs) of `count` requests for `path`, one after another.
+async fn measure(sender: &mut Sender, path: &str, accept: &str, count: usize) -> Vec<f64> {
+    let mut samples = Vec::with_capacity(count);
+    for _ in 0..count {
+        let req = Request::get(path)
+            .header(header::HOST, "localhost")
+            .header(header::ACCEPT, accept)
+            .body(Body::empty())
+            .unwrap();
+        sender.ready().await.unwrap();
+        let started = Instant::now();
+        let response = sender.send_request(req).await.unwrap();
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        samples.push(started.elapsed().as_secs_f64() * 1e6);
+        assert!(!body.is_empty());
+    }
+    samples
+}
+
+fn quantile(samples: &mut [f64], q: f64) -> f64 {
+    samples.sort_by(f64::total_cmp);
+    samples[((samples.len() - 1) as f64 * q).round() as usize]
+}
+
+/// `VmRSS` and `VmHWM` (peak) of this process, in MB.
+fn memory() -> (f64, f64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|line| line.strip_prefix(name))
+            .and_then(|rest| rest.split_whitespace().next()?.parse::<f64>().ok())
+            .map_or(0.0, |kb| kb / 1024.0)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+async fn run(per_round: usize, download_mb: usize) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let backend_port = listener.local_addr().unwrap().port();
+    tokio::spawn(axum::serve(listener, backend(download_mb)).into_future());
+
+    let root = tempfile::tempdir().unwrap();
+    let mut settings = hotplate::Settings::for_root(root.path()).unwrap();
+    let proxy = hotplate::settings::Proxy::to(&format!("http://127.0.0.1:{backend_port}")).unwrap();
+    settings.proxy_to(proxy, &[]).unwrap();
+    let server = hotplate::Server::bind(settings).await.unwrap();
+    if let Some(arming) = server.arming() {
+        arming.wait().await;
+    }
+    let hotplate_port = server.local_addr().port();
+    tokio::spawn(server.run_until(std::future::pending()));
+
+    let mut direct = connect(backend_port).await;
+    let mut proxied = connect(hotplate_port).await;
+    println!("proxy_overhead: {ROUNDS} rounds × {per_round} requests, one connection each, µs\n");
+    println!(
+        "  {:<22} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
+        "response", "direct p50", "p99", "proxied p50", "p99", "added p50", "added p99"
+    );
+    for (name, path, accept, count) in [
+        ("JSON (forwarded)", "/health", "*/*", per_round),
+        (
+            "100 KB HTML (injected)",
+            "/page",
+            "text/html",
+            per_round / 4,
+        ),
+    ] {
+        measure(&mut direct, path, accept, 200).await;
+        measure(&mut proxied, path, accept, 200).await;
+        let (mut without, mut with) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            without.extend(measure(&mut direct, path, accept, count).await);
+            with.extend(measure(&mut proxied, path, accept, count).await);
+        }
+        let (p50, p99) = (quantile(&mut without, 0.5), quantile(&mut without, 0.99));
+        let (h50, h99) = (quantile(&mut with, 0.5), quantile(&mut with, 0.99));
+        println!(
+            "  {name:<22} {p50:>9.1} {p99:>9.1} {h50:>10.1} {h99:>10.1} {:>11.1} {:>11.1}",
+            h50 - p50,
+            h99 - p99
+        );
+    }
+
+    // The download, through hotplate, read and dropped as it arrives.
+    let (rss_before, peak_before) = memory();
+    let req = Request::get("/download")
+        .header(header::HOST, "localhost")
+        .body(Body::empty())
+        .unwrap();
+    proxied.ready().await.unwrap();
+    let started = Instant::now();
+    let mut body = proxied.send_request(req).await.unwrap().into_body();
+    let mut received = 0usize;
+    let mut peak_during: f64 = 0.0;
+    let mut last_sample = Instant::now();
+    while let Some(frame) = body.frame().await {
+        if let Ok(data) = frame.unwrap().into_data() {
+            received += data.len();
+        }
+        if last_sample.elapsed() > Duration::from_millis(50) {
+            peak_during = peak_during.max(memory().0);
+            last_sample = Instant::now();
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let (rss_after, peak_after) = memory();
+    assert_eq!(received, download_mb << 20);
+    println!(
+        "\n  {download_mb} MB download through hotplate: {:.0} MB/s; RSS {rss_before:.1} MB before, \
+         {peak_during:.1} MB at most while streaming, {rss_after:.1} MB after; \
+         peak RSS {peak_before:.1} → {peak_after:.1} MB",
+        download_mb as f64 / elapsed
+    );
+}
