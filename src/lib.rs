@@ -31,6 +31,13 @@
 //! In release builds the layer is off and costs nothing (see [`layer()`]). `examples/axum.rs`
 //! is a whole app: `cargo run --release --example axum -- --port 4000`.
 //!
+//! # In front of a backend
+//!
+//! `hotplate serve --proxy http://127.0.0.1:3000 [--exec "python3 app.py"]` forwards what it
+//! does not own to a backend in any language, puts the runtime into its pages and serves the
+//! asset folders itself; with `--exec` it runs the backend too, restarting it when its sources
+//! change. From Rust: [`Settings::proxy_to`] before [`Server::bind`].
+//!
 //! # A site of its own
 //!
 //! `hotplate serve ROOT` serves a folder of pages, templates and files; [`Server`] is the same
@@ -54,7 +61,8 @@
 //! | `rewrite` | transforms: runtime injection, Content-Security-Policy, `import.meta.hot`, `?t=` |
 //! | `inbox` | what the HTTP side sends the pipeline: records for the graph, invalidations |
 //! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
-//! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service |
+//! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service, proxy service |
+//! | `backend`, `supervise` | the backend behind `--proxy` (its client, whether it is up) and running it (`--exec`) |
 //! | `problems` | the errors the overlay shows, one per source |
 //! | `pool` | the threads (with large stacks) where parsing, rendering and the pipeline run |
 //! | [`hotplate`](Hotplate) | starts the watcher and the pipeline beside whatever serves |

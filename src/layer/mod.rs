@@ -27,8 +27,9 @@
 //! What they rewrite is asked of the app plainly (no validators, ranges or compression) and
 //! answered with an ETag of its own ([`crate::serve::outgoing`]). Everything else (status,
 //! headers, cookies, streaming bodies) passes through as the app made it. Rewriting runs on
-//! hotplate's pool (`pool`), never on the app's async workers. A compressed document
-//! is left alone, with a warning in the log: put the layer outside any compression layer.
+//! hotplate's pool (`pool`), never on the app's async workers. A compressed document is
+//! decoded to be rewritten and sent plain: put the layer outside any compression layer to
+//! spare it that work.
 //!
 //! In release builds ([`Builder::build`] without `debug_assertions`), or with `HOTPLATE=off`,
 //! the layer is a no-op: its service is the app's own, and nothing is watched or started.

@@ -2,13 +2,17 @@
 //! it (a page of the site, a backend's, an app's handler), and what the document loads goes to
 //! the graph.
 //!
+//! A page's own `fetch` of HTML (`Sec-Fetch-Dest: empty`) is data for the page, not a
+//! document, and passes untouched. A document that answers a POST is injected too, marked
+//! (`hotplate-posted`) so that its runtime does not fetch its URL again on a change.
+//!
 //! Before the inner service answers, the layer notes the hub's newest message id: the runtime
 //! resumes from it, so an update published while the document was made still reaches the
 //! page. A navigation (`Accept: text/html`) or the runtime's own refresh is asked for plainly
-//! ([`outgoing::ask_plainly`]). A document of known length is then read whole, rewritten with
-//! lol_html on the pool ([`document::inject`]), and answered with an ETag over what the browser
-//! gets; one of unknown length (streamed as it is made) is rewritten chunk by chunk and goes out
-//! as it comes in.
+//! ([`outgoing::ask_plainly`]). A document of known length (or compressed: it is decoded) is
+//! then read whole, rewritten with lol_html on the pool ([`document::inject`]), and answered
+//! with an ETag over what the browser gets; one of unknown length (streamed as it is made) is
+//! rewritten chunk by chunk and goes out as it comes in.
 //!
 //! The graph knows a document by what made it:
 //! - the site's pages and `.html` files say so with an [`Entry`] extension (their template or

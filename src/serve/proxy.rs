@@ -6,7 +6,7 @@
 //!    `import.meta.hot` and its stylesheets swap in place. A URL there that names no file goes
 //!    to the backend, which may serve more under that prefix.
 //! 2. **Wait.** A request that arrives while hotplate starts (or restarts) the backend waits
-//!    for it ([`Backend::settled`]), up to [`Proxy::patience`](crate::settings::Proxy).
+//!    for it (`Backend::settled`), up to [`Proxy::patience`](crate::settings::Proxy).
 //! 3. **Forward.** The request goes to the backend as it came, streaming: same method, path,
 //!    query, headers and `Host`, without hop-by-hop headers, with `X-Forwarded-For`,
 //!    `X-Forwarded-Host` and `X-Forwarded-Proto`. An upgrade (WebSocket) is forwarded too, and
@@ -17,7 +17,7 @@
 //!    around this service puts the runtime into its documents.
 //! 5. **Down.** When the backend does not answer, a navigation gets a small page that waits
 //!    for it and refreshes itself over the event stream when it is back (the pipeline hears
-//!    [`Input::BackendUp`](crate::inbox::Input)); other requests get a `502` that says why.
+//!    `Input::BackendUp`); other requests get a `502` that says why.
 //!    A page's hot refresh waits for the backend to come back first (an autoreloading backend
 //!    restarts on the very change that asked for the refresh).
 
