@@ -160,8 +160,7 @@ impl Settings {
                     source,
                 })?;
             }
-            settings.mount_assets(&args.assets)?;
-            settings.proxy = Some(proxy);
+            settings.proxy_to(proxy, &args.assets)?;
         }
         Ok(settings)
     }
@@ -385,6 +384,72 @@ mod tests {
         let err = Settings::for_root("/definitely/not/here").unwrap_err();
         assert!(matches!(err, FatalError::RootMissing { .. }));
         assert!(err.to_string().contains("/definitely/not/here"));
+    }
+
+    #[test]
+    fn a_backend_is_an_http_origin() {
+        let proxy = Proxy::to("http://127.0.0.1:3000/").unwrap();
+        assert_eq!(proxy.origin, "http://127.0.0.1:3000");
+        assert_eq!(proxy.port(), 3000);
+        assert_eq!(Proxy::to("http://localhost").unwrap().port(), 80);
+        for (url, says) in [
+            ("https://127.0.0.1:3000", "plain http://"),
+            ("127.0.0.1:3000", "scheme"),
+            ("http://127.0.0.1:3000/app", "origin only"),
+            ("not a url at all", "not a URL"),
+        ] {
+            let err = Proxy::to(url).unwrap_err().to_string();
+            assert!(err.contains(says), "{url}: {err}");
+        }
+    }
+
+    #[test]
+    fn asset_folders_are_mapped_by_flag_or_by_default() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(root.path().join("static")).unwrap();
+        std::fs::create_dir_all(root.path().join("web/dist")).unwrap();
+        let proxy = || Proxy::to("http://127.0.0.1:3000").unwrap();
+        let prefixes = |settings: &Settings| -> Vec<Option<String>> {
+            settings.mounts.iter().map(|m| m.prefix.clone()).collect()
+        };
+
+        let mut settings = Settings::for_root(root.path()).unwrap();
+        settings.proxy_to(proxy(), &[]).unwrap();
+        // The root is watched whole; `static/` exists, `assets/` does not.
+        assert_eq!(prefixes(&settings), [None, Some("/static".into())]);
+
+        let mut settings = Settings::for_root(root.path()).unwrap();
+        settings
+            .proxy_to(proxy(), &["/js/=./web/dist".to_string()])
+            .unwrap();
+        assert_eq!(prefixes(&settings), [None, Some("/js".into())]);
+        assert!(settings.mounts[1].folder.ends_with("web/dist"));
+
+        for (spec, says) in [
+            ("static", "URL-PREFIX=FOLDER"),
+            ("/=static", "below /"),
+            ("/x=missing", "cannot read"),
+            ("/x=..", "inside the root"),
+        ] {
+            let mut settings = Settings::for_root(root.path()).unwrap();
+            let err = settings
+                .proxy_to(proxy(), &[spec.to_string()])
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(says), "{spec}: {err}");
+        }
+    }
+
+    #[test]
+    fn restart_globs_follow_what_the_root_holds() {
+        let root = tempfile::tempdir().unwrap();
+        assert!(default_restart_globs(root.path()).is_empty());
+        std::fs::write(root.path().join("Cargo.toml"), "").unwrap();
+        std::fs::write(root.path().join("app.py"), "").unwrap();
+        let globs = default_restart_globs(root.path());
+        assert!(globs.contains(&"**/*.rs".to_string()), "{globs:?}");
+        assert!(globs.contains(&"**/*.py".to_string()), "{globs:?}");
+        assert!(!globs.contains(&"**/*.go".to_string()), "{globs:?}");
     }
 
     #[test]
