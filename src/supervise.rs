@@ -165,10 +165,10 @@ async fn until_it_answers(
         if !late && started.elapsed() >= timeout {
             late = true;
             let why = format!(
-                "`{command}` has not answered at {} within {} s of starting. Is it listening on \
-                 that port? (hotplate keeps waiting; --ready-timeout sets how long is too long)",
+                "`{command}` has not answered at {} within {:.1} s of starting. Is it listening \
+                 on that port? (hotplate keeps waiting; --ready-timeout sets how long is too long)",
                 backend.origin,
-                timeout.as_secs()
+                timeout.as_secs_f64()
             );
             tracing::error!("{why}");
             down(app, backend, why, output);

@@ -627,3 +627,63 @@ async fn open_events(stack: &Stack) -> util::EventReader {
     events.next_named("hello").await;
     events
 }
+
+#[test]
+fn a_backend_that_never_answers_is_reported_and_stopped_with_hotplate() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    // A marker no other process has, to find this one by.
+    let marker = format!("{}.25", 3000 + port % 1000);
+    let hotplate = util::run_dir(dir, |settings| {
+        let mut proxy = Proxy::to(&format!("http://127.0.0.1:{port}")).unwrap();
+        proxy.exec = Some(format!("echo starting up; sleep {marker}"));
+        proxy.ready_timeout = Duration::from_millis(500);
+        proxy.patience = Duration::from_millis(200);
+        settings.proxy_to(proxy, &[]).unwrap();
+    });
+    let runtime = hotplate.runtime();
+    let mut events = runtime.block_on(util::open_stream(
+        hotplate::serve::router(hotplate.app.clone()),
+        "/__hotplate/events",
+        &[],
+    ));
+    let error = runtime.block_on(events.next_named("error")).json();
+    let message = error["message"].as_str().unwrap();
+    assert!(message.contains("has not answered"), "{message}");
+    assert!(message.contains("within 0.5 s"), "{message}");
+    assert!(
+        error["frame"].as_str().unwrap().contains("starting up"),
+        "{error}"
+    );
+    // A page asked for meanwhile says the same.
+    let waiting = runtime.block_on(hotplate.get_with("/", NAVIGATION));
+    assert_eq!(waiting.status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(
+        waiting.text().contains("has not answered"),
+        "{}",
+        waiting.text()
+    );
+
+    // Whether a process runs `sleep MARKER` (from /proc: no tool to install).
+    let running = |marker: &str| {
+        std::fs::read_dir("/proc").unwrap().flatten().any(|entry| {
+            let cmdline = std::fs::read(entry.path().join("cmdline")).unwrap_or_default();
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            let zombie = stat
+                .rsplit_once(')')
+                .is_some_and(|(_, rest)| rest.trim_start().starts_with('Z'));
+            !zombie && cmdline == format!("sleep\0{marker}\0").as_bytes()
+        })
+    };
+    assert!(running(&marker), "the backend was started");
+    drop(events);
+    drop(hotplate);
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while running(&marker) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the backend outlived hotplate"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
