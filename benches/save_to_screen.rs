@@ -17,6 +17,12 @@
 //! - `small reload`: `public/plain.html`, a small static page with one stylesheet and no
 //!   scripts of its own, is saved; applied = `DOMContentLoaded` of the reloaded page (DESIGN's
 //!   "full reload on a small page"). Templates no longer reload, so this is the reload left.
+//!
+//! Then `examples/proxy`, its Python backend run by hotplate (`--proxy`, `--exec`):
+//! - `proxied template morph`: `templates/index.html` is saved; the page fetches itself again
+//!   through the proxy (the backend renders) and morphs; applied = the new heading in the page.
+//! - `proxied restart, morph`: `app.py` is saved; the backend restarts, and once it answers
+//!   the page morphs; applied = the new heading in the page.
 
 mod common;
 use common::report;
@@ -62,6 +68,63 @@ fn main() {
         "small page reload, next frame",
         reload.iter().map(|s| s.1).collect(),
     );
+
+    let backend = testkit::copy_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/proxy"));
+    let (url, _proxy_runtime) = common::serve_proxy(backend.path(), "python3 app.py");
+    let morph = proxied_edit(
+        &browser,
+        &url,
+        backend.path(),
+        edits,
+        "templates/index.html",
+    );
+    report(
+        "proxied template morph, applied",
+        morph.iter().map(|s| s.0).collect(),
+    );
+    let restart = proxied_edit(&browser, &url, backend.path(), edits.min(10), "app.py");
+    report(
+        "proxied restart, morph applied",
+        restart.iter().map(|s| s.0).collect(),
+    );
+}
+
+/// (applied, next frame) for each edit of `file` of `examples/proxy` that changes the heading
+/// `#greeting` of `/`: the template's text, or the backend's `GREETING`.
+fn proxied_edit(
+    browser: &Browser,
+    url: &str,
+    root: &Path,
+    edits: usize,
+    file: &str,
+) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}/"));
+    connected(&page);
+    page.eval("window.__marker = 1");
+    record_text_changes(&page, "__headings", "body", "#greeting");
+    let path = root.join(file);
+    let original = std::fs::read_to_string(&path).unwrap();
+    let (from, to) = match file {
+        "app.py" => ("GREETING = \"Hello from Python\"", "GREETING = \"{text}\""),
+        _ => (
+            "<h1 id=\"greeting\">{{ greeting }}</h1>",
+            "<h1 id=\"greeting\">{text}</h1>",
+        ),
+    };
+    assert!(original.contains(from), "{file} has {from} to edit");
+    let samples = timed_edits(&page, edits, |i| {
+        let text = format!("Edit {i} of {file}");
+        std::fs::write(
+            &path,
+            original.replacen(from, &to.replace("{text}", &text), 1),
+        )
+        .unwrap();
+        format!("__headings.find((h) => h.text === '{text}')")
+    });
+    std::fs::write(&path, &original).unwrap();
+    assert_eq!(page.eval("window.__marker"), 1, "the page reloaded");
+    page.close();
+    samples
 }
 
 fn now_ms() -> f64 {

@@ -114,6 +114,8 @@ pub async fn run(app: Arc<App>) {
         match ended {
             Ended::Restart => {
                 tracing::info!("restarting the backend");
+                // Requests from now on wait for the new process instead of finding none.
+                backend.set(State::Starting);
                 running.stop().await;
                 // Saves that came in while it stopped are all in the next start.
                 while restarts.try_recv().is_ok() {}
