@@ -21,6 +21,7 @@ pub fn serve(root: &Path) -> (String, tokio::runtime::Runtime) {
 
 /// Serves `root` in dev mode on `127.0.0.1:0` in front of a backend that hotplate starts with
 /// `exec` (`--proxy` on a free port, `--exec`); returns once the backend answers.
+#[allow(dead_code)] // the morph bench does not proxy
 pub fn serve_proxy(root: &Path, exec: &str) -> (String, tokio::runtime::Runtime) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
