@@ -687,3 +687,27 @@ fn a_backend_that_never_answers_is_reported_and_stopped_with_hotplate() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+#[test]
+fn a_head_request_says_the_length_of_what_a_get_would_bring() {
+    let stack = stack(true);
+    let head = |headers: &[(&str, &str)]| {
+        let mut req = axum::http::Request::head("/").header("host", "localhost");
+        for (name, value) in headers {
+            req = req.header(*name, *value);
+        }
+        stack.hotplate.runtime().block_on(util::send(
+            hotplate::serve::router(stack.hotplate.app.clone()),
+            req.body(Body::empty()).unwrap(),
+        ))
+    };
+    // `curl -I`: the backend's own answer.
+    assert_eq!(head(&[]).header("content-length"), PAGE.len().to_string());
+    // A navigation's: the document with the runtime in it, as the GET brings it.
+    let get = stack.get("/", &[("accept", "text/html")]);
+    assert_eq!(
+        head(&[("accept", "text/html")]).header("content-length"),
+        get.body.len().to_string()
+    );
+    assert!(get.body.len() > PAGE.len());
+}

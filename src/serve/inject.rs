@@ -33,7 +33,7 @@ use crate::rewrite::html;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::response::Parts;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::StreamExt;
@@ -73,10 +73,13 @@ fn around(
 ) -> BoxFuture<'static, Response> {
     Box::pin(async move {
         let asked = Asked::of(&req);
-        if is_fetched(req.headers()) {
+        let navigation = wants_html(req.headers());
+        // A `HEAD` that is not a navigation (`curl -I`) has no body to put the runtime in:
+        // its headers, `Content-Length` included, are the inner service's.
+        if is_fetched(req.headers()) || (req.method() == Method::HEAD && !navigation) {
             return next.run(req).await;
         }
-        if wants_html(req.headers()) {
+        if navigation {
             outgoing::ask_plainly(&mut req);
         }
         // Before the document is made: an update published from here on reaches the page.
@@ -107,7 +110,10 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
 }
 
 async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> Response {
+    // A slice of a document (`206`, for a `Range` that was not a navigation's) is no place
+    // for the runtime either.
     let html = outgoing::has_body(response.status())
+        && response.status() != StatusCode::PARTIAL_CONTENT
         && outgoing::content_type(response.headers()).as_deref() == Some("text/html");
     if !html {
         return response;

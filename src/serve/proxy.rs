@@ -206,6 +206,8 @@ fn outgoing(
     let mut headers = parts.headers.clone();
     let upgrade_to = headers.get(header::UPGRADE).cloned();
     drop_hop_by_hop(&mut headers);
+    // hotplate already told the browser to go on (`100 Continue`) when it read the body.
+    headers.remove(header::EXPECT);
     if let (true, Some(protocol)) = (upgrade, upgrade_to) {
         headers.insert(header::CONNECTION, HeaderValue::from_static("upgrade"));
         headers.insert(header::UPGRADE, protocol);
