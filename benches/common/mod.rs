@@ -1,5 +1,8 @@
-//! What the browser benches share: hotplate serving a folder in this process, and the report
-//! line.
+//! What the benches share: hotplate serving a folder in this process, the report line, and
+//! ([`loopback`]) a bounded load generator.
+#![allow(dead_code)] // each bench uses some of it
+
+pub mod loopback;
 
 use hotplate::{Server, Settings};
 use std::path::Path;
@@ -20,8 +23,8 @@ pub fn serve(root: &Path) -> (String, tokio::runtime::Runtime) {
 }
 
 /// Serves `root` in dev mode on `127.0.0.1:0` in front of a backend that hotplate starts with
-/// `exec` (`--proxy` on a free port, `--exec`); returns once the backend answers.
-#[allow(dead_code)] // the morph bench does not proxy
+/// `exec` (`--proxy` on a free port, `--exec`). It returns at once; the first page asked for
+/// waits until the backend answers.
 pub fn serve_proxy(root: &Path, exec: &str) -> (String, tokio::runtime::Runtime) {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
