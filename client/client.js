@@ -13,9 +13,11 @@
 //   html         when this page shows one of the routes named (a pattern such as
 //                /blog/:slug matches any one segment): fetch this page again with the
 //                x-hotplate-refresh header and morph the document into it (morph.js); a
-//                page that is gone (404) reloads to show it, and a render error (500) leaves
-//                the page as it is: the overlay says why. A page shown while the backend
-//                was down reloads instead; the answer to a POST shows a notice instead
+//                page that is gone (404) reloads to show it, and an error (5xx) leaves
+//                the page as it is: the overlay says why (hotplate's own render errors come
+//                as `error` messages; another server's error page is shown in the overlay).
+//                A page shown while the backend was down reloads instead; the answer to a
+//                POST shows a notice instead
 //   error        show the error overlay (overlay.js)
 //   error-clear  remove it
 //   change       re-dispatched on window as the `hotplate:change` event
@@ -211,6 +213,26 @@ on('reload', ({ routes, reason }) => {
 // 404 page morphs like any other.
 let shownStatus = performance.getEntriesByType('navigation')[0]?.responseStatus || 200;
 
+// A page that answers its refresh with an error (a backend's template error, a crash in a
+// handler) keeps its DOM and what the user typed; the overlay shows what the server said, until
+// a refresh succeeds. hotplate's own render errors reach the overlay as `error` messages, with
+// file and line: their error page is left to them.
+let serverErrorShown = false;
+
+function showServerError(response, text) {
+  if (text.includes('id="hotplate-error-message"')) return;
+  const page = new DOMParser().parseFromString(text, 'text/html');
+  page.querySelectorAll('script, style, template').forEach((node) => node.remove());
+  const said = (page.body?.textContent || text).replace(/[ \t]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
+  serverErrorShown = true;
+  showError({
+    message: `${location.pathname} answered ${response.status} ${response.statusText}` +
+      (page.title ? `: ${page.title.trim()}` : ''),
+    file: location.pathname,
+    frame: said.slice(0, 4000),
+  });
+}
+
 async function refresh() {
   const response = await fetch(location.href, {
     headers: { 'x-hotplate-refresh': '1' },
@@ -220,7 +242,14 @@ async function refresh() {
     reload();
     return;
   }
-  if (response.status >= 500) return;
+  if (response.status >= 500) {
+    showServerError(response, await response.text());
+    return;
+  }
+  if (serverErrorShown) {
+    serverErrorShown = false;
+    clearError();
+  }
   shownStatus = response.status;
   const next = new DOMParser().parseFromString(await response.text(), 'text/html');
   await morphDocument(next);

@@ -40,7 +40,20 @@ fn backend(root: &Path, port: u16) -> Router {
         read.clone(),
     );
     Router::new()
-        .route("/", get(move || async move { Html(r1()) }))
+        .route(
+            "/",
+            get(move || async move {
+                let page = r1();
+                // A template error, as a framework's debug page shows it.
+                if page.contains("{% broken") {
+                    return (
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        Html("<!doctype html><html><head><title>TemplateSyntaxError</title><style>h1{}</style></head><body><h1>Invalid block tag on line 1: 'broken'</h1></body></html>".to_string()),
+                    );
+                }
+                (StatusCode::OK, Html(page))
+            }),
+        )
         .route(
             "/compressed/{encoding}",
             get(
@@ -615,6 +628,40 @@ fn a_gzipped_page_under_a_nonce_policy_morphs_in_the_browser() {
     assert_eq!(page.eval("window.marker"), 1, "the page reloaded");
     assert_eq!(page.eval("document.getElementById('field').value"), "kept");
     assert_eq!(page.eval("window.violations ?? []"), serde_json::json!([]));
+}
+
+#[test]
+fn a_backends_error_page_shows_in_the_overlay_over_the_page_as_it_was() {
+    let stack = stack(true);
+    let browser = testkit::Browser::launch();
+    let page = browser.open(&format!("{}/", stack.hotplate.url));
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
+    page.eval("document.getElementById('field').value = 'kept'; true");
+    stack
+        .hotplate
+        .edit("templates/page.html", ">one<", ">{% broken %}<");
+    let shown = page.wait_for(
+        "document.querySelector('hotplate-error-overlay')?.shadowRoot.textContent",
+        "the overlay",
+    );
+    let shown = shown.as_str().unwrap();
+    assert!(shown.contains("/ answered 500"), "{shown}");
+    assert!(shown.contains("TemplateSyntaxError"), "{shown}");
+    assert!(shown.contains("Invalid block tag on line 1"), "{shown}");
+    assert!(!shown.contains("h1{}"), "styles are not text: {shown}");
+    assert_eq!(page.eval("document.getElementById('field').value"), "kept");
+    stack
+        .hotplate
+        .edit("templates/page.html", ">{% broken %}<", ">fixed<");
+    page.wait_for(
+        "!document.querySelector('hotplate-error-overlay') && \
+         document.getElementById('title').textContent === 'fixed'",
+        "the overlay to clear and the page to morph",
+    );
+    assert_eq!(page.eval("document.getElementById('field').value"), "kept");
 }
 
 async fn open_events(stack: &Stack) -> util::EventReader {
