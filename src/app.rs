@@ -61,7 +61,10 @@ impl App {
             scripts: AnalysisCache::default(),
             memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
-            backend: settings.proxy.as_ref().map(Backend::new),
+            backend: settings
+                .proxy
+                .as_ref()
+                .map(|proxy| Backend::new(proxy, &settings.root)),
             received: tokio::sync::broadcast::channel(256).0,
             custom: RwLock::new(Arc::new(|event, data| {
                 tracing::info!("page sent {event}: {data}");

@@ -29,6 +29,26 @@ const PROBE_EVERY: Duration = Duration::from_millis(100);
 /// How long one probe may take.
 const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 
+/// How long a backend that reloads itself is watched for a restart after its code changed.
+const RELOAD_WINDOW: Duration = Duration::from_secs(3);
+
+/// The globs as one matcher (`literal_separator`: `*` stays within a folder).
+fn glob_set(globs: &[String]) -> globset::GlobSet {
+    let mut set = globset::GlobSetBuilder::new();
+    for glob in globs {
+        match globset::GlobBuilder::new(glob)
+            .literal_separator(true)
+            .build()
+        {
+            Ok(glob) => {
+                set.add(glob);
+            }
+            Err(err) => tracing::warn!("{glob:?} is not used: {err}"),
+        }
+    }
+    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
+}
+
 /// Whether the backend answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
@@ -52,10 +72,15 @@ pub struct Backend {
     restarts: mpsc::UnboundedSender<()>,
     /// Taken by the supervisor when it starts.
     restart_requests: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
+    /// Where the probes run (the pipeline, which asks for some, runs on the pool).
+    runtime: Option<tokio::runtime::Handle>,
+    /// The sources that restart a backend by what the root holds, watched for when hotplate
+    /// does not run it (its own reloader restarts it).
+    reloaded_by: globset::GlobSet,
 }
 
 impl Backend {
-    pub fn new(proxy: &Proxy) -> Backend {
+    pub fn new(proxy: &Proxy, root: &std::path::Path) -> Backend {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
@@ -64,18 +89,6 @@ impl Backend {
             .build(connector);
         let (restarts, restart_requests) = mpsc::unbounded_channel();
         let supervised = proxy.exec.is_some();
-        let mut globs = globset::GlobSetBuilder::new();
-        for glob in &proxy.restart_on {
-            match globset::GlobBuilder::new(glob)
-                .literal_separator(true)
-                .build()
-            {
-                Ok(glob) => {
-                    globs.add(glob);
-                }
-                Err(err) => tracing::warn!("--restart-on {glob:?} is not used: {err}"),
-            }
-        }
         Backend {
             origin: proxy.origin.clone(),
             client,
@@ -87,9 +100,11 @@ impl Backend {
             .0,
             probing: AtomicBool::new(false),
             supervised,
-            restart_on: globs.build().unwrap_or_else(|_| globset::GlobSet::empty()),
+            restart_on: glob_set(&proxy.restart_on),
             restarts,
             restart_requests: Mutex::new(Some(restart_requests)),
+            runtime: tokio::runtime::Handle::try_current().ok(),
+            reloaded_by: glob_set(&crate::settings::default_restart_globs(root)),
         }
     }
 
@@ -127,6 +142,42 @@ impl Backend {
     /// Whether a change to `path` (relative to the root) restarts the backend.
     pub fn restarts_for(&self, path: &str) -> bool {
         self.supervised && self.restart_on.is_match(path)
+    }
+
+    /// A source changed (`path`, relative to the root) of a backend hotplate does not run: if
+    /// it is code its own reloader restarts on, watch for the restart for a moment. Connections
+    /// refused there mean it went down: it is probed until it answers, and every page refreshes
+    /// then (the refresh sent for the change may have found the old process).
+    pub fn may_restart(&self, app: &Arc<App>, path: &str) {
+        if self.supervised || !self.reloaded_by.is_match(path) {
+            return;
+        }
+        let Some(runtime) = &self.runtime else { return };
+        if self.probing.load(Ordering::SeqCst) {
+            return;
+        }
+        let app = app.clone();
+        runtime.spawn(async move {
+            let Some(backend) = app.backend.as_ref() else {
+                return;
+            };
+            let authority = backend.origin.trim_start_matches("http://").to_string();
+            let deadline = tokio::time::Instant::now() + RELOAD_WINDOW;
+            while tokio::time::Instant::now() < deadline {
+                // A connection, not a request: nothing in the backend's log.
+                let refused = tokio::time::timeout(
+                    PROBE_TIMEOUT,
+                    tokio::net::TcpStream::connect(authority.as_str()),
+                )
+                .await
+                .is_ok_and(|connected| connected.is_err());
+                if refused {
+                    backend.went_down(&app, "it is restarting".into());
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        });
     }
 
     /// Asks for a restart (the supervisor does it; without one, nothing happens).

@@ -35,7 +35,7 @@ use tokio::sync::mpsc;
 const RENDER_AHEAD: usize = 64;
 
 /// Carries one batch through check, plan, publish, re-render and reload.
-pub fn react(app: &App, batch: &ChangeBatch) {
+pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     let started = std::time::Instant::now();
     // What was served before this batch is in the graph it is planned against.
     drain(app);
@@ -71,6 +71,13 @@ pub fn react(app: &App, batch: &ChangeBatch) {
         backend.restart();
     } else {
         refetch(app, &batch, &plan);
+        if let Some(backend) = &app.backend {
+            for change in &batch.changes {
+                if is_server_side(app, change.path.as_str()) {
+                    backend.may_restart(app, change.path.as_str());
+                }
+            }
+        }
     }
     publish_reload(app, reload);
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());

@@ -211,11 +211,7 @@ impl Settings {
 
     fn mount_assets(&mut self, assets: &[String]) -> Result<(), FatalError> {
         let specs: Vec<(String, PathBuf)> = if assets.is_empty() {
-            DEFAULT_ASSETS
-                .iter()
-                .filter(|folder| self.root.join(folder).is_dir())
-                .map(|folder| (format!("/{folder}"), PathBuf::from(folder)))
-                .collect()
+            default_assets(&self.root)
         } else {
             assets
                 .iter()
@@ -269,6 +265,33 @@ impl Settings {
 
 /// The folders mapped by default when they exist, at their own name.
 const DEFAULT_ASSETS: &[&str] = &["static", "assets"];
+
+/// The asset folders mapped when `--assets` is not given: `static/` and `assets/` of the root
+/// at `/static` and `/assets`, and in a Django project (a `manage.py`) every app's `static/`
+/// at `/static` too, where Django's development server serves them.
+fn default_assets(root: &Path) -> Vec<(String, PathBuf)> {
+    let mut specs: Vec<(String, PathBuf)> = DEFAULT_ASSETS
+        .iter()
+        .filter(|folder| root.join(folder).is_dir())
+        .map(|folder| (format!("/{folder}"), PathBuf::from(folder)))
+        .collect();
+    if root.join("manage.py").is_file()
+        && let Ok(entries) = std::fs::read_dir(root)
+    {
+        let mut apps: Vec<PathBuf> = entries
+            .flatten()
+            .map(|entry| entry.path().join("static"))
+            .filter(|folder| folder.is_dir())
+            .filter_map(|folder| folder.strip_prefix(root).ok().map(Path::to_path_buf))
+            .collect();
+        apps.sort();
+        specs.extend(
+            apps.into_iter()
+                .map(|folder| ("/static".to_string(), folder)),
+        );
+    }
+    specs
+}
 
 /// `/static=./static` → (`/static`, `./static`).
 fn parse_assets(spec: &str) -> Result<(String, PathBuf), FatalError> {
@@ -438,6 +461,33 @@ mod tests {
                 .to_string();
             assert!(err.contains(says), "{spec}: {err}");
         }
+    }
+
+    #[test]
+    fn a_django_projects_app_static_folders_share_static() {
+        let root = tempfile::tempdir().unwrap();
+        std::fs::write(root.path().join("manage.py"), "").unwrap();
+        for folder in ["blog/static/blog", "shop/static/shop", "shop/templates"] {
+            std::fs::create_dir_all(root.path().join(folder)).unwrap();
+        }
+        let mut settings = Settings::for_root(root.path()).unwrap();
+        settings
+            .proxy_to(Proxy::to("http://127.0.0.1:8000").unwrap(), &[])
+            .unwrap();
+        let mapped: Vec<(String, String)> = settings
+            .asset_mounts()
+            .map(|m| {
+                let folder = m.folder.strip_prefix(&settings.root).unwrap();
+                (m.prefix.clone().unwrap(), folder.display().to_string())
+            })
+            .collect();
+        assert_eq!(
+            mapped,
+            [
+                ("/static".to_string(), "blog/static".to_string()),
+                ("/static".to_string(), "shop/static".to_string())
+            ]
+        );
     }
 
     #[test]

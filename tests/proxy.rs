@@ -298,6 +298,8 @@ fn stack(start_backend: bool) -> Stack {
     std::fs::create_dir_all(dir.path().join("static")).unwrap();
     std::fs::write(dir.path().join("templates/page.html"), PAGE).unwrap();
     std::fs::write(dir.path().join("static/style.css"), "h1 { color: red }").unwrap();
+    // The backend's code, as far as hotplate can tell (a Python project).
+    std::fs::write(dir.path().join("app.py"), "VERSION = 1\n").unwrap();
     std::fs::write(
         dir.path().join("static/app.js"),
         "import.meta.hot.accept();\nexport const n = 1;\n",
@@ -662,6 +664,71 @@ fn a_backends_error_page_shows_in_the_overlay_over_the_page_as_it_was() {
         "the overlay to clear and the page to morph",
     );
     assert_eq!(page.eval("document.getElementById('field').value"), "kept");
+}
+
+/// The test backend on a runtime of its own, so that stopping it closes every connection, as
+/// the end of a process would.
+struct OwnRuntime {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl OwnRuntime {
+    fn start(root: &Path, port: u16) -> OwnRuntime {
+        let router = backend(root, port);
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, listening) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .unwrap();
+                ready.send(()).unwrap();
+                tokio::select! {
+                    _ = axum::serve(listener, router).into_future() => {}
+                    _ = stopped => {}
+                }
+            });
+        });
+        listening.recv().unwrap();
+        OwnRuntime {
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+}
+
+impl Drop for OwnRuntime {
+    fn drop(&mut self) {
+        let _ = self.stop.take().map(|stop| stop.send(()));
+        let _ = self.thread.take().map(std::thread::JoinHandle::join);
+    }
+}
+
+#[test]
+fn a_backend_that_restarts_itself_on_a_code_change_is_seen_back_and_the_pages_refresh() {
+    let stack = stack(false);
+    let root = stack.hotplate.dir.path().to_path_buf();
+    let backend = OwnRuntime::start(&root, stack.backend_port);
+    assert_eq!(stack.get("/", NAVIGATION).status, StatusCode::OK);
+    let runtime = stack.hotplate.runtime();
+    let mut events = runtime.block_on(open_events(&stack));
+    // Its own reloader (Django's, nodemon, air) restarts it on this change. The refresh sent
+    // at once may reach the old process...
+    stack.hotplate.write("app.py", "VERSION = 2\n");
+    runtime.block_on(events.next_named("html"));
+    drop(backend);
+    std::thread::sleep(Duration::from_millis(300));
+    let _backend = OwnRuntime::start(&root, stack.backend_port);
+    // ...so once the new one answers, the pages refresh again.
+    let again = runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(10), events.next_named("html")).await
+    });
+    assert!(again.is_ok(), "no refresh once the backend was back");
 }
 
 async fn open_events(stack: &Stack) -> util::EventReader {

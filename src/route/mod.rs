@@ -110,25 +110,34 @@ fn servable(root: &Path, real: &Path) -> Servable {
 
 /// Where `url_path` leads under the layout the settings describe: a site's, or an app's
 /// mounted folders (where anything outside them is [`Target::NotFound`]: not hotplate's).
+/// Several folders may share a prefix (a Django project's `*/static`): the first that has the
+/// file answers, as Django's static finders do.
 pub fn locate(settings: &Settings, url_path: &str) -> Result<Target, Refused> {
     if settings.mounts.is_empty() {
         return resolve(&settings.root, url_path);
     }
-    let Some((mount, rest)) = mount_of(settings, url_path) else {
-        return Ok(Target::NotFound);
-    };
-    let segments = confine::sanitize(rest)?;
-    let candidate = segments.iter().fold(mount.folder.clone(), |p, s| p.join(s));
-    Ok(match confine::enforce(&mount.folder, &candidate)? {
-        Some(real) if real.is_file() => file(&settings.root, real),
-        _ => Target::NotFound,
-    })
+    for (mount, rest) in mounts_of(settings, url_path) {
+        let segments = confine::sanitize(rest)?;
+        let candidate = segments.iter().fold(mount.folder.clone(), |p, s| p.join(s));
+        if let Some(real) = confine::enforce(&mount.folder, &candidate)?
+            && real.is_file()
+        {
+            return Ok(file(&settings.root, real));
+        }
+    }
+    Ok(Target::NotFound)
 }
 
 /// The mounted folder an app serves `url_path` from, and the rest of the path below its
-/// prefix (the longest prefix wins).
+/// prefix (the longest prefix wins; of folders that share it, the first mounted).
 pub fn mount_of<'a>(settings: &'a Settings, url_path: &'a str) -> Option<(&'a Mount, &'a str)> {
-    settings
+    mounts_of(settings, url_path).into_iter().next()
+}
+
+/// Every mounted folder whose prefix `url_path` is under, longest prefix first, and the rest
+/// of the path below it.
+fn mounts_of<'a>(settings: &'a Settings, url_path: &'a str) -> Vec<(&'a Mount, &'a str)> {
+    let mut found: Vec<(&Mount, &str)> = settings
         .mounts
         .iter()
         .filter_map(|mount| {
@@ -136,7 +145,10 @@ pub fn mount_of<'a>(settings: &'a Settings, url_path: &'a str) -> Option<(&'a Mo
             let rest = url_path.strip_prefix(prefix)?;
             (rest.is_empty() || rest.starts_with('/')).then_some((mount, rest))
         })
-        .max_by_key(|(mount, _)| mount.prefix.as_ref().map_or(0, String::len))
+        .collect();
+    // Stable: folders that share a prefix keep the order they were mounted in.
+    found.sort_by_key(|(mount, _)| std::cmp::Reverse(mount.prefix.as_ref().map_or(0, String::len)));
+    found
 }
 
 /// What a reference written in a served file names.
@@ -447,6 +459,25 @@ mod tests {
             (css.file.as_str(), css.url.as_str()),
             ("assets/app.js", "/static/app.js")
         );
+
+        // A second folder at the same prefix answers what the first does not have.
+        std::fs::create_dir_all(root.join("blog/static/blog")).unwrap();
+        std::fs::write(root.join("blog/static/blog/post.css"), "").unwrap();
+        std::fs::write(root.join("blog/static/app.js"), "").unwrap();
+        settings.mounts.push(Mount {
+            folder: root.join("blog/static"),
+            prefix: Some("/static".into()),
+        });
+        let site_of = |url: &str| match locate(&settings, url) {
+            Ok(Target::File { site, .. }) => Some(site.to_string()),
+            _ => None,
+        };
+        assert_eq!(
+            site_of("/static/blog/post.css").as_deref(),
+            Some("blog/static/blog/post.css")
+        );
+        assert_eq!(site_of("/static/app.js").as_deref(), Some("assets/app.js"));
+        assert_eq!(site_of("/static/blog/missing.css"), None);
     }
 
     #[test]
