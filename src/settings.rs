@@ -267,14 +267,24 @@ impl Settings {
 const DEFAULT_ASSETS: &[&str] = &["static", "assets"];
 
 /// The asset folders mapped when `--assets` is not given: `static/` and `assets/` of the root
-/// at `/static` and `/assets`, and in a Django project (a `manage.py`) every app's `static/`
-/// at `/static` too, where Django's development server serves them.
+/// at `/static` and `/assets`; `public/` at `/` for Node and Rails projects; and in a Django
+/// project (a `manage.py`) every app's `static/` at `/static`, where Django's development
+/// server serves them.
 fn default_assets(root: &Path) -> Vec<(String, PathBuf)> {
     let mut specs: Vec<(String, PathBuf)> = DEFAULT_ASSETS
         .iter()
         .filter(|folder| root.join(folder).is_dir())
         .map(|folder| (format!("/{folder}"), PathBuf::from(folder)))
         .collect();
+    // Express, Koa, Rails: `public/` is served at the root (not PHP's, where it holds
+    // index.php and the rest of the app's entry points).
+    let has = |name: &str| root.join(name).exists();
+    if root.join("public").is_dir()
+        && (has("package.json") || has("Gemfile"))
+        && !has("composer.json")
+    {
+        specs.push(("/".to_string(), PathBuf::from("public")));
+    }
     if root.join("manage.py").is_file()
         && let Ok(entries) = std::fs::read_dir(root)
     {
@@ -302,16 +312,18 @@ fn parse_assets(spec: &str) -> Result<(String, PathBuf), FatalError> {
     let (prefix, folder) = spec
         .split_once('=')
         .ok_or_else(|| bad("write it as URL-PREFIX=FOLDER, like /static=./static"))?;
-    let prefix = prefix.trim().trim_matches('/');
-    if prefix.is_empty() || prefix.contains(['?', '#', '\\']) {
+    let prefix = prefix.trim();
+    if !prefix.starts_with('/') || prefix.contains(['?', '#', '\\']) {
         return Err(bad(
-            "the URL prefix must be a path below / (the rest belongs to the backend)",
+            "the URL prefix must be a path, like /static (or / for the root)",
         ));
     }
     if folder.trim().is_empty() {
         return Err(bad("no folder after ="));
     }
-    Ok((format!("/{prefix}"), PathBuf::from(folder.trim())))
+    // `/static/` and `/static` are one prefix; `/` stays `/`.
+    let prefix = format!("/{}", prefix.trim_matches('/'));
+    Ok((prefix, PathBuf::from(folder.trim())))
 }
 
 /// What restarts a backend by default, by the project files at the root.
@@ -448,9 +460,15 @@ mod tests {
         assert_eq!(prefixes(&settings), [None, Some("/js".into())]);
         assert!(settings.mounts[1].folder.ends_with("web/dist"));
 
+        let mut settings = Settings::for_root(root.path()).unwrap();
+        settings
+            .proxy_to(proxy(), &["/=static".to_string()])
+            .unwrap();
+        assert_eq!(prefixes(&settings), [None, Some("/".into())]);
+
         for (spec, says) in [
             ("static", "URL-PREFIX=FOLDER"),
-            ("/=static", "below /"),
+            ("static=static", "must be a path"),
             ("/x=missing", "cannot read"),
             ("/x=..", "inside the root"),
         ] {

@@ -293,11 +293,23 @@ fn free_port() -> u16 {
 }
 
 fn stack(start_backend: bool) -> Stack {
+    stack_with(start_backend, &[])
+}
+
+/// [`stack`], with these `--assets` mappings.
+fn stack_with(start_backend: bool, assets: &[&str]) -> Stack {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(dir.path().join("templates")).unwrap();
     std::fs::create_dir_all(dir.path().join("static")).unwrap();
     std::fs::write(dir.path().join("templates/page.html"), PAGE).unwrap();
     std::fs::write(dir.path().join("static/style.css"), "h1 { color: red }").unwrap();
+    std::fs::create_dir_all(dir.path().join("public/css")).unwrap();
+    std::fs::write(
+        dir.path().join("public/css/site.css"),
+        "@import './base.css';",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("public/clip.bin"), vec![7u8; 4096]).unwrap();
     // The backend's code, as far as hotplate can tell (a Python project).
     std::fs::write(dir.path().join("app.py"), "VERSION = 1\n").unwrap();
     std::fs::write(
@@ -309,7 +321,8 @@ fn stack(start_backend: bool) -> Stack {
     let hotplate = util::run_dir(dir, |settings| {
         let mut proxy = Proxy::to(&format!("http://127.0.0.1:{backend_port}")).unwrap();
         proxy.patience = Duration::from_secs(3);
-        settings.proxy_to(proxy, &[]).unwrap();
+        let assets: Vec<String> = assets.iter().map(|a| a.to_string()).collect();
+        settings.proxy_to(proxy, &assets).unwrap();
     });
     let stack = Stack {
         hotplate,
@@ -729,6 +742,22 @@ fn a_backend_that_restarts_itself_on_a_code_change_is_seen_back_and_the_pages_re
         tokio::time::timeout(Duration::from_secs(10), events.next_named("html")).await
     });
     assert!(again.is_ok(), "no refresh once the backend was back");
+}
+
+#[test]
+fn a_folder_mapped_at_the_root_answers_first_and_the_backend_the_rest() {
+    let stack = stack_with(true, &["/=public", "/static=static"]);
+    let css = stack.get("/css/site.css", &[]);
+    assert_eq!(css.status, StatusCode::OK);
+    assert_eq!(css.header("content-type"), "text/css");
+    // The rest is the backend's: its pages get the runtime as ever.
+    let page = stack.get("/", NAVIGATION);
+    assert!(page.text().contains(r#"<h1 id="title">one</h1>"#));
+    assert_injected(&page);
+    // A file that is not a module keeps its ranges.
+    let slice = stack.get("/clip.bin", &[("range", "bytes=0-9")]);
+    assert_eq!(slice.status, StatusCode::PARTIAL_CONTENT);
+    assert_eq!(slice.body, vec![7u8; 10]);
 }
 
 async fn open_events(stack: &Stack) -> util::EventReader {

@@ -7,7 +7,8 @@
 //!
 //! Which requests: for a site, any URL ending in `.js`, `.mjs` or `.css`; for an app, any URL
 //! under an asset prefix (where other files, images say, are recorded as served, so a page
-//! naming them gets `asset` updates). The answer must say it is JavaScript or CSS, and name a
+//! naming them gets `asset` updates; only scripts and stylesheets are asked for plainly, so
+//! the others keep their ranges and validators). The answer must say it is JavaScript or CSS, and name a
 //! file of the watched folders: the site's service says which ([`Module`]); otherwise the URL
 //! is located under the mounted folders, on the pool.
 
@@ -45,7 +46,11 @@ fn around(
         if !asked.readable() || !in_scope(&app, &asked.path) {
             return next.run(req).await;
         }
-        outgoing::ask_plainly(&mut req);
+        // Only what is named like a script or stylesheet is asked for whole: an image or a
+        // video under an asset prefix keeps its ranges and validators.
+        if matches!(Kind::of(&asked.path), Kind::Script | Kind::Style) {
+            outgoing::ask_plainly(&mut req);
+        }
         let response = next.run(req).await;
         rewrite(app, response, asked).await
     })
@@ -62,7 +67,10 @@ fn in_scope(app: &App, path: &str) -> bool {
 }
 
 async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
-    if !response.status().is_success() || !outgoing::has_body(response.status()) {
+    if !response.status().is_success()
+        || !outgoing::has_body(response.status())
+        || response.status() == axum::http::StatusCode::PARTIAL_CONTENT
+    {
         return response;
     }
     let style = match outgoing::content_type(response.headers()).as_deref() {
