@@ -10,6 +10,8 @@
 //! - The backend's WebSocket and event stream work through hotplate, and the browser stays
 //!   connected to hotplate across restarts.
 //! - The answer to a form's POST is not fetched again on a change: it says why.
+//! - The asset folder hotplate serves gets the site's updates: stylesheets swap, modules update
+//!   at their `import.meta.hot` boundary.
 
 mod util;
 
@@ -186,4 +188,32 @@ fn the_answer_to_a_post_says_why_it_does_not_refresh() {
         "the posted page was fetched again"
     );
     assert_eq!(page.eval("window.__hotplate.morphs"), 0);
+}
+
+#[test]
+fn the_asset_folder_gets_stylesheet_swaps_and_module_updates() {
+    let site = run();
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    // The module counts clicks and keeps the count across its own updates.
+    page.eval("document.getElementById('counter').click(); document.getElementById('counter').click(); true");
+    site.edit(
+        "static/style.css",
+        "color: #2a6f97;",
+        "color: rgb(1, 2, 3);",
+    );
+    page.wait_for(
+        "getComputedStyle(document.getElementById('greeting')).color === 'rgb(1, 2, 3)'",
+        "the stylesheet to swap",
+    );
+    site.edit(
+        "static/app.js",
+        "button.textContent = String(count);",
+        "button.textContent = `${count} (updated)`;",
+    );
+    page.wait_for(
+        "document.getElementById('counter').textContent === '2 (updated)'",
+        "the module to update, keeping its count",
+    );
+    assert_state_kept(&page);
 }
