@@ -105,6 +105,39 @@ fn backend(root: &Path, port: u16) -> Router {
             }),
         )
         .route(
+            "/chunked-gzip",
+            get(|| async {
+                // The head, compressed and flushed, then the rest once the test lets it go.
+                let mut encoder =
+                    flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                encoder
+                    .write_all(b"<!doctype html><html><head><title>streamed</title></head><body><p>first</p>")
+                    .unwrap();
+                encoder.flush().unwrap();
+                let head = std::mem::take(encoder.get_mut());
+                let rest = async move {
+                    RELEASE.notified().await;
+                    encoder.write_all(b"<p id=\"last\">last</p></body></html>").unwrap();
+                    encoder.finish().unwrap()
+                };
+                let chunks = futures_util::stream::iter([futures_util::future::Either::Left(
+                    std::future::ready(head),
+                )])
+                .chain(futures_util::stream::iter([futures_util::future::Either::Right(
+                    Box::pin(rest),
+                )]))
+                .then(|chunk| chunk)
+                .map(Ok::<_, std::convert::Infallible>);
+                (
+                    [
+                        (header::CONTENT_TYPE, "text/html"),
+                        (header::CONTENT_ENCODING, "gzip"),
+                    ],
+                    Body::from_stream(chunks),
+                )
+            }),
+        )
+        .route(
             "/fragment",
             get(|| async { Html("<p id=\"fragment\">no head, no body</p>") }),
         )
@@ -230,6 +263,9 @@ fn backend(root: &Path, port: u16) -> Router {
 use futures_util::StreamExt;
 
 const DOWNLOAD_CHUNKS: usize = 32;
+
+/// Lets `/chunked-gzip` send the rest of its page.
+static RELEASE: tokio::sync::Notify = tokio::sync::Notify::const_new();
 
 /// Answers an upgrade with `101` and then echoes what it reads, uppercased.
 async fn echo_upgrade(mut req: Request) -> Response {
@@ -424,6 +460,30 @@ fn a_chunked_document_and_one_without_a_head_get_the_runtime() {
     let fragment = stack.get("/fragment", NAVIGATION);
     assert_injected(&fragment);
     assert!(fragment.text().contains(r#"<p id="fragment">"#));
+}
+
+#[test]
+fn a_compressed_stream_is_decoded_and_injected_as_it_arrives() {
+    let stack = stack(true);
+    let addr = stack.hotplate.url.trim_start_matches("http://").to_string();
+    let (first, rest) = stack.hotplate.runtime().block_on(async move {
+        let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(
+                b"GET /chunked-gzip HTTP/1.1\r\nHost: localhost\r\nAccept: text/html\r\n\r\n",
+            )
+            .await
+            .unwrap();
+        // The runtime arrives before the backend has sent the rest.
+        let first = read_until(&mut stream, "<p>first</p>").await;
+        RELEASE.notify_one();
+        let rest = read_until(&mut stream, "</html>").await;
+        (first, rest)
+    });
+    let head = first.to_ascii_lowercase();
+    assert!(!head.contains("content-encoding"), "{first}");
+    assert!(first.contains("/__hotplate/"), "{first}");
+    assert!(rest.contains(r#"<p id="last">last</p>"#), "{rest}");
 }
 
 #[test]

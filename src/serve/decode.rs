@@ -1,5 +1,6 @@
 //! Undoing a `Content-Encoding`, so that a compressed document can be rewritten: a backend or
-//! an app may compress whatever the request asked for.
+//! an app may compress whatever the request asked for. [`decode`] takes a whole body;
+//! [`reader`] decodes one that streams, as it arrives.
 //!
 //! gzip and deflate through flate2, brotli through brotli-decompressor and zstd through ruzstd
 //! (all pure Rust). What comes out is bounded: a body that would decode to more than the limit
@@ -46,6 +47,34 @@ pub fn decode(encoding: &str, body: &[u8], limit: u64) -> Result<Vec<u8>, Decode
         },
         _ => Err(DecodeError::Unknown(encoding)),
     }
+}
+
+/// A reader that decodes `encoding` from `inner` as it reads: for a compressed document that
+/// streams (it never holds more than a window of it). `None` for an encoding hotplate does not
+/// know.
+pub fn reader<'a>(encoding: &str, inner: impl Read + 'a) -> Option<Box<dyn Read + 'a>> {
+    let encoding = encoding.trim().to_ascii_lowercase();
+    let mut inner = std::io::BufReader::new(inner);
+    Some(match encoding.as_str() {
+        "identity" => Box::new(inner),
+        "gzip" | "x-gzip" => Box::new(flate2::bufread::MultiGzDecoder::new(inner)),
+        "deflate" => {
+            // zlib-wrapped, as the standard says, or raw: the first two bytes tell.
+            use std::io::BufRead;
+            let head = inner.fill_buf().ok()?;
+            let zlib = head.len() >= 2
+                && head[0] & 0x0f == 8
+                && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
+            if zlib {
+                Box::new(flate2::bufread::ZlibDecoder::new(inner))
+            } else {
+                Box::new(flate2::bufread::DeflateDecoder::new(inner))
+            }
+        }
+        "br" => Box::new(brotli_decompressor::Decompressor::new(inner, 64 << 10)),
+        "zstd" => Box::new(ruzstd::decoding::StreamingDecoder::new(inner).ok()?),
+        _ => return None,
+    })
 }
 
 /// Reads `reader` to its end, failing past `limit` bytes.
@@ -95,6 +124,27 @@ mod tests {
         let zstd =
             ruzstd::encoding::compress_to_vec(PAGE, ruzstd::encoding::CompressionLevel::Fastest);
         assert_eq!(decode("zstd", &zstd, 1 << 20).unwrap(), PAGE);
+    }
+
+    #[test]
+    fn a_stream_decodes_as_it_is_read() {
+        let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+        zlib.write_all(PAGE).unwrap();
+        let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
+        raw.write_all(PAGE).unwrap();
+        for (encoding, body) in [
+            ("gzip", gzip(PAGE)),
+            ("deflate", zlib.finish().unwrap()),
+            ("deflate", raw.finish().unwrap()),
+        ] {
+            let mut out = Vec::new();
+            reader(encoding, &body[..])
+                .unwrap()
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out, PAGE, "{encoding}");
+        }
+        assert!(reader("compress", &b""[..]).is_none());
     }
 
     #[test]

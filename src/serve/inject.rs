@@ -23,6 +23,7 @@
 //! - a response that carries [`TemplateReads`] (rendered with [`crate::layer::Templates`])
 //!   records them as what that URL's render read, so a save morphs exactly those pages.
 
+use super::decode;
 use super::document::{self, Policy};
 use super::outgoing::{self, Asked};
 use super::runtime;
@@ -43,6 +44,7 @@ use hyper::body::Body as _;
 use hyper::body::Frame;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -137,8 +139,12 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
     // A document of unknown length (streamed as it is made) goes out as it comes in.
     let known_length = response.body().size_hint().exact().is_some()
         || response.headers().contains_key(header::CONTENT_LENGTH);
-    if !known_length && !response.headers().contains_key(header::CONTENT_ENCODING) {
-        return stream(app, response, asked, since, entry);
+    let encoding = response
+        .headers()
+        .get(header::CONTENT_ENCODING)
+        .map(|v| v.to_str().unwrap_or("?").to_string());
+    if !known_length && encoding.as_deref().is_none_or(decode::is_known) {
+        return stream(app, response, asked, since, entry, encoding);
     }
     let (parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
@@ -178,20 +184,23 @@ fn note_reads(app: &App, route: &str, TemplateReads(files): TemplateReads) {
 }
 
 /// A document whose length is not known (a backend that streams its render): rewritten by
-/// lol_html chunk by chunk on a pool thread, and sent on as it goes. Under a policy header the
-/// runtime's tags carry its nonce; `<meta>` policies are amended with it as they pass.
+/// lol_html chunk by chunk on a pool thread, and sent on as it goes; compressed (`encoding`),
+/// it is decoded as it arrives and sent plain. Under a policy header the runtime's tags carry
+/// its nonce; `<meta>` policies are amended with it as they pass.
 fn stream(
     app: Arc<App>,
     response: Response,
     asked: Asked,
     since: u64,
     entry: Option<SitePath>,
+    encoding: Option<String>,
 ) -> Response {
     let (mut parts, mut body) = response.into_parts();
     // A `<meta>` policy may be anywhere ahead: the tags carry a nonce in any case.
     let policy = policy_for(&mut parts, true, &asked);
     for name in [
         header::CONTENT_LENGTH,
+        header::CONTENT_ENCODING,
         header::ETAG,
         header::LAST_MODIFIED,
         header::ACCEPT_RANGES,
@@ -224,9 +233,33 @@ fn stream(
                 .as_ref()
                 .map_or(meta.to_string(), |p| p.amend(meta).policy)
         };
-        let rewritten = html::rewrite_stream(arriving.iter(), &tag, Some(&amend), |chunk| {
+        let sink = |chunk: &[u8]| {
             let _ = leaving.blocking_send(Bytes::copy_from_slice(chunk));
-        });
+        };
+        let rewritten = match encoding
+            .as_deref()
+            .and_then(|e| decode::reader(e, Arrived::new(&arriving)))
+        {
+            Some(mut decoded) => {
+                // What the decoder gives as it reads, a window at a time.
+                let decoded = std::iter::from_fn(move || {
+                    let mut window = vec![0u8; 16 << 10];
+                    match decoded.read(&mut window) {
+                        Ok(0) => None,
+                        Ok(n) => {
+                            window.truncate(n);
+                            Some(window)
+                        }
+                        Err(err) => {
+                            tracing::warn!("could not decode a streamed document: {err}");
+                            None
+                        }
+                    }
+                });
+                html::rewrite_stream(decoded, &tag, Some(&amend), sink)
+            }
+            None => html::rewrite_stream(arriving.iter(), &tag, Some(&amend), sink),
+        };
         match rewritten {
             Ok(references) => {
                 document::record_document(&app, &asked.path, entry.as_ref(), &references);
@@ -236,6 +269,35 @@ fn stream(
     }));
     let frames = ReceiverStream::new(out).map(|data| Ok::<_, Infallible>(Frame::data(data)));
     Response::from_parts(parts, Body::new(StreamBody::new(frames)))
+}
+
+/// The chunks of a streamed body as one `Read`, blocking until the next one arrives.
+struct Arrived<'a> {
+    chunks: &'a std::sync::mpsc::Receiver<Bytes>,
+    current: Bytes,
+}
+
+impl<'a> Arrived<'a> {
+    fn new(chunks: &'a std::sync::mpsc::Receiver<Bytes>) -> Arrived<'a> {
+        Arrived {
+            chunks,
+            current: Bytes::new(),
+        }
+    }
+}
+
+impl std::io::Read for Arrived<'_> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        while self.current.is_empty() {
+            match self.chunks.recv() {
+                Ok(chunk) => self.current = chunk,
+                Err(_) => return Ok(0),
+            }
+        }
+        let n = out.len().min(self.current.len());
+        out[..n].copy_from_slice(&self.current.split_to(n));
+        Ok(n)
+    }
 }
 
 /// Whether a document may hold a `<meta>` Content-Security-Policy.
