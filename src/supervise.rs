@@ -207,7 +207,8 @@ struct Running {
 impl Running {
     fn start(app: &App, command: &str, output: &Output) -> std::io::Result<Running> {
         let port = app.settings.proxy.as_ref().map_or(80, |p| p.port());
-        let mut child = Command::new("sh")
+        let mut shell = Command::new("sh");
+        shell
             .arg("-c")
             .arg(command)
             .current_dir(&app.settings.root)
@@ -215,9 +216,11 @@ impl Running {
             .env("HOTPLATE", "off")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .process_group(0)
-            .spawn()?;
+            .stderr(Stdio::piped());
+        // A group of its own: what the command starts is stopped with it.
+        #[cfg(unix)]
+        shell.process_group(0);
+        let mut child = shell.spawn()?;
         if let Some(stdout) = child.stdout.take() {
             tokio::spawn(forward(stdout, output.clone(), false));
         }
@@ -235,6 +238,8 @@ impl Running {
     /// Stops the whole group and waits until it is gone (see the module's docs).
     async fn stop(&mut self) {
         self.stopped = true;
+        #[cfg(not(unix))]
+        let _ = self.child.start_kill();
         signal(self.group, Signal::Term);
         if self.gone_within(GRACE).await {
             return;
@@ -268,6 +273,8 @@ impl Drop for Running {
         if self.stopped {
             return;
         }
+        #[cfg(not(unix))]
+        let _ = self.child.start_kill();
         signal(self.group, Signal::Term);
         let deadline = Instant::now() + Duration::from_secs(2);
         while group_alive(self.group) && Instant::now() < deadline {
@@ -361,6 +368,7 @@ fn group_alive(group: Option<i32>) -> bool {
 
 /// Whether a `/proc/PID/stat` line is of a process of `group` that has not exited. The
 /// command name, in parentheses, may hold anything: the fields are read after its last `)`.
+#[cfg_attr(not(unix), allow(dead_code))]
 fn running_in(stat: &str, group: i32) -> bool {
     let Some((_, rest)) = stat.rsplit_once(')') else {
         return false;
@@ -370,6 +378,15 @@ fn running_in(stat: &str, group: i32) -> bool {
     let _parent = fields.next();
     let pgrp = fields.next().and_then(|g| g.parse::<i32>().ok());
     pgrp == Some(group) && !matches!(state, Some("Z" | "X"))
+}
+
+/// Without process groups, only the shell itself can be stopped.
+#[cfg(not(unix))]
+fn signal(_group: Option<i32>, _signal: Signal) {}
+
+#[cfg(not(unix))]
+fn group_alive(_group: Option<i32>) -> bool {
+    false
 }
 
 #[cfg(test)]
