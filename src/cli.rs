@@ -17,7 +17,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Serve a site folder, pushing updates to open pages as files change.
+    /// Serve a site folder, or stand in front of a backend (--proxy), pushing updates to open
+    /// pages as files change.
     Serve(ServeArgs),
     /// Send a custom event to every page of a running server: `import.meta.hot.on(EVENT, cb)`
     /// gets DATA. (What pages send back streams from /__hotplate/received.)
@@ -85,8 +86,9 @@ pub struct ServeArgs {
     pub proxy: Option<String>,
 
     /// With --proxy: serve the files of DIR at URL PREFIX (`/static=./static`) with CSS swaps
-    /// and import.meta.hot, instead of the backend. Repeatable. Default: `/static` and
-    /// `/assets`, for those folders of ROOT that exist.
+    /// and import.meta.hot, before the backend. Repeatable. Default: `static/` and `assets/` of
+    /// ROOT at `/static` and `/assets`, `public/` at `/` in a Node or Rails project, and every
+    /// `APP/static` at `/static` in a Django project, for the folders that exist.
     #[arg(long, value_name = "PREFIX=DIR", requires = "proxy")]
     pub assets: Vec<String>,
 
@@ -97,7 +99,8 @@ pub struct ServeArgs {
 
     /// With --exec: restart the backend when a file matching GLOB changes (repeatable).
     /// Default by what ROOT holds: `**/*.rs` with a Cargo.toml, `**/*.go` with a go.mod,
-    /// `**/*.py` for Python, `**/*.{js,mjs,cjs,ts}` with a package.json.
+    /// `**/*.py` for Python, `config/**/*.rb` with a Gemfile, `**/*.{js,mjs,cjs,ts}` with a
+    /// package.json.
     #[arg(long = "restart-on", value_name = "GLOB", requires = "exec")]
     pub restart_on: Vec<String>,
 
