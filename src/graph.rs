@@ -207,6 +207,12 @@ impl Graph {
         }
     }
 
+    /// The URL paths files named that no file of the watched folders answers (for a backend:
+    /// what it serves itself).
+    pub fn missing_urls(&self) -> impl Iterator<Item = &str> {
+        self.waiting.keys().map(String::as_str)
+    }
+
     /// The files that named `url` when no file answered it.
     pub fn waiting_for(&self, url: &str) -> Vec<SitePath> {
         self.waiting

@@ -72,6 +72,7 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     } else {
         refetch(app, &batch, &plan);
         if let Some(backend) = &app.backend {
+            swap_backend_stylesheets(app, &batch, plan.timestamp);
             for change in &batch.changes {
                 if is_server_side(app, change.path.as_str()) {
                     backend.may_restart(app, change.path.as_str());
@@ -306,6 +307,45 @@ fn is_server_side(app: &App, path: &str) -> bool {
         }
     }
     server
+}
+
+/// A stylesheet outside the asset folders that changed may be one the backend serves itself
+/// (a Flask app's `app/static/`): the pages' stylesheets it does not map to a file, with the
+/// same file name, are swapped, as browser-sync matches them. One that is not it loads again,
+/// unchanged.
+fn swap_backend_stylesheets(app: &App, batch: &ChangeBatch, timestamp: u64) {
+    let names: BTreeSet<&str> = batch
+        .changes
+        .iter()
+        .filter(|change| change.kind != ChangeKind::Removed)
+        .map(|change| change.path.as_str())
+        .filter(|path| {
+            crate::base::Kind::of(path) == crate::base::Kind::Style && is_server_side(app, path)
+        })
+        .filter_map(|path| path.rsplit('/').next())
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let updates: Vec<crate::base::ModuleUpdate> = app
+        .graph()
+        .missing_urls()
+        .filter(|url| {
+            url.rsplit('/')
+                .next()
+                .is_some_and(|name| names.contains(name))
+        })
+        .map(|url| crate::base::ModuleUpdate {
+            kind: "css",
+            path: url.to_string(),
+            accepted_path: url.to_string(),
+            timestamp,
+            first_invalidated_by: None,
+        })
+        .collect();
+    if !updates.is_empty() {
+        app.hub.publish(Message::Update { updates });
+    }
 }
 
 /// Whether the batch changes a source of the backend that hotplate runs (`--restart-on`).

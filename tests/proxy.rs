@@ -25,7 +25,7 @@ use std::path::Path;
 use std::time::Duration;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const PAGE: &str = r#"<!doctype html><html><head><title>backend</title><link rel="stylesheet" href="/static/style.css"></head><body><h1 id="title">one</h1><input id="field"></body></html>"#;
+const PAGE: &str = r#"<!doctype html><html><head><title>backend</title><link rel="stylesheet" href="/static/style.css"><link rel="stylesheet" href="/styles/site.css"></head><body><h1 id="title">one</h1><input id="field"></body></html>"#;
 
 /// The backend: `/` reads `templates/page.html` on every request; the other routes answer
 /// the way the module's docs list.
@@ -102,6 +102,18 @@ fn backend(root: &Path, port: u16) -> Router {
                     ],
                     compress("gzip", page.as_bytes()),
                 )
+            }),
+        )
+        .route(
+            "/styles/site.css",
+            get({
+                let sheet = root.join("backend_css/site.css");
+                move || async move {
+                    (
+                        [(header::CONTENT_TYPE, "text/css")],
+                        std::fs::read_to_string(&sheet).unwrap(),
+                    )
+                }
             }),
         )
         .route(
@@ -339,6 +351,8 @@ fn stack_with(start_backend: bool, assets: &[&str]) -> Stack {
     std::fs::create_dir_all(dir.path().join("static")).unwrap();
     std::fs::write(dir.path().join("templates/page.html"), PAGE).unwrap();
     std::fs::write(dir.path().join("static/style.css"), "h1 { color: red }").unwrap();
+    std::fs::create_dir_all(dir.path().join("backend_css")).unwrap();
+    std::fs::write(dir.path().join("backend_css/site.css"), "p { margin: 0 }").unwrap();
     std::fs::create_dir_all(dir.path().join("public/css")).unwrap();
     std::fs::write(
         dir.path().join("public/css/site.css"),
@@ -818,6 +832,20 @@ fn a_folder_mapped_at_the_root_answers_first_and_the_backend_the_rest() {
     let slice = stack.get("/clip.bin", &[("range", "bytes=0-9")]);
     assert_eq!(slice.status, StatusCode::PARTIAL_CONTENT);
     assert_eq!(slice.body, vec![7u8; 10]);
+}
+
+#[test]
+fn a_stylesheet_the_backend_serves_itself_is_swapped_by_its_name() {
+    let stack = stack(true);
+    stack.get("/", NAVIGATION);
+    let runtime = stack.hotplate.runtime();
+    let mut events = runtime.block_on(open_events(&stack));
+    stack
+        .hotplate
+        .write("backend_css/site.css", "p { margin: 1px }");
+    let update = runtime.block_on(events.next_named("update")).json();
+    assert_eq!(update["updates"][0]["type"], "css");
+    assert_eq!(update["updates"][0]["path"], "/styles/site.css");
 }
 
 async fn open_events(stack: &Stack) -> util::EventReader {
