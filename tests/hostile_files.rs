@@ -7,6 +7,7 @@
 //! - Generated nesting of every shape, in JS and CSS, never aborts the process.
 //! - A module too big to rewrite (over 50 MB) is streamed as it is, never read whole.
 //! - A stylesheet nested deeper than hotplate follows is served as it is, with a warning.
+//! - A static page that is not UTF-8 (Latin-1) is served byte for byte, without the runtime.
 
 mod util;
 use hotplate::base::{Change, ChangeBatch, ChangeKind, SitePath};
@@ -183,4 +184,16 @@ async fn a_stylesheet_nested_too_deep_is_served_as_it_is_with_a_warning() {
     site.write("styles/base.css", "a { color: red; }\n");
     assert_eq!(site.get("/styles/base.css").await.status, 200);
     events.next_named("error-clear").await;
+}
+
+#[tokio::test]
+async fn a_static_page_in_another_encoding_is_served_byte_for_byte() {
+    let site = site("modules");
+    let page = b"<!doctype html><meta charset=iso-8859-1><p>caf\xe9 cr\xe8me</p>".to_vec();
+    std::fs::write(site.path("latin1.html"), &page).unwrap();
+    let reply = site
+        .get_with("/latin1.html", &[("accept", "text/html")])
+        .await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.body, page, "read as UTF-8 it would lose its letters");
 }

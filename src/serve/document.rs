@@ -98,13 +98,25 @@ pub fn render(
 /// truncate and its write.
 pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
     match watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE) {
-        Ok(bytes) => finish(
-            app,
-            req,
-            Some(site),
-            StatusCode::OK,
-            &String::from_utf8_lossy(&bytes),
-        ),
+        Ok(bytes) => match String::from_utf8(bytes) {
+            Ok(text) => finish(app, req, Some(site), StatusCode::OK, &text),
+            // In another encoding (Latin-1, Shift JIS), read as UTF-8 it would lose its
+            // characters: it goes out byte for byte, and the inject layer leaves it so.
+            Err(err) => {
+                let mut response = Response::new(axum::body::Body::from(err.into_bytes()));
+                let headers = response.headers_mut();
+                headers.insert(
+                    axum::http::header::CONTENT_TYPE,
+                    axum::http::HeaderValue::from_static("text/html"),
+                );
+                headers.insert(
+                    axum::http::header::CACHE_CONTROL,
+                    axum::http::HeaderValue::from_static(cache::REVALIDATE),
+                );
+                response.extensions_mut().insert(super::inject::Entry(None));
+                response
+            }
+        },
         Err(_) => plain_not_found(app, req.uri.path()),
     }
 }
