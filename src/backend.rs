@@ -180,6 +180,13 @@ impl Backend {
         });
     }
 
+    /// Whether the backend is up within `patience` (at once, when it is).
+    pub async fn up_within(&self, patience: Duration) -> bool {
+        let mut states = self.state.subscribe();
+        let up = states.wait_for(|state| *state == State::Up);
+        matches!(tokio::time::timeout(patience, up).await, Ok(Ok(_)))
+    }
+
     /// Asks for a restart (the supervisor does it; without one, nothing happens).
     pub fn restart(&self) {
         let _ = self.restarts.send(());

@@ -23,7 +23,7 @@
 
 use super::{document, files, guard, inject};
 use crate::app::App;
-use crate::backend::{Backend, State};
+use crate::backend::State;
 use crate::route::{self, Target};
 use crate::settings::Proxy;
 use axum::body::Body;
@@ -99,7 +99,7 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
         // A page refreshing itself after a save: the backend may be restarting on that very
         // save (an autoreloader). Wait for it, then ask again.
         backend.went_down(&app, describe(err));
-        if wait_up(backend, proxy.patience).await {
+        if backend.up_within(proxy.patience).await {
             answer = backend
                 .send(outgoing(&parts, Body::empty(), proxy, peer, false))
                 .await;
@@ -123,20 +123,6 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
             };
             unavailable(proxy, &parts.headers, &state)
         }
-    }
-}
-
-/// Waits up to `patience` for an unsupervised backend that went down to answer again.
-async fn wait_up(backend: &Backend, patience: std::time::Duration) -> bool {
-    let deadline = tokio::time::Instant::now() + patience;
-    loop {
-        if backend.state() == State::Up {
-            return true;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return false;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
     }
 }
 
