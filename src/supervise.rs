@@ -255,9 +255,14 @@ impl Running {
     /// Whether no process of the group is left within `limit` (the shell is reaped meanwhile).
     async fn gone_within(&mut self, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;
+        let group = self.group;
         loop {
             let _ = self.child.try_wait();
-            if !group_alive(self.group) {
+            // Reading every process's stat is file-system work: off the async workers.
+            let alive = tokio::task::spawn_blocking(move || group_alive(group))
+                .await
+                .unwrap_or(false);
+            if !alive {
                 return true;
             }
             if Instant::now() >= deadline {
