@@ -132,10 +132,34 @@ fn note_folder(folder: &SitePath) {
     });
 }
 
+/// minijinja's loader from the root (which keeps names inside it), except that a template
+/// found empty is read again for a moment ([`crate::watch::EMPTY_PATIENCE`]): a render can run
+/// between an editor's truncate and its write (a save that lands while the last one renders),
+/// and the page would morph into nothing.
+fn settled_loader(
+    root: &std::path::Path,
+) -> impl Fn(&str) -> Result<Option<minijinja::TemplateSource>, minijinja::Error> + Send + Sync + 'static
+{
+    let load = minijinja::path_loader(root);
+    move |name| {
+        let deadline = std::time::Instant::now() + crate::watch::EMPTY_PATIENCE;
+        loop {
+            match load(name)? {
+                Some(template)
+                    if template.source().is_empty() && std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                }
+                loaded => return Ok(loaded),
+            }
+        }
+    }
+}
+
 impl Renderer {
     pub fn new(settings: &Settings) -> Renderer {
         let mut env = Environment::new();
-        env.set_loader(minijinja::path_loader(&settings.root));
+        env.set_loader(settled_loader(&settings.root));
         env.set_auto_reload(settings.mode == Mode::Dev);
         env.set_debug(true);
         // A template that loops away (nested `range`s) stops with an error instead of holding
@@ -372,6 +396,21 @@ mod tests {
             .unwrap();
         // Values are HTML-escaped, slashes included.
         assert_eq!(html, "<main>hi x at &#x2f;x</main>");
+    }
+
+    #[test]
+    fn a_template_caught_empty_mid_save_is_read_again_until_it_fills() {
+        let (dir, r) = site(&[("pages/a.html", "")]);
+        let file = dir.path().join("pages/a.html");
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            std::fs::write(file, "<p>saved</p>").unwrap();
+        });
+        let html = r
+            .render(&SitePath::new("pages/a.html"), &PageContext::default())
+            .unwrap();
+        writer.join().unwrap();
+        assert_eq!(html, "<p>saved</p>");
     }
 
     #[test]
