@@ -14,14 +14,9 @@
 //! Target (issue 10): under 50 µs added at p50 for non-HTML.
 
 mod common;
-use common::loopback::{connect, measure, page, quantile};
+use common::loopback::{ROUNDS, app, compare, connect};
 
 use axum::Router;
-use axum::http::header;
-use axum::response::{Html, IntoResponse};
-use axum::routing::get;
-
-const ROUNDS: usize = 10;
 
 fn main() {
     let per_round: usize = std::env::args()
@@ -34,24 +29,6 @@ fn main() {
         .build()
         .unwrap();
     runtime.block_on(run(per_round));
-}
-
-fn app() -> Router {
-    let page = page();
-    Router::new()
-        .route(
-            "/health",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    r#"{"ok":true}"#,
-                )
-            }),
-        )
-        .route(
-            "/page",
-            get(move || async move { Html(page).into_response() }),
-        )
 }
 
 async fn serve(router: Router) -> u16 {
@@ -76,28 +53,11 @@ async fn run(per_round: usize) {
     let mut plain = connect(plain_port).await;
     let mut with_layer = connect(hot_port).await;
     println!("layer_overhead: {ROUNDS} rounds × {per_round} requests, one connection each, µs\n");
-    println!(
-        "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>11} {:>11}",
-        "response", "p50", "p99", "p50+layer", "p99+layer", "added p50", "added p99"
-    );
-    for (name, path, accept, count) in [
-        ("JSON (non-HTML)", "/health", "*/*", per_round),
-        ("100 KB HTML", "/page", "text/html", per_round / 4),
-    ] {
-        // Warm both up (connections, the pool, caches).
-        measure(&mut plain, path, accept, 200).await;
-        measure(&mut with_layer, path, accept, 200).await;
-        let (mut without, mut with) = (Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            without.extend(measure(&mut plain, path, accept, count).await);
-            with.extend(measure(&mut with_layer, path, accept, count).await);
-        }
-        let (p50, p99) = (quantile(&mut without, 0.5), quantile(&mut without, 0.99));
-        let (h50, h99) = (quantile(&mut with, 0.5), quantile(&mut with, 0.99));
-        println!(
-            "  {name:<22} {p50:>9.1} {p99:>9.1} {h50:>9.1} {h99:>9.1} {:>11.1} {:>11.1}",
-            h50 - p50,
-            h99 - p99
-        );
-    }
+    compare(
+        &mut plain,
+        &mut with_layer,
+        per_round,
+        ["JSON (non-HTML)", "100 KB HTML"],
+    )
+    .await;
 }

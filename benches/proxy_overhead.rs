@@ -16,17 +16,14 @@
 //! Targets (issue 11): under 0.2 ms added at p50; memory flat on a 1 GB download.
 
 mod common;
-use common::loopback::{connect, measure, page, quantile};
+use common::loopback::{ROUNDS, app, compare, connect};
 
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::http::{Request, header};
-use axum::response::{Html, IntoResponse};
 use axum::routing::get;
 use http_body_util::BodyExt;
 use std::time::{Duration, Instant};
-
-const ROUNDS: usize = 10;
 
 fn main() {
     let numbers: Vec<usize> = std::env::args()
@@ -53,26 +50,12 @@ fn download(mb: usize) -> Body {
 
 use futures_util::StreamExt;
 
+/// The app, and a download of `download_mb` megabytes.
 fn backend(download_mb: usize) -> Router {
-    let page = page();
-    Router::new()
-        .route(
-            "/health",
-            get(|| async {
-                (
-                    [(header::CONTENT_TYPE, "application/json")],
-                    r#"{"ok":true}"#,
-                )
-            }),
-        )
-        .route(
-            "/page",
-            get(move || async move { Html(page).into_response() }),
-        )
-        .route(
-            "/download",
-            get(move || async move { download(download_mb) }),
-        )
+    app().route(
+        "/download",
+        get(move || async move { download(download_mb) }),
+    )
 }
 
 /// `VmRSS` and `VmHWM` (peak) of this process, in MB.
@@ -107,34 +90,13 @@ async fn run(per_round: usize, download_mb: usize) {
     let mut direct = connect(backend_port).await;
     let mut proxied = connect(hotplate_port).await;
     println!("proxy_overhead: {ROUNDS} rounds × {per_round} requests, one connection each, µs\n");
-    println!(
-        "  {:<22} {:>9} {:>9} {:>10} {:>10} {:>11} {:>11}",
-        "response", "direct p50", "p99", "proxied p50", "p99", "added p50", "added p99"
-    );
-    for (name, path, accept, count) in [
-        ("JSON (forwarded)", "/health", "*/*", per_round),
-        (
-            "100 KB HTML (injected)",
-            "/page",
-            "text/html",
-            per_round / 4,
-        ),
-    ] {
-        measure(&mut direct, path, accept, 200).await;
-        measure(&mut proxied, path, accept, 200).await;
-        let (mut without, mut with) = (Vec::new(), Vec::new());
-        for _ in 0..ROUNDS {
-            without.extend(measure(&mut direct, path, accept, count).await);
-            with.extend(measure(&mut proxied, path, accept, count).await);
-        }
-        let (p50, p99) = (quantile(&mut without, 0.5), quantile(&mut without, 0.99));
-        let (h50, h99) = (quantile(&mut with, 0.5), quantile(&mut with, 0.99));
-        println!(
-            "  {name:<22} {p50:>9.1} {p99:>9.1} {h50:>10.1} {h99:>10.1} {:>11.1} {:>11.1}",
-            h50 - p50,
-            h99 - p99
-        );
-    }
+    compare(
+        &mut direct,
+        &mut proxied,
+        per_round,
+        ["JSON (forwarded)", "100 KB HTML (injected)"],
+    )
+    .await;
 
     // The download, through hotplate, read and dropped as it arrives.
     let (rss_before, peak_before) = memory();
@@ -146,7 +108,7 @@ async fn run(per_round: usize, download_mb: usize) {
     let started = Instant::now();
     let mut body = proxied.send_request(req).await.unwrap().into_body();
     let mut received = 0usize;
-    let mut peak_during: f64 = 0.0;
+    let mut peak_during = rss_before;
     let mut last_sample = Instant::now();
     while let Some(frame) = body.frame().await {
         if let Ok(data) = frame.unwrap().into_data() {

@@ -99,7 +99,11 @@ pub async fn run(app: Arc<App>) {
         let ended = tokio::select! {
             () = until_it_answers(&app, backend, &command, &output, started) => None,
             status = running.child.wait() => Some(Ended::Exited(status)),
-            request = restarts.recv() => Some(request.map_or(Ended::Exited(Ok(ExitStatus::default())), |()| Ended::Restart)),
+            request = restarts.recv() => match request {
+                Some(()) => Some(Ended::Restart),
+                // hotplate is stopping: dropping `running` stops the backend.
+                None => return,
+            },
         };
         let ended = match ended {
             Some(ended) => ended,

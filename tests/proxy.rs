@@ -704,10 +704,7 @@ fn a_gzipped_page_under_a_nonce_policy_morphs_in_the_browser() {
     let stack = stack(true);
     let browser = testkit::Browser::launch();
     let page = browser.open(&format!("{}/secure", stack.hotplate.url));
-    page.wait_for(
-        "window.__hotplate && window.__hotplate.boot",
-        "the runtime to connect",
-    );
+    page.wait_for_runtime();
     page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
     stack.hotplate.edit("templates/page.html", ">one<", ">two<");
     page.wait_for(
@@ -724,10 +721,7 @@ fn a_backends_error_page_shows_in_the_overlay_over_the_page_as_it_was() {
     let stack = stack(true);
     let browser = testkit::Browser::launch();
     let page = browser.open(&format!("{}/", stack.hotplate.url));
-    page.wait_for(
-        "window.__hotplate && window.__hotplate.boot",
-        "the runtime to connect",
-    );
+    page.wait_for_runtime();
     page.eval("document.getElementById('field').value = 'kept'; true");
     stack
         .hotplate

@@ -40,10 +40,7 @@ fn run() -> util::Running {
 /// Opens `/` once the runtime is connected, and types into the note field, which keeps focus.
 fn open<'b>(browser: &'b Browser, site: &util::Running) -> Page<'b> {
     let page = browser.open(&format!("{}/", site.url));
-    page.wait_for(
-        "window.__hotplate && window.__hotplate.boot",
-        "the runtime to connect",
-    );
+    page.wait_for_runtime();
     page.eval(
         "window.marker = 7; const note = document.getElementById('note'); \
          note.value = 'typed'; note.focus(); true",
@@ -129,7 +126,7 @@ fn a_page_opened_while_the_backend_is_down_waits_for_it() {
     );
     let output = page.eval("document.getElementById('hotplate-backend-output').textContent");
     assert!(output.as_str().unwrap().contains("no database"), "{output}");
-    page.wait_for("window.__hotplate && window.__hotplate.boot", "the runtime");
+    page.wait_for_runtime();
     site.write("app.py", &source);
     page.wait_for(
         "!document.documentElement.hasAttribute('data-hotplate-waiting') && \

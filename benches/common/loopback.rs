@@ -1,9 +1,12 @@
-//! What the overhead benches share: a bounded load generator on loopback (one kept-alive
-//! HTTP/1.1 connection, one request at a time, so each sample is one request's latency and
-//! nothing queues), the page they serve, and quantiles.
+//! What the overhead benches share: the app they serve, and a bounded load generator on
+//! loopback (one kept-alive HTTP/1.1 connection, one request at a time, so each sample is one
+//! request's latency and nothing queues) that compares two servers in interleaved rounds.
 
+use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, header};
+use axum::response::{Html, IntoResponse};
+use axum::routing::get;
 use http_body_util::BodyExt;
 use hyper_util::rt::TokioIo;
 use std::time::Instant;
@@ -24,6 +27,59 @@ pub fn page() -> String {
     }
     html.push_str("</main></body></html>");
     html
+}
+
+/// The app both servers answer with: `/health`, a small JSON response, and `/page`, the page
+/// of [`page`].
+pub fn app() -> Router {
+    let page = page();
+    Router::new()
+        .route(
+            "/health",
+            get(|| async {
+                (
+                    [(header::CONTENT_TYPE, "application/json")],
+                    r#"{"ok":true}"#,
+                )
+            }),
+        )
+        .route(
+            "/page",
+            get(move || async move { Html(page).into_response() }),
+        )
+}
+
+/// How many rounds [`compare`] alternates between the two servers.
+pub const ROUNDS: usize = 10;
+
+/// Measures `/health` (`per_round` requests a round) and `/page` (a quarter as many) on
+/// `base` and on `with`, in alternating rounds after a warm-up, and prints p50 and p99 (µs)
+/// for each, and what `with` adds. `names` labels the two responses.
+pub async fn compare(base: &mut Sender, with: &mut Sender, per_round: usize, names: [&str; 2]) {
+    println!(
+        "  {:<22} {:>9} {:>9} {:>9} {:>9} {:>11} {:>11}",
+        "response", "p50", "p99", "p50 with", "p99 with", "added p50", "added p99"
+    );
+    for (name, path, accept, count) in [
+        (names[0], "/health", "*/*", per_round),
+        (names[1], "/page", "text/html", per_round / 4),
+    ] {
+        // Warm both up (connections, pools, caches).
+        measure(base, path, accept, 200).await;
+        measure(with, path, accept, 200).await;
+        let (mut without, mut added) = (Vec::new(), Vec::new());
+        for _ in 0..ROUNDS {
+            without.extend(measure(base, path, accept, count).await);
+            added.extend(measure(with, path, accept, count).await);
+        }
+        let (p50, p99) = (quantile(&mut without, 0.5), quantile(&mut without, 0.99));
+        let (h50, h99) = (quantile(&mut added, 0.5), quantile(&mut added, 0.99));
+        println!(
+            "  {name:<22} {p50:>9.1} {p99:>9.1} {h50:>9.1} {h99:>9.1} {:>11.1} {:>11.1}",
+            h50 - p50,
+            h99 - p99
+        );
+    }
 }
 
 pub type Sender = hyper::client::conn::http1::SendRequest<Body>;

@@ -396,11 +396,8 @@ fn unavailable(proxy: &Proxy, headers: &HeaderMap, state: &State) -> Response {
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,
-        [
-            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::RETRY_AFTER, "1"),
-            (header::CACHE_CONTROL, "no-store"),
-        ],
+        retry,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
         page,
     )
         .into_response()

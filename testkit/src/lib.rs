@@ -240,6 +240,14 @@ impl Page<'_> {
         }
     }
 
+    /// Waits until hotplate's runtime in the page has connected (its hub said hello).
+    pub fn wait_for_runtime(&self) {
+        self.wait_for(
+            "window.__hotplate && window.__hotplate.boot",
+            "the runtime to connect",
+        );
+    }
+
     /// Sends a CDP command to this tab's session.
     pub fn call(&self, method: &str, params: Value) -> Value {
         self.browser.call(Some(&self.session), method, params)
