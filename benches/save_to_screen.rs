@@ -11,6 +11,8 @@
 //!   colour computed.
 //! - `js`: `greeting.js` is saved; `app.js` accepts it, so applied = the moment its accept
 //!   callback has put the new greeting in the page (seen by a `MutationObserver`).
+//! - `ts`: `src/greet.ts` of the `typescript` test fixture is saved; its `main.ts` accepts it
+//!   (as `./greet`, resolved), so applied = the new greeting in the page, as for `js`.
 //! - `partial morph`: `partials/nav.html` is saved while `/about` is open; the server renders
 //!   `/about` again and the page morphs; applied = the moment the new nav text is in the page
 //!   (seen by a `MutationObserver`).
@@ -49,6 +51,13 @@ fn main() {
     let js = js_update(&browser, &url, site.path(), edits);
     report("accepted js, applied", js.iter().map(|s| s.0).collect());
     report("accepted js, next frame", js.iter().map(|s| s.1).collect());
+    let typescript = testkit::copy_site(
+        &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/typescript"),
+    );
+    let (ts_url, _ts_runtime) = common::serve(typescript.path());
+    let ts = ts_update(&browser, &ts_url, typescript.path(), edits);
+    report("accepted ts, applied", ts.iter().map(|s| s.0).collect());
+    report("accepted ts, next frame", ts.iter().map(|s| s.1).collect());
     let morph = partial_morph(&browser, &url, site.path(), edits);
     report(
         "partial morph, applied",
@@ -211,6 +220,27 @@ fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f6
         let text = format!("greeting {i}");
         std::fs::write(&path, format!("export const greeting = '{text}';\n")).unwrap();
         format!("__greetings.find((g) => g.text === '{text}')")
+    });
+    page.close();
+    samples
+}
+
+/// (applied, next frame) for each edit of `src/greet.ts` of the `typescript` fixture, which
+/// `main.ts` accepts (as `./greet`): compiled, resolved and re-imported like the JS above.
+fn ts_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+    let page = browser.open(&format!("{url}/"));
+    connected(&page);
+    record_text_changes(&page, "__greetings", "#out", "#out");
+    let path = root.join("src/greet.ts");
+    let samples = timed_edits(&page, edits, |i| {
+        std::fs::write(
+            &path,
+            format!(
+                "export function greet(who: string): string {{\n  return `edit {i} ${{who}}`;\n}}\n"
+            ),
+        )
+        .unwrap();
+        format!("__greetings.find((g) => g.text === 'edit {i} typescript')")
     });
     page.close();
     samples

@@ -7,7 +7,9 @@ use crate::hub::Hub;
 use crate::inbox::Inbox;
 use crate::problems::Problems;
 use crate::render::{RenderCache, Renderer};
+use crate::resolve::Resolver;
 use crate::rewrite::js::AnalysisCache;
+use crate::rewrite::ts::TransformCache;
 use crate::settings::Settings;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
@@ -32,6 +34,10 @@ pub struct App {
     pub problems: Problems,
     /// What each script names and accepts, parsed once per version of the file.
     pub scripts: AnalysisCache,
+    /// TypeScript and JSX compiled, once per version of the file and its JSX settings.
+    pub transforms: TransformCache,
+    /// What specifiers name on disk, and the JSX settings of each `tsconfig.json`.
+    pub resolver: Resolver,
     /// Resolved routes and small static files, remembered between requests.
     pub memo: crate::serve::memo::Memo,
     custom: RwLock<CustomHandler>,
@@ -39,6 +45,8 @@ pub struct App {
     received: tokio::sync::broadcast::Sender<Arc<(String, serde_json::Value)>>,
     /// The last update's timestamp (see [`App::next_timestamp`]).
     last_timestamp: AtomicU64,
+    /// The lockfile's hash, which versions the URLs of npm packages ([`crate::serve::npm`]).
+    npm_key: RwLock<String>,
     /// Where requests that are not hotplate's go, with `--proxy`.
     pub backend: Option<Backend>,
 }
@@ -59,8 +67,11 @@ impl App {
             hub,
             problems: Problems::default(),
             scripts: AnalysisCache::default(),
+            transforms: TransformCache::default(),
+            resolver: Resolver::new(settings.jsx.clone()),
             memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
+            npm_key: RwLock::new(crate::serve::npm::lock_key(&settings.root)),
             backend: settings
                 .proxy
                 .as_ref()
@@ -71,6 +82,23 @@ impl App {
             })),
             settings,
         })
+    }
+
+    /// The key in the URLs of npm packages: a hash of the lockfile.
+    pub fn npm_key(&self) -> String {
+        self.npm_key
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the lockfile again (it changed).
+    pub fn refresh_npm_key(&self) {
+        let key = crate::serve::npm::lock_key(&self.settings.root);
+        *self
+            .npm_key
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = key;
     }
 
     /// The graph, to read.

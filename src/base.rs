@@ -154,7 +154,8 @@ impl Kind {
     pub fn of(path: &str) -> Kind {
         match extension(path).as_str() {
             "html" | "htm" => Kind::Document,
-            "js" | "mjs" => Kind::Script,
+            // TypeScript and JSX are compiled on their way out (`rewrite::ts`).
+            "js" | "mjs" | "ts" | "tsx" | "mts" | "cts" | "jsx" => Kind::Script,
             "css" => Kind::Style,
             _ => Kind::Asset,
         }

@@ -19,7 +19,7 @@ pub struct Cli {
 pub enum Command {
     /// Serve a site folder, or stand in front of a backend (--proxy), pushing updates to open
     /// pages as files change.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Send a custom event to every page of a running server: `import.meta.hot.on(EVENT, cb)`
     /// gets DATA. (What pages send back streams from /__hotplate/received.)
     Send(SendArgs),
@@ -79,6 +79,27 @@ pub struct ServeArgs {
     /// Another host name that may reach the server (the Host header check stops DNS rebinding).
     #[arg(long = "allowed-host", value_name = "NAME")]
     pub allowed_hosts: Vec<String>,
+
+    /// How JSX compiles, whatever tsconfig.json says: `react` (classic calls to the factory),
+    /// `react-jsx` (the automatic runtime) or `react-jsxdev`. Default: the nearest
+    /// tsconfig.json's `jsx`, else `react`.
+    #[arg(long, value_name = "MODE", value_parser = ["react", "react-jsx", "react-jsxdev", "preserve"])]
+    pub jsx: Option<String>,
+
+    /// Where the automatic runtime comes from (`preact` means `preact/jsx-runtime`), whatever
+    /// tsconfig.json's `jsxImportSource` says.
+    #[arg(long, value_name = "PACKAGE")]
+    pub jsx_import_source: Option<String>,
+
+    /// The classic runtime's element factory (`h`), whatever tsconfig.json's `jsxFactory`
+    /// says. Default: `React.createElement`.
+    #[arg(long, value_name = "NAME")]
+    pub jsx_factory: Option<String>,
+
+    /// The classic runtime's fragment (`Fragment`), whatever tsconfig.json's
+    /// `jsxFragmentFactory` says. Default: `React.Fragment`.
+    #[arg(long, value_name = "NAME")]
+    pub jsx_fragment: Option<String>,
 
     /// Put hot updates in front of a backend (Django, Rails, Go, Express…) listening at URL:
     /// every path hotplate does not own is forwarded there, and its pages get the runtime.

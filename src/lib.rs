@@ -58,7 +58,8 @@
 //! | `plan` | a batch → the smallest correct update plan |
 //! | `hub` | server-sent events: ids, replay, fan-out |
 //! | `render` | minijinja templates, Markdown content and data → HTML, and what each render read |
-//! | `rewrite` | transforms: runtime injection, Content-Security-Policy, `import.meta.hot`, `?t=` |
+//! | `resolve` | specifier → file, as TypeScript and Node find it (`oxc_resolver`); JSX settings of the nearest `tsconfig.json` |
+//! | `rewrite` | transforms: runtime injection, Content-Security-Policy, TypeScript and JSX, `import.meta.hot`, `?t=` |
 //! | `inbox` | what the HTTP side sends the pipeline: records for the graph, invalidations |
 //! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
 //! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service, proxy service |
@@ -103,6 +104,7 @@ mod problems;
 #[doc(hidden)]
 pub mod remote;
 mod render;
+mod resolve;
 #[doc(hidden)]
 pub mod rewrite;
 mod route;

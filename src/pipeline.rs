@@ -41,6 +41,14 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     drain(app);
     // Any change may move a route or a file: requests resolve afresh.
     app.memo.forget();
+    app.resolver.forget();
+    if batch
+        .changes
+        .iter()
+        .any(|c| crate::serve::npm::LOCKFILES.contains(&c.path.as_str()))
+    {
+        app.refresh_npm_key();
+    }
     let changed = batch_paths(batch);
     if !changed.is_empty() {
         app.hub.publish(Message::Change {
@@ -191,6 +199,7 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
             // A broken script that is deleted is no longer a problem.
             app.problems.resolve(&app.hub, change.path.as_str());
             app.scripts.forget(change.path.as_str());
+            app.transforms.forget(change.path.as_str());
             return true;
         }
         let loaded = {
@@ -205,7 +214,7 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
             return true;
         };
         // Parsed here, the served copy that follows comes from the cache.
-        match app.scripts.analyze(change.path.as_str(), &source) {
+        match crate::serve::module::analyze_script(app, &change.path, source) {
             Ok(_) => {
                 app.problems.resolve(&app.hub, change.path.as_str());
                 true

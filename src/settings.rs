@@ -6,6 +6,7 @@
 
 use crate::cli::ServeArgs;
 use crate::error::FatalError;
+use crate::rewrite::ts::JsxOptionsWritten;
 use std::net::{IpAddr, Ipv4Addr, ToSocketAddrs};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -127,6 +128,8 @@ pub struct Settings {
     /// The backend everything else goes to (`--proxy`). Its root is then watched whole, as a
     /// mount without a prefix, beside the asset folders it maps.
     pub proxy: Option<Proxy>,
+    /// The `--jsx*` flags: how JSX compiles, whatever a `tsconfig.json` says.
+    pub jsx: JsxOptionsWritten,
 }
 
 impl Settings {
@@ -142,6 +145,12 @@ impl Settings {
             .poll
             .then(|| Duration::from_millis(args.poll_interval.max(10)));
         settings.allowed_hosts = args.allowed_hosts.clone();
+        settings.jsx = JsxOptionsWritten {
+            mode: args.jsx.clone(),
+            import_source: args.jsx_import_source.clone(),
+            factory: args.jsx_factory.clone(),
+            fragment: args.jsx_fragment.clone(),
+        };
         if let Some(url) = &args.proxy {
             let mut proxy = Proxy::to(url)?;
             proxy.exec = args
@@ -189,6 +198,7 @@ impl Settings {
             mode: Mode::Dev,
             poll: None,
             allowed_hosts: Vec::new(),
+            jsx: JsxOptionsWritten::default(),
             interfaces: interface_addresses(),
             version: random_token(),
             boot: random_token(),

@@ -17,19 +17,19 @@
 //! (`pool::on_big_stack`), which holds several times what [`MAX_NESTING`] needs. A
 //! refused module is served as it is, without hot updates, and the overlay says why.
 
+use super::ByContent;
 use crate::base::{ErrorReport, SitePath};
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, ArrayExpressionElement, CallExpression, ExportAllDeclaration, ExportFromDeclaration,
     Expression, ImportDeclaration, ImportExpression, NewExpression, StaticMemberExpression,
-    StringLiteral,
+    StringLiteral, TemplateLiteral,
 };
 use oxc_ast_visit::{Visit, walk};
+use oxc_diagnostics::OxcDiagnostic;
 use oxc_parser::Parser;
-use oxc_span::SourceType;
-use std::collections::HashMap;
-use std::hash::{DefaultHasher, Hash, Hasher};
-use std::sync::{Arc, Mutex};
+use oxc_span::{SourceType, Span};
+use std::sync::Arc;
 
 /// What a module names and accepts.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -38,7 +38,22 @@ pub struct Analysis {
     pub specifiers: Vec<Specifier>,
     /// Whether the module mentions `import.meta.hot` at all.
     pub uses_hot: bool,
+    /// Whether it has `import` or `export` statements: an ES module for sure (a file of a
+    /// package without them is taken for CommonJS).
+    pub module_syntax: bool,
     pub accepts: Accepts,
+    /// The string literals among the dependencies `accept(…)` names, where they are written
+    /// (resolution may rewrite them, as it does imports).
+    pub accepted: Vec<Specifier>,
+}
+
+/// Where a specifier is written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Place {
+    /// In an `import`, an `export … from`, an `import()` or a `new URL(…, import.meta.url)`.
+    Import,
+    /// In an `import.meta.hot.accept(…)`.
+    Accept,
 }
 
 /// What a module's `import.meta.hot.accept(…)` calls accept.
@@ -120,6 +135,14 @@ impl SyntaxError {
 /// [`MAX_NESTING`] or bigger than [`MAX_BYTES`] is refused before oxc sees it; the rest is
 /// parsed on the pool's large stack.
 pub fn analyze(source: &str) -> Result<Analysis, AnalysisError> {
+    check_limits(source)?;
+    let source = source.to_string();
+    crate::pool::on_big_stack(move || parse(&source)).map_err(AnalysisError::Syntax)
+}
+
+/// Refuses a module bigger than [`MAX_BYTES`] or deeper than [`MAX_NESTING`], before oxc
+/// sees it.
+pub fn check_limits(source: &str) -> Result<(), AnalysisError> {
     if source.len() > MAX_BYTES {
         return Err(AnalysisError::Refused(format!(
             "is {} MB, more than the {} MB hotplate analyzes",
@@ -133,8 +156,7 @@ pub fn analyze(source: &str) -> Result<Analysis, AnalysisError> {
             "nests about {nesting} levels deep, more than the {MAX_NESTING} hotplate analyzes"
         )));
     }
-    let source = source.to_string();
-    crate::pool::on_big_stack(move || parse(&source)).map_err(AnalysisError::Syntax)
+    Ok(())
 }
 
 fn parse(source: &str) -> Result<Analysis, SyntaxError> {
@@ -145,21 +167,31 @@ fn parse(source: &str) -> Result<Analysis, SyntaxError> {
         if script.diagnostics.is_empty() {
             return Ok(Analysis::default());
         }
-        let offset = error
-            .labels
-            .first()
-            .map_or(0, |label| label.offset() as usize);
-        let (line, column) = line_column(source, offset);
-        return Err(SyntaxError {
-            message: format!("SyntaxError: {}", error.message),
-            line,
-            column,
-            frame: crate::base::code_frame(source, line, Some(column)),
-        });
+        return Err(syntax_error(source, error));
     }
     let mut collector = Collector::default();
     collector.visit_program(&parsed.program);
+    collector.analysis.module_syntax = parsed
+        .program
+        .body
+        .iter()
+        .any(|statement| statement.is_module_declaration());
     Ok(collector.analysis)
+}
+
+/// The error oxc reported for `source`, with its line, column and code frame.
+pub fn syntax_error(source: &str, error: &OxcDiagnostic) -> SyntaxError {
+    let offset = error
+        .labels
+        .first()
+        .map_or(0, |label| label.offset() as usize);
+    let (line, column) = line_column(source, offset);
+    SyntaxError {
+        message: format!("SyntaxError: {}", error.message),
+        line,
+        column,
+        frame: crate::base::code_frame(source, line, Some(column)),
+    }
 }
 
 /// The last analysis of each file, by a hash of its content: a module served again unchanged
@@ -167,8 +199,7 @@ fn parse(source: &str) -> Result<Analysis, SyntaxError> {
 /// hashing it, about 1 ms.
 #[derive(Default)]
 pub struct AnalysisCache {
-    /// File → hash of the content analyzed, and the outcome.
-    entries: Mutex<HashMap<String, (u64, Analyzed)>>,
+    analyses: ByContent<Analyzed>,
 }
 
 /// What [`analyze`] made of one version of a file.
@@ -177,25 +208,13 @@ type Analyzed = Result<Arc<Analysis>, AnalysisError>;
 impl AnalysisCache {
     /// [`analyze`], unless the file called `key` had this very content last time.
     pub fn analyze(&self, key: &str, source: &str) -> Analyzed {
-        let mut hasher = DefaultHasher::new();
-        source.hash(&mut hasher);
-        let hash = hasher.finish();
-        if let Some((seen, result)) = self.entries.lock().expect("analysis cache").get(key)
-            && *seen == hash
-        {
-            return result.clone();
-        }
-        let result = analyze(source).map(Arc::new);
-        self.entries
-            .lock()
-            .expect("analysis cache")
-            .insert(key.to_string(), (hash, result.clone()));
-        result
+        self.analyses
+            .get_or_insert(key, source, || analyze(source).map(Arc::new))
     }
 
     /// Forgets a file that was deleted.
     pub fn forget(&self, key: &str) {
-        self.entries.lock().expect("analysis cache").remove(key);
+        self.analyses.forget(key);
     }
 }
 
@@ -205,15 +224,22 @@ pub fn rewrite(
     source: &str,
     analysis: &Analysis,
     prologue: Option<&str>,
-    replace: impl Fn(&str) -> Option<String>,
+    replace: impl Fn(&str, Place) -> Option<String>,
 ) -> String {
     let mut out = String::with_capacity(source.len() + 160);
     if let (Some(prologue), true) = (prologue, analysis.uses_hot) {
         out.push_str(prologue);
     }
+    let mut written: Vec<(&Specifier, Place)> = analysis
+        .specifiers
+        .iter()
+        .map(|s| (s, Place::Import))
+        .chain(analysis.accepted.iter().map(|s| (s, Place::Accept)))
+        .collect();
+    written.sort_by_key(|(s, _)| s.start);
     let mut cursor = 0;
-    for specifier in &analysis.specifiers {
-        let Some(new) = replace(&specifier.text) else {
+    for (specifier, place) in written {
+        let Some(new) = replace(&specifier.text, place) else {
             continue;
         };
         let (start, end) = (specifier.start as usize, specifier.end as usize);
@@ -500,11 +526,36 @@ struct Collector {
 
 impl Collector {
     fn specifier(&mut self, literal: &StringLiteral) {
-        self.analysis.specifiers.push(Specifier {
+        self.analysis.specifiers.push(Specifier::of(literal));
+    }
+
+    /// A dependency `accept(…)` names, written at `span`.
+    fn accepted(&mut self, text: &str, span: Span) {
+        self.analysis.accepts.deps.push(text.to_string());
+        self.analysis.accepted.push(Specifier {
+            text: text.to_string(),
+            start: span.start,
+            end: span.end,
+        });
+    }
+
+    /// A dependency written as a template literal: only one without `${…}` names a module.
+    fn accepted_template(&mut self, literal: &TemplateLiteral) {
+        if literal.expressions.is_empty()
+            && let Some(text) = literal.quasis.first().and_then(|q| q.value.cooked.as_ref())
+        {
+            self.accepted(text.as_str(), literal.span);
+        }
+    }
+}
+
+impl Specifier {
+    fn of(literal: &StringLiteral) -> Specifier {
+        Specifier {
             text: literal.value.to_string(),
             start: literal.span.start,
             end: literal.span.end,
-        });
+        }
     }
 }
 
@@ -563,24 +614,25 @@ impl<'a> Visit<'a> for Collector {
             && callee.property.name == "accept"
             && is_import_meta(&callee.object, "hot")
         {
-            let accepts = &mut self.analysis.accepts;
             // As Vite reads it: a string or an array names dependencies; anything else (no
             // argument, a function, a name bound to one) accepts the module itself.
             match it.arguments.first() {
-                Some(Argument::StringLiteral(dep)) => accepts.deps.push(dep.value.to_string()),
-                Some(Argument::TemplateLiteral(dep)) if dep.expressions.is_empty() => {
-                    if let Some(text) = dep.quasis.first().and_then(|q| q.value.cooked.as_ref()) {
-                        accepts.deps.push(text.to_string());
-                    }
-                }
+                Some(Argument::StringLiteral(dep)) => self.accepted(dep.value.as_str(), dep.span),
+                Some(Argument::TemplateLiteral(dep)) => self.accepted_template(dep),
                 Some(Argument::ArrayExpression(deps)) => {
                     for dep in &deps.elements {
-                        if let ArrayExpressionElement::StringLiteral(dep) = dep {
-                            accepts.deps.push(dep.value.to_string());
+                        match dep {
+                            ArrayExpressionElement::StringLiteral(dep) => {
+                                self.accepted(dep.value.as_str(), dep.span)
+                            }
+                            ArrayExpressionElement::TemplateLiteral(dep) => {
+                                self.accepted_template(dep)
+                            }
+                            _ => {}
                         }
                     }
                 }
-                _ => accepts.itself = true,
+                _ => self.analysis.accepts.itself = true,
             }
         }
         walk::walk_call_expression(self, it);
@@ -673,7 +725,7 @@ const s = "import './in-a-string.js'";
     fn a_module_without_hot_gets_no_prologue() {
         let source = "import x from './x.js';\nconsole.log(x);\n";
         let analysis = analyze(source).unwrap();
-        let out = rewrite(source, &analysis, Some("PROLOGUE;"), |_| None);
+        let out = rewrite(source, &analysis, Some("PROLOGUE;"), |_, _| None);
         assert_eq!(out, source);
     }
 
@@ -682,7 +734,7 @@ const s = "import './in-a-string.js'";
         let source = "import.meta.hot.accept();\nthrow new Error('line 2');\n";
         let analysis = analyze(source).unwrap();
         let prologue = prologue("/__hotplate/b/hot.js", "/app.js");
-        let out = rewrite(source, &analysis, Some(&prologue), |_| None);
+        let out = rewrite(source, &analysis, Some(&prologue), |_, _| None);
         assert!(out.starts_with("import { createHotContext as __hotplate_context } from \"/__hotplate/b/hot.js\"; import.meta.hot = __hotplate_context(\"/app.js\"); import.meta.hot.accept();\n"));
         assert_eq!(out.lines().count(), source.lines().count());
         analyze(&out).expect("the rewritten module still parses");
@@ -692,12 +744,32 @@ const s = "import './in-a-string.js'";
     fn only_the_specifiers_asked_for_are_replaced() {
         let source = "import a from './a.js';\nimport b from \"./b.js\";\nimport('./a.js');\n";
         let analysis = analyze(source).unwrap();
-        let out = rewrite(source, &analysis, None, |s| {
+        let out = rewrite(source, &analysis, None, |s, _| {
             (s == "./a.js").then(|| format!("{s}?t=5"))
         });
         assert_eq!(
             out,
             "import a from \"./a.js?t=5\";\nimport b from \"./b.js\";\nimport(\"./a.js?t=5\");\n"
+        );
+    }
+
+    #[test]
+    fn accepted_dependencies_are_rewritten_in_place_beside_imports() {
+        let source = "import a from './a';\nimport.meta.hot.accept(['./a', `./b`], cb);\n";
+        let analysis = analyze(source).unwrap();
+        let out = rewrite(source, &analysis, None, |s, place| {
+            Some(format!(
+                "{s}.ts{}",
+                if place == Place::Accept {
+                    "#accepted"
+                } else {
+                    ""
+                }
+            ))
+        });
+        assert_eq!(
+            out,
+            "import a from \"./a.ts\";\nimport.meta.hot.accept([\"./a.ts#accepted\", \"./b.ts#accepted\"], cb);\n"
         );
     }
 
@@ -727,7 +799,7 @@ const s = "import './in-a-string.js'";
         #[test]
         fn rewriting_nothing_keeps_the_source(source in "[ -~\n]{0,200}") {
             if let Ok(analysis) = analyze(&source) {
-                proptest::prop_assert_eq!(rewrite(&source, &analysis, None, |_| None), source);
+                proptest::prop_assert_eq!(rewrite(&source, &analysis, None, |_, _| None), source);
             }
         }
 
@@ -745,7 +817,7 @@ const s = "import './in-a-string.js'";
         fn replaced_specifiers_are_valid_strings(name in "[a-z\"'\\\\ ]{1,12}") {
             let source = "import a from './x.js';\nexport * from './y.js';\nimport('./z.js');\n";
             let analysis = analyze(source).unwrap();
-            let out = rewrite(source, &analysis, None, |s| Some(format!("{s}?{name}")));
+            let out = rewrite(source, &analysis, None, |s, _| Some(format!("{s}?{name}")));
             let again = analyze(&out).unwrap();
             let texts: Vec<String> = again.specifiers.iter().map(|s| s.text.clone()).collect();
             proptest::prop_assert_eq!(texts, vec![

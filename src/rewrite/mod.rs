@@ -4,14 +4,61 @@
 //! - [`html`]: injects the client runtime; lists scripts, stylesheets and images.
 //! - [`js`]: parses modules with oxc; adds the `import.meta.hot` prologue and `?t=` to the
 //!   specifiers of changed dependencies.
+//! - [`ts`]: compiles TypeScript and JSX into JavaScript (before [`js`] reads it).
 //! - [`css`]: reads `@import` and `url()` with cssparser; adds `?t=` the same way.
 
 pub mod csp;
 pub mod css;
 pub mod html;
 pub mod js;
+pub mod ts;
 
 pub use crate::base::with_timestamp;
+use std::collections::HashMap;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::sync::Mutex;
+
+/// The last result made from each file, by a hash of what it was made from: a file served
+/// again unchanged (on every page load) is not parsed or compiled again. Parsing a 2 MB
+/// library takes oxc 30–50 ms here; hashing it, about 1 ms.
+pub struct ByContent<V> {
+    /// File → hash of the input, and the result.
+    entries: Mutex<HashMap<String, (u64, V)>>,
+}
+
+impl<V> Default for ByContent<V> {
+    fn default() -> Self {
+        ByContent {
+            entries: Mutex::default(),
+        }
+    }
+}
+
+impl<V: Clone> ByContent<V> {
+    /// The result for `input` of the file called `key`: the one kept, when it was made from
+    /// this very input, or else what `make` makes (which is kept in its place).
+    pub fn get_or_insert(&self, key: &str, input: impl Hash, make: impl FnOnce() -> V) -> V {
+        let mut hasher = DefaultHasher::new();
+        input.hash(&mut hasher);
+        let hash = hasher.finish();
+        if let Some((seen, result)) = self.entries.lock().expect("content cache").get(key)
+            && *seen == hash
+        {
+            return result.clone();
+        }
+        let result = make();
+        self.entries
+            .lock()
+            .expect("content cache")
+            .insert(key.to_string(), (hash, result.clone()));
+        result
+    }
+
+    /// Forgets a file that was deleted.
+    pub fn forget(&self, key: &str) {
+        self.entries.lock().expect("content cache").remove(key);
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -151,6 +151,36 @@ fn mounts_of<'a>(settings: &'a Settings, url_path: &'a str) -> Vec<(&'a Mount, &
     found
 }
 
+/// The URL path at which the file `real` (canonical) is served, if any: the way back from
+/// [`locate`], which must lead to the same file.
+pub fn url_of(settings: &Settings, real: &Path) -> Option<String> {
+    let segments = |rest: &Path| -> Option<Vec<String>> {
+        rest.components()
+            .map(|c| c.as_os_str().to_str().map(str::to_string))
+            .collect()
+    };
+    let candidates: Vec<String> = if settings.mounts.is_empty() {
+        let rest = segments(real.strip_prefix(&settings.root).ok()?)?;
+        vec![SitePath::new(&rest.join("/")).url()]
+    } else {
+        settings
+            .mounts
+            .iter()
+            .filter_map(|mount| {
+                let prefix = mount.prefix.as_deref()?.trim_end_matches('/');
+                let rest = segments(real.strip_prefix(&mount.folder).ok()?)?;
+                Some(format!(
+                    "{prefix}{}",
+                    url_path(rest.iter().map(String::as_str))
+                ))
+            })
+            .collect()
+    };
+    candidates
+        .into_iter()
+        .find(|url| matches!(locate(settings, url), Ok(Target::File { path, .. }) if path == real))
+}
+
 /// What a reference written in a served file names.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Reference {

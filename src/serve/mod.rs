@@ -28,6 +28,7 @@ pub mod inject;
 pub mod memo;
 pub mod module;
 pub mod module_layer;
+pub mod npm;
 pub mod outgoing;
 pub mod proxy;
 pub mod runtime;

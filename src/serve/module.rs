@@ -2,32 +2,36 @@
 //! updates.
 //!
 //! 1. read the file;
-//! 2. analyze it ([`crate::rewrite::js`] with oxc, [`crate::rewrite::css`] with cssparser) and
-//!    resolve what it names to files of the site;
+//! 2. compile TypeScript and JSX ([`crate::rewrite::ts`]); analyze it ([`crate::rewrite::js`]
+//!    with oxc, [`crate::rewrite::css`] with cssparser) and resolve what it names to files of
+//!    the site (as written, or as TypeScript and Node resolve it: [`crate::resolve`]);
 //! 3. record its edges (and, for a script, what it accepts) in the graph; modules it no longer
 //!    imports are pruned, and the browsers are told;
-//! 4. rewrite it: the `import.meta.hot` prologue, and `?t=` on the names of files a hot update
-//!    made stale;
+//! 4. rewrite it: the `import.meta.hot` prologue, resolved specifiers written as the URLs
+//!    that serve them, and `?t=` on the names of files a hot update made stale;
 //! 5. answer with an ETag over the rewritten body.
 //!
-//! A script that does not parse is answered as it is (the browser reports it too) and shows
-//! the overlay. An empty file is read again for up to 100 ms first: it is most likely being
+//! A script that does not parse shows the overlay, and is answered as it is (the browser
+//! reports it too); a TypeScript or JSX file, as a module that throws the error. An empty file is read again for up to 100 ms first: it is most likely being
 //! saved (see `read`).
 
-use super::{cache, files, runtime};
+use super::{cache, files, npm, runtime};
 use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
-use crate::rewrite::{css, js, with_timestamp};
+use crate::rewrite::js::{Analysis, AnalysisError, Place};
+use crate::rewrite::{css, js, ts, with_timestamp};
 use crate::route;
 use crate::watch;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
-const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
+pub const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// Serves the ES module `site` (at `file` on disk).
@@ -57,9 +61,11 @@ fn as_module(
     response
 }
 
-/// The ES module `site`, requested at `url` with `query`, as the browser gets it: with the
-/// `import.meta.hot` prologue and `?t=` on stale imports. What it imports and accepts goes to
-/// the graph. A module that does not parse comes back as it is, and shows the overlay.
+/// The ES module `site`, requested at `url` with `query`, as the browser gets it: TypeScript
+/// and JSX compiled, specifiers resolved to the files they name, the `import.meta.hot`
+/// prologue, and `?t=` on stale imports. What it imports and accepts goes to the graph. A
+/// module that does not parse shows the overlay; it comes back as it is, or, compiled, as a
+/// module that throws the error.
 pub fn rewrite_script(
     app: &App,
     url: &str,
@@ -67,23 +73,35 @@ pub fn rewrite_script(
     site: &SitePath,
     source: String,
 ) -> String {
-    let analysis = match app.scripts.analyze(site.as_str(), &source) {
-        Ok(analysis) => analysis,
+    let compiled = ts::is_compiled(site.as_str());
+    let (code, analysis) = match analyze_script(app, site, source.clone()) {
+        Ok(analyzed) => analyzed,
         Err(error) => {
             let report = error.report(site);
             tracing::warn!("{}", report.one_line());
+            let thrown = compiled.then(|| thrown(&report.one_line()));
             app.problems.report(&app.hub, site.as_str(), report);
-            return source;
+            return thrown.unwrap_or(source);
         }
     };
     app.problems.resolve(&app.hub, site.as_str());
+    let importer = app.settings.root.join(site.as_str());
+    let resolved = resolutions(app, &importer, &analysis, |text| {
+        needs_resolving(app, url, text)
+    });
+    let written = |text: &'_ str| -> String {
+        resolved
+            .get(text)
+            .cloned()
+            .unwrap_or_else(|| text.to_string())
+    };
     let named = route::name_all(
         &app.settings,
         url,
         analysis
             .specifiers
             .iter()
-            .map(|s| s.text.as_str())
+            .map(|s| resolved.get(&s.text).unwrap_or(&s.text).as_str())
             .filter(|s| js::names_a_path(s)),
     );
     let accepts = Accepts {
@@ -92,8 +110,9 @@ pub fn rewrite_script(
             .accepts
             .deps
             .iter()
+            .map(|dep| written(dep))
             .filter(|dep| js::names_a_path(dep))
-            .filter_map(|dep| route::reference(&app.settings, url, dep).file())
+            .filter_map(|dep| route::reference(&app.settings, url, &dep).file())
             .map(|import| import.file)
             .collect(),
     };
@@ -107,9 +126,101 @@ pub fn rewrite_script(
     });
     let graph = app.graph();
     let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), url);
-    js::rewrite(&source, &analysis, Some(&prologue), |specifier| {
-        stamped(&graph, named.files.get(specifier)?, specifier)
+    js::rewrite(&code, &analysis, Some(&prologue), |specifier, place| {
+        let target = written(specifier);
+        let stale = match place {
+            Place::Import => named
+                .files
+                .get(&target)
+                .and_then(|import| stamped(&graph, import, &target)),
+            // `accept` names modules by path: a timestamp changes nothing there.
+            Place::Accept => None,
+        };
+        stale.or_else(|| resolved.get(specifier).cloned())
     })
+}
+
+/// The JavaScript the script `site` becomes (TypeScript and JSX compiled, with the JSX
+/// settings of its `tsconfig.json`), and what it names and accepts. Both come from caches
+/// keyed by content.
+pub fn analyze_script(
+    app: &App,
+    site: &SitePath,
+    source: String,
+) -> Result<(String, Arc<Analysis>), AnalysisError> {
+    let code = if ts::is_compiled(site.as_str()) {
+        let jsx = app.resolver.jsx(&app.settings.root.join(site.as_str()));
+        app.transforms
+            .transform(site.as_str(), &source, &jsx)?
+            .to_string()
+    } else {
+        source
+    };
+    let analysis = app.scripts.analyze(site.as_str(), &code)?;
+    Ok((code, analysis))
+}
+
+/// A module that throws `message` when it runs: what a compiled file that does not compile
+/// is served as (its source would fail in the browser with a less helpful error).
+fn thrown(message: &str) -> String {
+    format!(
+        "throw new SyntaxError({});\n",
+        serde_json::to_string(message).expect("a string serializes")
+    )
+}
+
+/// What each specifier of the module at `importer` that `wanted` picks resolves to, as
+/// TypeScript and Node resolve it ([`crate::resolve`]), written as the URL that serves it:
+/// `./util` → `/src/util.ts`, `@/lib/x` (tsconfig `paths`) → `/src/lib/x.ts`, `preact` →
+/// `/__hotplate/npm/node_modules/preact/dist/preact.module.js?v=…` ([`super::npm`]).
+pub(super) fn resolutions(
+    app: &App,
+    importer: &Path,
+    analysis: &Analysis,
+    wanted: impl Fn(&str) -> bool,
+) -> HashMap<String, String> {
+    let mut resolved = HashMap::new();
+    let written = analysis.specifiers.iter().chain(&analysis.accepted);
+    for text in written.map(|s| s.text.as_str()) {
+        if resolved.contains_key(text) || is_elsewhere(text) || !wanted(text) {
+            continue;
+        }
+        let Some(file) = app.resolver.resolve(importer, text) else {
+            continue;
+        };
+        let root = &app.settings.root;
+        let to = if npm::is_package_file(root, &file) {
+            npm::is_es_module(app, &file)
+                .then(|| npm::url_of(root, &file, &app.npm_key()))
+                .flatten()
+        } else {
+            route::url_of(&app.settings, &file)
+        };
+        if let Some(to) = to {
+            resolved.insert(text.to_string(), to);
+        }
+    }
+    resolved
+}
+
+/// Whether a specifier names something no resolution applies to: another site, a `data:`
+/// URL, or one with a query or fragment (`./worker.js?worker`).
+fn is_elsewhere(text: &str) -> bool {
+    text.is_empty()
+        || text.contains("://")
+        || text.starts_with("//")
+        || text.starts_with("data:")
+        || text.contains(['?', '#'])
+}
+
+/// Whether the specifier `text`, written in the module at `url`, is one that names no file
+/// as it is written: a path that no file answers, or a bare name.
+fn needs_resolving(app: &App, url: &str, text: &str) -> bool {
+    !js::names_a_path(text)
+        || !matches!(
+            route::reference(&app.settings, url, text),
+            route::Reference::File(_)
+        )
 }
 
 /// Serves the stylesheet `site` (at `file` on disk).

@@ -5,7 +5,8 @@
 //!   ([`module::rewrite_script`]); what it imports and accepts goes to the graph;
 //! - a stylesheet: `?t=` on its `@import`s and `url()`s ([`module::rewrite_style`]).
 //!
-//! Which requests: for a site, any URL ending in `.js`, `.mjs` or `.css`; for an app, any URL
+//! Which requests: for a site, any URL of a script or stylesheet (`.js`, `.mjs`, `.ts`,
+//! `.tsx`, `.jsx`, `.mts`, `.css`: [`Kind::of`]); for an app, any URL
 //! under an asset prefix (where other files, images say, are recorded as served, so a page
 //! naming them gets `asset` updates; only scripts and stylesheets are asked for plainly, so
 //! the others keep their ranges and validators). The answer must say it is JavaScript or CSS, and name a
@@ -17,6 +18,7 @@ use super::outgoing::{self, Asked};
 use crate::app::App;
 use crate::base::{Kind, SitePath};
 use crate::graph::Record;
+use crate::rewrite::ts;
 use crate::route::{self, Target};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
@@ -76,16 +78,25 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
     let style = match outgoing::content_type(response.headers()).as_deref() {
         Some("text/css") => true,
         Some("text/javascript" | "application/javascript" | "application/x-javascript") => false,
+        // An app's file service names `.ts` MPEG video, `.tsx` nothing: compiled, they are
+        // JavaScript.
+        _ if ts::is_compiled(&asked.path) => false,
         _ => {
             note_asset(app, &asked.path).await;
             return response;
         }
     };
     let known = response.extensions().get::<Module>().cloned();
-    let (parts, body) = match outgoing::read(response, &asked.path).await {
+    let (mut parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
         Err(untouched) => return untouched,
     };
+    if !style {
+        parts.headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static(super::module::JAVASCRIPT),
+        );
+    }
     let query = asked.query.clone();
     let path = asked.path.clone();
     let rewritten = crate::pool::run(move || {

@@ -103,6 +103,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route_layer(middleware::from_fn_with_state(app.clone(), same_origin));
     Router::new()
         .merge(guarded)
+        .route("/npm/{*path}", get(super::npm::serve))
         .route("/{file}", get(asset))
         .route("/{folder}/{file}", get(asset))
         .fallback(|| async {

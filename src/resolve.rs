@@ -1,0 +1,235 @@
+//! The resolve stage: what a module specifier names on disk, found as TypeScript and Node find
+//! it (with the `oxc_resolver` crate), and the JSX settings of the nearest `tsconfig.json`.
+//!
+//! - A path with no extension, or with `.js` for a `.ts` file, finds the TypeScript file
+//!   (`./util` → `util.ts`, `./util.js` → `util.ts`), and a folder its `index` file.
+//! - A bare name goes through the `paths` of the nearest `tsconfig.json`, then `node_modules`
+//!   the way Node looks there, with the `exports` conditions a browser build asks for
+//!   (`browser`, `import`, `module`, `development`, `default`) and the `browser` field.
+//!
+//! The resolver caches what it reads of the file system; the pipeline empties that cache
+//! whenever files change ([`Resolver::forget`]).
+
+use crate::rewrite::ts::{Jsx, JsxOptionsWritten};
+use oxc_resolver::{ResolveOptions, TsconfigDiscovery};
+use std::path::{Path, PathBuf};
+
+/// A resolver for the files of one root.
+pub struct Resolver {
+    inner: oxc_resolver::Resolver,
+    /// The `--jsx*` flags: they win over every `tsconfig.json`.
+    jsx_flags: JsxOptionsWritten,
+}
+
+impl Resolver {
+    pub fn new(jsx_flags: JsxOptionsWritten) -> Resolver {
+        let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        let options = ResolveOptions {
+            tsconfig: Some(TsconfigDiscovery::Auto),
+            // Vite's order.
+            extensions: strings(&[".mjs", ".js", ".mts", ".ts", ".jsx", ".tsx", ".json"]),
+            extension_alias: vec![
+                (".js".into(), strings(&[".ts", ".tsx", ".js", ".jsx"])),
+                (".mjs".into(), strings(&[".mts", ".mjs"])),
+                (".cjs".into(), strings(&[".cts", ".cjs"])),
+                (".jsx".into(), strings(&[".tsx", ".jsx"])),
+            ],
+            condition_names: strings(&["browser", "import", "module", "development", "default"]),
+            main_fields: strings(&["browser", "module", "main"]),
+            alias_fields: vec![strings(&["browser"])],
+            ..ResolveOptions::default()
+        };
+        Resolver {
+            inner: oxc_resolver::Resolver::new(options),
+            jsx_flags,
+        }
+    }
+
+    /// The file `specifier`, written in the module at `importer`, names; `None` when nothing
+    /// answers it.
+    pub fn resolve(&self, importer: &Path, specifier: &str) -> Option<PathBuf> {
+        match self.inner.resolve_file(importer, specifier) {
+            Ok(resolution) => Some(resolution.into_path_buf()),
+            Err(error) => {
+                tracing::debug!("{specifier} from {}: {error}", importer.display());
+                None
+            }
+        }
+    }
+
+    /// How JSX compiles in the file at `file`: as the nearest `tsconfig.json` says (following
+    /// its `extends`), with the flags winning.
+    pub fn jsx(&self, file: &Path) -> Jsx {
+        let written = match self.inner.find_tsconfig(file) {
+            Ok(Some(tsconfig)) => {
+                let options = &tsconfig.compiler_options;
+                JsxOptionsWritten {
+                    mode: options.jsx.clone(),
+                    import_source: options.jsx_import_source.clone(),
+                    factory: options.jsx_factory.clone(),
+                    fragment: options.jsx_fragment_factory.clone(),
+                }
+            }
+            Ok(None) => JsxOptionsWritten::default(),
+            Err(error) => {
+                tracing::warn!("tsconfig.json for {}: {error}", file.display());
+                JsxOptionsWritten::default()
+            }
+        };
+        written.overridden_by(&self.jsx_flags).settle()
+    }
+
+    /// Forgets what was read of the file system: files changed.
+    pub fn forget(&self) {
+        self.inner.clear_cache();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        for (path, content) in files {
+            let path = dir.path().join(path);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(path, content).unwrap();
+        }
+        dir
+    }
+
+    fn resolves(dir: &tempfile::TempDir, importer: &str, specifier: &str) -> Option<String> {
+        let root = dir.path().canonicalize().unwrap();
+        let found =
+            Resolver::new(JsxOptionsWritten::default()).resolve(&root.join(importer), specifier)?;
+        Some(
+            found
+                .strip_prefix(&root)
+                .unwrap()
+                .to_string_lossy()
+                .replace('\\', "/"),
+        )
+    }
+
+    #[test]
+    fn paths_resolve_as_typescript_does() {
+        let dir = tree(&[
+            ("src/main.ts", ""),
+            ("src/util.ts", ""),
+            ("src/view.tsx", ""),
+            ("src/lib/index.ts", ""),
+            ("src/old.js", ""),
+        ]);
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "./util").as_deref(),
+            Some("src/util.ts")
+        );
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "./util.js").as_deref(),
+            Some("src/util.ts")
+        );
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "./view.js").as_deref(),
+            Some("src/view.tsx")
+        );
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "./lib").as_deref(),
+            Some("src/lib/index.ts")
+        );
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "./old").as_deref(),
+            Some("src/old.js")
+        );
+        assert_eq!(resolves(&dir, "src/main.ts", "./nothing"), None);
+    }
+
+    #[test]
+    fn tsconfig_paths_map_bare_names() {
+        let dir = tree(&[
+            (
+                "tsconfig.json",
+                r#"{ // comments and trailing commas, as tsc allows
+                    "compilerOptions": { "baseUrl": ".", "paths": { "@/*": ["src/*"], }, },
+                }"#,
+            ),
+            ("src/main.ts", ""),
+            ("src/components/button.tsx", ""),
+        ]);
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "@/components/button").as_deref(),
+            Some("src/components/button.tsx")
+        );
+    }
+
+    #[test]
+    fn packages_resolve_through_their_exports_for_a_browser() {
+        let dir = tree(&[
+            ("src/main.ts", ""),
+            (
+                "node_modules/pkg/package.json",
+                r#"{ "name": "pkg", "exports": {
+                    ".": { "node": "./node.js", "browser": "./browser.js", "require": "./index.cjs", "default": "./index.js" },
+                    "./sub": { "import": "./sub.mjs", "require": "./sub.cjs" } } }"#,
+            ),
+            ("node_modules/pkg/browser.js", ""),
+            ("node_modules/pkg/sub.mjs", ""),
+            (
+                "node_modules/@scope/lib/package.json",
+                r#"{ "name": "@scope/lib", "main": "./lib.cjs", "module": "./lib.mjs" }"#,
+            ),
+            ("node_modules/@scope/lib/lib.mjs", ""),
+            ("node_modules/@scope/lib/lib.cjs", ""),
+        ]);
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "pkg").as_deref(),
+            Some("node_modules/pkg/browser.js")
+        );
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "pkg/sub").as_deref(),
+            Some("node_modules/pkg/sub.mjs")
+        );
+        assert_eq!(
+            resolves(&dir, "src/main.ts", "@scope/lib").as_deref(),
+            Some("node_modules/@scope/lib/lib.mjs")
+        );
+    }
+
+    #[test]
+    fn jsx_settings_come_from_the_nearest_tsconfig_and_its_extends() {
+        let dir = tree(&[
+            (
+                "tsconfig.base.json",
+                r#"{ "compilerOptions": { "jsx": "react-jsx" } }"#,
+            ),
+            (
+                "app/tsconfig.json",
+                r#"{ "extends": "../tsconfig.base.json", "compilerOptions": { "jsxImportSource": "preact" } }"#,
+            ),
+            ("app/src/main.tsx", ""),
+            ("other/main.tsx", ""),
+        ]);
+        let root = dir.path().canonicalize().unwrap();
+        let resolver = Resolver::new(JsxOptionsWritten::default());
+        assert_eq!(
+            resolver.jsx(&root.join("app/src/main.tsx")),
+            Jsx::Automatic {
+                import_source: "preact".into(),
+                development: false
+            }
+        );
+        assert_eq!(resolver.jsx(&root.join("other/main.tsx")), Jsx::default());
+        let flagged = Resolver::new(JsxOptionsWritten {
+            mode: Some("react".into()),
+            factory: Some("h".into()),
+            ..Default::default()
+        });
+        assert_eq!(
+            flagged.jsx(&root.join("app/src/main.tsx")),
+            Jsx::Classic {
+                factory: "h".into(),
+                fragment: "React.Fragment".into()
+            }
+        );
+    }
+}

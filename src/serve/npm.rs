@@ -1,0 +1,201 @@
+//! npm packages in the browser, without a bundler: the files of ES-module packages under the
+//! root's `node_modules`, served at `/__hotplate/npm/<path from the root>?v=<key>`.
+//!
+//! - A bare specifier in a module (`preact`, `@scope/pkg/sub`) is resolved the way Node
+//!   resolves it for a browser ([`crate::resolve`]) and written as that URL
+//!   ([`super::module`]).
+//! - A package's own modules are rewritten the same way, relative imports included, so that
+//!   every module of a package has exactly one URL and runs once.
+//! - The key is a hash of the lockfile: an install changes every URL, so the files are served
+//!   with immutable caching.
+//!
+//! Packages are served as they are: no `import.meta.hot`, no graph. A package file that is
+//! not an ES module is refused with an error that names it.
+
+use super::module;
+use crate::app::App;
+use crate::base::url_path;
+use crate::rewrite::js;
+use axum::extract::{Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use percent_encoding::percent_decode_str;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+
+/// Where package files are served.
+pub const PREFIX: &str = "/__hotplate/npm/";
+
+/// The lockfiles that say which versions `node_modules` holds, in the order they are looked
+/// for.
+pub const LOCKFILES: [&str; 5] = [
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "npm-shrinkwrap.json",
+];
+
+/// The key that versions every package URL: a hash of the root's lockfile (`dev` without
+/// one).
+pub fn lock_key(root: &Path) -> String {
+    for name in LOCKFILES {
+        if let Ok(bytes) = std::fs::read(root.join(name)) {
+            let mut hasher = DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            return format!("{:08x}", hasher.finish() as u32);
+        }
+    }
+    "dev".into()
+}
+
+/// Whether `real` (canonical) is a file of a package: under the root, inside a
+/// `node_modules` folder.
+pub fn is_package_file(root: &Path, real: &Path) -> bool {
+    real.strip_prefix(root).is_ok_and(|relative| {
+        relative
+            .components()
+            .any(|c| c.as_os_str() == "node_modules")
+    })
+}
+
+/// The URL that serves the package file `real` (canonical), with the key.
+pub fn url_of(root: &Path, real: &Path, key: &str) -> Option<String> {
+    if !is_package_file(root, real) {
+        return None;
+    }
+    let relative = real.strip_prefix(root).ok()?;
+    let segments: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    let path = url_path(segments?);
+    Some(format!("{}{}?v={key}", PREFIX.trim_end_matches('/'), path))
+}
+
+/// The package file the rest of a URL under [`PREFIX`] names: decoded once, without `.`,
+/// `..` or smuggled separators, and still a package file once symlinks are resolved (pnpm's
+/// `node_modules/.pnpm` included).
+fn file_of(root: &Path, rest: &str) -> Option<PathBuf> {
+    let mut candidate = root.to_path_buf();
+    for raw in rest.split('/').filter(|s| !s.is_empty()) {
+        let segment = percent_decode_str(raw).decode_utf8().ok()?;
+        if segment == "." || segment == ".." || segment.contains(['/', '\\', '\0']) {
+            return None;
+        }
+        candidate.push(segment.as_ref());
+    }
+    if candidate
+        .components()
+        .any(|c| matches!(c, Component::ParentDir))
+    {
+        return None;
+    }
+    let real = std::fs::canonicalize(&candidate).ok()?;
+    (real.is_file() && is_package_file(root, &real)).then_some(real)
+}
+
+/// Answers `/__hotplate/npm/…`.
+pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
+    let path = req.uri().path().to_string();
+    let versioned = super::query_has(req.uri().query(), "v");
+    crate::pool::run(move || answer(&app, &path, versioned)).await
+}
+
+fn answer(app: &App, path: &str, versioned: bool) -> Response {
+    let rest = path
+        .strip_prefix(PREFIX)
+        .or_else(|| path.strip_prefix("/npm/"))
+        .unwrap_or(path);
+    let Some(file) = file_of(&app.settings.root, rest) else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("hotplate: no package file at {path}\n"),
+        )
+            .into_response();
+    };
+    let Ok(bytes) = std::fs::read(&file) else {
+        return (
+            StatusCode::NOT_FOUND,
+            format!("hotplate: cannot read {path}\n"),
+        )
+            .into_response();
+    };
+    let is_script = matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("js" | "mjs" | "cjs")
+    );
+    let (body, content_type) = if is_script {
+        let source = String::from_utf8_lossy(&bytes).into_owned();
+        match rewrite_package_script(app, &file, source) {
+            Ok(code) => (code.into_bytes(), module::JAVASCRIPT.to_string()),
+            Err(message) => {
+                tracing::warn!("{message}");
+                return (StatusCode::INTERNAL_SERVER_ERROR, format!("{message}\n")).into_response();
+            }
+        }
+    } else {
+        let guess = mime_guess::from_path(&file).first_or_octet_stream();
+        (bytes, guess.essence_str().to_string())
+    };
+    let cache = if versioned {
+        super::cache::IMMUTABLE
+    } else {
+        super::cache::REVALIDATE
+    };
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&content_type).expect("a MIME type is a header value"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
+
+/// A package's module with every specifier written as the URL that serves what it names.
+fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<String, String> {
+    let name = file.to_string_lossy();
+    let analysis = app.scripts.analyze(&name, &source).map_err(|error| {
+        format!(
+            "{name}: {}",
+            error.report(&crate::base::SitePath::new(&name)).one_line()
+        )
+    })?;
+    if !analysis.module_syntax && looks_commonjs(&source) {
+        return Err(format!(
+            "{name} is a CommonJS module: hotplate serves ES-module packages as they are"
+        ));
+    }
+    let resolved = module::resolutions(app, file, &analysis, |_| true);
+    Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
+        resolved.get(specifier).cloned()
+    }))
+}
+
+/// Whether the package file `real` is an ES module: `.mjs`, or a `.js` with `import` or
+/// `export`, or one that uses nothing of CommonJS.
+pub fn is_es_module(app: &App, real: &Path) -> bool {
+    match real.extension().and_then(|e| e.to_str()) {
+        Some("mjs") => return true,
+        Some("cjs") => return false,
+        Some("js") => {}
+        // JSON, CSS, …: not a script at all.
+        _ => return false,
+    }
+    let Ok(source) = std::fs::read_to_string(real) else {
+        return false;
+    };
+    let name = real.to_string_lossy();
+    match app.scripts.analyze(&name, &source) {
+        Ok(analysis) => analysis.module_syntax || !looks_commonjs(&source),
+        Err(_) => false,
+    }
+}
+
+/// Whether a module without `import` or `export` uses CommonJS's `require`, `module` or
+/// `exports`.
+pub fn looks_commonjs(source: &str) -> bool {
+    source.contains("require(") || source.contains("module.exports") || source.contains("exports.")
+}

@@ -1,0 +1,151 @@
+//! npm packages without a bundler: bare specifiers resolved in `node_modules` as Node resolves
+//! them for a browser, and ES-module packages served as they are under `/__hotplate/npm/`,
+//! versioned by the lockfile and cached for good.
+//!
+//! The packages are written by each test into a copy of a small site (no npm needed):
+//! - `tiny-esm`: `"type": "module"`, `exports` with a `browser` condition and a subpath; it
+//!   imports its own files relatively and another package by name;
+//! - `tiny-dep`: a `module` field beside a CommonJS `main`;
+//! - `tiny-cjs`: CommonJS only.
+
+mod util;
+use testkit::Browser;
+use util::{run_dir, site};
+
+fn write(root: &std::path::Path, files: &[(&str, &str)]) {
+    for (path, content) in files {
+        let path = root.join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, content).unwrap();
+    }
+}
+
+const PACKAGES: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><html><head><script type=\"module\" src=\"/main.js\"></script></head><body><p id=\"out\"></p></body></html>",
+    ),
+    (
+        "main.js",
+        "import { shout } from 'tiny-esm';\nimport { twice } from 'tiny-esm/math';\ndocument.getElementById('out').textContent = shout('hi') + twice(2);\n",
+    ),
+    ("package-lock.json", "{ \"lockfileVersion\": 3 }"),
+    (
+        "node_modules/tiny-esm/package.json",
+        r#"{ "name": "tiny-esm", "version": "1.0.0", "type": "module",
+             "exports": { ".": { "browser": "./browser.js", "default": "./node.js" }, "./math": "./lib/math.js" } }"#,
+    ),
+    (
+        "node_modules/tiny-esm/browser.js",
+        "import { suffix } from './lib/suffix.js';\nimport { dep } from 'tiny-dep';\nexport const shout = (s) => s.toUpperCase() + suffix + dep;\n",
+    ),
+    (
+        "node_modules/tiny-esm/node.js",
+        "export const shout = () => 'node build';\n",
+    ),
+    (
+        "node_modules/tiny-esm/lib/suffix.js",
+        "export const suffix = '?';\n",
+    ),
+    (
+        "node_modules/tiny-esm/lib/math.js",
+        "export const twice = (n) => n * 2;\n",
+    ),
+    (
+        "node_modules/tiny-dep/package.json",
+        r#"{ "name": "tiny-dep", "version": "2.0.0", "main": "./index.cjs", "module": "./index.mjs" }"#,
+    ),
+    (
+        "node_modules/tiny-dep/index.mjs",
+        "export const dep = '!';\n",
+    ),
+    (
+        "node_modules/tiny-dep/index.cjs",
+        "exports.dep = 'commonjs';\n",
+    ),
+    (
+        "node_modules/tiny-cjs/package.json",
+        r#"{ "name": "tiny-cjs", "version": "1.0.0", "main": "./index.js" }"#,
+    ),
+    ("node_modules/tiny-cjs/index.js", "exports.value = 1;\n"),
+];
+
+#[test]
+fn a_bare_import_of_an_es_module_package_runs_in_the_browser() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), PACKAGES);
+    let site = run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    let out = page.wait_for(
+        "document.getElementById('out').textContent",
+        "main.js to run",
+    );
+    assert_eq!(
+        out, "HI?!4",
+        "the browser build, its own files and tiny-dep's module"
+    );
+}
+
+#[tokio::test]
+async fn package_urls_are_versioned_by_the_lockfile_and_cached_for_good() {
+    let site = site("typescript");
+    write(site.dir.path(), PACKAGES);
+    site.app.refresh_npm_key();
+    let key = format!(
+        "?v={}",
+        hotplate::serve::npm::lock_key(&site.app.settings.root)
+    );
+
+    let main = site.get("/main.js").await.text();
+    let entry = format!("/__hotplate/npm/node_modules/tiny-esm/browser.js{key}");
+    assert!(main.contains(&format!("\"{entry}\"")), "{main}");
+    assert!(
+        main.contains(&format!(
+            "\"/__hotplate/npm/node_modules/tiny-esm/lib/math.js{key}\""
+        )),
+        "{main}"
+    );
+
+    let reply = site.get(&entry).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    assert_eq!(
+        reply.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    let package = reply.text();
+    for import in [
+        "/__hotplate/npm/node_modules/tiny-esm/lib/suffix.js",
+        "/__hotplate/npm/node_modules/tiny-dep/index.mjs",
+    ] {
+        assert!(package.contains(&format!("\"{import}{key}\"")), "{package}");
+    }
+    assert!(
+        !package.contains("import.meta.hot"),
+        "packages get no hot context"
+    );
+
+    let cjs = site
+        .get("/__hotplate/npm/node_modules/tiny-cjs/index.js")
+        .await;
+    assert_eq!(cjs.status, 500);
+    assert!(
+        cjs.text()
+            .contains("tiny-cjs/index.js is a CommonJS module"),
+        "{}",
+        cjs.text()
+    );
+
+    for outside in [
+        "/__hotplate/npm/main.js",
+        "/__hotplate/npm/node_modules/../main.js",
+        "/__hotplate/npm/node_modules/%2e%2e/main.js",
+        "/__hotplate/npm/node_modules/tiny-esm/missing.js",
+    ] {
+        assert_eq!(site.get(outside).await.status, 404, "{outside}");
+    }
+}
