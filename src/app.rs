@@ -5,6 +5,7 @@ use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
 use crate::inbox::Inbox;
+use crate::optimize::Optimizer;
 use crate::problems::Problems;
 use crate::render::{RenderCache, Renderer};
 use crate::resolve::Resolver;
@@ -38,6 +39,8 @@ pub struct App {
     pub transforms: TransformCache,
     /// What specifiers name on disk, and the JSX settings of each `tsconfig.json`.
     pub resolver: Resolver,
+    /// CommonJS packages converted into ES modules.
+    pub optimizer: Optimizer,
     /// Resolved routes and small static files, remembered between requests.
     pub memo: crate::serve::memo::Memo,
     custom: RwLock<CustomHandler>,
@@ -69,6 +72,7 @@ impl App {
             scripts: AnalysisCache::default(),
             transforms: TransformCache::default(),
             resolver: Resolver::new(settings.jsx.clone()),
+            optimizer: Optimizer::new(&settings.root),
             memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
             npm_key: RwLock::new(crate::serve::npm::lock_key(&settings.root)),

@@ -59,6 +59,7 @@
 //! | `hub` | server-sent events: ids, replay, fan-out |
 //! | `render` | minijinja templates, Markdown content and data → HTML, and what each render read |
 //! | `resolve` | specifier → file, as TypeScript and Node find it (`oxc_resolver`); JSX settings of the nearest `tsconfig.json` |
+//! | `optimize` | CommonJS packages (React) into ES modules with named exports, once, with rolldown |
 //! | `rewrite` | transforms: runtime injection, Content-Security-Policy, TypeScript and JSX, `import.meta.hot`, `?t=` |
 //! | `inbox` | what the HTTP side sends the pipeline: records for the graph, invalidations |
 //! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
@@ -95,6 +96,8 @@ mod inbox;
 #[doc(hidden)]
 pub mod layer;
 mod listen;
+#[doc(hidden)]
+pub mod optimize;
 #[doc(hidden)]
 pub mod pipeline;
 #[doc(hidden)]

@@ -6,7 +6,9 @@
 //! - `tiny-esm`: `"type": "module"`, `exports` with a `browser` condition and a subpath; it
 //!   imports its own files relatively and another package by name;
 //! - `tiny-dep`: a `module` field beside a CommonJS `main`;
-//! - `tiny-cjs`: CommonJS only.
+//! - `tiny-cjs`: CommonJS only, converted into an ES module with named exports (rolldown);
+//!   it re-exports another file, and requires another CommonJS package;
+//! - `broken-cjs`: CommonJS that does not parse: the overlay names it.
 
 mod util;
 use testkit::Browser;
@@ -68,6 +70,42 @@ const PACKAGES: &[(&str, &str)] = &[
         r#"{ "name": "tiny-cjs", "version": "1.0.0", "main": "./index.js" }"#,
     ),
     ("node_modules/tiny-cjs/index.js", "exports.value = 1;\n"),
+];
+
+const COMMONJS: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><html><head><script type=\"module\" src=\"/main.js\"></script></head><body><p id=\"out\"></p></body></html>",
+    ),
+    (
+        "main.js",
+        "import whole, { add, version } from 'tiny-cjs';\nimport { shared } from 'tiny-shared';\ndocument.getElementById('out').textContent = [add(1, 2), version, typeof whole.add, shared === whole.shared].join(' ');\n",
+    ),
+    ("package-lock.json", "{ \"lockfileVersion\": 3, \"v\": 1 }"),
+    (
+        "node_modules/tiny-cjs/package.json",
+        r#"{ "name": "tiny-cjs", "version": "1.0.0", "main": "./index.js" }"#,
+    ),
+    (
+        "node_modules/tiny-cjs/index.js",
+        "'use strict';\nif (process.env.NODE_ENV === 'production') {\n  module.exports = require('./prod.js');\n} else {\n  module.exports = require('./dev.js');\n}\n",
+    ),
+    (
+        "node_modules/tiny-cjs/prod.js",
+        "exports.version = 'production';\n",
+    ),
+    (
+        "node_modules/tiny-cjs/dev.js",
+        "exports.add = (a, b) => a + b;\nexports.version = 'development';\nexports.shared = require('tiny-shared').shared;\n",
+    ),
+    (
+        "node_modules/tiny-shared/package.json",
+        r#"{ "name": "tiny-shared", "version": "1.0.0", "main": "./index.js" }"#,
+    ),
+    (
+        "node_modules/tiny-shared/index.js",
+        "exports.shared = {};\n",
+    ),
 ];
 
 #[test]
@@ -148,4 +186,70 @@ async fn package_urls_are_versioned_by_the_lockfile_and_cached_for_good() {
     ] {
         assert_eq!(site.get(outside).await.status, 404, "{outside}");
     }
+}
+
+#[test]
+fn a_commonjs_package_is_converted_once_with_named_exports_and_one_copy_of_what_it_shares() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), COMMONJS);
+    let root = dir.path().to_path_buf();
+    let site = run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    let out = page.wait_for(
+        "document.getElementById('out').textContent",
+        "main.js to run",
+    );
+    // Named exports through a re-export, NODE_ENV set for development, the default export
+    // being module.exports, and tiny-shared one module for both importers.
+    assert_eq!(out, "3 development function true");
+    for built in ["tiny-cjs.js", "tiny-shared.js"] {
+        assert!(
+            root.join("node_modules/.hotplate/deps")
+                .join(built)
+                .is_file(),
+            "{built} is kept under node_modules/.hotplate"
+        );
+    }
+}
+
+#[test]
+fn a_package_that_cannot_be_converted_shows_the_overlay_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), COMMONJS);
+    write(
+        dir.path(),
+        &[
+            (
+                "main.js",
+                "import { add } from 'tiny-cjs';\nimport broken from 'broken-cjs';\ndocument.getElementById('out').textContent = add(1, 2);\n",
+            ),
+            (
+                "node_modules/broken-cjs/package.json",
+                r#"{ "name": "broken-cjs", "version": "1.0.0", "main": "./index.js" }"#,
+            ),
+            (
+                "node_modules/broken-cjs/index.js",
+                "module.exports = { value: ;\n",
+            ),
+        ],
+    );
+    let site = run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    let overlay = "document.querySelector('hotplate-error-overlay')";
+    let text = page.wait_for(
+        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
+        "the overlay",
+    );
+    let text = text.as_str().unwrap();
+    assert!(
+        text.contains("could not convert the CommonJS package broken-cjs"),
+        "{text}"
+    );
+    assert!(
+        !text.contains("package tiny-cjs"),
+        "tiny-cjs converts: {text}"
+    );
 }

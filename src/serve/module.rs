@@ -190,9 +190,14 @@ pub(super) fn resolutions(
         };
         let root = &app.settings.root;
         let to = if npm::is_package_file(root, &file) {
-            npm::is_es_module(app, &file)
-                .then(|| npm::url_of(root, &file, &app.npm_key()))
-                .flatten()
+            if npm::is_es_module(app, &file) {
+                npm::url_of(root, &file, &app.npm_key())
+            } else if npm::is_script(&file) && !js::names_a_path(text) {
+                // CommonJS: converted once, with the project's other CommonJS packages.
+                Some(app.optimizer.url(app, text, &file))
+            } else {
+                None
+            }
         } else {
             route::url_of(&app.settings, &file)
         };

@@ -122,11 +122,7 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
         )
             .into_response();
     };
-    let is_script = matches!(
-        file.extension().and_then(|e| e.to_str()),
-        Some("js" | "mjs" | "cjs")
-    );
-    let (body, content_type) = if is_script {
+    let (body, content_type) = if is_script(&file) {
         let source = String::from_utf8_lossy(&bytes).into_owned();
         match rewrite_package_script(app, &file, source) {
             Ok(code) => (code.into_bytes(), module::JAVASCRIPT.to_string()),
@@ -165,13 +161,22 @@ fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<Stri
     })?;
     if !analysis.module_syntax && looks_commonjs(&source) {
         return Err(format!(
-            "{name} is a CommonJS module: hotplate serves ES-module packages as they are"
+            "{name} is a CommonJS module: hotplate serves ES-module packages as they are, and \
+             converts CommonJS ones imported by name (/__hotplate/deps/)"
         ));
     }
     let resolved = module::resolutions(app, file, &analysis, |_| true);
     Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
         resolved.get(specifier).cloned()
     }))
+}
+
+/// Whether a package file is a script (`.js`, `.mjs`, `.cjs`).
+pub fn is_script(file: &Path) -> bool {
+    matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("js" | "mjs" | "cjs")
+    )
 }
 
 /// Whether the package file `real` is an ES module: `.mjs`, or a `.js` with `import` or

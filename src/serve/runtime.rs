@@ -104,6 +104,7 @@ pub fn router(app: Arc<App>) -> Router {
     Router::new()
         .merge(guarded)
         .route("/npm/{*path}", get(super::npm::serve))
+        .route("/deps/{file}", get(crate::optimize::serve))
         .route("/{file}", get(asset))
         .route("/{folder}/{file}", get(asset))
         .fallback(|| async {

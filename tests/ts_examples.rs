@@ -1,0 +1,110 @@
+//! `examples/react-ts` and `examples/preact-ts` in headless Chromium, with the packages npm
+//! installed for them (`scripts/test` runs `npm ci` in each).
+//!
+//! - React loads from its CommonJS build (converted once by rolldown), and its hooks work:
+//!   one React for react, react-dom and the JSX runtime.
+//! - Saving a React component renders it in place, without a reload.
+//! - Preact and @preact/signals load as ES modules from `node_modules`, and saving a component
+//!   keeps the count its signal holds.
+
+mod util;
+use std::path::Path;
+use testkit::{Browser, Page};
+use util::{Running, run_dir};
+
+/// A copy of the example, with its `node_modules`, served.
+fn example(name: &str) -> Running {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    assert!(
+        folder.join("node_modules").is_dir(),
+        "run `npm ci` in examples/{name} first (scripts/test does)"
+    );
+    let copy = testkit::copy_site(&folder);
+    let _ = std::fs::remove_dir_all(copy.path().join("node_modules/.hotplate"));
+    run_dir(copy, |_| {})
+}
+
+fn open<'b>(browser: &'b Browser, site: &Running) -> Page<'b> {
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    page.wait_for("!!document.getElementById('count')", "the app to render");
+    page.eval("window.marker = 42; true");
+    page
+}
+
+fn click_count(page: &Page, times: usize) {
+    for _ in 0..times {
+        page.eval("document.getElementById('count').click(); true");
+    }
+}
+
+fn wait_for_text(page: &Page, id: &str, text: &str) {
+    page.wait_for(
+        &format!("document.getElementById({id:?})?.textContent === {text:?}"),
+        &format!("#{id} to read {text:?}"),
+    );
+}
+
+#[test]
+fn react_loads_from_its_commonjs_build_and_its_hooks_work() {
+    let site = example("react-ts");
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    wait_for_text(&page, "count", "count is 0");
+    click_count(&page, 2);
+    wait_for_text(&page, "count", "count is 2");
+    let loaded = page.eval(
+        "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.startsWith('/__hotplate/deps/')).sort().join(' ')",
+    );
+    let loaded = loaded.as_str().unwrap();
+    for entry in ["react.js", "react-dom_client.js", "react_jsx-runtime.js"] {
+        assert!(
+            loaded.contains(&format!("/__hotplate/deps/{entry}")),
+            "{loaded}"
+        );
+    }
+}
+
+#[test]
+fn a_saved_react_component_renders_in_place() {
+    let site = example("react-ts");
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    wait_for_text(&page, "greeting", "Hello!");
+    site.edit("src/App.tsx", "'Hello!'", "'Hello from the new App!'");
+    wait_for_text(&page, "greeting", "Hello from the new App!");
+    assert_eq!(page.eval("window.marker"), 42, "the page reloaded");
+}
+
+#[test]
+fn preact_and_signals_load_as_es_modules_and_a_saved_component_keeps_the_count() {
+    let site = example("preact-ts");
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    click_count(&page, 3);
+    wait_for_text(&page, "count", "count is 3");
+    wait_for_text(&page, "doubled", "doubled: 6");
+    let loaded = page.eval(
+        "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).filter((p) => p.includes('/node_modules/')).join(' ')",
+    );
+    let loaded = loaded.as_str().unwrap();
+    assert!(
+        loaded.contains("/__hotplate/npm/node_modules/preact/"),
+        "{loaded}"
+    );
+    assert!(
+        loaded.contains("/__hotplate/npm/node_modules/@preact/signals"),
+        "{loaded}"
+    );
+    assert!(
+        !loaded.contains("/__hotplate/deps/"),
+        "nothing to convert: {loaded}"
+    );
+
+    site.edit("src/App.tsx", "doubled: ", "twice: ");
+    wait_for_text(&page, "doubled", "twice: 6");
+    wait_for_text(&page, "count", "count is 3");
+    assert_eq!(page.eval("window.marker"), 42, "the page reloaded");
+}
