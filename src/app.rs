@@ -50,6 +50,9 @@ pub struct App {
     last_timestamp: AtomicU64,
     /// The lockfile's hash, which versions the URLs of npm packages ([`crate::serve::npm`]).
     npm_key: RwLock<String>,
+    /// What the import maps of the documents served so far map: hotplate leaves those
+    /// specifiers to the page.
+    import_mapped: RwLock<std::collections::BTreeSet<String>>,
     /// Where requests that are not hotplate's go, with `--proxy`.
     pub backend: Option<Backend>,
 }
@@ -76,6 +79,7 @@ impl App {
             memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
             npm_key: RwLock::new(crate::serve::npm::lock_key(&settings.root)),
+            import_mapped: RwLock::default(),
             backend: settings
                 .proxy
                 .as_ref()
@@ -103,6 +107,30 @@ impl App {
             .npm_key
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = key;
+    }
+
+    /// Remembers what a document's import map maps.
+    pub fn note_import_map(&self, keys: &[String]) {
+        if keys.is_empty() {
+            return;
+        }
+        self.import_mapped
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .extend(keys.iter().cloned());
+    }
+
+    /// Whether a page's import map maps the bare `specifier`: by its own name, or by a prefix
+    /// ending in `/` (`lib/` maps `lib/x.js`).
+    pub fn is_import_mapped(&self, specifier: &str) -> bool {
+        let mapped = self
+            .import_mapped
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        mapped.contains(specifier)
+            || mapped
+                .iter()
+                .any(|key| key.ends_with('/') && specifier.starts_with(key.as_str()))
     }
 
     /// The graph, to read.

@@ -253,3 +253,33 @@ fn a_package_that_cannot_be_converted_shows_the_overlay_naming_it() {
         "tiny-cjs converts: {text}"
     );
 }
+
+#[test]
+fn an_import_map_in_the_page_wins_over_node_modules() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), PACKAGES);
+    write(
+        dir.path(),
+        &[
+            (
+                "index.html",
+                r#"<!doctype html><html><head>
+                <script type="importmap">{ "imports": { "tiny-esm": "/vendor/tiny-esm.js" } }</script>
+                <script type="module" src="/main.js"></script></head><body><p id="out"></p></body></html>"#,
+            ),
+            (
+                "vendor/tiny-esm.js",
+                "export const shout = (s) => `mapped ${s}`;\n",
+            ),
+        ],
+    );
+    let site = run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    let out = page.wait_for(
+        "document.getElementById('out').textContent",
+        "main.js to run",
+    );
+    // `tiny-esm` is the page's; `tiny-esm/math` is mapped by nothing and still resolved.
+    assert_eq!(out, "mapped hi4");
+}

@@ -5,7 +5,8 @@
 //! 2. what the document loads is collected for the client graph: scripts (`<script src>`),
 //!    stylesheets and module preloads (`<link rel=stylesheet|modulepreload href>`), and
 //!    images (`src` and the URLs of `srcset` on `<img>` and `<source>`, `<video poster>`), and
-//!    what inline `<script type=module>`s import (read with oxc, as served modules are).
+//!    what inline `<script type=module>`s import (read with oxc, as served modules are);
+//! 3. the specifiers a `<script type=importmap>` maps, which hotplate then leaves to the page.
 
 use super::js;
 use lol_html::html_content::ContentType;
@@ -18,6 +19,18 @@ pub struct Rewritten {
     pub html: String,
     /// URLs of what the document loads, as written, in document order.
     pub references: Vec<String>,
+    /// The specifiers its `<script type="importmap">` maps (see [`Loads::import_map`]).
+    pub import_map: Vec<String>,
+}
+
+/// What a document loads, and what its import map maps.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Loads {
+    /// URLs, as written, in document order.
+    pub references: Vec<String>,
+    /// The keys of its import maps' `imports` and `scopes`: bare specifiers (`react`) or
+    /// prefixes (`lib/`) the page resolves itself, which hotplate leaves alone.
+    pub import_map: Vec<String>,
 }
 
 /// `<link rel>` values whose `href` the document loads.
@@ -43,7 +56,7 @@ pub fn rewrite_with_policy(
         false,
         |chunk: &[u8]| out.extend_from_slice(chunk),
     );
-    let (references, injected) = match rewritten {
+    let (loads, injected) = match rewritten {
         Ok(done) => done,
         // lol_html only fails on memory limits or ambiguous parses; serve the page as it is.
         Err(err) => {
@@ -51,6 +64,7 @@ pub fn rewrite_with_policy(
             return Rewritten {
                 html: html.to_string(),
                 references: Vec::new(),
+                import_map: Vec::new(),
             };
         }
     };
@@ -60,7 +74,8 @@ pub fn rewrite_with_policy(
     }
     Rewritten {
         html: out,
-        references,
+        references: loads.references,
+        import_map: loads.import_map,
     }
 }
 
@@ -72,8 +87,8 @@ pub fn rewrite_stream<C: AsRef<[u8]>>(
     tag: &str,
     amend_policy: Option<&dyn Fn(&str) -> String>,
     sink: impl FnMut(&[u8]),
-) -> Result<Vec<String>, lol_html::errors::RewritingError> {
-    rewrite_chunks(chunks, Some(tag), amend_policy, true, sink).map(|(references, _)| references)
+) -> Result<Loads, lol_html::errors::RewritingError> {
+    rewrite_chunks(chunks, Some(tag), amend_policy, true, sink).map(|(loads, _)| loads)
 }
 
 /// The one lol_html pass behind both: returns what the document loads, and whether the tag
@@ -84,9 +99,11 @@ fn rewrite_chunks<C: AsRef<[u8]>>(
     amend_policy: Option<&dyn Fn(&str) -> String>,
     streaming: bool,
     sink: impl FnMut(&[u8]),
-) -> Result<(Vec<String>, bool), lol_html::errors::RewritingError> {
+) -> Result<(Loads, bool), lol_html::errors::RewritingError> {
     let references = RefCell::new(Vec::new());
     let inline = RefCell::new(String::new());
+    let import_map_text = RefCell::new(String::new());
+    let import_map = RefCell::new(Vec::new());
     let injected = RefCell::new(tag.is_none());
     let links = element!("link[href]", |el| {
         let rel = el
@@ -126,6 +143,14 @@ fn rewrite_chunks<C: AsRef<[u8]>>(
                         .filter(|s| js::names_a_path(s)),
                 );
             }
+        }
+        Ok(())
+    });
+    let import_maps = text!("script[type=importmap]", |chunk| {
+        import_map_text.borrow_mut().push_str(chunk.as_str());
+        if chunk.last_in_text_node() {
+            let text = import_map_text.take();
+            import_map.borrow_mut().extend(import_map_keys(&text));
         }
         Ok(())
     });
@@ -177,6 +202,7 @@ fn rewrite_chunks<C: AsRef<[u8]>>(
         .append_element_content_handler(sources)
         .append_element_content_handler(srcsets)
         .append_element_content_handler(inline_modules)
+        .append_element_content_handler(import_maps)
         .append_element_content_handler(into_head);
     if streaming {
         settings = settings
@@ -189,7 +215,28 @@ fn rewrite_chunks<C: AsRef<[u8]>>(
     }
     rewriter.end()?;
     let injected = *injected.borrow();
-    Ok((references.take(), injected))
+    let loads = Loads {
+        references: references.take(),
+        import_map: import_map.take(),
+    };
+    Ok((loads, injected))
+}
+
+/// The specifiers an import map's JSON maps: the keys of `imports` and of each scope. A map
+/// that is not JSON maps nothing (the browser ignores it too).
+fn import_map_keys(json: &str) -> Vec<String> {
+    let Ok(map) = serde_json::from_str::<serde_json::Value>(json) else {
+        return Vec::new();
+    };
+    let imports = map["imports"].as_object().into_iter();
+    let scopes = map["scopes"]
+        .as_object()
+        .into_iter()
+        .flat_map(|scopes| scopes.values().filter_map(|scope| scope.as_object()));
+    imports
+        .chain(scopes)
+        .flat_map(|entries| entries.keys().cloned())
+        .collect()
 }
 
 /// The URLs of a `srcset`: each candidate is a URL, then optionally a width or density.
@@ -304,5 +351,16 @@ mod tests {
             ]
         );
         assert!(!out.html.contains("__hotplate"));
+    }
+
+    #[test]
+    fn an_import_map_s_keys_are_read_from_imports_and_scopes() {
+        let html = r#"<html><head><script type="importmap">
+            { "imports": { "react": "https://esm.sh/react", "lib/": "/vendor/lib/" },
+              "scopes": { "/admin/": { "chart": "/vendor/chart.js" } } }
+        </script><script type="importmap">not json</script></head><body></body></html>"#;
+        let out = rewrite(html, Some(TAG));
+        assert_eq!(out.import_map, ["react", "lib/", "chart"]);
+        assert!(out.references.is_empty());
     }
 }

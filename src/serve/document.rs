@@ -190,6 +190,7 @@ pub fn inject(
             .then_some(&amend as &dyn Fn(&str) -> String),
     );
     record_document(app, route, entry, &rewritten.references);
+    app.note_import_map(&rewritten.import_map);
     rewritten.html
 }
 

@@ -261,8 +261,9 @@ fn stream(
             None => html::rewrite_stream(arriving.iter(), &tag, Some(&amend), sink),
         };
         match rewritten {
-            Ok(references) => {
-                document::record_document(&app, &asked.path, entry.as_ref(), &references);
+            Ok(loads) => {
+                document::record_document(&app, &asked.path, entry.as_ref(), &loads.references);
+                app.note_import_map(&loads.import_map);
             }
             Err(err) => tracing::warn!("could not rewrite {}: {err}", asked.path),
         }

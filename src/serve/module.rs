@@ -219,8 +219,12 @@ fn is_elsewhere(text: &str) -> bool {
 }
 
 /// Whether the specifier `text`, written in the module at `url`, is one that names no file
-/// as it is written: a path that no file answers, or a bare name.
+/// as it is written: a path that no file answers, or a bare name that no page's import map
+/// maps (an import map in the page wins).
 fn needs_resolving(app: &App, url: &str, text: &str) -> bool {
+    if app.is_import_mapped(text) {
+        return false;
+    }
     !js::names_a_path(text)
         || !matches!(
             route::reference(&app.settings, url, text),

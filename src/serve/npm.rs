@@ -165,7 +165,7 @@ fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<Stri
              converts CommonJS ones imported by name (/__hotplate/deps/)"
         ));
     }
-    let resolved = module::resolutions(app, file, &analysis, |_| true);
+    let resolved = module::resolutions(app, file, &analysis, |text| !app.is_import_mapped(text));
     Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
         resolved.get(specifier).cloned()
     }))

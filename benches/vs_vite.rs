@@ -1,0 +1,229 @@
+//! hotplate against Vite on `examples/react-ts`, in one run, in real headless Chromium.
+//!
+//! Run: `cargo bench --bench vs_vite` (add `-- 10` for 10 rounds and edits; default 5 and 20).
+//! It installs Vite with npm into its own copy of the example (`npm install vite@8`), and runs
+//! `npm ci` in `examples/react-ts` first if it has no `node_modules`.
+//!
+//! - **Cold start to first render**: from starting the server (hotplate in this process, Vite
+//!   as `node vite.js`) to the app's button in the page, with each one's dependency cache
+//!   deleted first (`node_modules/.hotplate`, `node_modules/.vite`): both convert React's
+//!   CommonJS build on that first load. Rounds alternate between the two.
+//! - **TS save to screen**: `src/App.tsx` is saved (its greeting changes), `main.tsx` accepts
+//!   it (`import.meta.hot.accept('./App', …)`) and renders the new component; applied = the
+//!   new greeting in the page, seen by a `MutationObserver`, minus the moment before the
+//!   write. Edits alternate between the two, after two warm-up edits each.
+//!
+//! The ratio is hotplate's median over Vite's.
+
+mod common;
+use common::report;
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use testkit::{Browser, Page};
+
+const VITE: &str = "vite@8";
+const WARM_UP: usize = 2;
+
+fn main() {
+    let counts: Vec<usize> = std::env::args()
+        .skip(1)
+        .filter_map(|a| a.parse().ok())
+        .collect();
+    let rounds = counts.first().copied().unwrap_or(5);
+    let edits = counts.get(1).copied().unwrap_or(20);
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/react-ts");
+    if !example.join("node_modules").is_dir() {
+        npm(&example, &["ci", "--no-audit", "--no-fund"]);
+    }
+    let ours = testkit::copy_site(&example);
+    let theirs = testkit::copy_site(&example);
+    npm(
+        theirs.path(),
+        &[
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            VITE,
+        ],
+    );
+    let vite_version =
+        std::fs::read_to_string(theirs.path().join("node_modules/vite/package.json"))
+            .ok()
+            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+            .and_then(|json| json["version"].as_str().map(str::to_string))
+            .unwrap_or_default();
+    let browser = Browser::launch();
+
+    println!("cold start to first render of examples/react-ts, {rounds} rounds (ms; median / p90)");
+    let (mut hot, mut vite) = (Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        hot.push(cold_start_hotplate(&browser, ours.path()));
+        vite.push(cold_start_vite(&browser, theirs.path()));
+    }
+    report("hotplate", hot.clone());
+    report(&format!("vite {vite_version}"), vite.clone());
+    println!(
+        "  ratio hotplate / vite (medians)        {:.2}",
+        median(&hot) / median(&vite)
+    );
+
+    println!(
+        "TS save to screen: src/App.tsx, accepted by main.tsx, {edits} edits (ms; median / p90)"
+    );
+    let (url, _runtime) = common::serve(ours.path());
+    let ours_page = open_app(&browser, &url);
+    let port = free_port();
+    let server = start_vite(theirs.path(), port);
+    let theirs_page = open_app(&browser, &format!("http://127.0.0.1:{port}"));
+    let (mut hot, mut vite) = (Vec::new(), Vec::new());
+    for i in 0..edits + WARM_UP {
+        let ours_ms = timed_edit(&ours_page, ours.path(), &format!("hotplate {i}"));
+        let theirs_ms = timed_edit(&theirs_page, theirs.path(), &format!("vite {i}"));
+        if i >= WARM_UP {
+            hot.push(ours_ms);
+            vite.push(theirs_ms);
+        }
+    }
+    stop(server);
+    report("hotplate", hot.clone());
+    report(&format!("vite {vite_version}"), vite.clone());
+    println!(
+        "  ratio hotplate / vite (medians)        {:.2}",
+        median(&hot) / median(&vite)
+    );
+}
+
+fn npm(dir: &Path, args: &[&str]) {
+    let status = Command::new("npm")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("npm runs");
+    assert!(status.success(), "npm {args:?} in {}", dir.display());
+}
+
+fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+fn now_ms() -> f64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Opens the app and waits for it to render its button.
+fn open_app<'b>(browser: &'b Browser, url: &str) -> Page<'b> {
+    let page = browser.open(&format!("{url}/"));
+    page.wait_for("!!document.getElementById('count')", "the app to render");
+    page
+}
+
+fn cold_start_hotplate(browser: &Browser, root: &Path) -> f64 {
+    let _ = std::fs::remove_dir_all(root.join("node_modules/.hotplate"));
+    let started = Instant::now();
+    let (url, runtime) = common::serve(root);
+    let page = open_app(browser, &url);
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    page.close();
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    took
+}
+
+fn cold_start_vite(browser: &Browser, root: &Path) -> f64 {
+    let _ = std::fs::remove_dir_all(root.join("node_modules/.vite"));
+    let port = free_port();
+    let started = Instant::now();
+    let server = start_vite(root, port);
+    let page = open_app(browser, &format!("http://127.0.0.1:{port}"));
+    let took = started.elapsed().as_secs_f64() * 1000.0;
+    page.close();
+    stop(server);
+    took
+}
+
+/// Starts Vite's dev server on `port`, in its own process group, and waits until it accepts
+/// connections.
+fn start_vite(root: &Path, port: u16) -> Child {
+    use std::os::unix::process::CommandExt;
+    let vite: PathBuf = root.join("node_modules/vite/bin/vite.js");
+    let child = Command::new("node")
+        .arg(vite)
+        .args([
+            "--port",
+            &port.to_string(),
+            "--strictPort",
+            "--host",
+            "127.0.0.1",
+        ])
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("node starts Vite");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "Vite did not listen on {port}");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child
+}
+
+fn stop(mut server: Child) {
+    let group = nix::unistd::Pid::from_raw(server.id() as i32);
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+    let _ = server.wait();
+}
+
+/// Saves `src/App.tsx` with the greeting `text` and returns the milliseconds until the page
+/// shows it.
+fn timed_edit(page: &Page<'_>, root: &Path, text: &str) -> f64 {
+    page.eval(
+        "window.__seen = window.__seen || [];
+         if (!window.__observing) {
+           window.__observing = true;
+           new MutationObserver(() => {
+             const at = performance.timeOrigin + performance.now();
+             const greeting = document.getElementById('greeting');
+             if (greeting) __seen.push({ at, text: greeting.textContent });
+           }).observe(document.getElementById('root'), { childList: true, characterData: true, subtree: true });
+         }
+         true",
+    );
+    std::thread::sleep(Duration::from_millis(150));
+    let path = root.join("src/App.tsx");
+    let source = std::fs::read_to_string(&path).unwrap();
+    let start = source
+        .find("'Hello!'")
+        .or_else(|| source.find("'Hello, edit"))
+        .unwrap();
+    let end = start + source[start + 1..].find('\'').unwrap() + 2;
+    let before = now_ms();
+    std::fs::write(
+        &path,
+        format!("{}'Hello, edit {text}'{}", &source[..start], &source[end..]),
+    )
+    .unwrap();
+    let seen = page.wait_for(
+        &format!("__seen.find((s) => s.text === 'Hello, edit {text}')"),
+        "the edit to show",
+    );
+    seen["at"].as_f64().unwrap() - before
+}
