@@ -283,3 +283,87 @@ fn an_import_map_in_the_page_wins_over_node_modules() {
     // `tiny-esm` is the page's; `tiny-esm/math` is mapped by nothing and still resolved.
     assert_eq!(out, "mapped hi4");
 }
+
+#[test]
+fn a_commonjs_package_imported_later_is_built_with_the_others_and_shared_once() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), COMMONJS);
+    write(
+        dir.path(),
+        &[(
+            "main.js",
+            "import { add } from 'tiny-cjs';\ndocument.getElementById('out').textContent = String(add(1, 2));\n",
+        )],
+    );
+    let site = run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    page.wait_for(
+        "document.getElementById('out').textContent === '3'",
+        "the first build",
+    );
+    // tiny-shared was bundled inside tiny-cjs; imported by name now, it becomes an entry of
+    // its own, and tiny-cjs must use that same module.
+    site.write("main.js", COMMONJS[1].1);
+    page.wait_for(
+        "document.getElementById('out').textContent === '3 development function true'",
+        "the second build, with one tiny-shared",
+    );
+}
+
+/// The URL `main.js` imports `tiny-cjs` by, as a fresh server on `root` writes it.
+async fn converted_url(router: &axum::Router) -> String {
+    let main = util::send(router.clone(), get("/main.js")).await.text();
+    let start = main
+        .find("/__hotplate/deps/tiny-cjs.js?v=")
+        .expect("a converted import");
+    let end = start + main[start..].find('"').unwrap();
+    main[start..end].to_string()
+}
+
+fn get(uri: &str) -> axum::http::Request<axum::body::Body> {
+    axum::http::Request::get(uri)
+        .header("host", "localhost")
+        .body(axum::body::Body::empty())
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_conversion_is_kept_on_disk_and_reused_until_the_lockfile_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), COMMONJS);
+    let fresh = || {
+        let app = hotplate::App::new(hotplate::Settings::for_root(dir.path()).unwrap());
+        hotplate::serve::router(app)
+    };
+    let built = dir.path().join("node_modules/.hotplate/deps/tiny-cjs.js");
+    let modified = || std::fs::metadata(&built).unwrap().modified().unwrap();
+
+    let first = fresh();
+    let url = converted_url(&first).await;
+    assert_eq!(util::send(first, get(&url)).await.status, 200);
+    let at = modified();
+
+    // A restart: the same key, and the build on disk is served as it is.
+    let second = fresh();
+    assert_eq!(converted_url(&second).await, url);
+    let reply = util::send(second, get(&url)).await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("cache-control"),
+        "public, max-age=31536000, immutable"
+    );
+    assert_eq!(modified(), at, "built again");
+
+    // An install: a new key, and a new build.
+    write(
+        dir.path(),
+        &[("package-lock.json", "{ \"lockfileVersion\": 3, \"v\": 2 }")],
+    );
+    let third = fresh();
+    let changed = converted_url(&third).await;
+    assert_ne!(changed, url);
+    assert_eq!(util::send(third, get(&changed)).await.status, 200);
+    assert_ne!(modified(), at, "not built again");
+}

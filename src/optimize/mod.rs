@@ -48,13 +48,15 @@ const REEXPORT_DEPTH: usize = 16;
 pub struct Optimizer {
     root: PathBuf,
     state: Mutex<State>,
+    /// Whether the project was scanned; held while it is, so that no URL is handed out from
+    /// a set still being found (its key would differ).
+    scanned: Mutex<bool>,
     /// Held while building: requests that arrive meanwhile wait for the same build.
     building: Mutex<()>,
 }
 
 #[derive(Default)]
 struct State {
-    scanned: bool,
     /// Bare specifiers that name CommonJS packages, and the file each resolves to.
     wanted: BTreeMap<String, PathBuf>,
     /// The key of what is on disk, and the packages that failed to build, with why.
@@ -66,6 +68,7 @@ impl Optimizer {
         Optimizer {
             root: root.to_path_buf(),
             state: Mutex::default(),
+            scanned: Mutex::default(),
             building: Mutex::default(),
         }
     }
@@ -79,12 +82,18 @@ impl Optimizer {
     /// The URL of the optimized `specifier`, a bare import found to name the CommonJS file
     /// `entry`. The first call scans the project for the others.
     pub fn url(&self, app: &App, specifier: &str, entry: &Path) -> String {
-        let scan = !std::mem::replace(&mut self.state().scanned, true);
-        if scan {
-            let found = scan_project(app);
-            let mut state = self.state();
-            for (specifier, file) in found {
-                state.wanted.entry(specifier).or_insert(file);
+        {
+            let mut scanned = self
+                .scanned
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            if !*scanned {
+                let found = scan_project(app);
+                let mut state = self.state();
+                for (specifier, file) in found {
+                    state.wanted.entry(specifier).or_insert(file);
+                }
+                *scanned = true;
             }
         }
         let mut state = self.state();
@@ -223,8 +232,12 @@ fn scan_project(app: &App) -> BTreeMap<String, PathBuf> {
     found
 }
 
-/// The packages that failed, if `key` is what `_metadata.json` says was built.
+/// The packages that failed, if `key` is what `_metadata.json` says was built (and the build
+/// is still there).
 fn read_metadata(root: &Path, key: &str) -> Option<BTreeMap<String, String>> {
+    if !root.join(CACHE).join("deps").is_dir() {
+        return None;
+    }
     let text = std::fs::read_to_string(root.join(CACHE).join("_metadata.json")).ok()?;
     let metadata: serde_json::Value = serde_json::from_str(&text).ok()?;
     if metadata["key"] != key {
