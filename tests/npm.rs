@@ -367,3 +367,29 @@ async fn a_conversion_is_kept_on_disk_and_reused_until_the_lockfile_changes() {
     assert_eq!(util::send(third, get(&changed)).await.status, 200);
     assert_ne!(modified(), at, "not built again");
 }
+
+#[test]
+fn a_bare_import_that_nothing_answers_shows_the_overlay_naming_the_package() {
+    let dir = tempfile::tempdir().unwrap();
+    write(dir.path(), PACKAGES);
+    write(
+        dir.path(),
+        &[(
+            "main.js",
+            "import { shout } from 'tiny-esm';\nimport { Chart } from '@charts/core/bar';\ndocument.getElementById('out').textContent = shout('hi');\n",
+        )],
+    );
+    let site = run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    let overlay = "document.querySelector('hotplate-error-overlay')";
+    let text = page.wait_for(
+        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
+        "the overlay",
+    );
+    let text = text.as_str().unwrap();
+    assert!(text.contains("main.js imports @charts/core/bar"), "{text}");
+    assert!(text.contains("npm install @charts/core"), "{text}");
+    assert!(!text.contains("tiny-esm"), "tiny-esm is installed: {text}");
+}

@@ -89,6 +89,7 @@ pub fn rewrite_script(
     let resolved = resolutions(app, &importer, &analysis, |text| {
         needs_resolving(app, url, text)
     });
+    report_missing_packages(app, site, &analysis, &resolved);
     let written = |text: &'_ str| -> String {
         resolved
             .get(text)
@@ -206,6 +207,55 @@ pub(super) fn resolutions(
         }
     }
     resolved
+}
+
+/// Shows the overlay for bare imports that nothing answers: no package in `node_modules`, and
+/// no import map in a page. The browser would only say it cannot resolve them.
+fn report_missing_packages(
+    app: &App,
+    site: &SitePath,
+    analysis: &Analysis,
+    resolved: &HashMap<String, String>,
+) {
+    let mut missing: Vec<&str> = analysis
+        .specifiers
+        .iter()
+        .map(|s| s.text.as_str())
+        .filter(|text| {
+            !js::names_a_path(text)
+                && !is_elsewhere(text)
+                && !text.contains(':')
+                && !resolved.contains_key(*text)
+                && !app.is_import_mapped(text)
+        })
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    missing.dedup();
+    let packages: Vec<String> = missing.iter().map(|s| package_name(s)).collect();
+    let report = ErrorReport::about_file(
+        site.as_str(),
+        format!(
+            "{site} imports {}, which nothing in node_modules answers and no import map in the \
+             page maps: is it installed? (npm install {})",
+            missing.join(", "),
+            packages.join(" ")
+        ),
+    );
+    tracing::warn!("{}", report.one_line());
+    app.problems.report(&app.hub, site.as_str(), report);
+}
+
+/// The package a bare specifier names: `react-dom/client` → `react-dom`, `@scope/pkg/sub` →
+/// `@scope/pkg`.
+fn package_name(specifier: &str) -> String {
+    let parts: Vec<&str> = specifier.splitn(3, '/').collect();
+    match parts.as_slice() {
+        [scope, name, ..] if scope.starts_with('@') => format!("{scope}/{name}"),
+        [name, ..] => name.to_string(),
+        [] => specifier.to_string(),
+    }
 }
 
 /// Whether a specifier names something no resolution applies to: another site, a `data:`
