@@ -119,12 +119,7 @@ fn a_broken_template_shows_the_overlay_until_it_is_fixed() {
     let good = site.read("partials/nav.html");
     site.write("partials/nav.html", "<nav>\n{% for %}\n</nav>\n");
 
-    let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(
-        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
-        "the overlay",
-    );
-    let text = text.as_str().unwrap();
+    let text = page.wait_for_overlay();
     assert!(text.contains("partials/nav.html:2"), "{text}");
     assert!(text.contains("syntax error"), "{text}");
     assert!(text.contains("{% for %}"), "the code frame: {text}");
@@ -136,7 +131,7 @@ fn a_broken_template_shows_the_overlay_until_it_is_fixed() {
 
     site.write("partials/nav.html", &good);
     page.wait_for(
-        &format!("!{overlay} && window.__hotplate.morphs === 1"),
+        "!document.querySelector('hotplate-error-overlay') && window.__hotplate.morphs === 1",
         "the overlay to go and the page to update",
     );
     assert_eq!(

@@ -237,19 +237,14 @@ fn a_syntax_error_shows_the_overlay_and_the_fix_applies_the_update() {
         "self/main.js",
         "window.runs = 1;\nconst broken = ;\nimport.meta.hot.accept();\n",
     );
-    let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(
-        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
-        "the overlay",
-    );
-    let text = text.as_str().unwrap();
+    let text = page.wait_for_overlay();
     assert!(text.contains("self/main.js:2:"), "{text}");
     assert!(text.contains("const broken = ;"), "the code frame: {text}");
     wait_for_text(&page, "self v1");
 
     site.write("self/main.js", &good.replace("self v1", "self fixed"));
     wait_for_text(&page, "self fixed");
-    page.wait_for(&format!("!{overlay}"), "the overlay to go");
+    page.wait_for_no_overlay();
     assert_state_kept(&page);
 }
 
@@ -350,17 +345,13 @@ fn an_import_of_a_file_that_does_not_exist_yet_recovers_when_it_appears() {
         "late/main.js",
         "import { text } from './late.js';\nwindow.runs += 1;\ndocument.getElementById('out').textContent = text;\nimport.meta.hot.accept();\n",
     );
-    let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(
-        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
-        "the overlay for the failed update",
-    );
-    assert!(text.as_str().unwrap().contains("/late/main.js"), "{text}");
+    let text = page.wait_for_overlay();
+    assert!(text.contains("/late/main.js"), "{text}");
     wait_for_text(&page, "on time");
 
     site.write("late/late.js", "export const text = 'late, but here';");
     wait_for_text(&page, "late, but here");
-    page.wait_for(&format!("!{overlay}"), "the overlay to go");
+    page.wait_for_no_overlay();
     assert_state_kept(&page);
 }
 

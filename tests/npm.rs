@@ -238,12 +238,7 @@ fn a_package_that_cannot_be_converted_shows_the_overlay_naming_it() {
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     page.wait_for_runtime();
-    let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(
-        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
-        "the overlay",
-    );
-    let text = text.as_str().unwrap();
+    let text = page.wait_for_overlay();
     assert!(
         text.contains("could not convert the CommonJS package broken-cjs"),
         "{text}"
@@ -383,12 +378,7 @@ fn a_bare_import_that_nothing_answers_shows_the_overlay_naming_the_package() {
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     page.wait_for_runtime();
-    let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(
-        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
-        "the overlay",
-    );
-    let text = text.as_str().unwrap();
+    let text = page.wait_for_overlay();
     assert!(text.contains("main.js imports @charts/core/bar"), "{text}");
     assert!(text.contains("npm install @charts/core"), "{text}");
     assert!(!text.contains("tiny-esm"), "tiny-esm is installed: {text}");

@@ -140,12 +140,7 @@ fn a_typescript_syntax_error_shows_the_overlay_at_the_original_line() {
         "src/greet.ts",
         "export function greet(who: string): string {\n  return <string> `broken ${who}` +;\n}\n",
     );
-    let overlay = "document.querySelector('hotplate-error-overlay')";
-    let text = page.wait_for(
-        &format!("{overlay} && {overlay}.shadowRoot.textContent"),
-        "the overlay",
-    );
-    let text = text.as_str().unwrap();
+    let text = page.wait_for_overlay();
     assert!(text.contains("src/greet.ts:2:"), "{text}");
     assert!(
         text.contains("return <string> `broken ${who}` +;"),
@@ -160,6 +155,6 @@ fn a_typescript_syntax_error_shows_the_overlay_at_the_original_line() {
         "document.getElementById('out').textContent === 'fixed typescript'",
         "the fixed greet.ts",
     );
-    page.wait_for(&format!("!{overlay}"), "the overlay to go");
+    page.wait_for_no_overlay();
     assert_state_kept(&page);
 }

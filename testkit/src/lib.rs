@@ -248,6 +248,23 @@ impl Page<'_> {
         );
     }
 
+    /// Waits until hotplate's error overlay shows, and returns its text.
+    pub fn wait_for_overlay(&self) -> String {
+        let text = self.wait_for(
+            "document.querySelector('hotplate-error-overlay')?.shadowRoot.textContent",
+            "the overlay",
+        );
+        text.as_str().unwrap_or_default().to_string()
+    }
+
+    /// Waits until hotplate's error overlay is gone.
+    pub fn wait_for_no_overlay(&self) {
+        self.wait_for(
+            "!document.querySelector('hotplate-error-overlay')",
+            "the overlay to go",
+        );
+    }
+
     /// Sends a CDP command to this tab's session.
     pub fn call(&self, method: &str, params: Value) -> Value {
         self.browser.call(Some(&self.session), method, params)
