@@ -1,5 +1,6 @@
 //! The resolve stage: what a module specifier names on disk, found as TypeScript and Node find
-//! it (with the `oxc_resolver` crate), and the JSX settings of the nearest `tsconfig.json`.
+//! it (with the `oxc_resolver` crate), and what the nearest `tsconfig.json` says about
+//! compiling (JSX, decorators, `verbatimModuleSyntax`).
 //!
 //! - A path with no extension, or with `.js` for a `.ts` file, finds the TypeScript file
 //!   (`./util` → `util.ts`, `./util.js` → `util.ts`), and a folder its `index` file.
@@ -10,7 +11,7 @@
 //! The resolver caches what it reads of the file system; the pipeline empties that cache
 //! whenever files change ([`Resolver::forget`]).
 
-use crate::rewrite::ts::{Jsx, JsxOptionsWritten};
+use crate::rewrite::ts::{Compile, JsxOptionsWritten};
 use oxc_resolver::{ResolveOptions, TsconfigDiscovery};
 use std::path::{Path, PathBuf};
 
@@ -57,26 +58,36 @@ impl Resolver {
         }
     }
 
-    /// How JSX compiles in the file at `file`: as the nearest `tsconfig.json` says (following
-    /// its `extends`), with the flags winning.
-    pub fn jsx(&self, file: &Path) -> Jsx {
-        let written = match self.inner.find_tsconfig(file) {
-            Ok(Some(tsconfig)) => {
-                let options = &tsconfig.compiler_options;
-                JsxOptionsWritten {
-                    mode: options.jsx.clone(),
-                    import_source: options.jsx_import_source.clone(),
-                    factory: options.jsx_factory.clone(),
-                    fragment: options.jsx_fragment_factory.clone(),
-                }
-            }
-            Ok(None) => JsxOptionsWritten::default(),
+    /// How the file at `file` compiles: as the nearest `tsconfig.json` says (following its
+    /// `extends`), with the `--jsx*` flags winning over its JSX settings.
+    pub fn compile_settings(&self, file: &Path) -> Compile {
+        let tsconfig = match self.inner.find_tsconfig(file) {
+            Ok(found) => found,
             Err(error) => {
                 tracing::warn!("tsconfig.json for {}: {error}", file.display());
-                JsxOptionsWritten::default()
+                None
             }
         };
-        written.overridden_by(&self.jsx_flags).settle()
+        let Some(tsconfig) = tsconfig else {
+            return JsxOptionsWritten::default()
+                .overridden_by(&self.jsx_flags)
+                .settle()
+                .into();
+        };
+        let options = &tsconfig.compiler_options;
+        let jsx = JsxOptionsWritten {
+            mode: options.jsx.clone(),
+            import_source: options.jsx_import_source.clone(),
+            factory: options.jsx_factory.clone(),
+            fragment: options.jsx_fragment_factory.clone(),
+        };
+        Compile {
+            jsx: jsx.overridden_by(&self.jsx_flags).settle(),
+            legacy_decorators: options.experimental_decorators == Some(true),
+            decorator_metadata: options.emit_decorator_metadata == Some(true),
+            verbatim_imports: options.verbatim_module_syntax == Some(true)
+                || options.preserve_value_imports == Some(true),
+        }
     }
 
     /// Forgets what was read of the file system: files changed.
@@ -88,6 +99,7 @@ impl Resolver {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::rewrite::ts::Jsx;
 
     fn tree(files: &[(&str, &str)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
@@ -196,6 +208,22 @@ mod tests {
     }
 
     #[test]
+    fn decorator_and_import_settings_come_from_the_tsconfig() {
+        let dir = tree(&[
+            (
+                "tsconfig.json",
+                r#"{ "compilerOptions": { "experimentalDecorators": true, "emitDecoratorMetadata": true, "verbatimModuleSyntax": true } }"#,
+            ),
+            ("src/main.ts", ""),
+        ]);
+        let root = dir.path().canonicalize().unwrap();
+        let settings =
+            Resolver::new(JsxOptionsWritten::default()).compile_settings(&root.join("src/main.ts"));
+        assert!(settings.legacy_decorators && settings.decorator_metadata);
+        assert!(settings.verbatim_imports);
+    }
+
+    #[test]
     fn jsx_settings_come_from_the_nearest_tsconfig_and_its_extends() {
         let dir = tree(&[
             (
@@ -212,20 +240,25 @@ mod tests {
         let root = dir.path().canonicalize().unwrap();
         let resolver = Resolver::new(JsxOptionsWritten::default());
         assert_eq!(
-            resolver.jsx(&root.join("app/src/main.tsx")),
+            resolver
+                .compile_settings(&root.join("app/src/main.tsx"))
+                .jsx,
             Jsx::Automatic {
                 import_source: "preact".into(),
                 development: false
             }
         );
-        assert_eq!(resolver.jsx(&root.join("other/main.tsx")), Jsx::default());
+        assert_eq!(
+            resolver.compile_settings(&root.join("other/main.tsx")),
+            Compile::default()
+        );
         let flagged = Resolver::new(JsxOptionsWritten {
             mode: Some("react".into()),
             factory: Some("h".into()),
             ..Default::default()
         });
         assert_eq!(
-            flagged.jsx(&root.join("app/src/main.tsx")),
+            flagged.compile_settings(&root.join("app/src/main.tsx")).jsx,
             Jsx::Classic {
                 factory: "h".into(),
                 fragment: "React.Fragment".into()

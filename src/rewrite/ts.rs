@@ -56,6 +56,31 @@ impl Default for Jsx {
     }
 }
 
+/// Everything a `tsconfig.json` says that changes the JavaScript a file compiles to, as
+/// esbuild and Vite read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Compile {
+    pub jsx: Jsx,
+    /// `experimentalDecorators`: TypeScript's own (legacy) decorators, compiled. Without it,
+    /// decorators are the standard ones, which oxc 0.146 leaves as they are (for browsers that
+    /// run them).
+    pub legacy_decorators: bool,
+    /// `emitDecoratorMetadata`, with legacy decorators.
+    pub decorator_metadata: bool,
+    /// `verbatimModuleSyntax` (or `preserveValueImports`): only `import type` is removed; an
+    /// import used only as a type stays, side effects and all.
+    pub verbatim_imports: bool,
+}
+
+impl From<Jsx> for Compile {
+    fn from(jsx: Jsx) -> Compile {
+        Compile {
+            jsx,
+            ..Compile::default()
+        }
+    }
+}
+
 /// JSX settings as written: in a `tsconfig.json`'s `compilerOptions`, or given by flags
 /// (which win, field by field).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -109,13 +134,14 @@ impl JsxOptionsWritten {
 
 /// Compiles `source`, the file called `name` (its extension says whether it is TypeScript and
 /// whether it has JSX), into JavaScript with an inline source map naming `name`.
-pub fn transform(name: &str, source: &str, jsx: &Jsx) -> Result<String, AnalysisError> {
+pub fn transform(name: &str, source: &str, settings: &Compile) -> Result<String, AnalysisError> {
     js::check_limits(source)?;
-    let (name, source, jsx) = (name.to_string(), source.to_string(), jsx.clone());
-    crate::pool::on_big_stack(move || compile(&name, &source, &jsx)).map_err(AnalysisError::Syntax)
+    let (name, source, settings) = (name.to_string(), source.to_string(), settings.clone());
+    crate::pool::on_big_stack(move || compile(&name, &source, &settings))
+        .map_err(AnalysisError::Syntax)
 }
 
-fn compile(name: &str, source: &str, jsx: &Jsx) -> Result<String, SyntaxError> {
+fn compile(name: &str, source: &str, settings: &Compile) -> Result<String, SyntaxError> {
     let allocator = Allocator::default();
     let path = Path::new(name);
     let source_type = SourceType::from_path(path)
@@ -131,7 +157,7 @@ fn compile(name: &str, source: &str, jsx: &Jsx) -> Result<String, SyntaxError> {
         .build(&program)
         .semantic
         .into_scoping();
-    let options = options(jsx);
+    let options = options(settings);
     let transformed =
         Transformer::new(&allocator, path, &options).build_with_scoping(scoping, &mut program);
     if let Some(error) = transformed.diagnostics.first() {
@@ -156,9 +182,13 @@ fn compile(name: &str, source: &str, jsx: &Jsx) -> Result<String, SyntaxError> {
     Ok(code)
 }
 
-fn options(jsx: &Jsx) -> TransformOptions {
+fn options(settings: &Compile) -> TransformOptions {
     let mut options = TransformOptions::default();
-    match jsx {
+    options.decorator.legacy = settings.legacy_decorators;
+    options.decorator.emit_decorator_metadata =
+        settings.legacy_decorators && settings.decorator_metadata;
+    options.typescript.only_remove_type_imports = settings.verbatim_imports;
+    match &settings.jsx {
         Jsx::Classic { factory, fragment } => {
             options.jsx = JsxOptions {
                 runtime: JsxRuntime::Classic,
@@ -186,7 +216,7 @@ fn options(jsx: &Jsx) -> TransformOptions {
     options
 }
 
-/// The last output of each file, by a hash of its content and JSX settings.
+/// The last output of each file, by a hash of its content and settings.
 #[derive(Default)]
 pub struct TransformCache {
     outputs: ByContent<Result<Arc<str>, AnalysisError>>,
@@ -199,10 +229,10 @@ impl TransformCache {
         &self,
         name: &str,
         source: &str,
-        jsx: &Jsx,
+        settings: &Compile,
     ) -> Result<Arc<str>, AnalysisError> {
-        self.outputs.get_or_insert(name, (source, jsx), || {
-            transform(name, source, jsx).map(Arc::from)
+        self.outputs.get_or_insert(name, (source, settings), || {
+            transform(name, source, settings).map(Arc::from)
         })
     }
 
@@ -216,8 +246,8 @@ impl TransformCache {
 mod tests {
     use super::*;
 
-    fn classic() -> Jsx {
-        Jsx::default()
+    fn classic() -> Compile {
+        Compile::default()
     }
 
     #[test]
@@ -265,7 +295,7 @@ mod tests {
             ..Default::default()
         }
         .settle();
-        let out = transform("app.tsx", source, &preact).unwrap();
+        let out = transform("app.tsx", source, &preact.into()).unwrap();
         assert!(out.contains("from \"preact/jsx-runtime\""), "{out}");
 
         let h = JsxOptionsWritten {
@@ -275,9 +305,36 @@ mod tests {
             ..Default::default()
         }
         .settle();
-        let out = transform("app.tsx", source, &h).unwrap();
+        let out = transform("app.tsx", source, &h.into()).unwrap();
         assert!(out.contains("h(\"div\""), "{out}");
         assert!(out.contains("h(Fragment"), "{out}");
+    }
+
+    #[test]
+    fn decorators_and_verbatim_imports_follow_the_tsconfig() {
+        let source = "import { Base } from './base';\nimport { Used } from './types';\n\
+                      function tag(target: any) { return target; }\n\
+                      @tag export class A extends Base { x?: Used; }\n";
+        let legacy = Compile {
+            legacy_decorators: true,
+            ..Compile::default()
+        };
+        let out = transform("a.ts", source, &legacy).unwrap();
+        assert!(
+            out.contains("_decorate") || out.contains("__decorate"),
+            "{out}"
+        );
+        assert!(!out.contains("@tag"), "{out}");
+        assert!(!out.contains("./types"), "a type-only use is elided: {out}");
+        let verbatim = Compile {
+            verbatim_imports: true,
+            ..legacy
+        };
+        let out = transform("a.ts", source, &verbatim).unwrap();
+        assert!(
+            out.contains("./types"),
+            "verbatimModuleSyntax keeps it: {out}"
+        );
     }
 
     #[test]
@@ -330,10 +387,11 @@ mod tests {
             .transform("a.tsx", "export const a = <b/>;", &classic())
             .unwrap();
         assert!(Arc::ptr_eq(&first, &again));
-        let automatic = Jsx::Automatic {
+        let automatic: Compile = Jsx::Automatic {
             import_source: "preact".into(),
             development: false,
-        };
+        }
+        .into();
         let other = cache
             .transform("a.tsx", "export const a = <b/>;", &automatic)
             .unwrap();

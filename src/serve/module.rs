@@ -150,9 +150,11 @@ pub fn analyze_script(
     source: String,
 ) -> Result<(String, Arc<Analysis>), AnalysisError> {
     let code = if ts::is_compiled(site.as_str()) {
-        let jsx = app.resolver.jsx(&app.settings.root.join(site.as_str()));
+        let settings = app
+            .resolver
+            .compile_settings(&app.settings.root.join(site.as_str()));
         app.transforms
-            .transform(site.as_str(), &source, &jsx)?
+            .transform(site.as_str(), &source, &settings)?
             .to_string()
     } else {
         source
