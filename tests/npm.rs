@@ -4,7 +4,8 @@
 //!
 //! The packages are written by each test into a copy of a small site (no npm needed):
 //! - `tiny-esm`: `"type": "module"`, `exports` with a `browser` condition and a subpath; it
-//!   imports its own files relatively and another package by name;
+//!   imports its own files relatively and another package by name, and tests
+//!   `process.env.NODE_ENV`;
 //! - `tiny-dep`: a `module` field beside a CommonJS `main`;
 //! - `tiny-cjs`: CommonJS only, converted into an ES module with named exports (rolldown);
 //!   it re-exports another file, and requires another CommonJS package;
@@ -51,7 +52,7 @@ const PACKAGES: &[(&str, &str)] = &[
     ),
     (
         "node_modules/tiny-esm/lib/math.js",
-        "export const twice = (n) => n * 2;\n",
+        "export const twice = (n) => (process.env.NODE_ENV === 'development' ? n * 2 : 0);\n",
     ),
     (
         "node_modules/tiny-dep/package.json",

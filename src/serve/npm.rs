@@ -152,6 +152,7 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
 
 /// A package's module with every specifier written as the URL that serves what it names.
 fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<String, String> {
+    let source = define_node_env(source);
     let name = file.to_string_lossy();
     let analysis = app.scripts.analyze(&name, &source).map_err(|error| {
         format!(
@@ -169,6 +170,33 @@ fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<Stri
     Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
         resolved.get(specifier).cloned()
     }))
+}
+
+/// `process.env.NODE_ENV` written as `"development"`, as bundlers define it: ES-module builds
+/// of many packages test it, and a browser has no `process`.
+fn define_node_env(source: String) -> String {
+    const NODE_ENV: &str = "process.env.NODE_ENV";
+    if !source.contains(NODE_ENV) {
+        return source;
+    }
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source.as_str();
+    while let Some(at) = rest.find(NODE_ENV) {
+        let before = rest[..at].chars().next_back();
+        let after = rest[at + NODE_ENV.len()..].chars().next();
+        let part_of_a_name =
+            |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+        let is_a_member = before == Some('.');
+        out.push_str(&rest[..at]);
+        if part_of_a_name(before) || is_a_member || part_of_a_name(after) {
+            out.push_str(NODE_ENV);
+        } else {
+            out.push_str("\"development\"");
+        }
+        rest = &rest[at + NODE_ENV.len()..];
+    }
+    out.push_str(rest);
+    out
 }
 
 /// Whether a package file is a script (`.js`, `.mjs`, `.cjs`).
@@ -203,4 +231,24 @@ pub fn is_es_module(app: &App, real: &Path) -> bool {
 /// `exports`.
 pub fn looks_commonjs(source: &str) -> bool {
     source.contains("require(") || source.contains("module.exports") || source.contains("exports.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn node_env_is_defined_as_development_where_it_is_the_whole_expression() {
+        assert_eq!(
+            define_node_env("if (process.env.NODE_ENV !== 'production') warn();".into()),
+            "if (\"development\" !== 'production') warn();"
+        );
+        for kept in [
+            "globalThis.process.env.NODE_ENV",
+            "process.env.NODE_ENV_EXTRA",
+            "myprocess.env.NODE_ENV",
+        ] {
+            assert_eq!(define_node_env(kept.into()), kept);
+        }
+    }
 }
