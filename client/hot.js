@@ -100,7 +100,9 @@ export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalida
   if (dispose) await dispose(dataByPath.get(acceptedPath));
   currentFirstInvalidatedBy = firstInvalidatedBy;
   try {
-    const module = await import(`${acceptedPath}?t=${timestamp}`);
+    // A stylesheet or another file imported as a module is asked for as one, as Vite does.
+    const explicit = /\.(m?js|m?ts|cts|[jt]sx)$/.test(acceptedPath) ? '' : 'import&';
+    const module = await import(`${acceptedPath}?${explicit}t=${timestamp}`);
     for (const { deps, fn } of callbacks) {
       fn(deps.map((dep) => (dep === acceptedPath ? module : undefined)));
     }

@@ -232,7 +232,8 @@ impl Walk {
             return;
         }
         self.stale.push(file.clone());
-        if kind == Kind::Script && node.accepts.itself {
+        // A script, or a stylesheet imported by one (which accepts itself).
+        if node.accepts.itself {
             self.update("js", &node.url, &node.url);
             return;
         }

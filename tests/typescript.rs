@@ -158,3 +158,38 @@ fn a_typescript_syntax_error_shows_the_overlay_at_the_original_line() {
     page.wait_for_no_overlay();
     assert_state_kept(&page);
 }
+
+#[test]
+fn stylesheets_images_and_json_import_as_modules_and_a_saved_stylesheet_updates_in_place() {
+    let site = run("typescript");
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    assert_eq!(
+        page.eval("document.getElementById('asset').textContent"),
+        "/src/dot.svg from config.json",
+        "an image imports as its URL, JSON as its value"
+    );
+    let color = "getComputedStyle(document.getElementById('label')).color";
+    page.wait_for(
+        &format!("{color} === 'rgb(0, 0, 255)'"),
+        "style.css to apply",
+    );
+    assert!(
+        page.eval("getComputedStyle(document.getElementById('label')).backgroundImage")
+            .as_str()
+            .unwrap()
+            .contains("/src/dot.svg"),
+        "the stylesheet's url() resolves against its own URL"
+    );
+    site.edit("src/style.css", "rgb(0, 0, 255)", "rgb(255, 0, 0)");
+    page.wait_for(
+        &format!("{color} === 'rgb(255, 0, 0)'"),
+        "the saved style.css",
+    );
+    assert_state_kept(&page);
+    assert_eq!(
+        page.eval("document.querySelectorAll('style[data-hotplate-css]').length"),
+        1,
+        "the new version replaced the old one"
+    );
+}

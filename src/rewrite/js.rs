@@ -50,8 +50,10 @@ pub struct Analysis {
 /// Where a specifier is written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Place {
-    /// In an `import`, an `export … from`, an `import()` or a `new URL(…, import.meta.url)`.
+    /// In an `import`, an `export … from` or an `import()`.
     Import,
+    /// In a `new URL(…, import.meta.url)`.
+    Url,
     /// In an `import.meta.hot.accept(…)`.
     Accept,
 }
@@ -69,6 +71,8 @@ pub struct Accepts {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Specifier {
     pub text: String,
+    /// Named by `new URL(…, import.meta.url)`: the file itself is wanted, not a module.
+    pub as_url: bool,
     /// Byte range of the string literal, quotes included.
     pub start: u32,
     pub end: u32,
@@ -233,7 +237,7 @@ pub fn rewrite(
     let mut written: Vec<(&Specifier, Place)> = analysis
         .specifiers
         .iter()
-        .map(|s| (s, Place::Import))
+        .map(|s| (s, if s.as_url { Place::Url } else { Place::Import }))
         .chain(analysis.accepted.iter().map(|s| (s, Place::Accept)))
         .collect();
     written.sort_by_key(|(s, _)| s.start);
@@ -529,11 +533,19 @@ impl Collector {
         self.analysis.specifiers.push(Specifier::of(literal));
     }
 
+    fn url_specifier(&mut self, literal: &StringLiteral) {
+        self.analysis.specifiers.push(Specifier {
+            as_url: true,
+            ..Specifier::of(literal)
+        });
+    }
+
     /// A dependency `accept(…)` names, written at `span`.
     fn accepted(&mut self, text: &str, span: Span) {
         self.analysis.accepts.deps.push(text.to_string());
         self.analysis.accepted.push(Specifier {
             text: text.to_string(),
+            as_url: false,
             start: span.start,
             end: span.end,
         });
@@ -553,6 +565,7 @@ impl Specifier {
     fn of(literal: &StringLiteral) -> Specifier {
         Specifier {
             text: literal.value.to_string(),
+            as_url: false,
             start: literal.span.start,
             end: literal.span.end,
         }
@@ -597,7 +610,7 @@ impl<'a> Visit<'a> for Collector {
                 .as_expression()
                 .is_some_and(|e| is_import_meta(e, "url"))
         {
-            self.specifier(literal);
+            self.url_specifier(literal);
         }
         walk::walk_new_expression(self, it);
     }

@@ -17,7 +17,7 @@
 
 use super::{cache, files, npm, runtime};
 use crate::app::App;
-use crate::base::{ErrorReport, SitePath};
+use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
 use crate::rewrite::js::{Analysis, AnalysisError, Place};
 use crate::rewrite::{css, js, ts, with_timestamp};
@@ -129,16 +129,91 @@ pub fn rewrite_script(
     let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), url);
     js::rewrite(&code, &analysis, Some(&prologue), |specifier, place| {
         let target = written(specifier);
+        let import = named.files.get(&target);
+        // A stylesheet, an image or JSON imported as a module: asked for as one (`?import`).
+        let as_module = place == Place::Import
+            && import.is_some_and(|import| import.file.kind() != Kind::Script);
+        let target = if as_module {
+            explicit_import(&target)
+        } else {
+            target
+        };
         let stale = match place {
-            Place::Import => named
-                .files
-                .get(&target)
-                .and_then(|import| stamped(&graph, import, &target)),
+            Place::Import | Place::Url => {
+                import.and_then(|import| stamped(&graph, import, &target))
+            }
             // `accept` names modules by path: a timestamp changes nothing there.
             Place::Accept => None,
         };
-        stale.or_else(|| resolved.get(specifier).cloned())
+        stale
+            .or_else(|| as_module.then(|| target.clone()))
+            .or_else(|| resolved.get(specifier).cloned())
     })
+}
+
+/// `url` asked for as a module: `/a.css` → `/a.css?import`, as Vite marks it.
+fn explicit_import(url: &str) -> String {
+    match url.split_once('?') {
+        Some((path, query)) => format!("{path}?import&{query}"),
+        None => format!("{url}?import"),
+    }
+}
+
+/// The stylesheet `site`, imported by a module (`import './style.css'`), as a module: it puts
+/// the stylesheet in a `<style>` of its own, with every `url()` and `@import` made absolute,
+/// and replaces it when it is saved again (it accepts itself). What the stylesheet names goes
+/// to the graph, as for a linked one.
+pub fn style_module(app: &App, url: &str, site: &SitePath, source: &str) -> String {
+    let (references, _) = css::analyze_deep(source);
+    let named = route::name_all(
+        &app.settings,
+        url,
+        references.iter().map(|r| r.url.as_str()),
+    );
+    app.inbox.record(Record::Module {
+        file: site.clone(),
+        url: url.to_string(),
+        imports: named.imports(),
+        accepts: Accepts {
+            itself: true,
+            deps: Default::default(),
+        },
+        missing: named.missing.clone(),
+        cache_busted: false,
+    });
+    let graph = app.graph();
+    let css = css::rewrite(source, &references, |reference| {
+        let import = named.files.get(reference)?;
+        Some(stamped(&graph, import, &import.url).unwrap_or_else(|| import.url.clone()))
+    });
+    let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    format!(
+        "{prologue}const css = {css};\n\
+         let style = [...document.querySelectorAll('style[data-hotplate-css]')].find((s) => s.dataset.hotplateCss === {id});\n\
+         if (!style) {{\n  style = document.createElement('style');\n  style.dataset.hotplateCss = {id};\n  document.head.append(style);\n}}\n\
+         style.textContent = css;\n\
+         import.meta.hot.accept();\n\
+         import.meta.hot.prune(() => style.remove());\n\
+         export default css;\n",
+        prologue = js::prologue(&runtime::hot_url(&app.settings.boot), url),
+        css = quote(&css),
+        id = quote(url),
+    )
+}
+
+/// A file imported by a module that is neither script nor stylesheet, as a module: JSON is its
+/// value; anything else (an image, a font) is its URL, as Vite gives it.
+pub fn asset_module(url: &str, site: &SitePath, bytes: &[u8]) -> String {
+    if site.extension() == "json"
+        && let Ok(text) = std::str::from_utf8(bytes)
+        && serde_json::from_str::<serde_json::Value>(text).is_ok()
+    {
+        return format!("export default {text};\n");
+    }
+    format!(
+        "export default {};\n",
+        serde_json::to_string(url).expect("a string serializes")
+    )
 }
 
 /// The JavaScript the script `site` becomes (TypeScript and JSX compiled, with the JSX

@@ -3,7 +3,8 @@
 //!
 //! - a script: the `import.meta.hot` prologue, and `?t=` on imports a hot update made stale
 //!   ([`module::rewrite_script`]); what it imports and accepts goes to the graph;
-//! - a stylesheet: `?t=` on its `@import`s and `url()`s ([`module::rewrite_style`]).
+//! - a stylesheet: `?t=` on its `@import`s and `url()`s ([`module::rewrite_style`]);
+//! - a stylesheet, image or JSON file a module imports (`?import`): answered as a module.
 //!
 //! Which requests: for a site, any URL of a script or stylesheet (`.js`, `.mjs`, `.ts`,
 //! `.tsx`, `.jsx`, `.mts`, `.css`: [`Kind::of`]); for an app, any URL
@@ -45,6 +46,17 @@ fn around(
 ) -> BoxFuture<'static, Response> {
     Box::pin(async move {
         let asked = Asked::of(&req);
+        if asked.readable()
+            && super::query_has(asked.query.as_deref(), "import")
+            && Kind::of(&asked.path) != Kind::Script
+        {
+            let path = asked.path.clone();
+            let app2 = app.clone();
+            let answered = crate::pool::run(move || imported(&app2, &path)).await;
+            if let Some(response) = answered {
+                return response;
+            }
+        }
         if !asked.readable() || !in_scope(&app, &asked.path) {
             return next.run(req).await;
         }
@@ -112,6 +124,32 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
     })
     .await;
     outgoing::answer(parts, rewritten, &asked)
+}
+
+/// A stylesheet or another file imported by a module (`?import`), answered as a module
+/// ([`module::style_module`], [`module::asset_module`]); `None` when no file of the watched
+/// folders answers `path` (the request goes on as it is).
+fn imported(app: &App, path: &str) -> Option<Response> {
+    let Ok(Target::File { path: file, site }) = route::locate(&app.settings, path) else {
+        return None;
+    };
+    let bytes = std::fs::read(&file).ok()?;
+    let body = if site.kind() == Kind::Style {
+        module::style_module(app, path, &site, &String::from_utf8_lossy(&bytes))
+    } else {
+        module::asset_module(path, &site, &bytes)
+    };
+    let mut response = Response::new(axum::body::Body::from(body));
+    let headers = response.headers_mut();
+    headers.insert(
+        axum::http::header::CONTENT_TYPE,
+        axum::http::HeaderValue::from_static(module::JAVASCRIPT),
+    );
+    headers.insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static(super::cache::REVALIDATE),
+    );
+    Some(response)
 }
 
 /// The mounted file `path` names.
