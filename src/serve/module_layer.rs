@@ -50,10 +50,8 @@ fn around(
             && super::query_has(asked.query.as_deref(), "import")
             && Kind::of(&asked.path) != Kind::Script
         {
-            let path = asked.path.clone();
-            let app2 = app.clone();
-            let answered = crate::pool::run(move || imported(&app2, &path)).await;
-            if let Some(response) = answered {
+            let (app, path) = (app.clone(), asked.path.clone());
+            if let Some(response) = crate::pool::run(move || imported(&app, &path)).await {
                 return response;
             }
         }
