@@ -686,6 +686,7 @@ fn a_backend_that_is_down_gets_a_waiting_page_and_the_pages_refresh_when_it_is_b
 fn a_template_save_refreshes_the_pages_shown_and_an_asset_save_swaps_it() {
     let stack = stack(true);
     stack.get("/", NAVIGATION);
+    wait_until_shown(&stack, "/");
     let runtime = stack.hotplate.runtime();
     let mut events = runtime.block_on(open_events(&stack));
     stack.hotplate.edit("templates/page.html", ">one<", ">two<");
@@ -796,6 +797,7 @@ fn a_backend_that_restarts_itself_on_a_code_change_is_seen_back_and_the_pages_re
     let root = stack.hotplate.dir.path().to_path_buf();
     let backend = OwnRuntime::start(&root, stack.backend_port);
     assert_eq!(stack.get("/", NAVIGATION).status, StatusCode::OK);
+    wait_until_shown(&stack, "/");
     let runtime = stack.hotplate.runtime();
     let mut events = runtime.block_on(open_events(&stack));
     // Its own reloader (Django's, nodemon, air) restarts it on this change. The refresh sent
@@ -840,6 +842,20 @@ fn a_stylesheet_the_backend_serves_itself_is_swapped_by_its_name() {
     let update = runtime.block_on(events.next_named("update")).json();
     assert_eq!(update["updates"][0]["type"], "css");
     assert_eq!(update["updates"][0]["path"], "/styles/site.css");
+}
+
+/// Waits until the pipeline knows `route` as shown. The inject layer records a document once
+/// its body has gone out, from the pool, and a save before the pipeline has it refreshes no
+/// page: under a loaded CI run, the next line of a test can come first.
+fn wait_until_shown(stack: &Stack, route: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while !stack.hotplate.app.graph().document_routes().contains(route) {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{route} was never recorded"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
 }
 
 async fn open_events(stack: &Stack) -> util::EventReader {
