@@ -15,6 +15,15 @@ mod util;
 use testkit::Browser;
 use util::{run_dir, site};
 
+/// A site of `files`, the later sets written over the earlier, served.
+fn serve(sets: &[&[(&str, &str)]]) -> util::Running {
+    let dir = tempfile::tempdir().unwrap();
+    for files in sets {
+        write(dir.path(), files);
+    }
+    run_dir(dir, |_| {})
+}
+
 fn write(root: &std::path::Path, files: &[(&str, &str)]) {
     for (path, content) in files {
         let path = root.join(path);
@@ -111,9 +120,7 @@ const COMMONJS: &[(&str, &str)] = &[
 
 #[test]
 fn a_bare_import_of_an_es_module_package_runs_in_the_browser() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), PACKAGES);
-    let site = run_dir(dir, |_| {});
+    let site = serve(&[PACKAGES]);
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     let out = page.wait_for(
@@ -216,10 +223,8 @@ fn a_commonjs_package_is_converted_once_with_named_exports_and_one_copy_of_what_
 
 #[test]
 fn a_package_that_cannot_be_converted_shows_the_overlay_naming_it() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), COMMONJS);
-    write(
-        dir.path(),
+    let site = serve(&[
+        COMMONJS,
         &[
             (
                 "main.js",
@@ -234,8 +239,7 @@ fn a_package_that_cannot_be_converted_shows_the_overlay_naming_it() {
                 "module.exports = { value: ;\n",
             ),
         ],
-    );
-    let site = run_dir(dir, |_| {});
+    ]);
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     page.wait_for_runtime();
@@ -252,10 +256,8 @@ fn a_package_that_cannot_be_converted_shows_the_overlay_naming_it() {
 
 #[test]
 fn an_import_map_in_the_page_wins_over_node_modules() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), PACKAGES);
-    write(
-        dir.path(),
+    let site = serve(&[
+        PACKAGES,
         &[
             (
                 "index.html",
@@ -268,8 +270,7 @@ fn an_import_map_in_the_page_wins_over_node_modules() {
                 "export const shout = (s) => `mapped ${s}`;\n",
             ),
         ],
-    );
-    let site = run_dir(dir, |_| {});
+    ]);
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     let out = page.wait_for(
@@ -282,16 +283,13 @@ fn an_import_map_in_the_page_wins_over_node_modules() {
 
 #[test]
 fn a_commonjs_package_imported_later_is_built_with_the_others_and_shared_once() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), COMMONJS);
-    write(
-        dir.path(),
+    let site = serve(&[
+        COMMONJS,
         &[(
             "main.js",
             "import { add } from 'tiny-cjs';\ndocument.getElementById('out').textContent = String(add(1, 2));\n",
         )],
-    );
-    let site = run_dir(dir, |_| {});
+    ]);
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     page.wait_for_runtime();
@@ -366,16 +364,13 @@ async fn a_conversion_is_kept_on_disk_and_reused_until_the_lockfile_changes() {
 
 #[test]
 fn a_bare_import_that_nothing_answers_shows_the_overlay_naming_the_package() {
-    let dir = tempfile::tempdir().unwrap();
-    write(dir.path(), PACKAGES);
-    write(
-        dir.path(),
+    let site = serve(&[
+        PACKAGES,
         &[(
             "main.js",
             "import { shout } from 'tiny-esm';\nimport { Chart } from '@charts/core/bar';\ndocument.getElementById('out').textContent = shout('hi');\n",
         )],
-    );
-    let site = run_dir(dir, |_| {});
+    ]);
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     page.wait_for_runtime();
