@@ -9,6 +9,7 @@
 //!
 //! Only names are read here; rolldown converts the code ([`super`]).
 
+use crate::rewrite::js;
 use oxc_allocator::Allocator;
 use oxc_ast::ast::{
     Argument, AssignmentExpression, AssignmentTarget, CallExpression, Expression,
@@ -27,9 +28,19 @@ pub struct Exports {
     pub reexports: Vec<String>,
 }
 
-/// Reads the exports of `source`, a CommonJS module. A module that does not parse exports
-/// nothing that can be named (its default export still works).
+/// Reads the exports of `source`, a CommonJS module. A module that does not parse, or that is
+/// too big or too deep to parse safely ([`js::check_limits`]), exports nothing that can be
+/// named (its default export still works). It is parsed on the pool's large stack, as every
+/// module is: a package file is input like any other.
 pub fn lex(source: &str) -> Exports {
+    if js::check_limits(source).is_err() {
+        return Exports::default();
+    }
+    let source = source.to_string();
+    crate::pool::on_big_stack(move || parse(&source))
+}
+
+fn parse(source: &str) -> Exports {
     let allocator = Allocator::default();
     let parsed = Parser::new(&allocator, source, SourceType::cjs()).parse();
     let mut lexer = Lexer::default();
@@ -225,6 +236,16 @@ mod tests {
         assert_eq!(names(&esbuild), ["also", "hinted"]);
         let typescript = lex("__exportStar(require('./types'), exports);");
         assert_eq!(typescript.reexports, ["./types"]);
+    }
+
+    #[test]
+    fn a_module_too_deep_to_parse_safely_names_nothing() {
+        let deep = format!(
+            "exports.a = {}1{};",
+            "[".repeat(js::MAX_NESTING + 10),
+            "]".repeat(js::MAX_NESTING + 10)
+        );
+        assert_eq!(lex(&deep), Exports::default());
     }
 
     #[test]

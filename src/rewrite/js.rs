@@ -266,8 +266,8 @@ pub fn prologue(runtime: &str, url: &str) -> String {
     )
 }
 
-/// Whether a specifier names a path (`/`, `./`, `../`); bare names such as `react` are for
-/// import maps, and not files of the site.
+/// Whether a specifier names a path (`/`, `./`, `../`); bare names such as `react` name
+/// packages (or what a page's import map maps), not files of the site by their URL.
 pub fn names_a_path(specifier: &str) -> bool {
     specifier.starts_with('/') || specifier.starts_with("./") || specifier.starts_with("../")
 }

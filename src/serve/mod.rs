@@ -10,7 +10,8 @@
 //!
 //! - [`guard`]: the `Host` must be this server; streams and messages take only its own
 //!   `Origin`.
-//! - [`runtime`]: hotplate's own URLs, a nested router (dev only).
+//! - [`runtime`]: hotplate's own URLs, a nested router (dev only), including npm packages
+//!   ([`npm`]) and CommonJS ones converted ([`crate::optimize`]).
 //! - [`inject`] and [`module_layer`]: the layers, whatever they wrap ([`outgoing`] is what
 //!   they share). [`crate::layer`] puts the same two, and the runtime, around an app.
 //! - [`site`]: the site service, with [`document`], [`module`], [`files`], [`cache`] and

@@ -164,23 +164,7 @@ fn explicit_import(url: &str) -> String {
 /// and replaces it when it is saved again (it accepts itself). What the stylesheet names goes
 /// to the graph, as for a linked one.
 pub fn style_module(app: &App, url: &str, site: &SitePath, source: &str) -> String {
-    let (references, _) = css::analyze_deep(source);
-    let named = route::name_all(
-        &app.settings,
-        url,
-        references.iter().map(|r| r.url.as_str()),
-    );
-    app.inbox.record(Record::Module {
-        file: site.clone(),
-        url: url.to_string(),
-        imports: named.imports(),
-        accepts: Accepts {
-            itself: true,
-            deps: Default::default(),
-        },
-        missing: named.missing.clone(),
-        cache_busted: false,
-    });
+    let (references, named) = read_style(app, url, site, source, true);
     let graph = app.graph();
     let css = css::rewrite(source, &references, |reference| {
         let import = named.files.get(reference)?;
@@ -370,6 +354,23 @@ pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
 /// The stylesheet `site`, requested at `url`, as the browser gets it: `?t=` on the imports
 /// and `url()`s a hot update made stale. What it names goes to the graph.
 pub fn rewrite_style(app: &App, url: &str, site: &SitePath, source: &str) -> String {
+    let (references, named) = read_style(app, url, site, source, false);
+    let graph = app.graph();
+    css::rewrite(source, &references, |url| {
+        stamped(&graph, named.files.get(url)?, url)
+    })
+}
+
+/// What the stylesheet `site` (served at `url`) names, read and recorded in the graph, with
+/// whether it accepts itself (it does when a module imports it: [`style_module`]). One nested
+/// too deep to follow is reported, and names nothing past the limit.
+fn read_style(
+    app: &App,
+    url: &str,
+    site: &SitePath,
+    source: &str,
+    accepts_itself: bool,
+) -> (Vec<css::Reference>, route::Named) {
     let (references, too_deep) = css::analyze_deep(source);
     if too_deep {
         let report = ErrorReport::about_file(
@@ -394,14 +395,14 @@ pub fn rewrite_style(app: &App, url: &str, site: &SitePath, source: &str) -> Str
         file: site.clone(),
         url: url.to_string(),
         imports: named.imports(),
-        accepts: Accepts::default(),
+        accepts: Accepts {
+            itself: accepts_itself,
+            deps: Default::default(),
+        },
         missing: named.missing.clone(),
         cache_busted: false,
     });
-    let graph = app.graph();
-    css::rewrite(source, &references, |url| {
-        stamped(&graph, named.files.get(url)?, url)
-    })
+    (references, named)
 }
 
 /// The specifier with `?t=` when a hot update made its file stale; `None` to leave it be.

@@ -104,6 +104,7 @@ pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
 }
 
 fn answer(app: &App, path: &str, versioned: bool) -> Response {
+    // Nested under `/__hotplate`, the runtime router sees `/npm/…`; called whole, `PREFIX…`.
     let rest = path
         .strip_prefix(PREFIX)
         .or_else(|| path.strip_prefix("/npm/"))
