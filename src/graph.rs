@@ -270,6 +270,16 @@ impl Graph {
         self.retired.insert(file.clone(), self.newest);
     }
 
+    /// Notes that `file`, which files named before it existed, appeared in the update
+    /// `timestamp`: they name it with `?t=` from now on. A browser keeps a failed import of
+    /// the plain URL, and would not ask it again.
+    pub fn appeared(&mut self, file: &SitePath, timestamp: u64) {
+        if !self.client.contains_key(file) {
+            self.newest = self.newest.max(timestamp);
+            self.retired.insert(file.clone(), timestamp);
+        }
+    }
+
     /// The node of `file`, made if need be; a retired file's comes back with its fresh
     /// timestamp.
     fn node_entry(&mut self, file: &SitePath) -> &mut Node {

@@ -133,7 +133,11 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
             // Never served, so no browser has it; but files that named it before it existed
             // are what changed now.
             if !removed {
-                for waiting in graph.waiting_for(&path.url()) {
+                let waiting = graph.waiting_for(&path.url());
+                if !waiting.is_empty() {
+                    graph.appeared(path, timestamp);
+                }
+                for waiting in waiting {
                     walk.file(graph, &waiting);
                 }
             }
@@ -564,6 +568,8 @@ mod tests {
         );
         let plan = plan(&modified("later.js"), &mut graph, 1);
         assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
+        // Named afresh: the browser keeps the failed import of `/later.js`.
+        assert_eq!(graph.timestamp(&SitePath::new("later.js")), 1);
         let plan = super::plan(&modified("later.css"), &mut graph, 2);
         assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
     }
