@@ -21,6 +21,10 @@ pub enum FatalError {
         "port {port} is already in use on {host}; pick another with --port, or drop --strict-port to let hotplate find a free one"
     )]
     PortTaken { host: String, port: u16 },
+    #[error(
+        "--proxy {url} is hotplate's own address ({addr}): every request would come back to hotplate in a loop. Point --proxy at your backend, and give hotplate another --port"
+    )]
+    ProxyToItself { url: String, addr: SocketAddr },
     #[error("--proxy {url:?}: {why}")]
     BadProxy { url: String, why: String },
     #[error("--assets {spec:?}: {why}")]

@@ -93,8 +93,17 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
 }
 
 /// Carries batches (when there is a watcher) and what the HTTP side sends through the pipeline,
-/// until `batches` closes. Batches are worked on one at a time, on the pool.
+/// until `batches` closes. Batches are worked on one at a time, on a lane of the pipeline's
+/// own ([`pool::Lane`]): however busy requests keep the pool, a save is never queued behind
+/// them.
 pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>) {
+    let lane = match pool::Lane::new("hotplate-pipeline") {
+        Ok(lane) => lane,
+        Err(err) => {
+            tracing::error!("cannot start the pipeline's thread, so no page updates: {err}");
+            return;
+        }
+    };
     loop {
         let next = async {
             match batches.as_mut() {
@@ -106,12 +115,12 @@ pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>
             biased;
             () = app.inbox.arrived() => {
                 let app = app.clone();
-                pool::run(move || drain(&app)).await;
+                lane.run(move || drain(&app)).await;
             }
             batch = next => {
                 let Some(batch) = batch else { return };
                 let app = app.clone();
-                pool::run(move || react(&app, &batch)).await;
+                lane.run(move || react(&app, &batch)).await;
             }
         }
     }

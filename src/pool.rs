@@ -11,6 +11,8 @@
 //! 4. [`on_big_stack`] runs a function on a pool thread from synchronous code (at once when
 //!    already on one), so that code which may be handed deep input is safe wherever it is
 //!    called.
+//! 5. A [`Lane`] is one thread of the same kind that belongs to one user (the pipeline): its
+//!    jobs never queue behind the pool's, however busy requests keep the pool.
 
 use std::cell::Cell;
 use std::collections::VecDeque;
@@ -81,6 +83,44 @@ pub fn on_big_stack<T: Send + 'static>(job: impl FnOnce() -> T + Send + 'static)
         Ok(Ok(value)) => value,
         Ok(Err(panic)) => resume_unwind(panic),
         Err(_) => panic!("a pool job was dropped before it ran"),
+    }
+}
+
+/// A thread of its own with the pool's stack, for work that must never wait behind the pool
+/// (the pipeline's batches). Jobs run one at a time, in order; the thread ends with the lane.
+pub struct Lane {
+    jobs: std::sync::mpsc::Sender<Job>,
+}
+
+impl Lane {
+    /// Starts the lane's thread, named `name`.
+    pub fn new(name: &str) -> std::io::Result<Lane> {
+        let (jobs, arriving) = std::sync::mpsc::channel::<Job>();
+        std::thread::Builder::new()
+            .name(name.into())
+            .stack_size(STACK)
+            .spawn(move || {
+                IN_POOL.set(true);
+                for job in arriving {
+                    let _ = catch_unwind(AssertUnwindSafe(job));
+                }
+            })?;
+        Ok(Lane { jobs })
+    }
+
+    /// Runs `job` on the lane and waits for it without holding up an async worker; a job that
+    /// panics panics again here.
+    pub async fn run<T: Send + 'static>(&self, job: impl FnOnce() -> T + Send + 'static) -> T {
+        let (done, result) = tokio::sync::oneshot::channel();
+        let sent = self.jobs.send(Box::new(move || {
+            let _ = done.send(catch_unwind(AssertUnwindSafe(job)));
+        }));
+        assert!(sent.is_ok(), "a lane's thread is gone");
+        match result.await {
+            Ok(Ok(value)) => value,
+            Ok(Err(panic)) => resume_unwind(panic),
+            Err(_) => panic!("a lane job was dropped before it ran"),
+        }
     }
 }
 
@@ -167,6 +207,34 @@ mod tests {
         assert!(panicked.is_err());
         // The pool survives a panicking job.
         assert_eq!(run(|| 1).await, 1);
+    }
+
+    #[tokio::test]
+    async fn a_lane_runs_while_every_pool_thread_is_taken() {
+        // Every pool thread blocked, and more jobs queued behind them.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = std::sync::Arc::new(Mutex::new(held));
+        let blocked: Vec<_> = (0..MAX_THREADS * 2)
+            .map(|_| {
+                let held = held.clone();
+                tokio::spawn(run(move || {
+                    let _ = held.lock().unwrap().recv();
+                }))
+            })
+            .collect();
+        let lane = Lane::new("test-lane").unwrap();
+        let ran = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            lane.run(|| on_big_stack(|| deep(16 * 1024))),
+        )
+        .await;
+        for _ in 0..MAX_THREADS * 2 {
+            let _ = release.send(());
+        }
+        assert_eq!(ran.expect("the lane waited behind the pool"), 16 * 1024);
+        for job in blocked {
+            job.await.unwrap();
+        }
     }
 
     #[test]

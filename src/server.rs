@@ -53,6 +53,14 @@ impl Server {
                     let addr = listener
                         .local_addr()
                         .map_err(|source| FatalError::Bind { addr, source })?;
+                    if let Some(proxy) = &settings.proxy
+                        && proxy.is_at(addr, &settings.interfaces).await
+                    {
+                        return Err(FatalError::ProxyToItself {
+                            url: proxy.origin.clone(),
+                            addr,
+                        });
+                    }
                     return Ok(Server {
                         hotplate: Hotplate::start(settings),
                         listener,

@@ -81,6 +81,28 @@ impl Proxy {
         })
     }
 
+    /// Whether it is `addr` itself, where a server bound to `interfaces` listens: forwarding
+    /// there would loop. A name is looked up (`localhost`, or this machine's name).
+    pub async fn is_at(&self, addr: std::net::SocketAddr, interfaces: &[IpAddr]) -> bool {
+        if self.port() != addr.port() {
+            return false;
+        }
+        let found: Vec<IpAddr> = match tokio::net::lookup_host(&self.authority).await {
+            Ok(found) => found.map(|a| a.ip()).collect(),
+            Err(_) => return false,
+        };
+        found.into_iter().any(|ip| {
+            // 0.0.0.0 as a destination is this machine's loopback.
+            let ip = match ip {
+                IpAddr::V4(v4) if v4.is_unspecified() => IpAddr::V4(Ipv4Addr::LOCALHOST),
+                IpAddr::V6(v6) if v6.is_unspecified() => IpAddr::V6(std::net::Ipv6Addr::LOCALHOST),
+                ip => ip,
+            };
+            ip == addr.ip()
+                || (addr.ip().is_unspecified() && (ip.is_loopback() || interfaces.contains(&ip)))
+        })
+    }
+
     /// The port it listens on (given, or 80).
     pub fn port(&self) -> u16 {
         self.authority

@@ -1,5 +1,5 @@
 //! HTML on its way out, in one streaming pass of lol_html (whole, [`rewrite`], or as it
-//! arrives, [`rewrite_stream`]):
+//! arrives, piece by piece, [`Rewriter`]), holding at most [`BUFFER_LIMIT`] of it:
 //! 1. the client runtime tag goes in as the first thing in `<head>`; a document without a
 //!    `<head>` gets it at the top of `<html>`, or at the very top (after any doctype);
 //! 2. what the document loads is collected for the client graph: scripts (`<script src>`),
@@ -10,8 +10,9 @@
 
 use super::js;
 use lol_html::html_content::ContentType;
-use lol_html::{HtmlRewriter, RewriteStrSettings, Settings, element, end, rewrite_str, text};
+use lol_html::{MemorySettings, RewriteStrSettings, element, end, rewrite_str, text};
 use std::cell::RefCell;
+use std::sync::{Arc, Mutex, PoisonError};
 
 /// The rewritten document and what it links.
 #[derive(Debug, PartialEq, Eq)]
@@ -46,180 +47,288 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
 pub fn rewrite_with_policy(
     html: &str,
     tag: Option<&str>,
-    amend_policy: Option<&dyn Fn(&str) -> String>,
+    amend_policy: Option<Amend>,
 ) -> Rewritten {
-    let mut out = Vec::with_capacity(html.len() + tag.map_or(0, str::len));
-    let rewritten = rewrite_chunks(
-        std::iter::once(html.as_bytes()),
-        tag,
-        amend_policy,
-        false,
-        |chunk: &[u8]| out.extend_from_slice(chunk),
-    );
-    let (loads, injected) = match rewritten {
-        Ok(done) => done,
-        // lol_html only fails on memory limits or ambiguous parses; serve the page as it is.
-        Err(err) => {
-            tracing::warn!("could not rewrite a document: {err}");
-            return Rewritten {
-                html: html.to_string(),
-                references: Vec::new(),
-                import_map: Vec::new(),
-            };
-        }
-    };
+    let mut rewriter = Rewriter::new(tag.map(str::to_string), amend_policy, false);
+    let mut out = rewriter.write(html.as_bytes());
+    let ended = rewriter.end();
+    out.extend_from_slice(&ended.html);
+    if let Some(why) = &ended.gave_up {
+        tracing::warn!("rewrote only part of a document: {why}");
+    }
     let mut out = String::from_utf8_lossy(&out).into_owned();
-    if let (false, Some(tag)) = (injected, tag) {
+    if let (false, Some(tag)) = (ended.injected, tag) {
         out = inject_without_head(&out, tag);
     }
     Rewritten {
         html: out,
-        references: loads.references,
-        import_map: loads.import_map,
+        references: ended.loads.references,
+        import_map: ended.loads.import_map,
     }
 }
 
-/// [`rewrite_with_policy`] for a document that arrives in `chunks` and leaves through `sink` as
-/// it goes, without waiting for its end. A document without `<head>` gets the tag before
-/// `<body>`, or else at its end. Returns what the document loads.
-pub fn rewrite_stream<C: AsRef<[u8]>>(
-    chunks: impl IntoIterator<Item = C>,
-    tag: &str,
-    amend_policy: Option<&dyn Fn(&str) -> String>,
-    sink: impl FnMut(&[u8]),
-) -> Result<Loads, lol_html::errors::RewritingError> {
-    rewrite_chunks(chunks, Some(tag), amend_policy, true, sink).map(|(loads, _)| loads)
+/// Rewrites a `<meta>` Content-Security-Policy's value for the runtime.
+pub type Amend = Box<dyn Fn(&str) -> String + Send>;
+
+/// The most the HTML rewriter may hold of a document while it waits for the end of a tag (an
+/// attribute that never ends, say). Past it the rewriter gives up: what it held, and the rest
+/// of the document, go out as they came.
+pub const BUFFER_LIMIT: usize = 4 << 20;
+
+/// The most of one inline module or import map that is kept to be read; a longer one is not
+/// read (what it imports is not recorded).
+pub const INLINE_LIMIT: usize = 1 << 20;
+
+/// One lol_html pass over a document that arrives in pieces: [`Rewriter::write`] each piece as
+/// it comes (each call may run on another thread) and send on what it returns, then
+/// [`Rewriter::end`]. A streamed document without `<head>` gets the tag before `<body>`, or
+/// else at its end.
+///
+/// It never holds more than [`BUFFER_LIMIT`] of the document: past that (one tag or attribute
+/// that does not end) it gives up, and the rest passes through as it came
+/// ([`Rewriter::gave_up`] says why).
+pub struct Rewriter {
+    lol: Option<lol_html::send::HtmlRewriter<'static, Sink>>,
+    out: Arc<Mutex<Vec<u8>>>,
+    seen: Arc<Mutex<Seen>>,
+    gave_up: Option<String>,
 }
 
-/// The one lol_html pass behind both: returns what the document loads, and whether the tag
-/// went in.
-fn rewrite_chunks<C: AsRef<[u8]>>(
-    chunks: impl IntoIterator<Item = C>,
-    tag: Option<&str>,
-    amend_policy: Option<&dyn Fn(&str) -> String>,
-    streaming: bool,
-    sink: impl FnMut(&[u8]),
-) -> Result<(Loads, bool), lol_html::errors::RewritingError> {
-    let references = RefCell::new(Vec::new());
-    let inline = RefCell::new(String::new());
-    let import_map_text = RefCell::new(String::new());
-    let import_map = RefCell::new(Vec::new());
-    let injected = RefCell::new(tag.is_none());
-    let links = element!("link[href]", |el| {
-        let rel = el
-            .get_attribute("rel")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if rel
-            .split_ascii_whitespace()
-            .any(|r| LOADED_LINKS.contains(&r))
-            && let Some(href) = el.get_attribute("href")
-        {
-            references.borrow_mut().push(href);
-        }
-        Ok(())
-    });
-    let sources = element!("script[src], img[src], source[src], video[poster]", |el| {
-        let name = if el.tag_name() == "video" {
-            "poster"
+/// What a [`Rewriter`] returns at the end.
+pub struct Ended {
+    /// The last of the output.
+    pub html: Vec<u8>,
+    pub loads: Loads,
+    /// Whether the tag went in.
+    pub injected: bool,
+    /// Why the rewriter gave up, when it did.
+    pub gave_up: Option<String>,
+}
+
+/// What the handlers note as the document passes.
+#[derive(Default)]
+struct Seen {
+    references: Vec<String>,
+    /// The inline module read so far, unless it grew past [`INLINE_LIMIT`].
+    inline: Option<String>,
+    import_map_text: Option<String>,
+    import_map: Vec<String>,
+    injected: bool,
+}
+
+/// Where lol_html writes: a buffer the rewriter empties after each piece.
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl lol_html::OutputSink for Sink {
+    fn handle_chunk(&mut self, chunk: &[u8]) {
+        lock(&self.0).extend_from_slice(chunk);
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Appends `chunk` to `text` unless that would pass [`INLINE_LIMIT`], in which case the text
+/// is dropped for good (`None`) until the node ends.
+fn keep_inline(text: &mut Option<String>, chunk: &str) {
+    if let Some(kept) = text {
+        if kept.len() + chunk.len() > INLINE_LIMIT {
+            *text = None;
         } else {
-            "src"
-        };
-        if let Some(src) = el.get_attribute(name) {
-            references.borrow_mut().push(src);
+            kept.push_str(chunk);
         }
-        Ok(())
-    });
-    let inline_modules = text!("script[type=module]:not([src])", |chunk| {
-        inline.borrow_mut().push_str(chunk.as_str());
-        if chunk.last_in_text_node() {
-            let source = inline.take();
-            if let Ok(analysis) = js::analyze(&source) {
-                references.borrow_mut().extend(
-                    analysis
-                        .specifiers
-                        .into_iter()
-                        .map(|s| s.text)
-                        .filter(|s| js::names_a_path(s)),
-                );
+    }
+}
+
+impl Rewriter {
+    /// A rewriter that injects `tag` (when given), amends `<meta>` policies with
+    /// `amend_policy`, and collects what the document loads. `streaming` places the tag before
+    /// `<body>` or at the end when there is no `<head>`; otherwise the caller places it
+    /// ([`rewrite_with_policy`] does, after the whole document).
+    pub fn new(tag: Option<String>, amend_policy: Option<Amend>, streaming: bool) -> Rewriter {
+        let seen = Arc::new(Mutex::new(Seen {
+            injected: tag.is_none(),
+            inline: Some(String::new()),
+            import_map_text: Some(String::new()),
+            ..Seen::default()
+        }));
+        let tag: Arc<str> = tag.unwrap_or_default().into();
+        // Each handler notes into the same place.
+        let [s1, s2, s3, s4, s5, s6, s7, s8] = std::array::from_fn(|_| seen.clone());
+        let links = element!("link[href]", move |el| {
+            let rel = el
+                .get_attribute("rel")
+                .unwrap_or_default()
+                .to_ascii_lowercase();
+            if rel
+                .split_ascii_whitespace()
+                .any(|r| LOADED_LINKS.contains(&r))
+                && let Some(href) = el.get_attribute("href")
+            {
+                lock(&s1).references.push(href);
             }
+            Ok(())
+        });
+        let sources = element!(
+            "script[src], img[src], source[src], video[poster]",
+            move |el| {
+                let name = if el.tag_name() == "video" {
+                    "poster"
+                } else {
+                    "src"
+                };
+                if let Some(src) = el.get_attribute(name) {
+                    lock(&s2).references.push(src);
+                }
+                Ok(())
+            }
+        );
+        let inline_modules = text!("script[type=module]:not([src])", move |chunk| {
+            let mut seen = lock(&s3);
+            keep_inline(&mut seen.inline, chunk.as_str());
+            if chunk.last_in_text_node() {
+                let source = seen.inline.replace(String::new());
+                if let Some(Ok(analysis)) = source.map(|s| js::analyze(&s)) {
+                    seen.references.extend(
+                        analysis
+                            .specifiers
+                            .into_iter()
+                            .map(|s| s.text)
+                            .filter(|s| js::names_a_path(s)),
+                    );
+                }
+            }
+            Ok(())
+        });
+        let import_maps = text!("script[type=importmap]", move |chunk| {
+            let mut seen = lock(&s4);
+            keep_inline(&mut seen.import_map_text, chunk.as_str());
+            if chunk.last_in_text_node() {
+                let text = seen.import_map_text.replace(String::new());
+                let keys = text.map(|t| import_map_keys(&t)).unwrap_or_default();
+                seen.import_map.extend(keys);
+            }
+            Ok(())
+        });
+        let srcsets = element!("img[srcset], source[srcset]", move |el| {
+            let srcset = el.get_attribute("srcset").unwrap_or_default();
+            lock(&s5).references.extend(srcset_urls(&srcset));
+            Ok(())
+        });
+        let head_tag = tag.clone();
+        let into_head = element!("head", move |el| {
+            let mut seen = lock(&s6);
+            if !seen.injected {
+                el.prepend(&head_tag, ContentType::Html);
+                seen.injected = true;
+            }
+            Ok(())
+        });
+        let policies = element!("meta[http-equiv][content]", move |el| {
+            let is_policy = el
+                .get_attribute("http-equiv")
+                .is_some_and(|v| v.eq_ignore_ascii_case("content-security-policy"));
+            if let (true, Some(amend)) = (is_policy, &amend_policy) {
+                let policy = el.get_attribute("content").unwrap_or_default();
+                el.set_attribute("content", &amend(&policy))?;
+            }
+            Ok(())
+        });
+        let body_tag = tag.clone();
+        let before_body = element!("body", move |el| {
+            let mut seen = lock(&s7);
+            if !seen.injected {
+                el.before(&body_tag, ContentType::Html);
+                seen.injected = true;
+            }
+            Ok(())
+        });
+        let at_end = end!(move |end| {
+            let mut seen = lock(&s8);
+            if !seen.injected {
+                end.append(&tag, ContentType::Html);
+                seen.injected = true;
+            }
+            Ok(())
+        });
+        let mut settings = lol_html::send::Settings::new_send()
+            .with_memory_settings(
+                MemorySettings::new()
+                    .with_max_allowed_memory_usage(BUFFER_LIMIT)
+                    .with_graceful_bail_out_on_memory_limit_exceeded(true),
+            )
+            .append_element_content_handler(policies)
+            .append_element_content_handler(links)
+            .append_element_content_handler(sources)
+            .append_element_content_handler(srcsets)
+            .append_element_content_handler(inline_modules)
+            .append_element_content_handler(import_maps)
+            .append_element_content_handler(into_head);
+        if streaming {
+            settings = settings
+                .append_element_content_handler(before_body)
+                .append_document_content_handler(at_end);
         }
-        Ok(())
-    });
-    let import_maps = text!("script[type=importmap]", |chunk| {
-        import_map_text.borrow_mut().push_str(chunk.as_str());
-        if chunk.last_in_text_node() {
-            let text = import_map_text.take();
-            import_map.borrow_mut().extend(import_map_keys(&text));
+        let out = Arc::new(Mutex::new(Vec::new()));
+        Rewriter {
+            lol: Some(lol_html::HtmlRewriter::new(settings, Sink(out.clone()))),
+            out,
+            seen,
+            gave_up: None,
         }
-        Ok(())
-    });
-    let srcsets = element!("img[srcset], source[srcset]", |el| {
-        let srcset = el.get_attribute("srcset").unwrap_or_default();
-        references.borrow_mut().extend(srcset_urls(&srcset));
-        Ok(())
-    });
-    let into_head = element!("head", |el| {
-        if !*injected.borrow()
-            && let Some(tag) = tag
-        {
-            el.prepend(tag, ContentType::Html);
-            *injected.borrow_mut() = true;
-        }
-        Ok(())
-    });
-    let policies = element!("meta[http-equiv][content]", |el| {
-        let is_policy = el
-            .get_attribute("http-equiv")
-            .is_some_and(|v| v.eq_ignore_ascii_case("content-security-policy"));
-        if let (true, Some(amend)) = (is_policy, amend_policy) {
-            let policy = el.get_attribute("content").unwrap_or_default();
-            el.set_attribute("content", &amend(&policy))?;
-        }
-        Ok(())
-    });
-    let before_body = element!("body", |el| {
-        if !*injected.borrow()
-            && let Some(tag) = tag
-        {
-            el.before(tag, ContentType::Html);
-            *injected.borrow_mut() = true;
-        }
-        Ok(())
-    });
-    let at_end = end!(|end| {
-        if !*injected.borrow()
-            && let Some(tag) = tag
-        {
-            end.append(tag, ContentType::Html);
-            *injected.borrow_mut() = true;
-        }
-        Ok(())
-    });
-    let mut settings = Settings::new()
-        .append_element_content_handler(policies)
-        .append_element_content_handler(links)
-        .append_element_content_handler(sources)
-        .append_element_content_handler(srcsets)
-        .append_element_content_handler(inline_modules)
-        .append_element_content_handler(import_maps)
-        .append_element_content_handler(into_head);
-    if streaming {
-        settings = settings
-            .append_element_content_handler(before_body)
-            .append_document_content_handler(at_end);
     }
-    let mut rewriter = HtmlRewriter::new(settings, sink);
-    for chunk in chunks {
-        rewriter.write(chunk.as_ref())?;
+
+    /// Rewrites the next piece of the document; returns the output that is ready.
+    pub fn write(&mut self, piece: &[u8]) -> Vec<u8> {
+        match &mut self.lol {
+            Some(lol) => {
+                if let Err(err) = lol.write(piece) {
+                    // lol_html flushed what it held as it came (graceful bail-out); from here
+                    // on the document passes through.
+                    self.give_up(err);
+                }
+                std::mem::take(&mut *lock(&self.out))
+            }
+            None => piece.to_vec(),
+        }
     }
-    rewriter.end()?;
-    let injected = *injected.borrow();
-    let loads = Loads {
-        references: references.take(),
-        import_map: import_map.take(),
-    };
-    Ok((loads, injected))
+
+    /// Why the rewriter stopped rewriting, if it did: the rest passes through untouched.
+    pub fn gave_up(&self) -> Option<&str> {
+        self.gave_up.as_deref()
+    }
+
+    fn give_up(&mut self, err: lol_html::errors::RewritingError) {
+        self.lol = None;
+        self.gave_up = Some(match err {
+            lol_html::errors::RewritingError::MemoryLimitExceeded(_) => format!(
+                "one tag or attribute runs past {} MB; the rest passes through as it came",
+                BUFFER_LIMIT >> 20
+            ),
+            err => format!("{err}; the rest passes through as it came"),
+        });
+    }
+
+    /// The end of the document: the last of the output, and what the document loads.
+    pub fn end(mut self) -> Ended {
+        if let Some(lol) = self.lol.take()
+            && let Err(err) = lol.end()
+        {
+            self.give_up(err);
+        }
+        let html = std::mem::take(&mut *lock(&self.out));
+        let mut seen = lock(&self.seen);
+        Ended {
+            html,
+            loads: Loads {
+                references: std::mem::take(&mut seen.references),
+                import_map: std::mem::take(&mut seen.import_map),
+            },
+            injected: seen.injected,
+            gave_up: self.gave_up.take(),
+        }
+    }
 }
 
 /// The specifiers an import map's JSON maps: the keys of `imports` and of each scope. A map

@@ -1,6 +1,6 @@
 //! Undoing a `Content-Encoding`, so that a compressed document can be rewritten: a backend or
 //! an app may compress whatever the request asked for. [`decode`] takes a whole body;
-//! [`reader`] decodes one that streams, as it arrives.
+//! [`Decoder`] decodes one that streams, piece by piece as it arrives.
 //!
 //! gzip and deflate through flate2, brotli through brotli-decompressor and zstd through ruzstd
 //! (all pure Rust). What comes out is bounded: a body that would decode to more than the limit
@@ -49,32 +49,123 @@ pub fn decode(encoding: &str, body: &[u8], limit: u64) -> Result<Vec<u8>, Decode
     }
 }
 
-/// A reader that decodes `encoding` from `inner` as it reads: for a compressed document that
-/// streams (it never holds more than a window of it). `None` for an encoding hotplate does not
-/// know.
-pub fn reader<'a>(encoding: &str, inner: impl Read + 'a) -> Option<Box<dyn Read + 'a>> {
-    let encoding = encoding.trim().to_ascii_lowercase();
-    let mut inner = std::io::BufReader::new(inner);
-    Some(match encoding.as_str() {
-        "identity" => Box::new(inner),
-        "gzip" | "x-gzip" => Box::new(flate2::bufread::MultiGzDecoder::new(inner)),
-        "deflate" => {
+/// Whether a document that streams in `encoding` can be decoded as it arrives
+/// ([`Decoder`]): zstd cannot (ruzstd decodes from a reader only), so such a document is read
+/// whole, within the same limit as any other.
+pub fn streams(encoding: &str) -> bool {
+    is_known(encoding) && !encoding.trim().eq_ignore_ascii_case("zstd")
+}
+
+/// The most one piece fed to a [`Decoder`] may decode to. A compressed page is rarely more
+/// than 20 times smaller than itself; a piece that decodes to more is a bomb.
+pub const PIECE_LIMIT: usize = 8 << 20;
+
+/// Decodes a body that streams, piece by piece as it arrives ([`Decoder::feed`]): nothing waits
+/// for the next piece, so a decoder can be carried from one pool job to the next. What one
+/// piece decodes to is bounded by [`PIECE_LIMIT`].
+pub struct Decoder(Stage);
+
+enum Stage {
+    /// `deflate` before its first two bytes say whether it is zlib-wrapped or raw.
+    Deflate(Vec<u8>),
+    Gzip(flate2::write::MultiGzDecoder<Output>),
+    Zlib(flate2::write::ZlibDecoder<Output>),
+    Raw(flate2::write::DeflateDecoder<Output>),
+    Brotli(Box<brotli_decompressor::DecompressorWriter<Output>>),
+}
+
+/// How much of a piece is decoded before the output is measured again.
+const STEP: usize = 512;
+
+/// What a decoder decoded since it was last emptied.
+#[derive(Default)]
+struct Output(Vec<u8>);
+
+impl std::io::Write for Output {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        self.0.extend_from_slice(data);
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Decoder {
+    /// A decoder for `encoding`, when it [`streams`].
+    pub fn new(encoding: &str) -> Option<Decoder> {
+        let encoding = encoding.trim().to_ascii_lowercase();
+        Some(Decoder(match encoding.as_str() {
+            "gzip" | "x-gzip" => Stage::Gzip(flate2::write::MultiGzDecoder::new(Output::default())),
+            "deflate" => Stage::Deflate(Vec::new()),
+            "br" => Stage::Brotli(Box::new(brotli_decompressor::DecompressorWriter::new(
+                Output::default(),
+                64 << 10,
+            ))),
+            _ => return None,
+        }))
+    }
+
+    /// Decodes the next piece of the body; returns what it decoded to so far.
+    pub fn feed(&mut self, piece: &[u8]) -> Result<Vec<u8>, DecodeError> {
+        use std::io::Write;
+        if let Stage::Deflate(head) = &mut self.0 {
+            head.extend_from_slice(piece);
+            if head.len() < 2 {
+                return Ok(Vec::new());
+            }
             // zlib-wrapped, as the standard says, or raw: the first two bytes tell.
-            use std::io::BufRead;
-            let head = inner.fill_buf().ok()?;
-            let zlib = head.len() >= 2
-                && head[0] & 0x0f == 8
-                && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
-            if zlib {
-                Box::new(flate2::bufread::ZlibDecoder::new(inner))
+            let zlib =
+                head[0] & 0x0f == 8 && (u16::from(head[0]) << 8 | u16::from(head[1])) % 31 == 0;
+            let head = std::mem::take(head);
+            self.0 = if zlib {
+                Stage::Zlib(flate2::write::ZlibDecoder::new(Output::default()))
             } else {
-                Box::new(flate2::bufread::DeflateDecoder::new(inner))
+                Stage::Raw(flate2::write::DeflateDecoder::new(Output::default()))
+            };
+            return self.feed(&head);
+        }
+        // In small steps, so that a bomb is caught soon after it passes the limit.
+        for step in piece.chunks(STEP) {
+            let (written, name) = match &mut self.0 {
+                Stage::Deflate(_) => unreachable!("handled above"),
+                Stage::Gzip(d) => (d.write_all(step).and_then(|()| d.flush()), "gzip"),
+                Stage::Zlib(d) => (d.write_all(step).and_then(|()| d.flush()), "deflate"),
+                Stage::Raw(d) => (d.write_all(step).and_then(|()| d.flush()), "deflate"),
+                Stage::Brotli(d) => (d.write_all(step).and_then(|()| d.flush()), "brotli"),
+            };
+            written.map_err(|_| DecodeError::Corrupt(name))?;
+            if self.output().0.len() > PIECE_LIMIT {
+                return Err(DecodeError::TooLarge(PIECE_LIMIT as u64));
             }
         }
-        "br" => Box::new(brotli_decompressor::Decompressor::new(inner, 64 << 10)),
-        "zstd" => Box::new(ruzstd::decoding::StreamingDecoder::new(inner).ok()?),
-        _ => return None,
-    })
+        Ok(std::mem::take(&mut self.output().0))
+    }
+
+    /// The end of the body: what the decoder still held.
+    pub fn finish(mut self) -> Result<Vec<u8>, DecodeError> {
+        let finished = match &mut self.0 {
+            Stage::Deflate(head) if head.is_empty() => return Ok(Vec::new()),
+            Stage::Deflate(_) => return Err(DecodeError::Corrupt("deflate")),
+            Stage::Gzip(d) => d.try_finish(),
+            Stage::Zlib(d) => d.try_finish(),
+            Stage::Raw(d) => d.try_finish(),
+            Stage::Brotli(d) => d.close(),
+        };
+        finished.map_err(|_| DecodeError::Corrupt("compressed"))?;
+        Ok(std::mem::take(&mut self.output().0))
+    }
+
+    fn output(&mut self) -> &mut Output {
+        match &mut self.0 {
+            Stage::Gzip(d) => d.get_mut(),
+            Stage::Zlib(d) => d.get_mut(),
+            Stage::Raw(d) => d.get_mut(),
+            Stage::Brotli(d) => d.get_mut(),
+            Stage::Deflate(_) => unreachable!("no output before the first two bytes"),
+        }
+    }
 }
 
 /// Reads `reader` to its end, failing past `limit` bytes.
@@ -126,25 +217,59 @@ mod tests {
         assert_eq!(decode("zstd", &zstd, 1 << 20).unwrap(), PAGE);
     }
 
+    /// `body` fed to a [`Decoder`] in pieces of `size` bytes.
+    fn fed(encoding: &str, body: &[u8], size: usize) -> Result<Vec<u8>, DecodeError> {
+        let mut decoder = Decoder::new(encoding).unwrap();
+        let mut out = Vec::new();
+        for piece in body.chunks(size) {
+            out.extend(decoder.feed(piece)?);
+        }
+        out.extend(decoder.finish()?);
+        Ok(out)
+    }
+
     #[test]
-    fn a_stream_decodes_as_it_is_read() {
+    fn a_stream_decodes_piece_by_piece_as_it_arrives() {
         let mut zlib = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
         zlib.write_all(PAGE).unwrap();
         let mut raw = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::fast());
         raw.write_all(PAGE).unwrap();
+        let mut br = Vec::new();
+        brotli::BrotliCompress(&mut &PAGE[..], &mut br, &Default::default()).unwrap();
         for (encoding, body) in [
             ("gzip", gzip(PAGE)),
             ("deflate", zlib.finish().unwrap()),
             ("deflate", raw.finish().unwrap()),
+            ("br", br),
         ] {
-            let mut out = Vec::new();
-            reader(encoding, &body[..])
-                .unwrap()
-                .read_to_end(&mut out)
-                .unwrap();
-            assert_eq!(out, PAGE, "{encoding}");
+            for size in [1, 7, 4096] {
+                assert_eq!(
+                    fed(encoding, &body, size).unwrap(),
+                    PAGE,
+                    "{encoding} by {size}"
+                );
+            }
         }
-        assert!(reader("compress", &b""[..]).is_none());
+        assert!(Decoder::new("zstd").is_none() && !streams("zstd") && streams("gzip"));
+    }
+
+    #[test]
+    fn a_streamed_bomb_is_refused_piece_by_piece() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![b'a'; 64 << 20]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        assert!(matches!(
+            fed("gzip", &bomb, 64 << 10),
+            Err(DecodeError::TooLarge(limit)) if limit == PIECE_LIMIT as u64
+        ));
+        // The same bomb in small pieces decodes within the limit, piece by piece.
+        let mut decoder = Decoder::new("gzip").unwrap();
+        let mut largest = 0;
+        for piece in bomb.chunks(1024) {
+            largest = largest.max(decoder.feed(piece).unwrap().len());
+        }
+        assert!(largest <= PIECE_LIMIT, "{largest}");
+        assert!(fed("gzip", b"not gzip at all", 4).is_err());
     }
 
     #[test]

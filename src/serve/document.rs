@@ -181,14 +181,10 @@ pub fn inject(
     policy: Option<&Policy>,
 ) -> String {
     let tag = runtime_tag(app, entry, shown, policy);
-    let amend = |meta: &str| policy.map_or(meta.to_string(), |p| p.amend(meta).policy);
-    let rewritten = html::rewrite_with_policy(
-        body,
-        Some(&tag),
-        policy
-            .is_some()
-            .then_some(&amend as &dyn Fn(&str) -> String),
-    );
+    let amend = policy
+        .cloned()
+        .map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
+    let rewritten = html::rewrite_with_policy(body, Some(&tag), amend);
     record_document(app, route, entry, &rewritten.references);
     app.note_import_map(&rewritten.import_map);
     rewritten.html

@@ -44,7 +44,6 @@ use hyper::body::Body as _;
 use hyper::body::Frame;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
@@ -143,7 +142,7 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         .headers()
         .get(header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").to_string());
-    if !known_length && encoding.as_deref().is_none_or(decode::is_known) {
+    if !known_length && encoding.as_deref().is_none_or(decode::streams) {
         return stream(app, response, asked, since, entry, encoding);
     }
     let (parts, body) = match outgoing::read(response, &asked.path).await {
@@ -183,10 +182,27 @@ fn note_reads(app: &App, route: &str, TemplateReads(files): TemplateReads) {
     });
 }
 
-/// A document whose length is not known (a backend that streams its render): rewritten by
-/// lol_html chunk by chunk on a pool thread, and sent on as it goes; compressed (`encoding`),
-/// it is decoded as it arrives and sent plain. Under a policy header the runtime's tags carry
-/// its nonce; `<meta>` policies are amended with it as they pass.
+/// How much of a streamed document is rewritten in one pool job.
+const PIECE: usize = 64 << 10;
+
+/// How much of a compressed streamed document is decoded and rewritten in one pool job: each
+/// piece may decode to far more ([`decode::PIECE_LIMIT`] at most).
+const COMPRESSED_PIECE: usize = 4 << 10;
+
+/// How many rewritten pieces may wait for a slow browser. Past them hotplate stops reading the
+/// backend until the browser takes more, so a slow reader holds the backend back instead of
+/// filling hotplate's memory.
+const IN_FLIGHT: usize = 4;
+
+/// A document whose length is not known (a backend that streams its render): rewritten piece
+/// by piece as it arrives, and sent on as it goes; compressed (`encoding`), it is decoded as it
+/// arrives and sent plain. Under a policy header the runtime's tags carry its nonce; `<meta>`
+/// policies are amended with it as they pass.
+///
+/// Each piece is one job on the pool, so a document that waits for its backend holds no
+/// thread. What goes out waits in a channel of [`IN_FLIGHT`] pieces, so the backend is read
+/// only as fast as the browser reads. When the browser goes, the backend's body is dropped,
+/// which closes that connection.
 fn stream(
     app: Arc<App>,
     response: Response,
@@ -195,7 +211,7 @@ fn stream(
     entry: Option<SitePath>,
     encoding: Option<String>,
 ) -> Response {
-    let (mut parts, mut body) = response.into_parts();
+    let (mut parts, body) = response.into_parts();
     // A `<meta>` policy may be anywhere ahead: the tags carry a nonce in any case.
     let policy = policy_for(&mut parts, true, &asked);
     for name in [
@@ -211,93 +227,151 @@ fn stream(
         header::CACHE_CONTROL,
         HeaderValue::from_static(super::cache::REVALIDATE),
     );
-    let (chunks, arriving) = std::sync::mpsc::channel::<Bytes>();
-    let (leaving, out) = tokio::sync::mpsc::channel::<Bytes>(64);
-    tokio::spawn(async move {
-        while let Some(Ok(frame)) = body.frame().await {
-            if let Ok(data) = frame.into_data()
-                && chunks.send(data).is_err()
-            {
-                break;
-            }
-        }
-    });
-    tokio::spawn(crate::pool::run(move || {
-        let shown = document::Shown {
-            since,
-            repeatable: asked.readable(),
-        };
-        let tag = document::runtime_tag(&app, entry.as_ref(), shown, policy.as_ref());
-        let amend = |meta: &str| {
-            policy
-                .as_ref()
-                .map_or(meta.to_string(), |p| p.amend(meta).policy)
-        };
-        let sink = |chunk: &[u8]| {
-            let _ = leaving.blocking_send(Bytes::copy_from_slice(chunk));
-        };
-        let rewritten = match encoding
-            .as_deref()
-            .and_then(|e| decode::reader(e, Arrived::new(&arriving)))
-        {
-            Some(mut decoded) => {
-                // What the decoder gives as it reads, a window at a time.
-                let decoded = std::iter::from_fn(move || {
-                    let mut window = vec![0u8; 16 << 10];
-                    match decoded.read(&mut window) {
-                        Ok(0) => None,
-                        Ok(n) => {
-                            window.truncate(n);
-                            Some(window)
-                        }
-                        Err(err) => {
-                            tracing::warn!("could not decode a streamed document: {err}");
-                            None
-                        }
-                    }
-                });
-                html::rewrite_stream(decoded, &tag, Some(&amend), sink)
-            }
-            None => html::rewrite_stream(arriving.iter(), &tag, Some(&amend), sink),
-        };
-        match rewritten {
-            Ok(loads) => {
-                document::record_document(&app, &asked.path, entry.as_ref(), &loads.references);
-                app.note_import_map(&loads.import_map);
-            }
-            Err(err) => tracing::warn!("could not rewrite {}: {err}", asked.path),
-        }
-    }));
+    let (leaving, out) = tokio::sync::mpsc::channel::<Bytes>(IN_FLIGHT);
+    let streamed = Streamed {
+        app,
+        asked,
+        entry,
+        decoder: encoding.as_deref().and_then(decode::Decoder::new),
+        rewriter: None,
+        warned: false,
+    };
+    tokio::spawn(streamed.pump(body, leaving, since, policy));
     let frames = ReceiverStream::new(out).map(|data| Ok::<_, Infallible>(Frame::data(data)));
     Response::from_parts(parts, Body::new(StreamBody::new(frames)))
 }
 
-/// The chunks of a streamed body as one `Read`, blocking until the next one arrives.
-struct Arrived<'a> {
-    chunks: &'a std::sync::mpsc::Receiver<Bytes>,
-    current: Bytes,
+/// A streamed document on its way through (see [`stream`]): carried from one pool job to the
+/// next.
+struct Streamed {
+    app: Arc<App>,
+    asked: Asked,
+    entry: Option<SitePath>,
+    decoder: Option<decode::Decoder>,
+    /// Made in the first job (the runtime's tag reads the graph).
+    rewriter: Option<html::Rewriter>,
+    /// Whether the log said that the rewriter gave up.
+    warned: bool,
 }
 
-impl<'a> Arrived<'a> {
-    fn new(chunks: &'a std::sync::mpsc::Receiver<Bytes>) -> Arrived<'a> {
-        Arrived {
-            chunks,
-            current: Bytes::new(),
-        }
-    }
-}
-
-impl std::io::Read for Arrived<'_> {
-    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
-        while self.current.is_empty() {
-            match self.chunks.recv() {
-                Ok(chunk) => self.current = chunk,
-                Err(_) => return Ok(0),
+impl Streamed {
+    /// Reads the backend's body as the browser takes the rewritten document.
+    async fn pump(
+        mut self,
+        mut body: Body,
+        leaving: tokio::sync::mpsc::Sender<Bytes>,
+        since: u64,
+        policy: Option<Policy>,
+    ) {
+        self = crate::pool::run(move || {
+            self.start(since, policy);
+            self
+        })
+        .await;
+        let piece = if self.decoder.is_some() {
+            COMPRESSED_PIECE
+        } else {
+            PIECE
+        };
+        loop {
+            let frame = tokio::select! {
+                frame = body.frame() => frame,
+                // The browser went: dropping the body closes the backend's connection.
+                () = leaving.closed() => return,
+            };
+            let mut data = match frame {
+                Some(Ok(frame)) => match frame.into_data() {
+                    Ok(data) => data,
+                    Err(_trailers) => continue,
+                },
+                Some(Err(err)) => {
+                    tracing::debug!("{} ended early: {err}", self.asked.path);
+                    break;
+                }
+                None => break,
+            };
+            while !data.is_empty() {
+                let next = data.split_to(piece.min(data.len()));
+                let (back, out) = crate::pool::run(move || {
+                    let out = self.feed(&next);
+                    (self, out)
+                })
+                .await;
+                self = back;
+                let Some(out) = out else { return };
+                if !out.is_empty() && leaving.send(Bytes::from(out)).await.is_err() {
+                    return;
+                }
             }
         }
-        let n = out.len().min(self.current.len());
-        out[..n].copy_from_slice(&self.current.split_to(n));
-        Ok(n)
+        let out = crate::pool::run(move || self.finish()).await;
+        if !out.is_empty() {
+            let _ = leaving.send(Bytes::from(out)).await;
+        }
+    }
+
+    fn start(&mut self, since: u64, policy: Option<Policy>) {
+        let shown = document::Shown {
+            since,
+            repeatable: self.asked.readable(),
+        };
+        let tag = document::runtime_tag(&self.app, self.entry.as_ref(), shown, policy.as_ref());
+        let amend = policy.map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
+        self.rewriter = Some(html::Rewriter::new(Some(tag), amend, true));
+    }
+
+    /// Decodes and rewrites the next piece; `None` when the body cannot go on (it does not
+    /// decode).
+    fn feed(&mut self, piece: &[u8]) -> Option<Vec<u8>> {
+        let decoded;
+        let input = match &mut self.decoder {
+            Some(decoder) => match decoder.feed(piece) {
+                Ok(out) => {
+                    decoded = out;
+                    &decoded[..]
+                }
+                Err(err) => {
+                    tracing::warn!("could not decode {} as it streamed: {err}", self.asked.path);
+                    return None;
+                }
+            },
+            None => piece,
+        };
+        let rewriter = self.rewriter.as_mut().expect("started");
+        let out = rewriter.write(input);
+        if let (false, Some(why)) = (self.warned, rewriter.gave_up()) {
+            tracing::warn!("{}: {why}", self.asked.path);
+            self.warned = true;
+        }
+        Some(out)
+    }
+
+    /// The end of the body: the rest of the document, and what it loads goes to the graph.
+    fn finish(mut self) -> Vec<u8> {
+        let mut out = Vec::new();
+        if let Some(decoder) = self.decoder.take() {
+            match decoder.finish() {
+                Ok(rest) => out = rest,
+                Err(err) => {
+                    tracing::warn!("could not decode the end of {}: {err}", self.asked.path)
+                }
+            }
+        }
+        let mut rewriter = self.rewriter.take().expect("started");
+        let mut html = rewriter.write(&out);
+        let ended = rewriter.end();
+        html.extend_from_slice(&ended.html);
+        if let (false, Some(why)) = (self.warned, &ended.gave_up) {
+            tracing::warn!("{}: {why}", self.asked.path);
+        }
+        document::record_document(
+            &self.app,
+            &self.asked.path,
+            self.entry.as_ref(),
+            &ended.loads.references,
+        );
+        self.app.note_import_map(&ended.loads.import_map);
+        html
     }
 }
 

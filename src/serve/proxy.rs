@@ -9,7 +9,8 @@
 //!    for it (`Backend::settled`), up to [`Proxy::patience`](crate::settings::Proxy).
 //! 3. **Forward.** The request goes to the backend as it came, streaming: same method, path,
 //!    query, headers and `Host`, without hop-by-hop headers, with `X-Forwarded-For`,
-//!    `X-Forwarded-Host` and `X-Forwarded-Proto`. An upgrade (WebSocket) is forwarded too, and
+//!    `X-Forwarded-Host`, `X-Forwarded-Proto` and a `Via` that names this hotplate (a request
+//!    that comes back with it went round a loop, and gets `508`). An upgrade (WebSocket) is forwarded too, and
 //!    once the backend switches protocols the two connections are joined byte for byte.
 //! 4. **Answer.** The backend's answer streams back without its hop-by-hop headers; a
 //!    `Location` on the backend's origin is moved to hotplate's, and a cookie's `Domain` naming
@@ -75,6 +76,9 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
             return unavailable(proxy, req.headers(), &state);
         }
     }
+    if came_through(req.headers(), &app.settings.boot) {
+        return loop_detected(proxy);
+    }
     let upgrade = is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
     let peer = req
         .extensions()
@@ -91,7 +95,14 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
     // A bodiless request can be sent again once the backend is back.
     let again = refresh.then(|| parts.clone());
     let mut answer = backend
-        .send(outgoing(&parts, body, proxy, peer, upgrade.is_some()))
+        .send(outgoing(
+            &parts,
+            body,
+            &app.settings.boot,
+            proxy,
+            peer,
+            upgrade.is_some(),
+        ))
         .await;
     if let (Err(err), Some(parts)) = (&answer, again)
         && err.is_connect()
@@ -101,7 +112,14 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
         backend.went_down(&app, describe(err));
         if backend.up_within(proxy.patience).await {
             answer = backend
-                .send(outgoing(&parts, Body::empty(), proxy, peer, false))
+                .send(outgoing(
+                    &parts,
+                    Body::empty(),
+                    &app.settings.boot,
+                    proxy,
+                    peer,
+                    false,
+                ))
                 .await;
         }
     }
@@ -180,10 +198,45 @@ fn is_upgrade(headers: &HeaderMap) -> bool {
             })
 }
 
+/// The name this hotplate gives itself in the `Via` header of what it forwards: a request that
+/// comes back carrying it went round in a loop.
+fn via_name(boot: &str) -> String {
+    format!("hotplate-{boot}")
+}
+
+/// Whether a request already went through this hotplate's proxy (its `Via` names it).
+fn came_through(headers: &HeaderMap, boot: &str) -> bool {
+    let name = via_name(boot);
+    headers
+        .get_all(header::VIA)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|hop| hop.split_whitespace().nth(1) == Some(name.as_str()))
+}
+
+/// The answer to a request that came back to this hotplate through its own proxy.
+fn loop_detected(proxy: &Proxy) -> Response {
+    tracing::warn!(
+        "a request came back through the proxy to {}: it leads to hotplate itself",
+        proxy.origin
+    );
+    (
+        StatusCode::LOOP_DETECTED,
+        format!(
+            "hotplate: --proxy {} leads back to hotplate itself, so the request went round in a \
+             loop. Point --proxy at your backend's own address and port.\n",
+            proxy.origin
+        ),
+    )
+        .into_response()
+}
+
 /// The request as the backend gets it (see the module's docs).
 fn outgoing(
     parts: &request::Parts,
     body: Body,
+    boot: &str,
     proxy: &Proxy,
     peer: Option<std::net::IpAddr>,
     upgrade: bool,
@@ -214,6 +267,9 @@ fn outgoing(
     }
     if !headers.contains_key("x-forwarded-proto") {
         headers.insert("x-forwarded-proto", HeaderValue::from_static("http"));
+    }
+    if let Ok(hop) = HeaderValue::from_str(&format!("1.1 {}", via_name(boot))) {
+        headers.append(header::VIA, hop);
     }
     let mut req = axum::http::Request::new(body);
     *req.method_mut() = parts.method.clone();
