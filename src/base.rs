@@ -366,6 +366,19 @@ pub struct Import {
     pub url: String,
 }
 
+/// Why `name` cannot name a custom event, if it cannot: an event stream carries the name on a
+/// line of its own (`event: name`), so a line break or a NUL in it would forge other fields,
+/// or end a follower's stream.
+pub fn event_name_problem(name: &str) -> Option<&'static str> {
+    if name.is_empty() {
+        Some("an event name cannot be empty")
+    } else if name.contains(['\n', '\r', '\0']) {
+        Some("an event name cannot contain a line break or a NUL")
+    } else {
+        None
+    }
+}
+
 /// Two lines either side of `line` (1-based), numbered, with the line at fault marked and,
 /// when the column is known, a caret under it.
 pub fn code_frame(source: &str, line: usize, column: Option<usize>) -> String {

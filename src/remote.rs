@@ -9,6 +9,8 @@ use hyper_util::rt::TokioIo;
 /// Why an event could not be sent.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
+    #[error("{0}")]
+    BadName(&'static str),
     #[error("the data is not JSON: {0}")]
     BadJson(#[from] serde_json::Error),
     #[error("no hotplate server answers at {addr} ({source}); is it running, on that --port?")]
@@ -33,6 +35,9 @@ pub async fn send_event(
     event: &str,
     data: Option<&str>,
 ) -> Result<(), SendError> {
+    if let Some(problem) = crate::base::event_name_problem(event) {
+        return Err(SendError::BadName(problem));
+    }
     let data: serde_json::Value = serde_json::from_str(data.unwrap_or("null"))?;
     let body = serde_json::json!({ "event": event, "data": data }).to_string();
     let addr = format!("{host}:{port}");

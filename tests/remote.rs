@@ -90,3 +90,45 @@ async fn the_broadcast_endpoint_takes_json_from_no_other_site() {
     let custom = events.next_named("custom").await.json();
     assert_eq!(custom, serde_json::json!({ "event": "x", "data": 1 }));
 }
+
+#[tokio::test]
+async fn an_event_name_with_a_line_break_is_refused_and_followers_keep_their_stream() {
+    let site = util::site("basic");
+    let mut received = site.stream("/__hotplate/received").await;
+    let post = |path: &str, event: &str| {
+        Request::post(path)
+            .header("host", "localhost:4000")
+            .header("content-type", "application/json")
+            .body(Body::from(
+                serde_json::json!({ "event": event, "data": 1 }).to_string(),
+            ))
+            .unwrap()
+    };
+    for path in ["/__hotplate/send", "/__hotplate/broadcast"] {
+        for event in ["x\nevent: reload", "x\r", "x\0", ""] {
+            let reply = site.request(post(path, event)).await;
+            assert_eq!(reply.status, StatusCode::BAD_REQUEST, "{path} {event:?}");
+            assert!(reply.text().contains("event name"), "{}", reply.text());
+        }
+    }
+    // A name that reaches the follower from Rust code is left out, and the stream goes on.
+    site.app
+        .receive_custom("forged\nevent: reload", &serde_json::json!(1));
+    let reply = site.request(post("/__hotplate/send", "fine")).await;
+    assert_eq!(reply.status, StatusCode::NO_CONTENT);
+    let next = received.next_event().await;
+    assert_eq!(next.event(), "fine");
+}
+
+#[test]
+fn hotplate_send_refuses_an_event_name_with_a_line_break() {
+    let site = util::run("basic");
+    let port = site.url.rsplit(':').next().unwrap().to_string();
+    let bad = hotplate_send(&port, &["x\nevent: reload"]);
+    assert!(!bad.status.success());
+    assert!(
+        String::from_utf8_lossy(&bad.stderr).contains("line break"),
+        "{}",
+        String::from_utf8_lossy(&bad.stderr)
+    );
+}

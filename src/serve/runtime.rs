@@ -152,12 +152,19 @@ async fn changes(State(app): State<Arc<App>>) -> Response {
 
 /// A POSTed `{"event", "data"}` message, or the answer that says what is wrong with it.
 fn read_message(body: &[u8]) -> Result<Sent, (StatusCode, String)> {
-    serde_json::from_slice(body).map_err(|err| {
+    let sent: Sent = serde_json::from_slice(body).map_err(|err| {
         (
             StatusCode::BAD_REQUEST,
             format!("expected a JSON body {{\"event\", \"data\"}}: {err}\n"),
         )
-    })
+    })?;
+    match crate::base::event_name_problem(&sent.event) {
+        Some(problem) => Err((
+            StatusCode::BAD_REQUEST,
+            format!("{problem}: {:?}\n", sent.event),
+        )),
+        None => Ok(sent),
+    }
 }
 
 /// A message for every page from another process (`hotplate send EVENT JSON`): a POST of
@@ -193,6 +200,12 @@ async fn received(
     let stream = BroadcastStream::new(app.follow_received()).filter_map(|item| async move {
         let sent = item.ok()?;
         let (event, data) = sent.as_ref();
+        // A name an event stream cannot carry (sent through the Rust API) is left out rather
+        // than ending the follower's stream.
+        if let Some(problem) = crate::base::event_name_problem(event) {
+            tracing::warn!("a page's message was not passed on: {problem}: {event:?}");
+            return None;
+        }
         Some(Ok(Event::default().event(event).data(data.to_string())))
     });
     Sse::new(stream).keep_alive(KeepAlive::new().text("keep-alive"))
