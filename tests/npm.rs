@@ -379,3 +379,49 @@ fn a_bare_import_that_nothing_answers_shows_the_overlay_naming_the_package() {
     assert!(text.contains("npm install @charts/core"), "{text}");
     assert!(!text.contains("tiny-esm"), "tiny-esm is installed: {text}");
 }
+
+#[tokio::test]
+async fn dotfiles_in_packages_are_never_served_but_pnpm_s_store_is() {
+    let site = site("typescript");
+    write(site.dir.path(), PACKAGES);
+    write(
+        site.dir.path(),
+        &[
+            ("node_modules/tiny-esm/.env", "SECRET=1\n"),
+            (
+                "node_modules/.npmrc",
+                "//registry.npmjs.org/:_authToken=npm_secret\n",
+            ),
+            (
+                "node_modules/tiny-esm/.config/app.js",
+                "export const secret = 1;\n",
+            ),
+            (
+                "node_modules/.pnpm/tiny-store@1.0.0/node_modules/tiny-store/index.js",
+                "export const stored = 1;\n",
+            ),
+        ],
+    );
+    std::os::unix::fs::symlink(
+        site.dir.path().join("node_modules/tiny-esm/.env"),
+        site.dir.path().join("node_modules/tiny-esm/env.js"),
+    )
+    .unwrap();
+    for hidden in [
+        "/__hotplate/npm/node_modules/tiny-esm/.env",
+        "/__hotplate/npm/node_modules/tiny-esm/%2eenv",
+        "/__hotplate/npm/node_modules/tiny-esm/.env?raw",
+        "/__hotplate/npm/node_modules/.npmrc",
+        "/__hotplate/npm/node_modules/%2Enpmrc",
+        "/__hotplate/npm/node_modules/tiny-esm/.config/app.js",
+        "/__hotplate/npm/node_modules/tiny-esm/env.js",
+    ] {
+        let reply = site.get(hidden).await;
+        assert_eq!(reply.status, 404, "{hidden}");
+        assert!(!reply.text().contains("SECRET") && !reply.text().contains("npm_secret"));
+    }
+    let stored = site
+        .get("/__hotplate/npm/node_modules/.pnpm/tiny-store@1.0.0/node_modules/tiny-store/index.js")
+        .await;
+    assert_eq!(stored.status, 200, "{}", stored.text());
+}

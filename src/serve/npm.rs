@@ -76,12 +76,13 @@ pub fn url_of(root: &Path, real: &Path, key: &str) -> Option<String> {
 
 /// The package file the rest of a URL under [`PREFIX`] names: decoded once, without `.`,
 /// `..` or smuggled separators, and still a package file once symlinks are resolved (pnpm's
-/// `node_modules/.pnpm` included).
+/// `node_modules/.pnpm` included). Dotfiles and other dot-folders are never served, as written
+/// or as resolved: a package may hold a `.env`, and `node_modules/.npmrc` a registry token.
 fn file_of(root: &Path, rest: &str) -> Option<PathBuf> {
     let mut candidate = root.to_path_buf();
     for raw in rest.split('/').filter(|s| !s.is_empty()) {
         let segment = percent_decode_str(raw).decode_utf8().ok()?;
-        if segment == "." || segment == ".." || segment.contains(['/', '\\', '\0']) {
+        if segment.contains(['/', '\\', '\0']) || is_hidden(&segment) {
             return None;
         }
         candidate.push(segment.as_ref());
@@ -93,7 +94,18 @@ fn file_of(root: &Path, rest: &str) -> Option<PathBuf> {
         return None;
     }
     let real = std::fs::canonicalize(&candidate).ok()?;
-    (real.is_file() && is_package_file(root, &real)).then_some(real)
+    let hidden = real
+        .strip_prefix(root)
+        .ok()?
+        .components()
+        .any(|c| is_hidden(&c.as_os_str().to_string_lossy()));
+    (!hidden && real.is_file() && is_package_file(root, &real)).then_some(real)
+}
+
+/// Whether a path segment is hidden from the npm route: `.` and `..`, dotfiles and dot-folders,
+/// except pnpm's store (`.pnpm`), where its packages really are.
+fn is_hidden(segment: &str) -> bool {
+    segment.starts_with('.') && segment != ".pnpm"
 }
 
 /// Answers `/__hotplate/npm/…`.
