@@ -23,6 +23,8 @@ pub enum Rejection {
     ForeignHost(String),
     #[error("requests without a Host header are refused")]
     MissingHost,
+    #[error("Host {0:?} is not a host name and port")]
+    BadHost(String),
     #[error("Origin {0:?} may not subscribe to this server's updates")]
     ForeignOrigin(String),
     #[error(transparent)]
@@ -36,7 +38,9 @@ impl Rejection {
             | Rejection::MissingHost
             | Rejection::ForeignOrigin(_)
             | Rejection::Path(Refused::Traversal(_)) => StatusCode::FORBIDDEN,
-            Rejection::Path(Refused::BadEncoding) => StatusCode::BAD_REQUEST,
+            Rejection::Path(Refused::BadEncoding) | Rejection::BadHost(_) => {
+                StatusCode::BAD_REQUEST
+            }
             Rejection::Path(Refused::Hidden) => StatusCode::NOT_FOUND,
         }
     }
@@ -59,6 +63,12 @@ pub fn check_host(settings: &Settings, headers: &HeaderMap) -> Result<(), Reject
         .get(header::HOST)
         .and_then(|h| h.to_str().ok())
         .ok_or(Rejection::MissingHost)?;
+    // An authority and nothing else: `evil.example/.localhost` ends like a local name, and a
+    // `Location` rewritten from it would lead away.
+    let authority = host.parse::<axum::http::uri::Authority>().ok();
+    if authority.is_none_or(|a| a.as_str() != host || host.contains('@')) {
+        return Err(Rejection::BadHost(host.to_string()));
+    }
     if is_allowed_host(settings, host_name(host)) {
         Ok(())
     } else {
@@ -185,6 +195,20 @@ mod tests {
                     check_host(&s, &headers(header::HOST, host)),
                     Err(Rejection::ForeignHost(_))
                 ),
+                "{host}"
+            );
+        }
+        for host in [
+            "evil.example/.localhost",
+            "evil.example/.localhost:4000",
+            "user@localhost:4000",
+            "localhost:4000/x",
+            "localhost:4000?x",
+            "local host",
+        ] {
+            assert_eq!(
+                check_host(&s, &headers(header::HOST, host)),
+                Err(Rejection::BadHost(host.into())),
                 "{host}"
             );
         }
