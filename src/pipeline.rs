@@ -88,8 +88,31 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
             }
         }
     }
+    let mut reload = reload;
+    reload.merge(compile_settings_changed(app, &batch));
     publish_reload(app, reload);
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
+}
+
+/// A `tsconfig.json` changed: what it said about compiling (JSX, decorators) may differ, so
+/// every page reloads and compiles afresh; its problem, if it had one, is cleared (a file that
+/// still cannot be read reports it again when a page asks for a module under it).
+fn compile_settings_changed(app: &App, batch: &ChangeBatch) -> Reload {
+    let changed: Vec<&str> = batch
+        .changes
+        .iter()
+        .map(|c| c.path.as_str())
+        .filter(|path| crate::resolve::is_tsconfig(path.rsplit('/').next().unwrap_or(path)))
+        .collect();
+    let Some(first) = changed.first() else {
+        return Reload::Nothing;
+    };
+    let fixed: Vec<String> = changed
+        .iter()
+        .map(|path| crate::serve::module::tsconfig_problem(path))
+        .collect();
+    app.problems.settle(&app.hub, &fixed, Vec::new());
+    Reload::Everything(format!("{first} changed how TypeScript and JSX compile"))
 }
 
 /// Carries batches (when there is a watcher) and what the HTTP side sends through the pipeline,

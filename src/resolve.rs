@@ -15,6 +15,32 @@ use crate::rewrite::ts::{Compile, JsxOptionsWritten};
 use oxc_resolver::{ResolveOptions, TsconfigDiscovery};
 use std::path::{Path, PathBuf};
 
+/// A `tsconfig.json` that cannot be read: the files under it compile with the default
+/// settings until it is fixed.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct TsconfigError {
+    /// The nearest `tsconfig.json` of the file that was compiled.
+    pub tsconfig: PathBuf,
+    pub message: String,
+}
+
+/// The `tsconfig.json` nearest to `file`, as TypeScript finds it: in its folder or the closest
+/// folder above.
+fn nearest_tsconfig(file: &Path) -> PathBuf {
+    file.ancestors()
+        .skip(1)
+        .map(|folder| folder.join("tsconfig.json"))
+        .find(|candidate| candidate.is_file())
+        .unwrap_or_else(|| file.with_file_name("tsconfig.json"))
+}
+
+/// Whether `name` (a file name) is a TypeScript configuration: `tsconfig.json`, or one that
+/// another extends (`tsconfig.base.json`).
+pub fn is_tsconfig(name: &str) -> bool {
+    name.starts_with("tsconfig") && name.ends_with(".json")
+}
+
 /// A resolver for the files of one root.
 pub struct Resolver {
     inner: oxc_resolver::Resolver,
@@ -59,20 +85,28 @@ impl Resolver {
     }
 
     /// How the file at `file` compiles: as the nearest `tsconfig.json` says (following its
-    /// `extends`), with the `--jsx*` flags winning over its JSX settings.
-    pub fn compile_settings(&self, file: &Path) -> Compile {
-        let tsconfig = match self.inner.find_tsconfig(file) {
-            Ok(found) => found,
-            Err(error) => {
-                tracing::warn!("tsconfig.json for {}: {error}", file.display());
-                None
-            }
-        };
-        let Some(tsconfig) = tsconfig else {
-            return JsxOptionsWritten::default()
+    /// `extends`), with the `--jsx*` flags winning over its JSX settings. A `tsconfig.json`
+    /// that cannot be read (malformed, a circular `extends`) is the error, beside the
+    /// settings used meanwhile: the defaults.
+    pub fn compile_settings(&self, file: &Path) -> (Compile, Option<TsconfigError>) {
+        let defaults = || -> Compile {
+            JsxOptionsWritten::default()
                 .overridden_by(&self.jsx_flags)
                 .settle()
-                .into();
+                .into()
+        };
+        let tsconfig = match self.inner.find_tsconfig(file) {
+            Ok(Some(found)) => found,
+            Ok(None) => return (defaults(), None),
+            Err(error) => {
+                let tsconfig = nearest_tsconfig(file);
+                tracing::warn!("{}: {error}", tsconfig.display());
+                let error = TsconfigError {
+                    tsconfig,
+                    message: error.to_string(),
+                };
+                return (defaults(), Some(error));
+            }
         };
         let options = &tsconfig.compiler_options;
         let jsx = JsxOptionsWritten {
@@ -81,13 +115,14 @@ impl Resolver {
             factory: options.jsx_factory.clone(),
             fragment: options.jsx_fragment_factory.clone(),
         };
-        Compile {
+        let compile = Compile {
             jsx: jsx.overridden_by(&self.jsx_flags).settle(),
             legacy_decorators: options.experimental_decorators == Some(true),
             decorator_metadata: options.emit_decorator_metadata == Some(true),
             verbatim_imports: options.verbatim_module_syntax == Some(true)
                 || options.preserve_value_imports == Some(true),
-        }
+        };
+        (compile, None)
     }
 
     /// Forgets what was read of the file system: files changed.
@@ -217,8 +252,9 @@ mod tests {
             ("src/main.ts", ""),
         ]);
         let root = dir.path().canonicalize().unwrap();
-        let settings =
+        let (settings, problem) =
             Resolver::new(JsxOptionsWritten::default()).compile_settings(&root.join("src/main.ts"));
+        assert_eq!(problem, None);
         assert!(settings.legacy_decorators && settings.decorator_metadata);
         assert!(settings.verbatim_imports);
     }
@@ -242,6 +278,7 @@ mod tests {
         assert_eq!(
             resolver
                 .compile_settings(&root.join("app/src/main.tsx"))
+                .0
                 .jsx,
             Jsx::Automatic {
                 import_source: "preact".into(),
@@ -250,7 +287,7 @@ mod tests {
         );
         assert_eq!(
             resolver.compile_settings(&root.join("other/main.tsx")),
-            Compile::default()
+            (Compile::default(), None)
         );
         let flagged = Resolver::new(JsxOptionsWritten {
             mode: Some("react".into()),
@@ -258,11 +295,38 @@ mod tests {
             ..Default::default()
         });
         assert_eq!(
-            flagged.compile_settings(&root.join("app/src/main.tsx")).jsx,
+            flagged
+                .compile_settings(&root.join("app/src/main.tsx"))
+                .0
+                .jsx,
             Jsx::Classic {
                 factory: "h".into(),
                 fragment: "React.Fragment".into()
             }
         );
+    }
+
+    #[test]
+    fn a_tsconfig_that_cannot_be_read_is_an_error_beside_the_defaults() {
+        let dir = tree(&[
+            ("broken/tsconfig.json", r#"{ "compilerOptions": { "jsx": "#),
+            ("broken/src/main.tsx", ""),
+            ("circle/tsconfig.json", r#"{ "extends": "./other.json" }"#),
+            ("circle/other.json", r#"{ "extends": "./tsconfig.json" }"#),
+            ("circle/main.tsx", ""),
+        ]);
+        let root = dir.path().canonicalize().unwrap();
+        let resolver = Resolver::new(JsxOptionsWritten::default());
+        for (file, tsconfig) in [
+            ("broken/src/main.tsx", "broken/tsconfig.json"),
+            ("circle/main.tsx", "circle/tsconfig.json"),
+        ] {
+            let (settings, problem) = resolver.compile_settings(&root.join(file));
+            assert_eq!(settings, Compile::default(), "{file}");
+            let problem = problem.unwrap_or_else(|| panic!("no error for {file}"));
+            assert_eq!(problem.tsconfig, root.join(tsconfig));
+            assert!(!problem.message.is_empty());
+        }
+        assert!(is_tsconfig("tsconfig.base.json") && !is_tsconfig("package.json"));
     }
 }

@@ -101,3 +101,43 @@ async fn a_template_that_loops_away_stops_with_an_error() {
     );
     assert_eq!(site.get("/about").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_site_folder_moved_away_gets_a_page_that_says_so_and_comes_back_with_it() {
+    let site = site("basic");
+    let html = [("accept", "text/html")];
+    assert_eq!(site.get_with("/", &html).await.status, StatusCode::OK);
+    let away = site.dir.path().with_extension("away");
+    std::fs::rename(site.dir.path(), &away).unwrap();
+    for uri in ["/", "/about", "/style.css", "/nothing-here"] {
+        let reply = site.get_with(uri, &html).await;
+        assert_eq!(reply.status, StatusCode::SERVICE_UNAVAILABLE, "{uri}");
+        let text = reply.text();
+        assert!(text.contains("The site folder is gone"), "{uri}: {text}");
+        assert!(
+            text.contains("/__hotplate/"),
+            "the runtime reloads it: {text}"
+        );
+    }
+    std::fs::rename(&away, site.dir.path()).unwrap();
+    let back = site.get_with("/", &html).await;
+    assert_eq!(back.status, StatusCode::OK, "{}", back.text());
+}
+
+#[tokio::test]
+async fn a_template_that_is_not_utf8_names_the_file() {
+    let site = site("basic");
+    std::fs::write(site.path("pages/about.html"), b"<p>caf\xe9</p>").unwrap();
+    let reply = site.get("/about").await;
+    assert_eq!(reply.status, StatusCode::INTERNAL_SERVER_ERROR);
+    let html = reply.text();
+    assert!(
+        html.contains(r#"<p id="hotplate-error-file">pages/about.html</p>"#),
+        "{html}"
+    );
+    assert!(
+        html.contains("could not read the template pages/about.html"),
+        "{html}"
+    );
+    assert!(html.contains("UTF-8"), "{html}");
+}

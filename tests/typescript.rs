@@ -193,3 +193,74 @@ fn stylesheets_images_and_json_import_as_modules_and_a_saved_stylesheet_updates_
         "the new version replaced the old one"
     );
 }
+
+#[tokio::test]
+async fn a_file_too_large_to_compile_is_a_module_that_says_so_and_the_overlay_too() {
+    let site = site("typescript");
+    let mut events = site.events(&[]).await;
+    events.next_named("hello").await;
+    let limit = hotplate::serve::MAX_REWRITTEN as usize;
+    let mut big = "export const n: number = 1;\n".repeat(limit / 28 + 2);
+    big.push_str("// end\n");
+    site.write("src/huge.ts", &big);
+    let reply = site.get("/src/huge.ts").await;
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        "text/javascript; charset=utf-8"
+    );
+    let code = reply.text();
+    assert!(code.len() < 1000, "{} bytes came", code.len());
+    assert!(code.starts_with("throw new SyntaxError("), "{code}");
+    assert!(code.contains("src/huge.ts is 50 MB"), "{code}");
+    let error = events.next_named("error").await.json();
+    assert_eq!(error["file"], "src/huge.ts", "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("up to 50 MB"),
+        "{error}"
+    );
+}
+
+#[tokio::test]
+async fn a_tsconfig_that_cannot_be_read_shows_the_overlay_until_it_is_fixed() {
+    let site = site("typescript");
+    let mut events = site.events(&[]).await;
+    events.next_named("hello").await;
+    let good = site.read_text("tsconfig.json");
+    site.write("tsconfig.json", "{ \"compilerOptions\": { \"jsx\": ");
+    assert_eq!(site.get("/src/view.tsx").await.status, 200);
+    let error = events.next_named("error").await.json();
+    assert_eq!(error["file"], "tsconfig.json", "{error}");
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains("compile with the default settings"),
+        "{error}"
+    );
+
+    site.write("tsconfig.json", &good);
+    let app = site.app.clone();
+    tokio::task::spawn_blocking(move || {
+        hotplate::pipeline::react(
+            &app,
+            &hotplate::base::ChangeBatch {
+                changes: vec![hotplate::base::Change {
+                    path: hotplate::base::SitePath::new("tsconfig.json"),
+                    kind: hotplate::base::ChangeKind::Modified,
+                }],
+                rescan: false,
+            },
+        )
+    })
+    .await
+    .unwrap();
+    events.next_named("error-clear").await;
+    let reload = events.next_named("reload").await.json();
+    assert!(
+        reload["reason"].as_str().unwrap().contains("tsconfig.json"),
+        "{reload}"
+    );
+    // The pages compile as the tsconfig says again, and nothing is reported.
+    assert!(site.get("/src/view.tsx").await.text().contains("h("));
+}

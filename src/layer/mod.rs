@@ -34,8 +34,8 @@
 //! In release builds ([`Builder::build`] without `debug_assertions`), or with `HOTPLATE=off`,
 //! the layer is a no-op: its service is the app's own, and nothing is watched or started.
 //!
-//! [`Templates`] renders minijinja templates from disk, re-read when they change in debug
-//! builds, and tells the layer which templates each response read: a save then morphs only
+//! [`Templates`] renders minijinja templates from disk, re-read when they change while a layer
+//! is on (and in debug builds), and tells the layer which templates each response read: a save then morphs only
 //! the pages that used the template. Without it, a save in a template folder morphs every
 //! open page.
 
@@ -57,6 +57,18 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use tower::{Layer, Service, ServiceBuilder, ServiceExt};
+
+/// Whether a layer was started in this process: [`Templates`] then follow their files.
+static ON: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether a hot layer is on in this process.
+pub(crate) fn is_on() -> bool {
+    ON.load(std::sync::atomic::Ordering::Relaxed)
+}
+
+fn turned_on() {
+    ON.store(true, std::sync::atomic::Ordering::Relaxed);
+}
 
 /// Starts configuring the layer for an app.
 pub fn layer() -> Builder {
@@ -143,6 +155,7 @@ impl Builder {
             configure(&mut settings);
         }
         let hotplate = Hotplate::start(settings);
+        turned_on();
         Ok(HotLayer {
             started: Some(Arc::new(hotplate)),
         })

@@ -5,7 +5,9 @@
 //! `import` and `from`. The layer records them for the page's URL, so a save morphs exactly
 //! the pages whose render read the file.
 //!
-//! In debug builds a template is read again when its file changes; in release it is read once.
+//! A template is read again when its file changes while a hot layer is on in the process
+//! (whatever the build profile: an example run with `--release` keeps its layer on), and in
+//! debug builds; otherwise it is read once.
 //! A template that fails to render answers 500 with the file, line and code frame, and the
 //! pages open at that URL show it in the overlay; since its reads are known, the fix clears the
 //! overlay and morphs the page.
@@ -18,11 +20,15 @@ use serde::Serialize;
 use std::cell::RefCell;
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{PoisonError, RwLock};
 
 /// Templates loaded from a folder.
 pub struct Templates {
-    env: Environment<'static>,
+    env: RwLock<Environment<'static>>,
     folder: PathBuf,
+    /// Whether templates are read again when their files change.
+    reloading: AtomicBool,
 }
 
 thread_local! {
@@ -33,12 +39,17 @@ thread_local! {
 impl Templates {
     /// Templates from `folder` (`{% extends "base.html" %}` names `folder/base.html`).
     pub fn new(folder: impl Into<PathBuf>) -> Templates {
+        Templates::for_profile(folder, cfg!(debug_assertions))
+    }
+
+    /// [`Templates::new`] as a build with (`debug`) or without debug assertions makes them.
+    fn for_profile(folder: impl Into<PathBuf>, debug: bool) -> Templates {
         let folder = folder.into();
         let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
         let mut env = Environment::new();
-        env.set_loader(minijinja::path_loader(&folder));
-        env.set_auto_reload(cfg!(debug_assertions));
-        env.set_debug(cfg!(debug_assertions));
+        env.set_loader(crate::render::settled_loader(&folder));
+        env.set_auto_reload(debug);
+        env.set_debug(true);
         env.set_path_join_callback(|name, _parent| {
             NAMES.with_borrow_mut(|names| {
                 if let Some(names) = names {
@@ -47,18 +58,30 @@ impl Templates {
             });
             name.into()
         });
-        Templates { env, folder }
+        Templates {
+            env: RwLock::new(env),
+            folder,
+            reloading: AtomicBool::new(debug),
+        }
     }
 
     /// The environment, to add filters, functions and globals.
     pub fn env_mut(&mut self) -> &mut Environment<'static> {
-        &mut self.env
+        self.env.get_mut().unwrap_or_else(PoisonError::into_inner)
     }
 
     /// Renders template `name` with `context`.
     pub fn render(&self, name: &str, context: impl Serialize) -> Result<Page, TemplateError> {
+        // A layer is on: templates follow their files from now on.
+        if !self.reloading.load(Ordering::Relaxed) && super::is_on() {
+            let mut env = self.env.write().unwrap_or_else(PoisonError::into_inner);
+            env.set_auto_reload(true);
+            env.clear_templates();
+            self.reloading.store(true, Ordering::Relaxed);
+        }
         let outer = NAMES.replace(Some(BTreeSet::from([name.to_string()])));
-        let rendered = self.env.get_template(name).and_then(|template| {
+        let env = self.env.read().unwrap_or_else(PoisonError::into_inner);
+        let rendered = env.get_template(name).and_then(|template| {
             template.render(minijinja::Value::from(minijinja::value::Serde(context)))
         });
         let names = NAMES.replace(outer).unwrap_or_default();
@@ -117,5 +140,50 @@ impl IntoResponse for TemplateError {
         response.extensions_mut().insert(self.reads);
         response.extensions_mut().insert(RenderFailed(*self.report));
         response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn templates_follow_their_files_once_a_layer_is_on_whatever_the_profile() {
+        let dir = tempfile::tempdir().unwrap();
+        let page = dir.path().join("page.html");
+        std::fs::write(&page, "first").unwrap();
+        // As a release build makes them: read once.
+        let templates = Templates::for_profile(dir.path(), false);
+        let render = || templates.render("page.html", ()).unwrap().html;
+        assert_eq!(render(), "first");
+        std::fs::write(&page, "second").unwrap();
+        if !super::super::is_on() {
+            assert_eq!(render(), "first", "read once without a layer");
+        }
+        super::super::turned_on();
+        assert_eq!(render(), "second");
+        // A save later than the mtime's resolution.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        std::fs::write(&page, "third, longer").unwrap();
+        assert_eq!(render(), "third, longer");
+    }
+
+    #[test]
+    fn a_template_that_is_not_utf8_is_an_error_that_names_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("latin.html"), b"caf\xe9").unwrap();
+        let templates = Templates::for_profile(dir.path(), true);
+        let err = templates.render("latin.html", ()).err().unwrap();
+        assert_eq!(err.report.file.as_deref(), Some("latin.html"));
+        assert!(
+            err.report.message.contains("latin.html"),
+            "{}",
+            err.report.message
+        );
+        assert!(
+            err.report.message.contains("UTF-8"),
+            "{}",
+            err.report.message
+        );
     }
 }

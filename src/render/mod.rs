@@ -132,11 +132,19 @@ fn note_folder(folder: &SitePath) {
     });
 }
 
+thread_local! {
+    /// The template the loader last failed to read on this thread, for [`report`].
+    static UNREADABLE: std::cell::Cell<Option<String>> = const { std::cell::Cell::new(None) };
+}
+
 /// minijinja's loader from the root (which keeps names inside it), except that a template
 /// found empty is read again for a moment ([`crate::watch::EMPTY_PATIENCE`]): a render can run
 /// between an editor's truncate and its write (a save that lands while the last one renders),
 /// and the page would morph into nothing.
-fn settled_loader(
+///
+/// A template that cannot be read (not UTF-8, unreadable) is an error that names it: minijinja's
+/// own says only "could not read template", and [`report`] then names the file too.
+pub(crate) fn settled_loader(
     root: &std::path::Path,
 ) -> impl Fn(&str) -> Result<Option<minijinja::TemplateSource>, minijinja::Error> + Send + Sync + 'static
 {
@@ -144,7 +152,21 @@ fn settled_loader(
     move |name| {
         let deadline = std::time::Instant::now() + crate::watch::EMPTY_PATIENCE;
         loop {
-            match load(name)? {
+            let loaded = load(name).map_err(|err| {
+                let why = std::error::Error::source(&err)
+                    .map_or_else(|| err.to_string(), |cause| cause.to_string());
+                let hint = if why.contains("UTF-8") {
+                    " (hotplate reads templates as UTF-8: save it in that encoding)"
+                } else {
+                    ""
+                };
+                UNREADABLE.set(Some(name.to_string()));
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("could not read the template {name}: {why}{hint}"),
+                )
+            })?;
+            match loaded {
                 Some(template)
                     if template.source().is_empty() && std::time::Instant::now() < deadline =>
                 {
@@ -213,6 +235,7 @@ impl Renderer {
         let outer = READS.replace(Some(Reads::default()));
         note_file(template);
         let mut out = Bounded::default();
+        UNREADABLE.set(None);
         let rendered = self.env.get_template(template.as_str()).and_then(|t| {
             t.render_captured_to(
                 context! { params => &page.params, path => &page.path },
@@ -333,7 +356,9 @@ pub(crate) fn report(err: &minijinja::Error, root: &Path) -> ErrorReport {
         Some(detail) => format!("{}: {detail}", err.kind()),
         None => err.kind().to_string(),
     };
-    let file = err.name().map(str::to_string);
+    // A template the loader could not read has no name of its own in the error.
+    let unreadable = UNREADABLE.take();
+    let file = err.name().map(str::to_string).or(unreadable);
     let line = err.line();
     let source = err.template_source().map(str::to_string).or_else(|| {
         file.as_ref()

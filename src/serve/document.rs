@@ -129,6 +129,32 @@ pub fn not_found(app: &App, req: &Parts) -> Response {
     plain_not_found(app, req.uri.path())
 }
 
+/// The page for any request while the site folder is gone: `503`, and (in dev) the runtime,
+/// so the page reloads when the folder comes back (the watcher arms it again and reloads every
+/// page).
+pub fn root_gone(app: &App) -> Response {
+    let root = escape(&app.settings.root.display().to_string());
+    let body = format!(
+        "<!doctype html><html><head><meta charset=utf-8><title>The site folder is gone</title></head><body><h1>The site folder is gone</h1><p id=\"hotplate-root-gone\">hotplate serves <code>{root}</code>, which is not there any more (moved away, renamed or deleted).</p><p>Put it back and this page comes back by itself: hotplate is waiting for it.</p></body></html>"
+    );
+    let mut response = cache::validated(
+        StatusCode::SERVICE_UNAVAILABLE,
+        &Method::GET,
+        None,
+        HTML,
+        body,
+        cache::REVALIDATE,
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from_static("1"),
+    );
+    if app.settings.is_dev() {
+        response.extensions_mut().insert(super::inject::Entry(None));
+    }
+    response
+}
+
 /// hotplate's own 404 page.
 pub fn plain_not_found(app: &App, url_path: &str) -> Response {
     let body = format!(

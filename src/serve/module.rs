@@ -209,9 +209,10 @@ pub fn analyze_script(
     source: String,
 ) -> Result<(String, Arc<Analysis>), AnalysisError> {
     let code = if ts::is_compiled(site.as_str()) {
-        let settings = app
+        let (settings, problem) = app
             .resolver
             .compile_settings(&app.settings.root.join(site.as_str()));
+        note_tsconfig(app, problem);
         app.transforms
             .transform(site.as_str(), &source, &settings)?
             .to_string()
@@ -220,6 +221,51 @@ pub fn analyze_script(
     };
     let analysis = app.scripts.analyze(site.as_str(), &code)?;
     Ok((code, analysis))
+}
+
+/// What a TypeScript or JSX file of `size` bytes, too large to compile, is answered as: a
+/// module that throws why, and the overlay says it too (until the file is served smaller).
+pub fn too_large(app: &App, url: &str, site: Option<&SitePath>, size: u64) -> String {
+    let name = site.map_or(url, SitePath::as_str);
+    let message = format!(
+        "{name} is {} MB: hotplate compiles TypeScript and JSX files of up to {} MB. Split it \
+         into smaller modules.",
+        size >> 20,
+        super::MAX_REWRITTEN >> 20
+    );
+    tracing::warn!("{message}");
+    if let Some(site) = site {
+        let report = ErrorReport::about_file(site.as_str(), message.clone());
+        app.problems.report(&app.hub, site.as_str(), report);
+    }
+    thrown(&message)
+}
+
+/// Shows a `tsconfig.json` that cannot be read in the overlay (the files under it compile
+/// with the default settings meanwhile); the pipeline clears it when the file changes.
+fn note_tsconfig(app: &App, problem: Option<crate::resolve::TsconfigError>) {
+    let Some(problem) = problem else { return };
+    let file = problem
+        .tsconfig
+        .strip_prefix(&app.settings.root)
+        .unwrap_or(&problem.tsconfig)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let report = ErrorReport::about_file(
+        &file,
+        format!(
+            "{file} cannot be read, so TypeScript and JSX compile with the default settings \
+             until it is fixed: {}",
+            problem.message
+        ),
+    );
+    app.problems
+        .report(&app.hub, &tsconfig_problem(&file), report);
+}
+
+/// The overlay's name for the problem of the `tsconfig.json` at `file` (a site path).
+pub fn tsconfig_problem(file: &str) -> String {
+    format!("tsconfig {file}")
 }
 
 /// A module that throws `message` when it runs: what a compiled file that does not compile

@@ -97,6 +97,23 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
         }
     };
     let known = response.extensions().get::<Module>().cloned();
+    // Too large to compile: as it is, the browser could not run it either.
+    if let Some(size) = outgoing::declared_length(&response)
+        .filter(|size| !style && *size > super::MAX_REWRITTEN && ts::is_compiled(&asked.path))
+    {
+        let path = asked.path.clone();
+        let body = crate::pool::run(move || {
+            let site = known.or_else(|| located(&app, &path)).map(|m| m.site);
+            module::too_large(&app, &path, site.as_ref(), size)
+        })
+        .await;
+        let (mut parts, _) = response.into_parts();
+        parts.headers.insert(
+            axum::http::header::CONTENT_TYPE,
+            axum::http::HeaderValue::from_static(super::module::JAVASCRIPT),
+        );
+        return outgoing::answer(parts, outgoing::Rewritten::new(body), &asked);
+    }
     let (mut parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
         Err(untouched) => return untouched,

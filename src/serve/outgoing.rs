@@ -113,12 +113,7 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
         );
         return Err(response);
     }
-    let declared = response
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())
-        .or_else(|| response.body().size_hint().exact());
+    let declared = declared_length(&response);
     if declared.is_some_and(|len| len > MAX_REWRITTEN) {
         tracing::warn!(
             "{path} is larger than {} MB, so hotplate sent it as it is",
@@ -173,6 +168,16 @@ pub async fn read(response: Response, path: &str) -> Result<(Parts, String), Res
             Err(Response::from_parts(parts, Body::from(err.into_bytes())))
         }
     }
+}
+
+/// The length a response says its body has, if it says.
+pub fn declared_length(response: &Response) -> Option<u64> {
+    response
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())
+        .or_else(|| response.body().size_hint().exact())
 }
 
 /// A rewritten body and its ETag, hashed where it was rewritten (on the pool).

@@ -51,7 +51,7 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let (rewritable, small) = (resolved.rewritable(), resolved.small());
     let memo::Resolved { target, .. } = resolved;
     let (parts, body) = req.into_parts();
-    match target {
+    let response = match target {
         Target::Page { template, params } => {
             on_pool(&app, parts, move |app, parts| {
                 document::page(app, parts, &template, params, StatusCode::OK)
@@ -77,7 +77,23 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()
         }
         Target::NotFound => on_pool(&app, parts, document::not_found).await,
+    };
+    // Whatever went wrong, the reason may be that the whole site folder is gone (moved away,
+    // deleted with its checkout): say so, rather than that a page does not render.
+    if (response.status().is_client_error() || response.status().is_server_error())
+        && !is_folder(&app.settings.root).await
+    {
+        return document::root_gone(&app);
     }
+    response
+}
+
+/// Whether `path` is a folder, asked on a blocking thread.
+async fn is_folder(path: &std::path::Path) -> bool {
+    let path = path.to_path_buf();
+    tokio::task::spawn_blocking(move || path.is_dir())
+        .await
+        .unwrap_or(false)
 }
 
 /// Where `url_path` leads, on a blocking thread.
