@@ -17,7 +17,8 @@
 //                the page as it is: the overlay says why (hotplate's own render errors come
 //                as `error` messages; another server's error page is shown in the overlay).
 //                A page shown while the backend was down reloads instead; the answer to a
-//                POST shows a notice instead
+//                POST shows a notice instead. An answer that brings the page as it shows it
+//                (a backend that caches its templates for a moment) is asked for again
 //   error        show the error overlay (overlay.js)
 //   error-clear  remove it
 //   change       re-dispatched on window as the `hotplate:change` event
@@ -233,11 +234,37 @@ function showServerError(response, text) {
   });
 }
 
-async function refresh() {
-  const response = await fetch(location.href, {
+// A backend's or an app's document carries a fingerprint of the HTML it made (its
+// anti-forgery tokens left out): the page's own in a meta tag, each refresh's in a header.
+const SOURCE_META = 'hotplate-source';
+const SOURCE_HEADER = 'x-hotplate-source';
+let shownSource = document.querySelector(`meta[name="${SOURCE_META}"]`)?.content ?? null;
+
+// A backend that caches its templates until its own reloader looks (Django's polls once a
+// second) answers the refresh that follows a save with the page as it was. Such an answer is
+// asked for again after these pauses, until it brings something new, another save arrives
+// (`htmlMessages` moves on), or they run out.
+const UNCHANGED_RETRIES_MS = [50, 100, 200, 400, 800];
+let htmlMessages = 0;
+
+async function fetchRefresh() {
+  return fetch(location.href, {
     headers: { 'x-hotplate-refresh': '1' },
     cache: 'no-store',
   });
+}
+
+async function refresh() {
+  const asked = htmlMessages;
+  let response = await fetchRefresh();
+  for (const pause of UNCHANGED_RETRIES_MS) {
+    const source = response.headers.get(SOURCE_HEADER);
+    if (!response.ok || source === null || source !== shownSource) break;
+    await new Promise((resolve) => setTimeout(resolve, pause));
+    if (htmlMessages !== asked) return; // a newer save: its refresh is queued
+    response = await fetchRefresh();
+  }
+  shownSource = response.headers.get(SOURCE_HEADER) ?? shownSource;
   if (response.status === 404 && shownStatus !== 404) {
     reload();
     return;
@@ -269,6 +296,7 @@ const posted = document.querySelector('meta[name="hotplate-posted"]') !== null;
 
 on('html', ({ routes }) => {
   if (!showsRoute(routes)) return;
+  htmlMessages += 1;
   if (waiting) {
     reload('the backend answers');
     return;

@@ -85,6 +85,32 @@ fn backend(root: &Path, port: u16) -> Router {
             }),
         )
         .route(
+            "/cached",
+            get({
+                // As Django's dev server keeps a compiled template until its reloader looks:
+                // the text read is kept for a second, and a fresh CSRF token per request.
+                let kept = std::sync::Arc::new(std::sync::Mutex::new(None::<(String, std::time::Instant)>));
+                let read = read.clone();
+                move || {
+                    let kept = kept.clone();
+                    let read = read.clone();
+                    async move {
+                        let mut kept = kept.lock().unwrap();
+                        let stale = kept.as_ref().is_none_or(|(_, at)| at.elapsed() > Duration::from_secs(1));
+                        if stale {
+                            *kept = Some((read(), std::time::Instant::now()));
+                        }
+                        let token = format!("{:x}", std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+                        let page = kept.as_ref().unwrap().0.replace(
+                            "</body>",
+                            &format!("<form method=post><input type=hidden name=csrfmiddlewaretoken value={token}></form></body>"),
+                        );
+                        Html(page)
+                    }
+                }
+            }),
+        )
+        .route(
             "/secure",
             get(move || async move {
                 let page = r5().replace(
@@ -715,6 +741,28 @@ fn a_gzipped_page_under_a_nonce_policy_morphs_in_the_browser() {
     assert_eq!(page.eval("window.marker"), 1, "the page reloaded");
     assert_eq!(page.eval("document.getElementById('field').value"), "kept");
     assert_eq!(page.eval("window.violations ?? []"), serde_json::json!([]));
+}
+
+#[test]
+fn a_backend_that_caches_its_templates_for_a_moment_is_asked_again_until_the_save_shows() {
+    let stack = stack(true);
+    let browser = testkit::Browser::launch();
+    let page = browser.open(&format!("{}/cached", stack.hotplate.url));
+    page.wait_for_runtime();
+    page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
+    // Each save lands while the backend still serves the template as it was.
+    for (from, to) in [(">one<", ">two<"), (">two<", ">three<")] {
+        std::thread::sleep(Duration::from_millis(1100));
+        page.eval("fetch(location.href).then(() => true)");
+        stack.hotplate.edit("templates/page.html", from, to);
+        let word = to.trim_matches(['<', '>']);
+        page.wait_for(
+            &format!("document.getElementById('title').textContent === '{word}'"),
+            &format!("the page to show {word}"),
+        );
+    }
+    assert_eq!(page.eval("window.marker"), 1, "the page reloaded");
+    assert_eq!(page.eval("document.getElementById('field').value"), "kept");
 }
 
 #[test]

@@ -331,6 +331,46 @@ impl Rewriter {
     }
 }
 
+/// A fingerprint of a document as its server made it, for telling whether a refresh brought
+/// anything new: a hash of its HTML with the values of anti-forgery tokens left out (Django's
+/// `csrfmiddlewaretoken`, Rails' `authenticity_token` and `csrf-token` meta, Laravel's
+/// `_token`), which a backend makes anew for every request.
+pub fn fingerprint(html: &str) -> String {
+    use std::hash::Hasher;
+    let tokens = element!("input[type=hidden][name]", |el| {
+        let name = el
+            .get_attribute("name")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if name.contains("csrf")
+            || name.contains("xsrf")
+            || name == "authenticity_token"
+            || name == "_token"
+            || name == "__requestverificationtoken"
+        {
+            el.set_attribute("value", "")?;
+        }
+        Ok(())
+    });
+    let metas = element!("meta[name][content]", |el| {
+        let name = el
+            .get_attribute("name")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if name.contains("csrf") || name.contains("xsrf") {
+            el.set_attribute("content", "")?;
+        }
+        Ok(())
+    });
+    let settings = RewriteStrSettings::new()
+        .append_element_content_handler(tokens)
+        .append_element_content_handler(metas);
+    let stable = rewrite_str(html, settings).unwrap_or_else(|_| html.to_string());
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    hasher.write(stable.as_bytes());
+    format!("{:016x}", hasher.finish())
+}
+
 /// The specifiers an import map's JSON maps: the keys of `imports` and of each scope. A map
 /// that is not JSON maps nothing (the browser ignores it too).
 fn import_map_keys(json: &str) -> Vec<String> {
@@ -460,6 +500,27 @@ mod tests {
             ]
         );
         assert!(!out.html.contains("__hotplate"));
+    }
+
+    #[test]
+    fn a_fingerprint_leaves_out_anti_forgery_tokens_and_nothing_else() {
+        let page = |token: &str, text: &str| {
+            format!(
+                r#"<html><head><meta name="csrf-token" content="{token}"></head><body><form><input type="hidden" name="csrfmiddlewaretoken" value="{token}"><input type="hidden" name="next" value="/a"></form><p>{text}</p></body></html>"#
+            )
+        };
+        assert_eq!(
+            fingerprint(&page("abc", "one")),
+            fingerprint(&page("xyz", "one"))
+        );
+        assert_ne!(
+            fingerprint(&page("abc", "one")),
+            fingerprint(&page("abc", "two"))
+        );
+        assert_ne!(
+            fingerprint(&page("abc", "one")),
+            fingerprint(&page("abc", "one").replace("/a", "/b"))
+        );
     }
 
     #[test]

@@ -29,6 +29,13 @@ const HTML: &str = "text/html; charset=utf-8";
 /// after an `html` update. It is answered with the render the pipeline just checked.
 pub const REFRESH: &str = "x-hotplate-refresh";
 
+/// The response header, and the `<meta>` name in a document, that carry the fingerprint of a
+/// backend's or an app's document as it made it ([`crate::rewrite::html::fingerprint`]): a
+/// refresh that brings the fingerprint the page shows brought nothing new (a backend that
+/// caches its templates until its own reloader looks), and the runtime asks again.
+pub const SOURCE: &str = "x-hotplate-source";
+pub const SOURCE_META: &str = "hotplate-source";
+
 /// The most modules a document preloads.
 const PRELOADS: usize = 200;
 
@@ -231,6 +238,15 @@ pub fn runtime_tag(
         // The answer to a form's POST: fetching the URL again would not show this page.
         tag.insert_str(0, r#"<meta name="hotplate-posted" content="">"#);
     }
+    if let Some(source) = &shown.source {
+        tag.insert_str(
+            0,
+            &format!(
+                r#"<meta name="{SOURCE_META}" content="{}">"#,
+                escape(source)
+            ),
+        );
+    }
     let nonce_attribute = nonce
         .map(|n| format!(r#" nonce="{n}""#))
         .unwrap_or_default();
@@ -259,13 +275,15 @@ pub fn record_document(app: &App, route: &str, entry: Option<&SitePath>, referen
 }
 
 /// How a document was asked for, as its runtime needs to know.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Debug)]
 pub struct Shown {
     /// The hub's newest message id before the document was made: the runtime resumes there.
     pub since: u64,
     /// Whether fetching the URL again shows the same page (a GET), or not (a form's POST: the
     /// page says why it does not refresh).
     pub repeatable: bool,
+    /// The fingerprint of the document as its backend or app made it ([`SOURCE`]), when known.
+    pub source: Option<String>,
 }
 
 /// How a document under a Content-Security-Policy lets the runtime in ([`csp`]).

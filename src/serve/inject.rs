@@ -154,9 +154,20 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
     let (parts, rewritten) = crate::pool::run(move || {
         let mut parts = parts;
         let policy = policy_for(&mut parts, mentions_policy(&body), &host);
+        // A backend's or an app's document: what it made is fingerprinted, so that a refresh
+        // can tell whether it brought anything new. (The site's own pages are checked by the
+        // pipeline before any page refreshes.)
+        let source = (!app.settings.mounts.is_empty()).then(|| html::fingerprint(&body));
+        if let Some(value) = source
+            .as_deref()
+            .and_then(|s| HeaderValue::from_str(s).ok())
+        {
+            parts.headers.insert(document::SOURCE, value);
+        }
         let shown = document::Shown {
             since,
             repeatable: host.readable(),
+            source,
         };
         let html = document::inject(&app, &route, entry.as_ref(), &body, shown, policy.as_ref());
         (parts, outgoing::Rewritten::new(html))
@@ -311,9 +322,11 @@ impl Streamed {
     }
 
     fn start(&mut self, since: u64, policy: Option<Policy>) {
+        // A streamed document is not read whole before it goes out: no fingerprint.
         let shown = document::Shown {
             since,
             repeatable: self.asked.readable(),
+            source: None,
         };
         let tag = document::runtime_tag(&self.app, self.entry.as_ref(), shown, policy.as_ref());
         let amend = policy.map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
