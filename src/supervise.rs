@@ -12,9 +12,25 @@
 //!    longer than `--ready-timeout`, the overlay and the terminal say so; hotplate keeps asking.
 //! 3. **Run until** it exits (the overlay shows its last lines, until the next start answers)
 //!    or a source changes ([`Backend::restart`], from the pipeline).
-//! 4. **Stop** it: `SIGTERM` to the whole group, then `SIGKILL` to what is left after a grace
-//!    period, and wait until no process of the group is left, so the port is free for the next
-//!    start. A group still running when hotplate stops is stopped the same way.
+//!    A command that exits while processes it started live on (`app &`, `setsid app`, a
+//!    server that forks into the background) has daemonized: hotplate goes on proxying to
+//!    them, and the backend has ended only when none is left.
+//! 4. **Stop** it: `SIGTERM` to every process of the backend, then `SIGKILL` to what is left
+//!    after a grace period, and wait until none is left, so the port is free for the next
+//!    start. A backend still running when hotplate stops is stopped the same way.
+//!
+//! The backend's processes are the command's process group, and every process that carries
+//! the environment variable [`MARK`] with this hotplate's boot id: the command gets it, and
+//! what it starts inherits it, also past `setsid`, a double fork or a new process group. A
+//! process that clears its environment, or is started by another service (a database the
+//! command asks systemd for), is not tracked.
+//!
+//! Restarts are paced: saves in a burst are one restart, and a backend that keeps restarting
+//! (it writes a file that restarts it as it starts, or saves keep finding it failing) waits
+//! longer before each start, up to [`MAX_PAUSE`]; the overlay says so.
+//!
+//! Output is read in lines split at `\n` and `\r` (a progress bar redraws with `\r`), each kept
+//! to [`LINE_LIMIT`] bytes: a line without end never fills hotplate's memory.
 //!
 //! The browsers stay connected to hotplate throughout: only the backend restarts.
 
@@ -23,7 +39,7 @@ use crate::backend::{Backend, State};
 use crate::base::ErrorReport;
 use std::collections::VecDeque;
 use std::process::{ExitStatus, Stdio};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, AsyncRead, BufReader};
 use tokio::process::{Child, Command};
@@ -40,13 +56,37 @@ const PROBE_EVERY: Duration = Duration::from_millis(25);
 /// How long a stopped backend has to exit before it is killed.
 const GRACE: Duration = Duration::from_secs(5);
 
+/// The environment variable that marks the backend's processes, with hotplate's boot id.
+pub const MARK: &str = "HOTPLATE_BACKEND";
+
+/// The most of one line of output that is kept and printed.
+pub const LINE_LIMIT: usize = 4096;
+
+/// How long a burst of restart requests is gathered into one restart.
+const DEBOUNCE: Duration = Duration::from_millis(50);
+
+/// Starts closer together than this count as a backend that keeps restarting.
+const QUICK: Duration = Duration::from_secs(2);
+
+/// How many quick starts in a row are taken before hotplate waits before the next.
+const QUICK_STARTS: usize = 3;
+
+/// The first pause before a start once starts come quickly; each further quick start doubles
+/// it, up to [`MAX_PAUSE`].
+const FIRST_PAUSE: Duration = Duration::from_millis(500);
+const MAX_PAUSE: Duration = Duration::from_secs(30);
+
+/// How long the output of a command that exited is read before the overlay shows it: what it
+/// printed just before exiting may still be in the pipe.
+const LAST_WORDS: Duration = Duration::from_millis(500);
+
 /// The backend's last lines of output, both streams interleaved.
 #[derive(Clone, Default)]
 struct Output(Arc<Mutex<VecDeque<String>>>);
 
 impl Output {
     fn push(&self, line: String) {
-        let mut lines = self.0.lock().expect("output");
+        let mut lines = self.0.lock().unwrap_or_else(PoisonError::into_inner);
         if lines.len() == TAIL {
             lines.pop_front();
         }
@@ -54,11 +94,19 @@ impl Output {
     }
 
     fn lines(&self) -> Vec<String> {
-        self.0.lock().expect("output").iter().cloned().collect()
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .cloned()
+            .collect()
     }
 
     fn clear(&self) {
-        self.0.lock().expect("output").clear();
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
     }
 }
 
@@ -66,6 +114,57 @@ impl Output {
 enum Ended {
     Restart,
     Exited(std::io::Result<ExitStatus>),
+}
+
+/// When the backend may start again: starts that come quickly one after another (a backend
+/// that writes a file that restarts it, or saves that keep finding it failing) wait, longer
+/// each time. Starts at the pace of someone editing never wait.
+#[derive(Default)]
+struct Pace {
+    /// The starts of the current run of quick starts.
+    quick: Vec<Instant>,
+    /// The pause before the last start.
+    pause: Option<Duration>,
+}
+
+impl Pace {
+    /// How long to wait before a start at `now`, if at all.
+    fn before_start(&mut self, now: Instant) -> Option<Duration> {
+        let calm = self
+            .quick
+            .last()
+            .is_none_or(|last| now.duration_since(*last) >= QUICK + self.pause.unwrap_or_default());
+        if calm {
+            self.quick.clear();
+            self.pause = None;
+            return None;
+        }
+        if self.quick.len() < QUICK_STARTS {
+            return None;
+        }
+        let pause = self
+            .pause
+            .map_or(FIRST_PAUSE, |pause| (pause * 2).min(MAX_PAUSE));
+        self.pause = Some(pause);
+        Some(pause)
+    }
+
+    /// A start happened at `now`.
+    fn started(&mut self, now: Instant) {
+        self.quick.push(now);
+    }
+
+    fn quick_starts(&self) -> usize {
+        self.quick.len()
+    }
+
+    /// From the first quick start to the last.
+    fn span(&self) -> Duration {
+        match (self.quick.first(), self.quick.last()) {
+            (Some(first), Some(last)) => last.duration_since(*first),
+            _ => Duration::ZERO,
+        }
+    }
 }
 
 /// Runs the backend for as long as hotplate runs (see the module's docs).
@@ -80,7 +179,28 @@ pub async fn run(app: Arc<App>) {
         return;
     };
     let output = Output::default();
+    let mut pace = Pace::default();
     loop {
+        if let Some(pause) = pace.before_start(Instant::now()) {
+            let why = format!(
+                "it restarted {} times in {:.0} s: waiting {:.1} s before starting it again",
+                pace.quick_starts(),
+                QUICK.as_secs_f64().max(pace.span().as_secs_f64()),
+                pause.as_secs_f64()
+            );
+            tracing::warn!("the backend {why}");
+            down(&app, backend, why, &output);
+            // Saves meanwhile are all in that start.
+            let slept = tokio::time::sleep(pause);
+            tokio::pin!(slept);
+            loop {
+                tokio::select! {
+                    () = &mut slept => break,
+                    request = restarts.recv() => if request.is_none() { return },
+                }
+            }
+        }
+        pace.started(Instant::now());
         output.clear();
         backend.set(State::Starting);
         tracing::info!("starting the backend: {command}");
@@ -98,7 +218,7 @@ pub async fn run(app: Arc<App>) {
         let started = Instant::now();
         let ended = tokio::select! {
             () = until_it_answers(&app, backend, &command, &output, started) => None,
-            status = running.child.wait() => Some(Ended::Exited(status)),
+            status = running.ended(&command) => Some(Ended::Exited(status)),
             request = restarts.recv() => match request {
                 Some(()) => Some(Ended::Restart),
                 // hotplate is stopping: dropping `running` stops the backend.
@@ -108,7 +228,7 @@ pub async fn run(app: Arc<App>) {
         let ended = match ended {
             Some(ended) => ended,
             None => tokio::select! {
-                status = running.child.wait() => Ended::Exited(status),
+                status = running.ended(&command) => Ended::Exited(status),
                 request = restarts.recv() => match request {
                     Some(()) => Ended::Restart,
                     None => return,
@@ -117,6 +237,9 @@ pub async fn run(app: Arc<App>) {
         };
         match ended {
             Ended::Restart => {
+                // A burst of saves is one restart.
+                tokio::time::sleep(DEBOUNCE).await;
+                while restarts.try_recv().is_ok() {}
                 tracing::info!("restarting the backend");
                 // Requests from now on wait for the new process instead of finding none.
                 backend.set(State::Starting);
@@ -126,6 +249,7 @@ pub async fn run(app: Arc<App>) {
             }
             Ended::Exited(status) => {
                 running.stopped = true;
+                running.last_words().await;
                 let why = match status {
                     Ok(status) => format!("it exited ({status})"),
                     Err(err) => format!("hotplate lost it: {err}"),
@@ -200,12 +324,23 @@ fn down(app: &App, backend: &Backend, why: String, output: &Output) {
     backend.set(State::Down { why, output: lines });
 }
 
-/// A started backend: its process group is stopped when this is dropped, unless it ended.
+/// A started backend: its processes are stopped when this is dropped, unless it ended.
 struct Running {
     child: Child,
-    /// Its process group's id (its own pid).
-    group: Option<i32>,
+    /// Its processes: the command's group, and those marked with this hotplate's boot.
+    processes: Processes,
     stopped: bool,
+    /// The tasks that read its output.
+    readers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+/// Which processes are the backend's (see the module's docs).
+#[derive(Clone, Debug)]
+struct Processes {
+    /// The command's process group's id (its own pid).
+    group: Option<i32>,
+    /// `MARK=<boot>`, as it appears in a process's environment.
+    mark: String,
 }
 
 impl Running {
@@ -218,6 +353,7 @@ impl Running {
             .current_dir(&app.settings.root)
             .env("PORT", port.to_string())
             .env("HOTPLATE", "off")
+            .env(MARK, &app.settings.boot)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -225,18 +361,62 @@ impl Running {
         #[cfg(unix)]
         shell.process_group(0);
         let mut child = shell.spawn()?;
+        let mut readers = Vec::new();
         if let Some(stdout) = child.stdout.take() {
-            tokio::spawn(forward(stdout, output.clone(), false));
+            readers.push(tokio::spawn(forward(stdout, output.clone(), false)));
         }
         if let Some(stderr) = child.stderr.take() {
-            tokio::spawn(forward(stderr, output.clone(), true));
+            readers.push(tokio::spawn(forward(stderr, output.clone(), true)));
         }
         let group = child.id().and_then(|id| i32::try_from(id).ok());
         Ok(Running {
             child,
-            group,
+            processes: Processes {
+                group,
+                mark: format!("{MARK}={}", app.settings.boot),
+            },
             stopped: false,
+            readers,
         })
+    }
+
+    /// Resolves when the backend has ended: the command exited, and no process it started
+    /// lives on. A command that exits while they do has daemonized: that is said once, and
+    /// hotplate goes on proxying to them.
+    async fn ended(&mut self, command: &str) -> std::io::Result<ExitStatus> {
+        let status = self.child.wait().await;
+        let mut told = false;
+        loop {
+            // Twice, a moment apart: a process in the middle of `exec` may show no
+            // environment for an instant.
+            let processes = self.processes.clone();
+            let alive = tokio::task::spawn_blocking(move || {
+                processes.alive() || {
+                    std::thread::sleep(Duration::from_millis(50));
+                    processes.alive()
+                }
+            })
+            .await
+            .unwrap_or(false);
+            if !alive {
+                return status;
+            }
+            if !told {
+                told = true;
+                tracing::info!(
+                    "`{command}` exited, and what it started runs on (in the background): \
+                     hotplate goes on proxying to it, and stops it on restart and exit"
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(250)).await;
+        }
+    }
+
+    /// Lets the output readers take what the command printed before it exited (for a moment:
+    /// a process it left behind may hold the pipes).
+    async fn last_words(&mut self) {
+        let readers = std::mem::take(&mut self.readers);
+        let _ = tokio::time::timeout(LAST_WORDS, futures_util::future::join_all(readers)).await;
     }
 
     /// Stops the whole group and waits until it is gone (see the module's docs).
@@ -244,7 +424,7 @@ impl Running {
         self.stopped = true;
         #[cfg(not(unix))]
         let _ = self.child.start_kill();
-        signal(self.group, Signal::Term);
+        self.signal(Signal::Term).await;
         if self.gone_within(GRACE).await {
             return;
         }
@@ -252,18 +432,25 @@ impl Running {
             "the backend did not stop within {} s of SIGTERM: killing it",
             GRACE.as_secs()
         );
-        signal(self.group, Signal::Kill);
+        self.signal(Signal::Kill).await;
         self.gone_within(Duration::from_secs(2)).await;
     }
 
-    /// Whether no process of the group is left within `limit` (the shell is reaped meanwhile).
+    /// Sends `signal` to every process of the backend (found on a blocking thread).
+    async fn signal(&self, signal: Signal) {
+        let processes = self.processes.clone();
+        let _ = tokio::task::spawn_blocking(move || processes.signal(signal)).await;
+    }
+
+    /// Whether no process of the backend is left within `limit` (the shell is reaped
+    /// meanwhile).
     async fn gone_within(&mut self, limit: Duration) -> bool {
         let deadline = Instant::now() + limit;
-        let group = self.group;
         loop {
             let _ = self.child.try_wait();
             // Reading every process's stat is file-system work: off the async workers.
-            let alive = tokio::task::spawn_blocking(move || group_alive(group))
+            let processes = self.processes.clone();
+            let alive = tokio::task::spawn_blocking(move || processes.alive())
                 .await
                 .unwrap_or(false);
             if !alive {
@@ -284,29 +471,98 @@ impl Drop for Running {
         }
         #[cfg(not(unix))]
         let _ = self.child.start_kill();
-        signal(self.group, Signal::Term);
+        self.processes.signal(Signal::Term);
         let deadline = Instant::now() + Duration::from_secs(2);
-        while group_alive(self.group) && Instant::now() < deadline {
+        while self.processes.alive() && Instant::now() < deadline {
             let _ = self.child.try_wait();
             std::thread::sleep(Duration::from_millis(10));
         }
-        signal(self.group, Signal::Kill);
+        self.processes.signal(Signal::Kill);
         let _ = self.child.try_wait();
     }
 }
 
 /// Prints the backend's output, line by line, with a prefix, and keeps its tail.
 async fn forward(stream: impl AsyncRead + Unpin, output: Output, stderr: bool) {
-    let mut lines = BufReader::new(stream).split(b'\n');
-    while let Ok(Some(line)) = lines.next_segment().await {
-        let line = String::from_utf8_lossy(&line);
-        let line = line.trim_end_matches('\r');
+    let mut lines = Lines::new(stream);
+    while let Some(line) = lines.next().await {
         if stderr {
             eprintln!("[backend] {line}");
         } else {
             println!("[backend] {line}");
         }
-        output.push(plain(line));
+        output.push(plain(&line));
+    }
+}
+
+/// A stream's lines, split at `\n`, `\r\n` or `\r`, each cut to [`LINE_LIMIT`] bytes (what is
+/// cut is counted, not kept).
+struct Lines<R> {
+    reader: BufReader<R>,
+    line: Vec<u8>,
+    cut: usize,
+    /// The last line ended with `\r`: a `\n` right after it ends nothing more.
+    after_cr: bool,
+}
+
+impl<R: AsyncRead + Unpin> Lines<R> {
+    fn new(stream: R) -> Lines<R> {
+        Lines {
+            reader: BufReader::new(stream),
+            line: Vec::new(),
+            cut: 0,
+            after_cr: false,
+        }
+    }
+
+    /// The next line; `None` at the end of the stream (or when it fails).
+    async fn next(&mut self) -> Option<String> {
+        loop {
+            let available = match self.reader.fill_buf().await {
+                Ok([]) | Err(_) => return self.finish(),
+                Ok(bytes) => bytes,
+            };
+            let mut used = 0;
+            let mut done = false;
+            for &byte in available {
+                used += 1;
+                match byte {
+                    b'\n' if self.after_cr => self.after_cr = false,
+                    b'\n' | b'\r' => {
+                        self.after_cr = byte == b'\r';
+                        done = true;
+                        break;
+                    }
+                    _ => {
+                        self.after_cr = false;
+                        if self.line.len() < LINE_LIMIT {
+                            self.line.push(byte);
+                        } else {
+                            self.cut += 1;
+                        }
+                    }
+                }
+            }
+            self.reader.consume(used);
+            if done {
+                return Some(self.take());
+            }
+        }
+    }
+
+    /// What is left at the end of the stream, if anything.
+    fn finish(&mut self) -> Option<String> {
+        (!self.line.is_empty() || self.cut > 0).then(|| self.take())
+    }
+
+    fn take(&mut self) -> String {
+        let mut line = String::from_utf8_lossy(&self.line).into_owned();
+        if self.cut > 0 {
+            line.push_str(&format!(" … ({} more bytes)", self.cut));
+        }
+        self.line.clear();
+        self.cut = 0;
+        line
     }
 }
 
@@ -340,62 +596,101 @@ enum Signal {
 }
 
 #[cfg(unix)]
-fn signal(group: Option<i32>, signal: Signal) {
-    use nix::sys::signal::{Signal as Nix, killpg};
-    let Some(group) = group else { return };
-    let signal = match signal {
-        Signal::Term => Nix::SIGTERM,
-        Signal::Kill => Nix::SIGKILL,
-    };
-    let _ = killpg(nix::unistd::Pid::from_raw(group), signal);
-}
-
-/// Whether a process of the group is still running. A process that exited but is not reaped
-/// yet (a zombie: the backend's own children, orphaned when the shell died, wait for init,
-/// which may take its time) has let go of its sockets, so it does not count.
-#[cfg(unix)]
-fn group_alive(group: Option<i32>) -> bool {
-    let Some(group) = group else { return false };
-    if nix::sys::signal::killpg(nix::unistd::Pid::from_raw(group), None).is_err() {
-        return false;
+impl Processes {
+    /// Sends `signal` to the group and to every marked process.
+    fn signal(&self, signal: Signal) {
+        use nix::sys::signal::{Signal as Nix, kill, killpg};
+        let signal = match signal {
+            Signal::Term => Nix::SIGTERM,
+            Signal::Kill => Nix::SIGKILL,
+        };
+        if let Some(group) = self.group {
+            let _ = killpg(nix::unistd::Pid::from_raw(group), signal);
+        }
+        for pid in self.running() {
+            let _ = kill(nix::unistd::Pid::from_raw(pid), signal);
+        }
     }
-    let Ok(processes) = std::fs::read_dir("/proc") else {
-        // No /proc to tell zombies by: the signal's answer is all there is.
-        return true;
-    };
-    processes.flatten().any(|entry| {
-        let is_pid = entry
-            .file_name()
-            .to_string_lossy()
-            .bytes()
-            .all(|b| b.is_ascii_digit());
-        is_pid
-            && std::fs::read_to_string(entry.path().join("stat"))
-                .is_ok_and(|stat| running_in(&stat, group))
-    })
+
+    /// Whether a process of the backend is still running.
+    fn alive(&self) -> bool {
+        !self.running().is_empty()
+    }
+
+    /// The backend's processes that have not exited. A process that exited but is not reaped
+    /// yet (a zombie: the backend's own children, orphaned when the shell died, wait for
+    /// init, which may take its time) has let go of its sockets, so it does not count.
+    fn running(&self) -> Vec<i32> {
+        let Ok(processes) = std::fs::read_dir("/proc") else {
+            // No /proc to tell them by: the group is all there is.
+            return self
+                .group
+                .filter(|group| {
+                    nix::sys::signal::killpg(nix::unistd::Pid::from_raw(*group), None).is_ok()
+                })
+                .into_iter()
+                .collect();
+        };
+        let own = std::process::id();
+        processes
+            .flatten()
+            .filter_map(|entry| entry.file_name().to_str()?.parse::<i32>().ok())
+            .filter(|pid| u32::try_from(*pid).ok() != Some(own))
+            .filter(|pid| {
+                let folder = std::path::PathBuf::from(format!("/proc/{pid}"));
+                let Ok(stat) = std::fs::read_to_string(folder.join("stat")) else {
+                    return false;
+                };
+                let Some(process) = Stat::read(&stat) else {
+                    return false;
+                };
+                let in_group = self.group.is_some_and(|g| process.group == g);
+                process.running
+                    && (in_group || marked(&folder.join("environ"), self.mark.as_bytes()))
+            })
+            .collect()
+    }
 }
 
-/// Whether a `/proc/PID/stat` line is of a process of `group` that has not exited. The
-/// command name, in parentheses, may hold anything: the fields are read after its last `)`.
+/// Whether the environment file `environ` (`/proc/PID/environ`) holds `mark` as an entry.
+#[cfg(unix)]
+fn marked(environ: &std::path::Path, mark: &[u8]) -> bool {
+    std::fs::read(environ).is_ok_and(|env| env.split(|b| *b == 0).any(|entry| entry == mark))
+}
+
+/// What a `/proc/PID/stat` line says of a process.
 #[cfg_attr(not(unix), allow(dead_code))]
-fn running_in(stat: &str, group: i32) -> bool {
-    let Some((_, rest)) = stat.rsplit_once(')') else {
-        return false;
-    };
-    let mut fields = rest.split_ascii_whitespace();
-    let state = fields.next();
-    let _parent = fields.next();
-    let pgrp = fields.next().and_then(|g| g.parse::<i32>().ok());
-    pgrp == Some(group) && !matches!(state, Some("Z" | "X"))
+struct Stat {
+    /// It has not exited (it is not a zombie).
+    running: bool,
+    group: i32,
+}
+
+#[cfg_attr(not(unix), allow(dead_code))]
+impl Stat {
+    /// The command name, in parentheses, may hold anything: the fields are read after its
+    /// last `)`.
+    fn read(stat: &str) -> Option<Stat> {
+        let (_, rest) = stat.rsplit_once(')')?;
+        let mut fields = rest.split_ascii_whitespace();
+        let state = fields.next()?;
+        let _parent = fields.next();
+        let group = fields.next()?.parse::<i32>().ok()?;
+        Some(Stat {
+            running: !matches!(state, "Z" | "X"),
+            group,
+        })
+    }
 }
 
 /// Without process groups, only the shell itself can be stopped.
 #[cfg(not(unix))]
-fn signal(_group: Option<i32>, _signal: Signal) {}
+impl Processes {
+    fn signal(&self, _signal: Signal) {}
 
-#[cfg(not(unix))]
-fn group_alive(_group: Option<i32>) -> bool {
-    false
+    fn alive(&self) -> bool {
+        false
+    }
 }
 
 #[cfg(test)]
@@ -413,10 +708,67 @@ mod tests {
 
     #[test]
     fn exited_processes_of_the_group_do_not_hold_it_up() {
-        let running = "26616 (python3 (x)) S 1 26615 26615 0 -1";
-        assert!(running_in(running, 26615));
-        assert!(!running_in(running, 4));
-        assert!(!running_in("26616 (python3) Z 1 26615 26615 0 -1", 26615));
+        let running = Stat::read("26616 (python3 (x)) S 1 26615 26615 0 -1").unwrap();
+        assert!(running.running && running.group == 26615);
+        let zombie = Stat::read("26616 (python3) Z 1 26615 26615 0 -1").unwrap();
+        assert!(!zombie.running);
+    }
+
+    /// The lines `Lines` makes of `bytes`.
+    async fn lines_of(bytes: &[u8]) -> Vec<String> {
+        let mut lines = Lines::new(bytes);
+        let mut all = Vec::new();
+        while let Some(line) = lines.next().await {
+            all.push(line);
+        }
+        all
+    }
+
+    #[tokio::test]
+    async fn lines_end_at_newlines_and_carriage_returns_and_are_cut_to_the_limit() {
+        assert_eq!(
+            lines_of(b"one\ntwo\r\n 10%\r 50%\rdone\nlast").await,
+            ["one", "two", " 10%", " 50%", "done", "last"]
+        );
+        let long = vec![b'x'; LINE_LIMIT * 100];
+        let lines = lines_of(&[&long[..], b"\nafter\n"].concat()).await;
+        assert_eq!(lines.len(), 2);
+        assert!(lines[0].starts_with(&"x".repeat(LINE_LIMIT)));
+        assert!(lines[0].ends_with(&format!("({} more bytes)", LINE_LIMIT * 99)));
+        assert_eq!(lines[1], "after");
+    }
+
+    #[test]
+    fn starts_that_keep_coming_wait_longer_each_time() {
+        let mut pace = Pace::default();
+        let start = Instant::now();
+        let mut now = start;
+        let mut pauses = Vec::new();
+        for _ in 0..8 {
+            if let Some(pause) = pace.before_start(now) {
+                pauses.push(pause);
+                now += pause;
+            }
+            pace.started(now);
+            now += Duration::from_millis(10);
+        }
+        assert_eq!(
+            pauses,
+            [500, 1000, 2000, 4000, 8000]
+                .map(Duration::from_millis)
+                .to_vec()
+        );
+        // A calm backend starts at once again.
+        let later = now + Duration::from_secs(60);
+        assert_eq!(pace.before_start(later), None);
+        // Starts at the pace of someone editing never wait.
+        let mut edited = Pace::default();
+        let mut now = start;
+        for _ in 0..10 {
+            assert_eq!(edited.before_start(now), None);
+            edited.started(now);
+            now += Duration::from_secs(3);
+        }
     }
 
     #[test]
