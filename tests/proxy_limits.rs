@@ -328,6 +328,13 @@ fn assert_streams_through_within_bounds(path: &str, length: u64) {
     let before = hotplate.rss();
     let (end, total) = read_through(&hotplate, path);
     let peak = hotplate.peak_rss();
+    eprintln!(
+        "{path}: {} MB through, RSS {} MB before, peak {} MB, {} MB after",
+        total / MB,
+        before / MB,
+        peak / MB,
+        hotplate.rss() / MB
+    );
     assert!(
         end.contains(TAIL),
         "the end of {path} did not come through: …{end}"
@@ -377,6 +384,12 @@ fn a_slow_reader_holds_the_backend_back() {
     std::thread::sleep(Duration::from_secs(3));
     let written = backend.written.load(Ordering::SeqCst);
     let held = hotplate.rss().saturating_sub(before);
+    eprintln!(
+        "slow reader: read {} MB, the backend wrote {} MB, hotplate holds {} MB more",
+        read / MB,
+        written / MB,
+        held / MB
+    );
     assert!(
         written < read + HELD,
         "the backend wrote {} MB while the browser read {} MB",
@@ -454,6 +467,7 @@ fn documents_waiting_for_their_backend_hold_no_thread_and_let_go_when_the_browse
         std::thread::sleep(Duration::from_millis(20));
     }
     let threads = hotplate.status("Threads");
+    eprintln!("64 waiting documents: {threads} threads");
     assert!(threads < 48, "{threads} threads for 64 waiting documents");
 
     // Other requests are answered, and a save reaches the page, within a second each.
