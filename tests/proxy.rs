@@ -23,6 +23,7 @@ use hotplate::settings::Proxy;
 use std::io::Write;
 use std::path::Path;
 use std::time::Duration;
+use testkit::free_port;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PAGE: &str = r#"<!doctype html><html><head><title>backend</title><link rel="stylesheet" href="/static/style.css"><link rel="stylesheet" href="/styles/site.css"></head><body><h1 id="title">one</h1><input id="field"></body></html>"#;
@@ -355,15 +356,6 @@ fn compress(encoding: &str, bytes: &[u8]) -> Vec<u8> {
 struct Stack {
     hotplate: util::Running,
     backend_port: u16,
-}
-
-/// A free port on loopback, for a backend that starts later.
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 fn stack(start_backend: bool) -> Stack {

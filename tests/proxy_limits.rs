@@ -16,6 +16,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
+use testkit::free_port;
 
 const MB: u64 = 1 << 20;
 
@@ -201,16 +202,13 @@ struct Hotplate {
     dir: tempfile::TempDir,
 }
 
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 impl Hotplate {
     fn in_front_of(backend: &Backend) -> Hotplate {
+        Hotplate::proxying_to(backend.port, free_port())
+    }
+
+    /// The binary on `port`, proxying to `backend_port`, serving a folder with a hot module.
+    fn proxying_to(backend_port: u16, port: u16) -> Hotplate {
         let dir = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(dir.path().join("static")).unwrap();
         std::fs::write(
@@ -218,12 +216,11 @@ impl Hotplate {
             "import.meta.hot.accept();\nexport const n = 1;\n",
         )
         .unwrap();
-        let port = free_port();
         let child = Command::new(env!("CARGO_BIN_EXE_hotplate"))
             .arg("serve")
             .arg(dir.path())
             .args(["--port", &port.to_string(), "--strict-port", "--proxy"])
-            .arg(format!("http://127.0.0.1:{}", backend.port))
+            .arg(format!("http://127.0.0.1:{backend_port}"))
             .env("NO_COLOR", "1")
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -546,34 +543,7 @@ fn a_request_that_comes_back_through_the_proxy_is_refused() {
             std::thread::spawn(move || std::io::copy(&mut from, &mut to));
         }
     });
-    let dir = tempfile::tempdir().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_hotplate"))
-        .arg("serve")
-        .arg(dir.path())
-        .args([
-            "--port",
-            &hotplate_port.to_string(),
-            "--strict-port",
-            "--proxy",
-        ])
-        .arg(format!("http://127.0.0.1:{relay_port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let hotplate = Hotplate {
-        child,
-        port: hotplate_port,
-        dir,
-    };
-    let started = Instant::now();
-    while TcpStream::connect(("127.0.0.1", hotplate_port)).is_err() {
-        assert!(
-            started.elapsed() < Duration::from_secs(20),
-            "hotplate did not start"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let hotplate = Hotplate::proxying_to(relay_port, hotplate_port);
     let answer = String::from_utf8_lossy(&hotplate.get("/page", "*/*")).into_owned();
     assert!(answer.starts_with("HTTP/1.1 508"), "{answer}");
     assert!(answer.contains("leads back to hotplate itself"), "{answer}");

@@ -12,14 +12,7 @@ use hotplate::settings::Proxy;
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use testkit::free_port;
 
 /// hotplate in front of `command` on a free port, in a folder of `files`.
 fn supervising(

@@ -4,6 +4,7 @@
 //!   websocket. Only four CDP methods are needed (create and attach a target, evaluate, close),
 //!   so this is a small synchronous client rather than a full generated-protocol crate.
 //! - [`copy_site`]: a fresh, writable copy of a fixture site in a temporary folder.
+//! - [`free_port`]: a port on loopback that nothing listens on, for a server started later.
 
 use serde_json::{Value, json};
 use std::io::{BufRead, BufReader};
@@ -277,6 +278,14 @@ impl Page<'_> {
             json!({ "targetId": self.target }),
         );
     }
+}
+
+/// A port on loopback that nothing listens on now, for a server (or a backend) started later.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|addr| addr.port())
+        .expect("a free port on loopback")
 }
 
 /// Copies the folder `fixture` into a new temporary folder, for a test to edit.
