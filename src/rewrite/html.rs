@@ -331,33 +331,36 @@ impl Rewriter {
     }
 }
 
+/// What the names of anti-forgery tokens hold (lowercase): a document with none of these
+/// anywhere has no token to leave out of its [`fingerprint`].
+const TOKEN_NAMES: [&str; 4] = ["csrf", "xsrf", "_token", "verificationtoken"];
+
 /// A fingerprint of a document as its server made it, for telling whether a refresh brought
 /// anything new: a hash of its HTML with the values of anti-forgery tokens left out (Django's
 /// `csrfmiddlewaretoken`, Rails' `authenticity_token` and `csrf-token` meta, Laravel's
-/// `_token`), which a backend makes anew for every request.
+/// `_token`, ASP.NET's `__RequestVerificationToken`), which a backend makes anew for every
+/// request.
 pub fn fingerprint(html: &str) -> String {
     use std::hash::Hasher;
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    // Most documents hold no token: they are hashed as they are, without a second pass.
+    let lower = html.to_ascii_lowercase();
+    if !TOKEN_NAMES.iter().any(|name| lower.contains(name)) {
+        hasher.write(html.as_bytes());
+        return format!("{:016x}", hasher.finish());
+    }
+    let is_token = |name: Option<String>| {
+        let name = name.unwrap_or_default().to_ascii_lowercase();
+        TOKEN_NAMES.iter().any(|token| name.contains(token))
+    };
     let tokens = element!("input[type=hidden][name]", |el| {
-        let name = el
-            .get_attribute("name")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if name.contains("csrf")
-            || name.contains("xsrf")
-            || name == "authenticity_token"
-            || name == "_token"
-            || name == "__requestverificationtoken"
-        {
+        if is_token(el.get_attribute("name")) {
             el.set_attribute("value", "")?;
         }
         Ok(())
     });
     let metas = element!("meta[name][content]", |el| {
-        let name = el
-            .get_attribute("name")
-            .unwrap_or_default()
-            .to_ascii_lowercase();
-        if name.contains("csrf") || name.contains("xsrf") {
+        if is_token(el.get_attribute("name")) {
             el.set_attribute("content", "")?;
         }
         Ok(())
@@ -366,7 +369,6 @@ pub fn fingerprint(html: &str) -> String {
         .append_element_content_handler(tokens)
         .append_element_content_handler(metas);
     let stable = rewrite_str(html, settings).unwrap_or_else(|_| html.to_string());
-    let mut hasher = std::collections::hash_map::DefaultHasher::new();
     hasher.write(stable.as_bytes());
     format!("{:016x}", hasher.finish())
 }
@@ -521,6 +523,9 @@ mod tests {
             fingerprint(&page("abc", "one")),
             fingerprint(&page("abc", "one").replace("/a", "/b"))
         );
+        // Without a token, the page as it is.
+        assert_eq!(fingerprint("<p>one</p>"), fingerprint("<p>one</p>"));
+        assert_ne!(fingerprint("<p>one</p>"), fingerprint("<p>two</p>"));
     }
 
     #[test]
