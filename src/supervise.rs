@@ -387,18 +387,21 @@ impl Running {
         let status = self.child.wait().await;
         let mut told = false;
         loop {
-            // Twice, a moment apart: a process in the middle of `exec` may show no
-            // environment for an instant.
+            // Found anew (twice, a moment apart: a process in the middle of `exec` may show no
+            // environment for an instant), then watched by pid until they are gone: a full
+            // look through /proc reads every process's environment.
             let processes = self.processes.clone();
-            let alive = tokio::task::spawn_blocking(move || {
-                processes.alive() || {
-                    std::thread::sleep(Duration::from_millis(50));
-                    processes.alive()
+            let found = tokio::task::spawn_blocking(move || {
+                let found = processes.running();
+                if !found.is_empty() {
+                    return found;
                 }
+                std::thread::sleep(Duration::from_millis(50));
+                processes.running()
             })
             .await
-            .unwrap_or(false);
-            if !alive {
+            .unwrap_or_default();
+            if found.is_empty() {
                 return status;
             }
             if !told {
@@ -408,7 +411,9 @@ impl Running {
                      hotplate goes on proxying to it, and stops it on restart and exit"
                 );
             }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            while found.iter().any(|pid| still_running(*pid)) {
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
         }
     }
 
@@ -652,6 +657,20 @@ impl Processes {
     }
 }
 
+/// Whether the process `pid` has not exited (one `stat` read).
+#[cfg(unix)]
+fn still_running(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| Stat::read(&stat))
+        .is_some_and(|process| process.running)
+}
+
+#[cfg(not(unix))]
+fn still_running(_pid: i32) -> bool {
+    false
+}
+
 /// Whether the environment file `environ` (`/proc/PID/environ`) holds `mark` as an entry.
 #[cfg(unix)]
 fn marked(environ: &std::path::Path, mark: &[u8]) -> bool {
@@ -690,6 +709,10 @@ impl Processes {
 
     fn alive(&self) -> bool {
         false
+    }
+
+    fn running(&self) -> Vec<i32> {
+        Vec::new()
     }
 }
 

@@ -91,6 +91,21 @@ fn a_command_that_daemonizes_is_proxied_and_stopped_on_restart_and_exit() {
     let reply = runtime.block_on(hotplate.get_with("/hello.txt", NAVIGATION));
     assert_eq!(reply.status, 200, "{}", reply.text());
 
+    // When the daemon goes, the backend is down.
+    let second = marked_processes(&boot);
+    Command::new("kill")
+        .args(["-KILL", &second[0].to_string()])
+        .status()
+        .unwrap();
+    let backend = hotplate.app.backend.as_ref().unwrap();
+    wait_until("the backend to be down", Duration::from_secs(5), || {
+        format!("{:?}", backend.state()).starts_with("Down")
+    });
+    backend.restart();
+    wait_until("a third daemon", Duration::from_secs(10), || {
+        marked_processes(&boot).len() == 1
+    });
+
     // Stopping hotplate stops it too.
     drop(hotplate);
     wait_until(
