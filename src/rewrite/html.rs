@@ -22,6 +22,8 @@ pub struct Rewritten {
     pub references: Vec<String>,
     /// The specifiers its `<script type="importmap">` maps (see [`Loads::import_map`]).
     pub import_map: Vec<String>,
+    /// Why the rewriter gave up part way, if it did ([`Rewriter::gave_up`]).
+    pub gave_up: Option<String>,
 }
 
 /// What a document loads, and what its import map maps.
@@ -53,9 +55,6 @@ pub fn rewrite_with_policy(
     let mut out = rewriter.write(html.as_bytes());
     let ended = rewriter.end();
     out.extend_from_slice(&ended.html);
-    if let Some(why) = &ended.gave_up {
-        tracing::warn!("rewrote only part of a document: {why}");
-    }
     let mut out = String::from_utf8_lossy(&out).into_owned();
     if let (false, Some(tag)) = (ended.injected, tag) {
         out = inject_without_head(&out, tag);
@@ -64,6 +63,7 @@ pub fn rewrite_with_policy(
         html: out,
         references: ended.loads.references,
         import_map: ended.loads.import_map,
+        gave_up: ended.gave_up,
     }
 }
 
@@ -502,6 +502,67 @@ mod tests {
             ]
         );
         assert!(!out.html.contains("__hotplate"));
+    }
+
+    /// `pieces` through one [`Rewriter`], as a stream: the output and how it ended.
+    fn streamed(pieces: &[&[u8]]) -> (Vec<u8>, Ended) {
+        let mut rewriter = Rewriter::new(Some(TAG.to_string()), None, true);
+        let mut out = Vec::new();
+        for piece in pieces {
+            out.extend(rewriter.write(piece));
+        }
+        let ended = rewriter.end();
+        out.extend_from_slice(&ended.html);
+        (out, ended)
+    }
+
+    #[test]
+    fn a_tag_past_the_buffer_limit_passes_through_untouched_after_the_runtime() {
+        let huge = vec![b'A'; BUFFER_LIMIT + (1 << 20)];
+        let pieces: Vec<&[u8]> = std::iter::once(&b"<html><head></head><body><img src=\""[..])
+            .chain(huge.chunks(64 << 10))
+            .chain([&b"\"><p>end</p></body></html>"[..]])
+            .collect();
+        let (out, ended) = streamed(&pieces);
+        let expected = [
+            format!("<html><head>{TAG}</head><body><img src=\"").as_bytes(),
+            &huge,
+            b"\"><p>end</p></body></html>",
+        ]
+        .concat();
+        assert!(
+            out == expected,
+            "{} bytes out, {} expected",
+            out.len(),
+            expected.len()
+        );
+        assert!(ended.gave_up.unwrap().contains("4 MB"));
+    }
+
+    #[test]
+    fn a_streamed_document_without_head_gets_the_runtime_before_body_or_at_its_end() {
+        let (out, ended) = streamed(&[b"<p>a</p><bo", b"dy><p>b</p></body>"]);
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("<p>a</p>{TAG}<body><p>b</p></body>")
+        );
+        assert!(ended.injected && ended.gave_up.is_none());
+        let (out, _) = streamed(&[b"<p>only</p>"]);
+        assert_eq!(String::from_utf8(out).unwrap(), format!("<p>only</p>{TAG}"));
+    }
+
+    #[test]
+    fn an_inline_module_past_the_inline_limit_is_not_read() {
+        let long = format!(
+            "import './far.js';\n{}",
+            "// padding\n".repeat(INLINE_LIMIT / 10)
+        );
+        let html = format!(
+            "<head><script type=module>import './near.js';</script><script type=module>{long}</script></head>"
+        );
+        let pieces: Vec<&[u8]> = html.as_bytes().chunks(4096).collect();
+        let (_, ended) = streamed(&pieces);
+        assert_eq!(ended.loads.references, ["./near.js"]);
     }
 
     #[test]

@@ -218,6 +218,9 @@ pub fn inject(
         .cloned()
         .map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
     let rewritten = html::rewrite_with_policy(body, Some(&tag), amend);
+    if let Some(why) = &rewritten.gave_up {
+        tracing::warn!("{route}: {why}");
+    }
     record_document(app, route, entry, &rewritten.references);
     app.note_import_map(&rewritten.import_map);
     rewritten.html
