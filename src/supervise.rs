@@ -26,8 +26,9 @@
 //! command asks systemd for), is not tracked.
 //!
 //! Restarts are paced: saves in a burst are one restart, and a backend that keeps restarting
-//! (it writes a file that restarts it as it starts, or saves keep finding it failing) waits
-//! longer before each start, up to [`MAX_PAUSE`]; the overlay says so.
+//! before it answers (it writes a file that restarts it as it starts, or quick saves keep
+//! finding it failing) waits longer before each start, up to [`MAX_PAUSE`]; the overlay says
+//! so. One that answers between saves restarts at once.
 //!
 //! Output is read in lines split at `\n` and `\r` (a progress bar redraws with `\r`), each kept
 //! to [`LINE_LIMIT`] bytes: a line without end never fills hotplate's memory.
@@ -65,8 +66,12 @@ pub const LINE_LIMIT: usize = 4096;
 /// How long a burst of restart requests is gathered into one restart.
 const DEBOUNCE: Duration = Duration::from_millis(50);
 
-/// Starts closer together than this count as a backend that keeps restarting.
+/// Starts closer together than this, the last of which never answered, count as a backend
+/// that keeps restarting.
 const QUICK: Duration = Duration::from_secs(2);
+
+/// Starts closer together than this count so whether or not the last one answered.
+const FLASH: Duration = Duration::from_millis(300);
 
 /// How many quick starts in a row are taken before hotplate waits before the next.
 const QUICK_STARTS: usize = 3;
@@ -116,30 +121,36 @@ enum Ended {
     Exited(std::io::Result<ExitStatus>),
 }
 
-/// When the backend may start again: starts that come quickly one after another (a backend
-/// that writes a file that restarts it, or saves that keep finding it failing) wait, longer
-/// each time. Starts at the pace of someone editing never wait.
+/// When the backend may start again: starts that come quickly one after another, before the
+/// last one even answered (a backend that writes a file that restarts it as it starts, or
+/// saves that keep finding it failing), wait, longer each time. A backend that answered
+/// between saves starts at once, however fast someone edits.
 #[derive(Default)]
 struct Pace {
-    /// The starts of the current run of quick starts.
-    quick: Vec<Instant>,
+    /// The last start, and the first of the current run of quick starts.
+    last: Option<Instant>,
+    first: Option<Instant>,
+    /// How many starts the current run of quick starts has had.
+    run: usize,
     /// The pause before the last start.
     pause: Option<Duration>,
+    /// Whether the last start answered.
+    answered: bool,
 }
 
 impl Pace {
     /// How long to wait before a start at `now`, if at all.
     fn before_start(&mut self, now: Instant) -> Option<Duration> {
-        let calm = self
-            .quick
-            .last()
-            .is_none_or(|last| now.duration_since(*last) >= QUICK + self.pause.unwrap_or_default());
-        if calm {
-            self.quick.clear();
+        let quick = self.last.is_some_and(|last| {
+            let gap = now.duration_since(last);
+            gap < FLASH || (!self.answered && gap < QUICK + self.pause.unwrap_or_default())
+        });
+        if !quick {
+            self.run = 0;
             self.pause = None;
             return None;
         }
-        if self.quick.len() < QUICK_STARTS {
+        if self.run < QUICK_STARTS {
             return None;
         }
         let pause = self
@@ -151,17 +162,27 @@ impl Pace {
 
     /// A start happened at `now`.
     fn started(&mut self, now: Instant) {
-        self.quick.push(now);
+        if self.run == 0 {
+            self.first = Some(now);
+        }
+        self.run += 1;
+        self.last = Some(now);
+        self.answered = false;
+    }
+
+    /// The last start answered.
+    fn answered(&mut self) {
+        self.answered = true;
     }
 
     fn quick_starts(&self) -> usize {
-        self.quick.len()
+        self.run
     }
 
     /// From the first quick start to the last.
     fn span(&self) -> Duration {
-        match (self.quick.first(), self.quick.last()) {
-            (Some(first), Some(last)) => last.duration_since(*first),
+        match (self.first, self.last) {
+            (Some(first), Some(last)) => last.duration_since(first),
             _ => Duration::ZERO,
         }
     }
@@ -217,7 +238,10 @@ pub async fn run(app: Arc<App>) {
         };
         let started = Instant::now();
         let ended = tokio::select! {
-            () = until_it_answers(&app, backend, &command, &output, started) => None,
+            () = until_it_answers(&app, backend, &command, &output, started) => {
+                pace.answered();
+                None
+            }
             status = running.ended(&command) => Some(Ended::Exited(status)),
             request = restarts.recv() => match request {
                 Some(()) => Some(Ended::Restart),
@@ -762,9 +786,9 @@ mod tests {
     }
 
     #[test]
-    fn starts_that_keep_coming_wait_longer_each_time() {
-        let mut pace = Pace::default();
+    fn starts_that_keep_coming_before_they_answer_wait_longer_each_time() {
         let start = Instant::now();
+        let mut pace = Pace::default();
         let mut now = start;
         let mut pauses = Vec::new();
         for _ in 0..8 {
@@ -781,16 +805,25 @@ mod tests {
                 .map(Duration::from_millis)
                 .to_vec()
         );
+        assert_eq!(pace.quick_starts(), 8);
         // A calm backend starts at once again.
-        let later = now + Duration::from_secs(60);
-        assert_eq!(pace.before_start(later), None);
-        // Starts at the pace of someone editing never wait.
+        assert_eq!(pace.before_start(now + Duration::from_secs(60)), None);
+
+        // Saves every second, each start answering in between, never wait.
         let mut edited = Pace::default();
         let mut now = start;
         for _ in 0..10 {
             assert_eq!(edited.before_start(now), None);
             edited.started(now);
-            now += Duration::from_secs(3);
+            edited.answered();
+            now += Duration::from_secs(1);
+        }
+        // Nor do saves seconds apart that keep finding it failing.
+        let mut failing = Pace::default();
+        for n in 0..10 {
+            let now = start + Duration::from_secs(3 * n);
+            assert_eq!(failing.before_start(now), None);
+            failing.started(now);
         }
     }
 
