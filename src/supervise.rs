@@ -25,10 +25,11 @@
 //! process that clears its environment, or is started by another service (a database the
 //! command asks systemd for), is not tracked.
 //!
-//! Restarts are paced: saves in a burst are one restart, and a backend that keeps restarting
-//! before it answers (it writes a file that restarts it as it starts, or quick saves keep
-//! finding it failing) waits longer before each start, up to [`MAX_PAUSE`]; the overlay says
-//! so. One that answers between saves restarts at once.
+//! Restarts are paced: saves in a burst are one restart (those that arrive while it stops join
+//! the next start), and a backend that keeps restarting before it answers (it writes a file
+//! that restarts it as it starts, or quick saves keep finding it failing) waits longer before
+//! each start, up to [`MAX_PAUSE`]; the overlay says so. One that answers between saves
+//! restarts at once.
 //!
 //! Output is read in lines split at `\n` and `\r` (a progress bar redraws with `\r`), each kept
 //! to [`LINE_LIMIT`] bytes: a line without end never fills hotplate's memory.
@@ -62,9 +63,6 @@ pub const MARK: &str = "HOTPLATE_BACKEND";
 
 /// The most of one line of output that is kept and printed.
 pub const LINE_LIMIT: usize = 4096;
-
-/// How long a burst of restart requests is gathered into one restart.
-const DEBOUNCE: Duration = Duration::from_millis(50);
 
 /// Starts closer together than this, the last of which never answered, count as a backend
 /// that keeps restarting.
@@ -261,8 +259,8 @@ pub async fn run(app: Arc<App>) {
         };
         match ended {
             Ended::Restart => {
-                // A burst of saves is one restart.
-                tokio::time::sleep(DEBOUNCE).await;
+                // A burst of saves is one restart: what is asked before it is done joins it
+                // (at the leading edge, as the watcher's batches: no fixed wait).
                 while restarts.try_recv().is_ok() {}
                 tracing::info!("restarting the backend");
                 // Requests from now on wait for the new process instead of finding none.
