@@ -141,8 +141,13 @@ pub fn not_found(app: &App, req: &Parts) -> Response {
 /// page).
 pub fn root_gone(app: &App) -> Response {
     let root = escape(&app.settings.root.display().to_string());
+    let then = if app.settings.is_dev() {
+        "Put it back and this page comes back by itself: hotplate is waiting for it."
+    } else {
+        "Put it back and reload this page."
+    };
     let body = format!(
-        "<!doctype html><html><head><meta charset=utf-8><title>The site folder is gone</title></head><body><h1>The site folder is gone</h1><p id=\"hotplate-root-gone\">hotplate serves <code>{root}</code>, which is not there any more (moved away, renamed or deleted).</p><p>Put it back and this page comes back by itself: hotplate is waiting for it.</p></body></html>"
+        "<!doctype html><html><head><meta charset=utf-8><title>The site folder is gone</title></head><body><h1>The site folder is gone</h1><p id=\"hotplate-root-gone\">hotplate serves <code>{root}</code>, which is not there any more (moved away, renamed or deleted).</p><p>{then}</p></body></html>"
     );
     let mut response = cache::validated(
         StatusCode::SERVICE_UNAVAILABLE,
