@@ -485,8 +485,8 @@ fn documents_waiting_for_their_backend_hold_no_thread_and_let_go_when_the_browse
     }
     let threads = hotplate.status("Threads");
     eprintln!("64 waiting documents: {threads} threads");
-    // Fewer than one a document (tokio's blocking threads, which looked for an asset file for
-    // each request, linger for a while after such a burst).
+    // Fewer than one a document: the pool may start up to its 32 threads for the burst of
+    // short jobs 64 arriving documents make, and keeps them, idle.
     assert!(threads < 64, "{threads} threads for 64 waiting documents");
 
     // Other requests are answered, and a save reaches the page, within a second each.
