@@ -109,7 +109,7 @@ fn compile_settings_changed(app: &App, batch: &ChangeBatch) -> Reload {
     };
     let fixed: Vec<String> = changed
         .iter()
-        .map(|path| crate::serve::module::tsconfig_problem(path))
+        .map(|path| crate::resolve::TsconfigError::problem_source(path))
         .collect();
     app.problems.settle(&app.hub, &fixed, Vec::new());
     Reload::Everything(format!("{first} changed how TypeScript and JSX compile"))

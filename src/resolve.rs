@@ -25,6 +25,13 @@ pub struct TsconfigError {
     pub message: String,
 }
 
+impl TsconfigError {
+    /// The overlay's name for the problem of the `tsconfig.json` at `file` (a site path).
+    pub fn problem_source(file: &str) -> String {
+        format!("tsconfig {file}")
+    }
+}
+
 /// The `tsconfig.json` nearest to `file`, as TypeScript finds it: in its folder or the closest
 /// folder above.
 fn nearest_tsconfig(file: &Path) -> PathBuf {

@@ -498,9 +498,11 @@ impl Drop for Running {
         }
         #[cfg(not(unix))]
         let _ = self.child.start_kill();
+        // Found once and then watched by pid: a full look reads every process's environment.
+        let found = self.processes.running();
         self.processes.signal(Signal::Term);
         let deadline = Instant::now() + Duration::from_secs(2);
-        while self.processes.alive() && Instant::now() < deadline {
+        while found.iter().any(|pid| still_running(*pid)) && Instant::now() < deadline {
             let _ = self.child.try_wait();
             std::thread::sleep(Duration::from_millis(10));
         }

@@ -268,21 +268,11 @@ impl Hotplate {
 
     /// A navigation to `path`, its response not read yet.
     fn navigate(&self, path: &str) -> TcpStream {
-        let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
-        stream
-            .set_read_timeout(Some(Duration::from_secs(60)))
-            .unwrap();
-        write!(
-            stream,
-            "GET {path} HTTP/1.1\r\nHost: localhost:{}\r\nAccept: text/html\r\nConnection: close\r\n\r\n",
-            self.port
-        )
-        .unwrap();
-        stream
+        self.ask(path, "text/html")
     }
 
-    /// The whole answer to a request for `path` (`accept` as the browser would send it).
-    fn get(&self, path: &str, accept: &str) -> Vec<u8> {
+    /// A request for `path` (`accept` as the browser would send it), its response not read yet.
+    fn ask(&self, path: &str, accept: &str) -> TcpStream {
         let mut stream = TcpStream::connect(("127.0.0.1", self.port)).unwrap();
         stream
             .set_read_timeout(Some(Duration::from_secs(60)))
@@ -293,6 +283,12 @@ impl Hotplate {
             self.port
         )
         .unwrap();
+        stream
+    }
+
+    /// The whole answer to a request for `path` (`accept` as the browser would send it).
+    fn get(&self, path: &str, accept: &str) -> Vec<u8> {
+        let mut stream = self.ask(path, accept);
         let mut all = Vec::new();
         stream.read_to_end(&mut all).unwrap();
         all

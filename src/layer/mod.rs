@@ -35,9 +35,9 @@
 //! the layer is a no-op: its service is the app's own, and nothing is watched or started.
 //!
 //! [`Templates`] renders minijinja templates from disk, re-read when they change while a layer
-//! is on (and in debug builds), and tells the layer which templates each response read: a save then morphs only
-//! the pages that used the template. Without it, a save in a template folder morphs every
-//! open page.
+//! is on (and in debug builds), and tells the layer which templates each response read: a save
+//! then morphs only the pages that used the template. Without it, a save in a template folder
+//! morphs every open page.
 
 mod templates;
 

@@ -352,11 +352,17 @@ impl Streamed {
         };
         let rewriter = self.rewriter.as_mut().expect("started");
         let out = rewriter.write(input);
-        if let (false, Some(why)) = (self.warned, rewriter.gave_up()) {
+        let gave_up = rewriter.gave_up().map(str::to_string);
+        self.warn_once(gave_up.as_deref());
+        Some(out)
+    }
+
+    /// Logs, once, that the rewriter gave up on this document (`why`), naming its URL.
+    fn warn_once(&mut self, why: Option<&str>) {
+        if let (false, Some(why)) = (self.warned, why) {
             tracing::warn!("{}: {why}", self.asked.path);
             self.warned = true;
         }
-        Some(out)
     }
 
     /// The end of the body: the rest of the document, and what it loads goes to the graph.
@@ -374,9 +380,7 @@ impl Streamed {
         let mut html = rewriter.write(&out);
         let ended = rewriter.end();
         html.extend_from_slice(&ended.html);
-        if let (false, Some(why)) = (self.warned, &ended.gave_up) {
-            tracing::warn!("{}: {why}", self.asked.path);
-        }
+        self.warn_once(ended.gave_up.as_deref());
         document::record_document(
             &self.app,
             &self.asked.path,

@@ -259,13 +259,8 @@ fn note_tsconfig(app: &App, problem: Option<crate::resolve::TsconfigError>) {
             problem.message
         ),
     );
-    app.problems
-        .report(&app.hub, &tsconfig_problem(&file), report);
-}
-
-/// The overlay's name for the problem of the `tsconfig.json` at `file` (a site path).
-pub fn tsconfig_problem(file: &str) -> String {
-    format!("tsconfig {file}")
+    let source = crate::resolve::TsconfigError::problem_source(&file);
+    app.problems.report(&app.hub, &source, report);
 }
 
 /// A module that throws `message` when it runs: what a compiled file that does not compile
