@@ -4,6 +4,8 @@
 // stylesheet that uses the asset through `url()` needs nothing here: the server sends it a
 // `css` update, and its new copy names the asset with the same `?t=`.
 
+import { setTimestamp } from './protocol.js';
+
 export function refreshAssets(paths, timestamp) {
   const matches = (url) => {
     try {
@@ -15,7 +17,7 @@ export function refreshAssets(paths, timestamp) {
   };
   const bump = (url) => {
     const parsed = new URL(url, location.href);
-    parsed.searchParams.set('t', timestamp);
+    setTimestamp(parsed, timestamp);
     return parsed.pathname + parsed.search + parsed.hash;
   };
 

@@ -35,7 +35,17 @@ import { swapStylesheet } from './css.js';
 import { showError, clearError, showNotice } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
-import { listen, streamUrl } from './protocol.js';
+import {
+  ERROR_MESSAGE_ID,
+  POSTED_META,
+  REFRESH_HEADER,
+  SINCE_META,
+  SOURCE_HEADER,
+  SOURCE_META,
+  WAITING_ATTRIBUTE,
+  listen,
+  streamUrl,
+} from './protocol.js';
 import { morphDocument, rememberServed, watchAttributes } from './morph.js';
 
 const handlers = new Map();
@@ -116,7 +126,7 @@ function viteError(report) {
 
 // The hub's newest message id when this page was served: the connection resumes from there,
 // so an update sent while the page loaded (before it connects) still arrives.
-const since = document.querySelector('meta[name="hotplate-since"]')?.content ?? '';
+const since = document.querySelector(`meta[name="${SINCE_META}"]`)?.content ?? '';
 
 function connect() {
   if (typeof SharedWorker === 'function') {
@@ -221,7 +231,7 @@ let shownStatus = performance.getEntriesByType('navigation')[0]?.responseStatus 
 let serverErrorShown = false;
 
 function showServerError(response, text) {
-  if (text.includes('id="hotplate-error-message"')) return;
+  if (text.includes(`id="${ERROR_MESSAGE_ID}"`)) return;
   const page = new DOMParser().parseFromString(text, 'text/html');
   page.querySelectorAll('script, style, template').forEach((node) => node.remove());
   const said = (page.body?.textContent || text).replace(/[ \t]+/g, ' ').replace(/\n\s*\n+/g, '\n').trim();
@@ -236,8 +246,6 @@ function showServerError(response, text) {
 
 // A backend's or an app's document carries a fingerprint of the HTML it made (its
 // anti-forgery tokens left out): the page's own in a meta tag, each refresh's in a header.
-const SOURCE_META = 'hotplate-source';
-const SOURCE_HEADER = 'x-hotplate-source';
 let shownSource = document.querySelector(`meta[name="${SOURCE_META}"]`)?.content ?? null;
 
 // A backend that caches its templates until its own reloader looks (Django's polls once a
@@ -249,7 +257,7 @@ let htmlMessages = 0;
 
 async function fetchRefresh() {
   return fetch(location.href, {
-    headers: { 'x-hotplate-refresh': '1' },
+    headers: { [REFRESH_HEADER]: '1' },
     cache: 'no-store',
   });
 }
@@ -291,8 +299,8 @@ let refreshQueued = false;
 // A page hotplate showed while a backend was down reloads once it answers: its real page has
 // never run. The answer to a form's POST is not fetched again: a GET of its URL would show
 // another page (and sending the form again could repeat what it did), so it says why.
-const waiting = document.documentElement.hasAttribute('data-hotplate-waiting');
-const posted = document.querySelector('meta[name="hotplate-posted"]') !== null;
+const waiting = document.documentElement.hasAttribute(WAITING_ATTRIBUTE);
+const posted = document.querySelector(`meta[name="${POSTED_META}"]`) !== null;
 
 on('html', ({ routes }) => {
   if (!showsRoute(routes)) return;

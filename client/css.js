@@ -5,6 +5,8 @@
 // it, and the old one is removed on the clone's `load`. If the new sheet fails to load, the
 // old one stays.
 
+import { setTimestamp } from './protocol.js';
+
 // Links already being replaced: a quick second save replaces the newest one instead.
 const outdated = new WeakSet();
 
@@ -14,7 +16,7 @@ export function swapStylesheet(path, timestamp) {
     if (outdated.has(link)) continue;
     const url = new URL(link.href, location.href);
     if (url.origin !== location.origin || url.pathname !== path) continue;
-    url.searchParams.set('t', timestamp);
+    setTimestamp(url, timestamp);
     const next = link.cloneNode();
     next.href = url.pathname + url.search + url.hash;
     outdated.add(link);

@@ -10,6 +10,8 @@
 // callbacks and event listeners are dropped, while `data` is the same object for every
 // instance, so a dispose callback can hand state to the next one.
 
+import { IMPORT_PARAM, SEND_URL, TIMESTAMP_PARAM, isScriptPath } from './protocol.js';
+
 const boundaries = new Map(); // path -> [{ deps: [paths], fn }], from accept()
 const disposers = new Map(); // path -> fn(data)
 const pruners = new Map(); // path -> fn(data)
@@ -101,8 +103,8 @@ export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalida
   currentFirstInvalidatedBy = firstInvalidatedBy;
   try {
     // A stylesheet or another file imported as a module is asked for as one, as Vite does.
-    const explicit = /\.(m?js|m?ts|cts|[jt]sx)$/.test(acceptedPath) ? '' : 'import&';
-    const module = await import(`${acceptedPath}?${explicit}t=${timestamp}`);
+    const explicit = isScriptPath(acceptedPath) ? '' : `${IMPORT_PARAM}&`;
+    const module = await import(`${acceptedPath}?${explicit}${TIMESTAMP_PARAM}=${timestamp}`);
     for (const { deps, fn } of callbacks) {
       fn(deps.map((dep) => (dep === acceptedPath ? module : undefined)));
     }
@@ -135,7 +137,7 @@ export function notifyListeners(event, data) {
 
 // import.meta.hot.send: a message for the server's handler.
 export function send(event, data) {
-  fetch('/__hotplate/send', {
+  fetch(SEND_URL, {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ event, data }),

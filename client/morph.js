@@ -21,7 +21,7 @@
 // move). A subtree marked `data-hotplate-keep` is left alone. Scripts run only when they are new
 // or changed.
 
-const KEEP = 'data-hotplate-keep';
+import { KEEP_ATTRIBUTE as KEEP, dropTimestamp } from './protocol.js';
 
 // Attributes changed since the server sent them, by anything but a morph: element → Map of
 // attribute name → the value the server sent (null when it sent none).
@@ -310,9 +310,7 @@ function headKey(element) {
 // A stylesheet hotplate swapped carries `?t=`: it is still the same stylesheet.
 function withoutTimestamp(href) {
   if (!href) return '';
-  const url = new URL(href, location.href);
-  url.searchParams.delete('t');
-  return url.href;
+  return dropTimestamp(new URL(href, location.href)).href;
 }
 
 // Makes `head` hold what `next` holds. Returns the stylesheets still loading and the elements

@@ -5,13 +5,10 @@ use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
 use crate::inbox::Inbox;
-use crate::optimize::Optimizer;
-use crate::problems::Problems;
-use crate::render::{RenderCache, Renderer};
-use crate::resolve::Resolver;
-use crate::rewrite::js::AnalysisCache;
-use crate::rewrite::ts::TransformCache;
+use crate::modules::Modules;
+use crate::problems::{Overlay, Problems};
 use crate::settings::Settings;
+use crate::site::render::{RenderCache, Renderer};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -29,61 +26,51 @@ pub struct App {
     /// pipeline, from what the serve stage sends through the [`Inbox`].
     graph: RwLock<Graph>,
     /// What the HTTP side learnt and asked for, on its way to the pipeline.
-    pub inbox: Inbox,
-    pub hub: Hub,
+    pub inbox: Arc<Inbox>,
+    pub hub: Arc<Hub>,
     /// The errors the browsers' overlay shows.
-    pub problems: Problems,
-    /// What each script names and accepts, parsed once per version of the file.
-    pub scripts: AnalysisCache,
-    /// TypeScript and JSX compiled, once per version of the file and its JSX settings.
-    pub transforms: TransformCache,
-    /// What specifiers name on disk, and the JSX settings of each `tsconfig.json`.
-    pub resolver: Resolver,
-    /// CommonJS packages converted into ES modules.
-    pub optimizer: Optimizer,
+    pub problems: Arc<Problems>,
+    /// What scripts and stylesheets become: compiled, analysed, resolved, packages.
+    pub modules: Modules,
     /// Resolved routes and small static files, remembered between requests.
-    pub memo: crate::serve::memo::Memo,
+    pub memo: crate::site::memo::Memo,
     custom: RwLock<CustomHandler>,
     /// Every message pages send, for other processes following `/__hotplate/received`.
     received: tokio::sync::broadcast::Sender<Arc<(String, serde_json::Value)>>,
     /// The last update's timestamp (see [`App::next_timestamp`]).
     last_timestamp: AtomicU64,
-    /// The lockfile's hash, which versions the URLs of npm packages ([`crate::serve::npm`]).
-    npm_key: RwLock<String>,
-    /// What the import maps of the documents served so far map: hotplate leaves those
-    /// specifiers to the page.
-    import_mapped: RwLock<std::collections::BTreeSet<String>>,
     /// Where requests that are not hotplate's go, with `--proxy`.
-    pub backend: Option<Backend>,
+    pub backend: Option<Arc<Backend>>,
 }
 
 impl App {
     pub fn new(settings: Settings) -> Arc<App> {
-        let hub = Hub::new(
+        let hub = Arc::new(Hub::new(
             settings.boot.clone(),
             settings.version.clone(),
             settings.keep_alive,
             settings.retry,
-        );
+        ));
+        let inbox = Arc::<Inbox>::default();
+        let overlay = Overlay {
+            problems: Arc::default(),
+            hub: hub.clone(),
+        };
+        let modules = Modules::new(&settings.root, settings.jsx.clone(), overlay.clone());
         Arc::new(App {
             renderer: Renderer::new(&settings),
             pages: RenderCache::default(),
             graph: RwLock::new(Graph::new()),
-            inbox: Inbox::default(),
+            inbox: inbox.clone(),
             hub,
-            problems: Problems::default(),
-            scripts: AnalysisCache::default(),
-            transforms: TransformCache::default(),
-            resolver: Resolver::new(settings.jsx.clone()),
-            optimizer: Optimizer::new(&settings.root),
+            problems: overlay.problems,
+            modules,
             memo: Default::default(),
             last_timestamp: AtomicU64::new(0),
-            npm_key: RwLock::new(crate::serve::npm::lock_key(&settings.root)),
-            import_mapped: RwLock::default(),
             backend: settings
                 .proxy
                 .as_ref()
-                .map(|proxy| Backend::new(proxy, &settings.root)),
+                .map(|proxy| Arc::new(Backend::new(proxy, &settings.root, inbox))),
             received: tokio::sync::broadcast::channel(256).0,
             custom: RwLock::new(Arc::new(|event, data| {
                 tracing::info!("page sent {event}: {data}");
@@ -92,45 +79,12 @@ impl App {
         })
     }
 
-    /// The key in the URLs of npm packages: a hash of the lockfile.
-    pub fn npm_key(&self) -> String {
-        self.npm_key
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Reads the lockfile again (it changed).
-    pub fn refresh_npm_key(&self) {
-        let key = crate::serve::npm::lock_key(&self.settings.root);
-        *self
-            .npm_key
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = key;
-    }
-
-    /// Remembers what a document's import map maps.
-    pub fn note_import_map(&self, keys: &[String]) {
-        if keys.is_empty() {
-            return;
+    /// The overlay, for a piece that only reports problems.
+    pub fn overlay(&self) -> Overlay {
+        Overlay {
+            problems: self.problems.clone(),
+            hub: self.hub.clone(),
         }
-        self.import_mapped
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .extend(keys.iter().cloned());
-    }
-
-    /// Whether a page's import map maps the bare `specifier`: by its own name, or by a prefix
-    /// ending in `/` (`lib/` maps `lib/x.js`).
-    pub fn is_import_mapped(&self, specifier: &str) -> bool {
-        let mapped = self
-            .import_mapped
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        mapped.contains(specifier)
-            || mapped
-                .iter()
-                .any(|key| key.ends_with('/') && specifier.starts_with(key.as_str()))
     }
 
     /// The graph, to read.
@@ -175,7 +129,10 @@ impl App {
 
     /// Handles the messages pages send with `import.meta.hot.send(event, data)` from now on.
     pub fn on_custom(&self, handler: impl Fn(&str, &serde_json::Value) + Send + Sync + 'static) {
-        *self.custom.write().expect("custom handler") = Arc::new(handler);
+        *self
+            .custom
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(handler);
     }
 
     /// Passes a page's message to the handler, and to the processes following what pages send.

@@ -4,6 +4,7 @@
 //! This module knows nothing of tokio, HTTP or the file system; every stage downstream of
 //! it speaks these types.
 
+use crate::protocol::{SCRIPT_EXTENSIONS, event};
 use percent_encoding::{AsciiSet, CONTROLS, utf8_percent_encode};
 use serde::Serialize;
 use std::collections::BTreeSet;
@@ -155,7 +156,7 @@ impl Kind {
         match extension(path).as_str() {
             "html" | "htm" => Kind::Document,
             // TypeScript and JSX are compiled on their way out (`rewrite::ts`).
-            "js" | "mjs" | "ts" | "tsx" | "mts" | "cts" | "jsx" => Kind::Script,
+            ext if SCRIPT_EXTENSIONS.contains(&ext) => Kind::Script,
             "css" => Kind::Style,
             _ => Kind::Asset,
         }
@@ -333,16 +334,16 @@ impl Message {
     /// The SSE `event:` name.
     pub fn event(&self) -> &'static str {
         match self {
-            Message::Hello { .. } => "hello",
-            Message::Update { .. } => "update",
-            Message::Html { .. } => "html",
-            Message::Asset { .. } => "asset",
-            Message::Prune { .. } => "prune",
-            Message::Reload { .. } => "reload",
-            Message::Error(_) => "error",
-            Message::ErrorClear {} => "error-clear",
-            Message::Custom { .. } => "custom",
-            Message::Change { .. } => "change",
+            Message::Hello { .. } => event::HELLO,
+            Message::Update { .. } => event::UPDATE,
+            Message::Html { .. } => event::HTML,
+            Message::Asset { .. } => event::ASSET,
+            Message::Prune { .. } => event::PRUNE,
+            Message::Reload { .. } => event::RELOAD,
+            Message::Error(_) => event::ERROR,
+            Message::ErrorClear {} => event::ERROR_CLEAR,
+            Message::Custom { .. } => event::CUSTOM,
+            Message::Change { .. } => event::CHANGE,
         }
     }
 
@@ -409,7 +410,10 @@ pub fn with_timestamp(url: &str, timestamp: u64) -> String {
         None => (url, None),
     };
     let separator = if rest.contains('?') { '&' } else { '?' };
-    let mut out = format!("{rest}{separator}t={timestamp}");
+    let mut out = format!(
+        "{rest}{separator}{}={timestamp}",
+        crate::protocol::TIMESTAMP_PARAM
+    );
     if let Some(fragment) = fragment {
         out.push('#');
         out.push_str(fragment);

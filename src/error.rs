@@ -2,7 +2,7 @@
 //!
 //! A [`FatalError`] stops the server before or while it starts: the root is missing, the port
 //! is taken. Everything that can go wrong later (a template that does not render, a file that
-//! vanished) is a runtime error owned by its stage, such as [`crate::render::RenderError`]: it
+//! vanished) is a runtime error owned by its stage, such as [`crate::site::render::RenderError`]: it
 //! is reported to the terminal and the browser, and serving goes on.
 
 use std::net::SocketAddr;

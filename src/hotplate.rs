@@ -7,10 +7,10 @@
 //! dropped.
 
 use crate::app::App;
+use crate::backend::supervise;
 use crate::base::Message;
 use crate::pipeline;
 use crate::settings::Settings;
-use crate::supervise;
 use crate::watch::{self, Filter, IgnoreRules};
 use std::path::Path;
 use std::sync::Arc;
@@ -59,8 +59,12 @@ impl Hotplate {
             });
             // The batches' receiver moves into the task: the watcher stops when it ends.
             tasks.spawn(pipeline::run(app.clone(), Some(watcher.batches)));
-            if app.backend.as_ref().is_some_and(|b| b.is_supervised()) {
-                tasks.spawn(supervise::run(app.clone()));
+            if let Some(job) = app
+                .backend
+                .clone()
+                .and_then(|backend| supervise::Job::of(&app.settings, backend, app.overlay()))
+            {
+                tasks.spawn(supervise::run(job));
             }
         }
         Hotplate {

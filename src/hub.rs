@@ -84,6 +84,14 @@ pub fn resume(
 }
 
 impl Hub {
+    /// The ring of recent messages. A panic elsewhere while it was held leaves it whole
+    /// (every write to it is one push and one counter), so it is recovered, not fatal.
+    fn ring(&self) -> std::sync::MutexGuard<'_, Ring> {
+        self.ring
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn new(boot: String, version: String, keep_alive: Duration, retry: Duration) -> Hub {
         let (live, _) = broadcast::channel(RING_CAPACITY);
         Hub {
@@ -102,7 +110,7 @@ impl Hub {
 
     /// Numbers, keeps and broadcasts `message`; returns its sequence number.
     pub fn publish(&self, message: Message) -> u64 {
-        let mut ring = self.ring.lock().expect("hub ring");
+        let mut ring = self.ring();
         ring.last_seq += 1;
         let numbered = Arc::new(Numbered {
             seq: ring.last_seq,
@@ -120,12 +128,12 @@ impl Hub {
 
     /// The sequence number of the newest message (0 before the first).
     pub fn last_seq(&self) -> u64 {
-        self.ring.lock().expect("hub ring").last_seq
+        self.ring().last_seq
     }
 
     /// The messages kept for replay, oldest first.
     pub fn recent(&self) -> Vec<Arc<Numbered>> {
-        let ring = self.ring.lock().expect("hub ring");
+        let ring = self.ring();
         ring.recent.iter().cloned().collect()
     }
 
@@ -164,7 +172,7 @@ impl Hub {
         last_event_id: Option<&str>,
     ) -> impl Stream<Item = Result<Event, Infallible>> + Send + 'static {
         let (start, live, latest) = {
-            let ring = self.ring.lock().expect("hub ring");
+            let ring = self.ring();
             let start = resume(&self.boot, ring.last_seq, &ring.recent, last_event_id);
             (start, self.live.subscribe(), ring.last_seq)
         };

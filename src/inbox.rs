@@ -36,8 +36,16 @@ pub struct Inbox {
 }
 
 impl Inbox {
+    /// What waits for the pipeline; recovered if a panic elsewhere held it (a push or a
+    /// take leaves it whole).
+    fn queue(&self) -> std::sync::MutexGuard<'_, Vec<Input>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     pub fn push(&self, input: Input) {
-        self.queue.lock().expect("inbox").push(input);
+        self.queue().push(input);
         self.arrived.notify_one();
     }
 
@@ -50,7 +58,7 @@ impl Inbox {
     /// a drain began is in the graph when it returns.
     pub fn drain(&self, apply: impl FnOnce(Vec<Input>)) {
         let _applying = self.draining.lock().unwrap_or_else(|e| e.into_inner());
-        let inputs = std::mem::take(&mut *self.queue.lock().expect("inbox"));
+        let inputs = std::mem::take(&mut *self.queue());
         if !inputs.is_empty() {
             apply(inputs);
         }

@@ -96,27 +96,24 @@ mod inbox;
 #[doc(hidden)]
 pub mod layer;
 mod listen;
-#[doc(hidden)]
-pub mod optimize;
+mod modules;
 #[doc(hidden)]
 pub mod pipeline;
 #[doc(hidden)]
 pub mod plan;
 mod pool;
 mod problems;
+mod protocol;
 #[doc(hidden)]
 pub mod remote;
-mod render;
-mod resolve;
 #[doc(hidden)]
 pub mod rewrite;
-mod route;
 #[doc(hidden)]
 pub mod serve;
 #[doc(hidden)]
 pub mod server;
 pub mod settings;
-mod supervise;
+mod site;
 #[doc(hidden)]
 pub mod watch;
 

@@ -23,9 +23,9 @@ use crate::graph::Kind;
 use crate::inbox::Input;
 use crate::plan::{self, Reload, UpdatePlan};
 use crate::pool;
-use crate::render;
 use crate::rewrite::js::AnalysisError;
-use crate::route;
+use crate::site::render;
+use crate::site::route;
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use tokio::sync::mpsc;
@@ -41,13 +41,13 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     drain(app);
     // Any change may move a route or a file: requests resolve afresh.
     app.memo.forget();
-    app.resolver.forget();
+    app.modules.resolver.forget();
     if batch
         .changes
         .iter()
-        .any(|c| crate::serve::npm::LOCKFILES.contains(&c.path.as_str()))
+        .any(|c| crate::modules::npm::LOCKFILES.contains(&c.path.as_str()))
     {
-        app.refresh_npm_key();
+        app.modules.refresh_npm_key();
     }
     let changed = batch_paths(batch);
     if !changed.is_empty() {
@@ -83,7 +83,7 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
             swap_backend_stylesheets(app, &batch, plan.timestamp);
             for change in &batch.changes {
                 if is_server_side(app, change.path.as_str()) {
-                    backend.may_restart(app, change.path.as_str());
+                    backend.may_restart(change.path.as_str());
                 }
             }
         }
@@ -102,14 +102,16 @@ fn compile_settings_changed(app: &App, batch: &ChangeBatch) -> Reload {
         .changes
         .iter()
         .map(|c| c.path.as_str())
-        .filter(|path| crate::resolve::is_tsconfig(path.rsplit('/').next().unwrap_or(path)))
+        .filter(|path| {
+            crate::modules::resolve::is_tsconfig(path.rsplit('/').next().unwrap_or(path))
+        })
         .collect();
     let Some(first) = changed.first() else {
         return Reload::Nothing;
     };
     let fixed: Vec<String> = changed
         .iter()
-        .map(|path| crate::resolve::TsconfigError::problem_source(path))
+        .map(|path| crate::modules::resolve::TsconfigError::problem_source(path))
         .collect();
     app.problems.settle(&app.hub, &fixed, Vec::new());
     Reload::Everything(format!("{first} changed how TypeScript and JSX compile"))
@@ -230,8 +232,8 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
         if change.kind == ChangeKind::Removed {
             // A broken script that is deleted is no longer a problem.
             app.problems.resolve(&app.hub, change.path.as_str());
-            app.scripts.forget(change.path.as_str());
-            app.transforms.forget(change.path.as_str());
+            app.modules.scripts.forget(change.path.as_str());
+            app.modules.transforms.forget(change.path.as_str());
             return true;
         }
         let loaded = {
@@ -246,7 +248,7 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
             return true;
         };
         // Parsed here, the served copy that follows comes from the cache.
-        match crate::serve::module::analyze_script(app, &change.path, source) {
+        match app.modules.analyze_script(&change.path, source) {
             Ok(_) => {
                 app.problems.resolve(&app.hub, change.path.as_str());
                 true

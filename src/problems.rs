@@ -4,7 +4,7 @@
 
 use crate::base::{ErrorReport, Message};
 use crate::hub::Hub;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 #[derive(Default)]
 pub struct Problems {
@@ -28,7 +28,7 @@ impl Problems {
     /// the one they show, or `error-clear` when the last one is gone. Returns whether any
     /// problem was fixed.
     pub fn settle(&self, hub: &Hub, fixed: &[String], failed: Vec<(String, ErrorReport)>) -> bool {
-        let mut open = self.open.lock().expect("problems");
+        let mut open = self.open();
         let shown = open.last().map(|(_, report)| report.clone());
         let before = open.len();
         open.retain(|(source, _)| !fixed.contains(source));
@@ -50,7 +50,33 @@ impl Problems {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.open.lock().expect("problems").is_empty()
+        self.open().is_empty()
+    }
+
+    /// The open problems (a panic elsewhere while they were held leaves them as they were).
+    fn open(&self) -> MutexGuard<'_, Vec<(String, ErrorReport)>> {
+        self.open.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A handle on the overlay for a piece that reports problems and nothing else (the
+/// supervisor, the dependency optimizer, the resolver's `tsconfig.json` notes): the open
+/// problems and the hub that tells the browsers.
+#[derive(Clone)]
+pub struct Overlay {
+    pub problems: Arc<Problems>,
+    pub hub: Arc<Hub>,
+}
+
+impl Overlay {
+    /// `source` has this problem (see [`Problems::report`]).
+    pub fn report(&self, source: &str, report: ErrorReport) {
+        self.problems.report(&self.hub, source, report);
+    }
+
+    /// `source` is fine now (see [`Problems::resolve`]).
+    pub fn resolve(&self, source: &str) -> bool {
+        self.problems.resolve(&self.hub, source)
     }
 }
 

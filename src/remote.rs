@@ -50,7 +50,7 @@ pub async fn send_event(
     let (mut sender, connection) =
         hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
     tokio::spawn(connection);
-    let request = Request::post("/__hotplate/broadcast")
+    let request = Request::post(crate::protocol::BROADCAST_URL)
         .header(HOST, format!("localhost:{port}"))
         .header(CONTENT_TYPE, "application/json")
         .body(body)

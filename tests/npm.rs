@@ -137,11 +137,8 @@ fn a_bare_import_of_an_es_module_package_runs_in_the_browser() {
 async fn package_urls_are_versioned_by_the_lockfile_and_cached_for_good() {
     let site = site("typescript");
     write(site.dir.path(), PACKAGES);
-    site.app.refresh_npm_key();
-    let key = format!(
-        "?v={}",
-        hotplate::serve::npm::lock_key(&site.app.settings.root)
-    );
+    site.app.modules.refresh_npm_key();
+    let key = format!("?v={}", site.app.modules.npm_key());
 
     let main = site.get("/main.js").await.text();
     let entry = format!("/__hotplate/npm/node_modules/tiny-esm/browser.js{key}");

@@ -12,7 +12,7 @@
 //! pages open at that URL show it in the overlay; since its reads are known, the fix clears the
 //! overlay and morphs the page.
 
-use crate::serve::inject::{RenderFailed, TemplateReads};
+use crate::serve::extensions::{RenderFailed, TemplateReads};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
@@ -47,7 +47,7 @@ impl Templates {
         let folder = folder.into();
         let folder = std::fs::canonicalize(&folder).unwrap_or(folder);
         let mut env = Environment::new();
-        env.set_loader(crate::render::settled_loader(&folder));
+        env.set_loader(crate::site::render::settled_loader(&folder));
         env.set_auto_reload(debug);
         env.set_debug(true);
         env.set_path_join_callback(|name, _parent| {
@@ -89,7 +89,7 @@ impl Templates {
         match rendered {
             Ok(html) => Ok(Page { html, reads }),
             Err(err) => {
-                let report = crate::render::report(&err, &self.folder);
+                let report = crate::site::render::report(&err, &self.folder);
                 tracing::error!("{}", report.one_line());
                 Err(TemplateError {
                     page: crate::serve::document::error_page(&report),

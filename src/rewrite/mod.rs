@@ -18,6 +18,10 @@ use std::collections::HashMap;
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::sync::Mutex;
 
+/// The largest document, script or stylesheet that is read whole to be rewritten (runtime
+/// injected, `import.meta.hot`, `?t=`). A bigger one is streamed as it is, like any file.
+pub const MAX_REWRITTEN: u64 = 50 << 20;
+
 /// The last result made from each file, by a hash of what it was made from: a file served
 /// again unchanged (on every page load) is not parsed or compiled again. Parsing a 2 MB
 /// library takes oxc 30–50 ms here; hashing it, about 1 ms.
@@ -41,22 +45,27 @@ impl<V: Clone> ByContent<V> {
         let mut hasher = DefaultHasher::new();
         input.hash(&mut hasher);
         let hash = hasher.finish();
-        if let Some((seen, result)) = self.entries.lock().expect("content cache").get(key)
+        if let Some((seen, result)) = self.entries().get(key)
             && *seen == hash
         {
             return result.clone();
         }
         let result = make();
-        self.entries
-            .lock()
-            .expect("content cache")
+        self.entries()
             .insert(key.to_string(), (hash, result.clone()));
         result
     }
 
+    /// The results kept (recovered after a panic elsewhere: each entry is written whole).
+    fn entries(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (u64, V)>> {
+        self.entries
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
     /// Forgets a file that was deleted.
     pub fn forget(&self, key: &str) {
-        self.entries.lock().expect("content cache").remove(key);
+        self.entries().remove(key);
     }
 }
 

@@ -18,7 +18,7 @@ pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
 
 /// The `Cache-Control` value for a response to a URL with `query`.
 pub fn control(settings: &Settings, query: Option<&str>) -> HeaderValue {
-    let versioned = super::query_has(query, "v");
+    let versioned = crate::protocol::query_has(query, crate::protocol::VERSION_PARAM);
     if !settings.is_dev() && versioned {
         HeaderValue::from_static(IMMUTABLE)
     } else {

@@ -8,13 +8,15 @@
 //!    a page) what its render read;
 //! 4. answer with an ETag over the body, so an unchanged document revalidates to 304.
 
-use super::{cache, runtime};
+use super::cache;
+use super::extensions::Entry;
 use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
 use crate::graph::Record;
-use crate::render::{self, RenderError};
+use crate::protocol;
 use crate::rewrite::{csp, html};
-use crate::route;
+use crate::site::render::{self, RenderError};
+use crate::site::route;
 use crate::watch;
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode};
@@ -27,14 +29,13 @@ const HTML: &str = "text/html; charset=utf-8";
 
 /// The request header of a hot refresh: the runtime fetching its own page again to morph it
 /// after an `html` update. It is answered with the render the pipeline just checked.
-pub const REFRESH: &str = "x-hotplate-refresh";
+pub use crate::protocol::REFRESH_HEADER as REFRESH;
 
 /// The response header, and the `<meta>` name in a document, that carry the fingerprint of a
 /// backend's or an app's document as it made it ([`crate::rewrite::html::fingerprint`]): a
 /// refresh that brings the fingerprint the page shows brought nothing new (a backend that
 /// caches its templates until its own reloader looks), and the runtime asks again.
-pub const SOURCE: &str = "x-hotplate-source";
-pub const SOURCE_META: &str = "hotplate-source";
+pub use crate::protocol::{SOURCE_HEADER as SOURCE, SOURCE_META};
 
 /// The most modules a document preloads.
 const PRELOADS: usize = 200;
@@ -120,7 +121,7 @@ pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Resp
                     axum::http::header::CACHE_CONTROL,
                     axum::http::HeaderValue::from_static(cache::REVALIDATE),
                 );
-                response.extensions_mut().insert(super::inject::Entry(None));
+                response.extensions_mut().insert(Entry(None));
                 response
             }
         },
@@ -162,7 +163,7 @@ pub fn root_gone(app: &App) -> Response {
         axum::http::HeaderValue::from_static("1"),
     );
     if app.settings.is_dev() {
-        response.extensions_mut().insert(super::inject::Entry(None));
+        response.extensions_mut().insert(Entry(None));
     }
     response
 }
@@ -182,7 +183,7 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
         cache::REVALIDATE,
     );
     if app.settings.is_dev() {
-        response.extensions_mut().insert(super::inject::Entry(None));
+        response.extensions_mut().insert(Entry(None));
     }
     response
 }
@@ -198,9 +199,7 @@ fn finish(
 ) -> Response {
     let mut response = cache::respond(app, req, status, HTML, body.to_string());
     if app.settings.is_dev() {
-        response
-            .extensions_mut()
-            .insert(super::inject::Entry(entry.cloned()));
+        response.extensions_mut().insert(Entry(entry.cloned()));
     }
     response
 }
@@ -227,7 +226,7 @@ pub fn inject(
         tracing::warn!("{route}: {why}");
     }
     record_document(app, route, entry, &rewritten.references);
-    app.note_import_map(&rewritten.import_map);
+    app.modules.note_import_map(&rewritten.import_map);
     rewritten.html
 }
 
@@ -241,10 +240,13 @@ pub fn runtime_tag(
     policy: Option<&Policy>,
 ) -> String {
     let nonce = policy.map(|p| p.nonce.as_str());
-    let mut tag = runtime::tag_with_nonce(&app.settings.boot, shown.since, nonce);
+    let mut tag = protocol::tag_with_nonce(&app.settings.boot, shown.since, nonce);
     if !shown.repeatable {
         // The answer to a form's POST: fetching the URL again would not show this page.
-        tag.insert_str(0, r#"<meta name="hotplate-posted" content="">"#);
+        tag.insert_str(
+            0,
+            &format!(r#"<meta name="{}" content="">"#, protocol::POSTED_META),
+        );
     }
     if let Some(source) = &shown.source {
         tag.insert_str(
@@ -322,11 +324,12 @@ pub(crate) fn error_page(report: &ErrorReport) -> String {
     format!(
         r#"<!doctype html><html><head><meta charset=utf-8><title>Template error</title>
 <style>body{{font:14px/1.5 ui-monospace,monospace;margin:2rem;color:#222}}h1{{color:#b00020;font-size:1.2rem}}pre{{background:#f6f6f6;padding:1rem;overflow:auto}}</style>
-</head><body><h1 id="hotplate-error-message">{}</h1><p id="hotplate-error-file">{}</p><pre>{}</pre>
+</head><body><h1 id="{error_id}">{}</h1><p id="hotplate-error-file">{}</p><pre>{}</pre>
 <p>Fix the file and save: this page updates by itself.</p></body></html>"#,
         escape(&report.message),
         escape(&location),
-        escape(&report.frame)
+        escape(&report.frame),
+        error_id = protocol::ERROR_MESSAGE_ID,
     )
 }
 

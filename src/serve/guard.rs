@@ -8,8 +8,8 @@
 //! Paths are confined to the root by `route::confine`, below HTTP: a refusal there
 //! becomes a [`Rejection::Path`] here.
 
-use crate::route::Refused;
 use crate::settings::Settings;
+use crate::site::route::Refused;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::net::IpAddr;

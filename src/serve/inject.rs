@@ -25,10 +25,11 @@
 
 use super::decode;
 use super::document::{self, Policy};
+use super::extensions::{Entry, RenderFailed, TemplateReads};
 use super::outgoing::{self, Asked};
 use super::runtime;
 use crate::app::App;
-use crate::base::{ErrorReport, SitePath};
+use crate::base::SitePath;
 use crate::graph::Record;
 use crate::rewrite::html;
 use axum::body::{Body, Bytes};
@@ -44,23 +45,8 @@ use hyper::body::Body as _;
 use hyper::body::Frame;
 use std::collections::BTreeSet;
 use std::convert::Infallible;
-use std::path::PathBuf;
 use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
-
-/// A response extension: the file behind a document of the site (`None`: an error page,
-/// recorded by whoever made it, if at all).
-#[derive(Clone, Debug)]
-pub struct Entry(pub Option<SitePath>);
-
-/// A response extension: the template files (paths on disk) the document's render read.
-#[derive(Clone, Debug, Default)]
-pub struct TemplateReads(pub BTreeSet<PathBuf>);
-
-/// A response extension: the document is the error page of a render that failed. The overlay
-/// shows the error on the pages open at that URL until a render there succeeds.
-#[derive(Clone, Debug)]
-pub struct RenderFailed(pub ErrorReport);
 
 /// The inject layer, around any service.
 pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
@@ -387,7 +373,7 @@ impl Streamed {
             self.entry.as_ref(),
             &ended.loads.references,
         );
-        self.app.note_import_map(&ended.loads.import_map);
+        self.app.modules.note_import_map(&ended.loads.import_map);
         html
     }
 }

@@ -10,12 +10,15 @@
 //!
 //! - [`guard`]: the `Host` must be this server; streams and messages take only its own
 //!   `Origin`.
-//! - [`runtime`]: hotplate's own URLs, a nested router (dev only), including npm packages
-//!   ([`npm`]) and CommonJS ones converted ([`crate::optimize`]).
-//! - [`inject`] and [`module_layer`]: the layers, whatever they wrap ([`outgoing`] is what
-//!   they share). [`crate::layer`] puts the same two, and the runtime, around an app.
-//! - [`site`]: the site service, with [`document`], [`module`], [`files`], [`cache`] and
-//!   [`memo`].
+//! - [`runtime`]: hotplate's own URLs, a nested router (dev only): the event stream, the
+//!   client's files, npm packages and CommonJS ones converted ([`crate::modules`] makes them).
+//! - [`inject`] and [`module_layer`]: the layers, whatever they wrap. [`outgoing`] is what
+//!   they share, [`decode`] reads a compressed body, and [`extensions`] is what an inner
+//!   service tells them. [`crate::layer`] puts the same two, and the runtime, around an app.
+//! - [`site`]: the site service, with [`document`], [`module`] and [`files`]; [`cache`] is the
+//!   caching headers of everything served.
+//! - [`proxy`]: the proxy service (`--proxy`), which serves the mapped asset folders and
+//!   forwards the rest to the backend ([`crate::backend`] owns whether it is up, and runs it).
 //!
 //! [`router`] arranges them for a site (in production: the guard and the site service
 //! alone); [`crate::server`] binds it to a port.
@@ -23,13 +26,12 @@
 pub mod cache;
 pub mod decode;
 pub mod document;
+pub mod extensions;
 pub mod files;
 pub mod guard;
 pub mod inject;
-pub mod memo;
 pub mod module;
 pub mod module_layer;
-pub mod npm;
 pub mod outgoing;
 pub mod proxy;
 pub mod runtime;
@@ -73,15 +75,4 @@ async fn this_host(
     }
 }
 
-/// The largest document, script or stylesheet that is read whole to be rewritten (runtime
-/// injected, `import.meta.hot`, `?t=`). A bigger one is streamed as it is, like any file.
-pub const MAX_REWRITTEN: u64 = 50 << 20;
-
-/// Whether the query string has a parameter called `name` (`v` for versioned URLs, `t` for
-/// hot-update timestamps). The query never changes which file answers.
-pub(crate) fn query_has(query: Option<&str>, name: &str) -> bool {
-    query
-        .unwrap_or("")
-        .split('&')
-        .any(|pair| pair.split('=').next() == Some(name))
-}
+pub use crate::rewrite::MAX_REWRITTEN;

@@ -15,20 +15,22 @@
 //! reports it too); a TypeScript or JSX file, as a module that throws the error. An empty file is read again for up to 100 ms first: it is most likely being
 //! saved (see `read`).
 
-use super::{cache, files, npm, runtime};
+use super::extensions::Module;
+use super::{cache, files};
 use crate::app::App;
 use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
-use crate::rewrite::js::{Analysis, AnalysisError, Place};
+use crate::modules::npm;
+use crate::protocol::{self, IMPORT_PARAM};
+use crate::rewrite::js::{Analysis, Place};
 use crate::rewrite::{css, js, ts, with_timestamp};
-use crate::route;
+use crate::site::route;
 use crate::watch;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
 
 pub const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
@@ -52,12 +54,10 @@ fn as_module(
     source: String,
 ) -> Response {
     let mut response = cache::respond(app, req, StatusCode::OK, content_type, source);
-    response
-        .extensions_mut()
-        .insert(super::module_layer::Module {
-            site: site.clone(),
-            url: site.url(),
-        });
+    response.extensions_mut().insert(Module {
+        site: site.clone(),
+        url: site.url(),
+    });
     response
 }
 
@@ -74,7 +74,7 @@ pub fn rewrite_script(
     source: String,
 ) -> String {
     let compiled = ts::is_compiled(site.as_str());
-    let (code, analysis) = match analyze_script(app, site, source.clone()) {
+    let (code, analysis) = match app.modules.analyze_script(site, source.clone()) {
         Ok(analyzed) => analyzed,
         Err(error) => {
             let report = error.report(site);
@@ -123,10 +123,10 @@ pub fn rewrite_script(
         imports: named.imports(),
         accepts,
         missing: named.missing.clone(),
-        cache_busted: super::query_has(query, "t"),
+        cache_busted: crate::protocol::query_has(query, protocol::TIMESTAMP_PARAM),
     });
     let graph = app.graph();
-    let prologue = js::prologue(&runtime::hot_url(&app.settings.boot), url);
+    let prologue = js::prologue(&protocol::hot_url(&app.settings.boot), url);
     js::rewrite(&code, &analysis, Some(&prologue), |specifier, place| {
         let target = written(specifier);
         let import = named.files.get(&target);
@@ -154,8 +154,8 @@ pub fn rewrite_script(
 /// `url` asked for as a module: `/a.css` → `/a.css?import`, as Vite marks it.
 fn explicit_import(url: &str) -> String {
     match url.split_once('?') {
-        Some((path, query)) => format!("{path}?import&{query}"),
-        None => format!("{url}?import"),
+        Some((path, query)) => format!("{path}?{IMPORT_PARAM}&{query}"),
+        None => format!("{url}?{IMPORT_PARAM}"),
     }
 }
 
@@ -179,7 +179,7 @@ pub fn style_module(app: &App, url: &str, site: &SitePath, source: &str) -> Stri
          import.meta.hot.accept();\n\
          import.meta.hot.prune(() => style.remove());\n\
          export default css;\n",
-        prologue = js::prologue(&runtime::hot_url(&app.settings.boot), url),
+        prologue = js::prologue(&protocol::hot_url(&app.settings.boot), url),
         css = quote(&css),
         id = quote(url),
     )
@@ -202,27 +202,6 @@ pub fn asset_module(url: &str, site: &SitePath, bytes: &[u8]) -> String {
 
 /// The JavaScript the script `site` becomes (TypeScript and JSX compiled, with the JSX
 /// settings of its `tsconfig.json`), and what it names and accepts. Both come from caches
-/// keyed by content.
-pub fn analyze_script(
-    app: &App,
-    site: &SitePath,
-    source: String,
-) -> Result<(String, Arc<Analysis>), AnalysisError> {
-    let code = if ts::is_compiled(site.as_str()) {
-        let (settings, problem) = app
-            .resolver
-            .compile_settings(&app.settings.root.join(site.as_str()));
-        note_tsconfig(app, problem);
-        app.transforms
-            .transform(site.as_str(), &source, &settings)?
-            .to_string()
-    } else {
-        source
-    };
-    let analysis = app.scripts.analyze(site.as_str(), &code)?;
-    Ok((code, analysis))
-}
-
 /// What a TypeScript or JSX file of `size` bytes, too large to compile, is answered as: a
 /// module that throws why, and the overlay says it too (until the file is served smaller).
 pub fn too_large(app: &App, url: &str, site: Option<&SitePath>, size: u64) -> String {
@@ -231,7 +210,7 @@ pub fn too_large(app: &App, url: &str, site: Option<&SitePath>, size: u64) -> St
         "{name} is {} MB: hotplate compiles TypeScript and JSX files of up to {} MB. Split it \
          into smaller modules.",
         size >> 20,
-        super::MAX_REWRITTEN >> 20
+        crate::rewrite::MAX_REWRITTEN >> 20
     );
     tracing::warn!("{message}");
     if let Some(site) = site {
@@ -239,28 +218,6 @@ pub fn too_large(app: &App, url: &str, site: Option<&SitePath>, size: u64) -> St
         app.problems.report(&app.hub, site.as_str(), report);
     }
     thrown(&message)
-}
-
-/// Shows a `tsconfig.json` that cannot be read in the overlay (the files under it compile
-/// with the default settings meanwhile); the pipeline clears it when the file changes.
-fn note_tsconfig(app: &App, problem: Option<crate::resolve::TsconfigError>) {
-    let Some(problem) = problem else { return };
-    let file = problem
-        .tsconfig
-        .strip_prefix(&app.settings.root)
-        .unwrap_or(&problem.tsconfig)
-        .to_string_lossy()
-        .replace('\\', "/");
-    let report = ErrorReport::about_file(
-        &file,
-        format!(
-            "{file} cannot be read, so TypeScript and JSX compile with the default settings \
-             until it is fixed: {}",
-            problem.message
-        ),
-    );
-    let source = crate::resolve::TsconfigError::problem_source(&file);
-    app.problems.report(&app.hub, &source, report);
 }
 
 /// A module that throws `message` when it runs: what a compiled file that does not compile
@@ -288,16 +245,16 @@ pub(super) fn resolutions(
         if resolved.contains_key(text) || is_elsewhere(text) || !wanted(text) {
             continue;
         }
-        let Some(file) = app.resolver.resolve(importer, text) else {
+        let Some(file) = app.modules.resolver.resolve(importer, text) else {
             continue;
         };
         let root = &app.settings.root;
         let to = if npm::is_package_file(root, &file) {
-            if npm::is_es_module(app, &file) {
-                npm::url_of(root, &file, &app.npm_key())
+            if app.modules.is_es_module(&file) {
+                npm::url_of(root, &file, &app.modules.npm_key())
             } else if npm::is_script(&file) && !js::names_a_path(text) {
                 // CommonJS: converted once, with the project's other CommonJS packages.
-                Some(app.optimizer.url(app, text, &file))
+                Some(app.modules.optimized_url(text, &file))
             } else {
                 None
             }
@@ -328,7 +285,7 @@ fn report_missing_packages(
                 && !is_elsewhere(text)
                 && !text.contains(':')
                 && !resolved.contains_key(*text)
-                && !app.is_import_mapped(text)
+                && !app.modules.is_import_mapped(text)
         })
         .collect();
     if missing.is_empty() {
@@ -374,7 +331,7 @@ fn is_elsewhere(text: &str) -> bool {
 /// as it is written: a path that no file answers, or a bare name that no page's import map
 /// maps (an import map in the page wins).
 fn needs_resolving(app: &App, url: &str, text: &str) -> bool {
-    if app.is_import_mapped(text) {
+    if app.modules.is_import_mapped(text) {
         return false;
     }
     !js::names_a_path(text)

@@ -14,25 +14,19 @@
 //! file of the watched folders: the site's service says which ([`Module`]); otherwise the URL
 //! is located under the mounted folders, on the pool.
 
+use super::extensions::Module;
 use super::module;
 use super::outgoing::{self, Asked};
 use crate::app::App;
-use crate::base::{Kind, SitePath};
+use crate::base::Kind;
 use crate::graph::Record;
 use crate::rewrite::ts;
-use crate::route::{self, Target};
+use crate::site::route::{self, Target};
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
-
-/// A response extension: the site's file behind a script or stylesheet, and its URL.
-#[derive(Clone, Debug)]
-pub struct Module {
-    pub site: SitePath,
-    pub url: String,
-}
 
 /// The module layer, around any service.
 pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
@@ -47,7 +41,7 @@ fn around(
     Box::pin(async move {
         let asked = Asked::of(&req);
         if asked.readable()
-            && super::query_has(asked.query.as_deref(), "import")
+            && crate::protocol::query_has(asked.query.as_deref(), crate::protocol::IMPORT_PARAM)
             && Kind::of(&asked.path) != Kind::Script
         {
             let (app, path) = (app.clone(), asked.path.clone());
@@ -98,9 +92,9 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
     };
     let known = response.extensions().get::<Module>().cloned();
     // Too large to compile: as it is, the browser could not run it either.
-    if let Some(size) = outgoing::declared_length(&response)
-        .filter(|size| !style && *size > super::MAX_REWRITTEN && ts::is_compiled(&asked.path))
-    {
+    if let Some(size) = outgoing::declared_length(&response).filter(|size| {
+        !style && *size > crate::rewrite::MAX_REWRITTEN && ts::is_compiled(&asked.path)
+    }) {
         let path = asked.path.clone();
         let body = crate::pool::run(move || {
             let site = known.or_else(|| located(&app, &path)).map(|m| m.site);

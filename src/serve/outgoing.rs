@@ -12,8 +12,9 @@
 //!    `no-cache`, and without the inner validators and ranges; everything else the inner
 //!    service said (status, cookies, its own headers) stays.
 
-use super::{MAX_REWRITTEN, cache, decode};
+use super::{cache, decode};
 use crate::app::App;
+use crate::rewrite::MAX_REWRITTEN;
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::response::Parts;

@@ -25,8 +25,8 @@
 use super::{document, files, guard, inject};
 use crate::app::App;
 use crate::backend::State;
-use crate::route::{self, Target};
 use crate::settings::Proxy;
+use crate::site::route::{self, Target};
 use axum::body::Body;
 use axum::extract::{ConnectInfo, Request, State as AxumState};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode, header, request};
@@ -109,7 +109,7 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
     {
         // A page refreshing itself after a save: the backend may be restarting on that very
         // save (an autoreloader). Wait for it, then ask again.
-        backend.went_down(&app, describe(err));
+        backend.went_down(describe(err));
         if backend.up_within(proxy.patience).await {
             answer = backend
                 .send(outgoing(
@@ -128,7 +128,7 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
         Err(err) => {
             let why = describe(&err);
             if err.is_connect() {
-                backend.went_down(&app, why.clone());
+                backend.went_down(why.clone());
             } else {
                 tracing::warn!("{} {}: {why}", parts.method, parts.uri);
             }
@@ -442,13 +442,14 @@ fn unavailable(proxy: &Proxy, headers: &HeaderMap, state: &State) -> Response {
         )
     };
     let page = format!(
-        r#"<!doctype html><html data-hotplate-waiting><head><meta charset=utf-8><title>Waiting for the backend</title>
+        r#"<!doctype html><html {waiting}><head><meta charset=utf-8><title>Waiting for the backend</title>
 <style>body{{font:15px/1.5 system-ui,sans-serif;margin:3rem auto;max-width:48rem;padding:0 1rem;color:#222}}h1{{font-size:1.3rem}}code,pre{{font:13px/1.45 ui-monospace,monospace}}pre{{background:#f6f6f6;padding:1rem;overflow:auto}}</style>
 </head><body><h1>Waiting for the backend…</h1>
 <p>hotplate forwards this page to <code>{origin}</code>, which is not answering: <span id="hotplate-backend-why">{why}</span>.</p>{output}
 <p>This page reloads by itself as soon as the backend answers.</p></body></html>"#,
         origin = document::escape(&proxy.origin),
         why = document::escape(&why),
+        waiting = crate::protocol::WAITING_ATTRIBUTE,
     );
     (
         StatusCode::SERVICE_UNAVAILABLE,

@@ -8,17 +8,18 @@
 //! 3. **Respond**: pages and `.html` files as documents ([`document`]); in dev, scripts and
 //!    stylesheets as modules ([`module`]), as they are on disk; other files through tower-http
 //!    ([`files`]); all with the cache policy of [`super::cache`]. Rendering runs on
-//!    `pool`, so an async worker only waits. Files over [`super::MAX_REWRITTEN`] are streamed
+//!    `pool`, so an async worker only waits. Files over [`crate::rewrite::MAX_REWRITTEN`] are streamed
 //!    as they are.
 //!
 //! In dev the layers around it put the runtime into documents and rewrite modules
 //! ([`super::router`]).
 
-use super::{document, files, guard, memo, module};
+use super::{document, files, guard, module};
 use crate::app::App;
 use crate::base::Kind;
 use crate::pool;
-use crate::route::{self, Target};
+use crate::site::memo;
+use crate::site::route::{self, Target};
 use axum::extract::{Request, State};
 use axum::http::request::Parts;
 use axum::http::{Method, StatusCode, header};

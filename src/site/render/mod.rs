@@ -83,7 +83,9 @@ impl RenderCache {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Cached>> {
-        self.pages.lock().expect("render cache")
+        self.pages
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

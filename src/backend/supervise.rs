@@ -36,10 +36,12 @@
 //!
 //! The browsers stay connected to hotplate throughout: only the backend restarts.
 
-use crate::app::App;
 use crate::backend::{Backend, State};
 use crate::base::ErrorReport;
+use crate::problems::Overlay;
+use crate::settings::Settings;
 use std::collections::VecDeque;
+use std::path::PathBuf;
 use std::process::{ExitStatus, Stdio};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -186,14 +188,43 @@ impl Pace {
     }
 }
 
+/// A backend for the supervisor to run: the command, where, and whom it tells.
+pub struct Job {
+    /// The state requests read, which the supervisor sets.
+    pub backend: Arc<Backend>,
+    /// Where "the backend is down" shows.
+    pub overlay: Overlay,
+    /// The shell command (`--exec`).
+    pub command: String,
+    /// Where it runs (the site's root).
+    pub root: PathBuf,
+    /// Its `PORT`: the proxied port.
+    pub port: u16,
+    /// This hotplate's boot id, which marks the processes it starts.
+    pub boot: String,
+    /// How long it may take to answer before the overlay says so.
+    pub ready_timeout: Duration,
+}
+
+impl Job {
+    /// The job `settings` describe, for `backend`: `None` unless hotplate runs the backend.
+    pub fn of(settings: &Settings, backend: Arc<Backend>, overlay: Overlay) -> Option<Job> {
+        let proxy = settings.proxy.as_ref()?;
+        Some(Job {
+            backend,
+            overlay,
+            command: proxy.exec.clone()?,
+            root: settings.root.clone(),
+            port: proxy.port(),
+            boot: settings.boot.clone(),
+            ready_timeout: proxy.ready_timeout,
+        })
+    }
+}
+
 /// Runs the backend for as long as hotplate runs (see the module's docs).
-pub async fn run(app: Arc<App>) {
-    let (Some(backend), Some(proxy)) = (app.backend.as_ref(), app.settings.proxy.as_ref()) else {
-        return;
-    };
-    let Some(command) = proxy.exec.clone() else {
-        return;
-    };
+pub async fn run(job: Job) {
+    let (backend, command) = (&*job.backend, job.command.as_str());
     let Some(mut restarts) = backend.take_restart_requests().await else {
         return;
     };
@@ -208,7 +239,7 @@ pub async fn run(app: Arc<App>) {
                 pause.as_secs_f64()
             );
             tracing::warn!("the backend {why}");
-            down(&app, backend, why, &output);
+            down(&job.overlay, backend, why, &output);
             // Saves meanwhile are all in that start.
             let slept = tokio::time::sleep(pause);
             tokio::pin!(slept);
@@ -223,11 +254,11 @@ pub async fn run(app: Arc<App>) {
         output.clear();
         backend.set(State::Starting);
         tracing::info!("starting the backend: {command}");
-        let mut running = match Running::start(&app, &command, &output) {
+        let mut running = match Running::start(&job, &output) {
             Ok(running) => running,
             Err(err) => {
                 let why = format!("hotplate could not start `{command}`: {err}");
-                down(&app, backend, why, &output);
+                down(&job.overlay, backend, why, &output);
                 if restarts.recv().await.is_none() {
                     return;
                 }
@@ -236,11 +267,11 @@ pub async fn run(app: Arc<App>) {
         };
         let started = Instant::now();
         let ended = tokio::select! {
-            () = until_it_answers(&app, backend, &command, &output, started) => {
+            () = until_it_answers(&job, &output, started) => {
                 pace.answered();
                 None
             }
-            status = running.ended(&command) => Some(Ended::Exited(status)),
+            status = running.ended(command) => Some(Ended::Exited(status)),
             request = restarts.recv() => match request {
                 Some(()) => Some(Ended::Restart),
                 // hotplate is stopping: dropping `running` stops the backend.
@@ -250,7 +281,7 @@ pub async fn run(app: Arc<App>) {
         let ended = match ended {
             Some(ended) => ended,
             None => tokio::select! {
-                status = running.ended(&command) => Ended::Exited(status),
+                status = running.ended(command) => Ended::Exited(status),
                 request = restarts.recv() => match request {
                     Some(()) => Ended::Restart,
                     None => return,
@@ -279,7 +310,7 @@ pub async fn run(app: Arc<App>) {
                 tracing::error!(
                     "the backend stopped: {why}. hotplate starts it again when its sources change."
                 );
-                down(&app, backend, why, &output);
+                down(&job.overlay, backend, why, &output);
                 if restarts.recv().await.is_none() {
                     return;
                 }
@@ -290,18 +321,8 @@ pub async fn run(app: Arc<App>) {
 
 /// Asks until the backend answers, then tells the pipeline. Past the ready timeout the
 /// overlay says it has not answered, and hotplate goes on asking.
-async fn until_it_answers(
-    app: &App,
-    backend: &Backend,
-    command: &str,
-    output: &Output,
-    started: Instant,
-) {
-    let timeout = app
-        .settings
-        .proxy
-        .as_ref()
-        .map_or(Duration::from_secs(120), |p| p.ready_timeout);
+async fn until_it_answers(job: &Job, output: &Output, started: Instant) {
+    let (backend, command, timeout) = (&*job.backend, &job.command, job.ready_timeout);
     let mut late = false;
     loop {
         if backend.answers().await {
@@ -310,8 +331,8 @@ async fn until_it_answers(
                 backend.origin,
                 started.elapsed().as_secs_f64()
             );
-            app.problems.resolve(&app.hub, PROBLEM);
-            backend.came_up(app);
+            job.overlay.resolve(PROBLEM);
+            backend.came_up();
             return;
         }
         if !late && started.elapsed() >= timeout {
@@ -323,17 +344,16 @@ async fn until_it_answers(
                 timeout.as_secs_f64()
             );
             tracing::error!("{why}");
-            down(app, backend, why, output);
+            down(&job.overlay, backend, why, output);
         }
         tokio::time::sleep(PROBE_EVERY).await;
     }
 }
 
 /// The backend is down for `why`: the waiting pages and the overlay say so, with its output.
-fn down(app: &App, backend: &Backend, why: String, output: &Output) {
+fn down(overlay: &Overlay, backend: &Backend, why: String, output: &Output) {
     let lines = output.lines();
-    app.problems.report(
-        &app.hub,
+    overlay.report(
         PROBLEM,
         ErrorReport {
             message: format!("The backend is down: {why}"),
@@ -366,16 +386,15 @@ struct Processes {
 }
 
 impl Running {
-    fn start(app: &App, command: &str, output: &Output) -> std::io::Result<Running> {
-        let port = app.settings.proxy.as_ref().map_or(80, |p| p.port());
+    fn start(job: &Job, output: &Output) -> std::io::Result<Running> {
         let mut shell = Command::new("sh");
         shell
             .arg("-c")
-            .arg(command)
-            .current_dir(&app.settings.root)
-            .env("PORT", port.to_string())
+            .arg(&job.command)
+            .current_dir(&job.root)
+            .env("PORT", job.port.to_string())
             .env("HOTPLATE", "off")
-            .env(MARK, &app.settings.boot)
+            .env(MARK, &job.boot)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
@@ -395,7 +414,7 @@ impl Running {
             child,
             processes: Processes {
                 group,
-                mark: format!("{MARK}={}", app.settings.boot),
+                mark: format!("{MARK}={}", job.boot),
             },
             stopped: false,
             readers,

@@ -2,15 +2,16 @@
 //!
 //! - [`Backend::send`] forwards a request over a pooled HTTP/1.1 client (hyper's), streaming
 //!   both ways.
-//! - [`State`] says whether it answers. A supervised backend ([`crate::supervise`]) is
+//! - [`State`] says whether it answers. A supervised backend ([`crate::backend::supervise`]) is
 //!   `Starting` from its launch until it answers a request, and requests wait for it
 //!   ([`Backend::settled`]). One hotplate does not start is `Up` until a connection to it fails;
 //!   then it is probed ([`Backend::went_down`]) until it answers again.
 //! - Whenever it comes back, the pipeline hears of it ([`Input::BackendUp`]) and every open
 //!   page fetches itself again and morphs, the waiting pages included.
 
-use crate::app::App;
-use crate::inbox::Input;
+pub mod supervise;
+
+use crate::inbox::{Inbox, Input};
 use crate::settings::Proxy;
 use axum::body::Body;
 use axum::http::{Request, Response, header};
@@ -77,10 +78,12 @@ pub struct Backend {
     /// The sources that restart a backend by what the root holds, watched for when hotplate
     /// does not run it (its own reloader restarts it).
     reloaded_by: globset::GlobSet,
+    /// Where "it answers again" goes: the pipeline then refreshes every open page.
+    inbox: Arc<Inbox>,
 }
 
 impl Backend {
-    pub fn new(proxy: &Proxy, root: &std::path::Path) -> Backend {
+    pub fn new(proxy: &Proxy, root: &std::path::Path, inbox: Arc<Inbox>) -> Backend {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_connect_timeout(Some(Duration::from_secs(5)));
@@ -105,6 +108,7 @@ impl Backend {
             restart_requests: Mutex::new(Some(restart_requests)),
             runtime: tokio::runtime::Handle::try_current().ok(),
             reloaded_by: glob_set(&crate::settings::default_restart_globs(root)),
+            inbox,
         }
     }
 
@@ -148,7 +152,7 @@ impl Backend {
     /// it is code its own reloader restarts on, watch for the restart for a moment. Connections
     /// refused there mean it went down: it is probed until it answers, and every page refreshes
     /// then (the refresh sent for the change may have found the old process).
-    pub fn may_restart(&self, app: &Arc<App>, path: &str) {
+    pub fn may_restart(self: &Arc<Self>, path: &str) {
         if self.supervised || !self.reloaded_by.is_match(path) {
             return;
         }
@@ -156,11 +160,8 @@ impl Backend {
         if self.probing.load(Ordering::SeqCst) {
             return;
         }
-        let app = app.clone();
+        let backend = self.clone();
         runtime.spawn(async move {
-            let Some(backend) = app.backend.as_ref() else {
-                return;
-            };
             let authority = backend.origin.trim_start_matches("http://").to_string();
             let deadline = tokio::time::Instant::now() + RELOAD_WINDOW;
             while tokio::time::Instant::now() < deadline {
@@ -172,7 +173,7 @@ impl Backend {
                 .await
                 .is_ok_and(|connected| connected.is_err());
                 if refused {
-                    backend.went_down(&app, "it is restarting".into());
+                    backend.went_down("it is restarting".into());
                     return;
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
@@ -215,7 +216,7 @@ impl Backend {
     /// A request found a backend hotplate does not run unreachable (`why`): it is `Down`, and
     /// probed until it answers again, when every open page refreshes. A supervised backend's
     /// state is the supervisor's to say.
-    pub fn went_down(&self, app: &Arc<App>, why: String) {
+    pub fn went_down(self: &Arc<Self>, why: String) {
         if self.supervised {
             return;
         }
@@ -226,23 +227,20 @@ impl Backend {
         if self.probing.swap(true, Ordering::SeqCst) {
             return;
         }
-        let app = app.clone();
+        let backend = self.clone();
         tokio::spawn(async move {
-            let Some(backend) = app.backend.as_ref() else {
-                return;
-            };
             while !backend.answers().await {
                 tokio::time::sleep(PROBE_EVERY).await;
             }
             backend.probing.store(false, Ordering::SeqCst);
             tracing::info!("the backend at {} answers again", backend.origin);
-            backend.came_up(&app);
+            backend.came_up();
         });
     }
 
     /// The backend answers: requests go through, and the pipeline refreshes the open pages.
-    pub(crate) fn came_up(&self, app: &App) {
+    pub(crate) fn came_up(&self) {
         self.set(State::Up);
-        app.inbox.push(Input::BackendUp);
+        self.inbox.push(Input::BackendUp);
     }
 }

@@ -12,67 +12,16 @@
 //! Packages are served as they are: no `import.meta.hot`, no graph. A package file that is
 //! not an ES module is refused with an error that names it.
 
-use super::module;
 use crate::app::App;
-use crate::base::url_path;
+use crate::modules::npm::{PREFIX, is_package_file, is_script, looks_commonjs};
 use crate::rewrite::js;
+use crate::serve::module;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
-use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
-
-/// Where package files are served.
-pub const PREFIX: &str = "/__hotplate/npm/";
-
-/// The lockfiles that say which versions `node_modules` holds, in the order they are looked
-/// for.
-pub const LOCKFILES: [&str; 5] = [
-    "package-lock.json",
-    "pnpm-lock.yaml",
-    "yarn.lock",
-    "bun.lock",
-    "npm-shrinkwrap.json",
-];
-
-/// The key that versions every package URL: a hash of the root's lockfile (`dev` without
-/// one).
-pub fn lock_key(root: &Path) -> String {
-    for name in LOCKFILES {
-        if let Ok(bytes) = std::fs::read(root.join(name)) {
-            let mut hasher = DefaultHasher::new();
-            bytes.hash(&mut hasher);
-            return format!("{:08x}", hasher.finish() as u32);
-        }
-    }
-    "dev".into()
-}
-
-/// Whether `real` (canonical) is a file of a package: under the root, inside a
-/// `node_modules` folder.
-pub fn is_package_file(root: &Path, real: &Path) -> bool {
-    real.strip_prefix(root).is_ok_and(|relative| {
-        relative
-            .components()
-            .any(|c| c.as_os_str() == "node_modules")
-    })
-}
-
-/// The URL that serves the package file `real` (canonical), with the key.
-pub fn url_of(root: &Path, real: &Path, key: &str) -> Option<String> {
-    if !is_package_file(root, real) {
-        return None;
-    }
-    let relative = real.strip_prefix(root).ok()?;
-    let segments: Option<Vec<&str>> = relative
-        .components()
-        .map(|c| c.as_os_str().to_str())
-        .collect();
-    let path = url_path(segments?);
-    Some(format!("{}{}?v={key}", PREFIX.trim_end_matches('/'), path))
-}
 
 /// The package file the rest of a URL under [`PREFIX`] names: decoded once, without `.`,
 /// `..` or smuggled separators, and still a package file once symlinks are resolved (pnpm's
@@ -111,7 +60,7 @@ fn is_hidden(segment: &str) -> bool {
 /// Answers `/__hotplate/npm/…`.
 pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
-    let versioned = super::query_has(req.uri().query(), "v");
+    let versioned = crate::protocol::query_has(req.uri().query(), crate::protocol::VERSION_PARAM);
     crate::pool::run(move || answer(&app, &path, versioned)).await
 }
 
@@ -149,9 +98,9 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
         (bytes, guess.essence_str().to_string())
     };
     let cache = if versioned {
-        super::cache::IMMUTABLE
+        crate::serve::cache::IMMUTABLE
     } else {
-        super::cache::REVALIDATE
+        crate::serve::cache::REVALIDATE
     };
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -167,19 +116,25 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
 fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<String, String> {
     let source = define_node_env(source);
     let name = file.to_string_lossy();
-    let analysis = app.scripts.analyze(&name, &source).map_err(|error| {
-        format!(
-            "{name}: {}",
-            error.report(&crate::base::SitePath::new(&name)).one_line()
-        )
-    })?;
+    let analysis = app
+        .modules
+        .scripts
+        .analyze(&name, &source)
+        .map_err(|error| {
+            format!(
+                "{name}: {}",
+                error.report(&crate::base::SitePath::new(&name)).one_line()
+            )
+        })?;
     if !analysis.module_syntax && looks_commonjs(&source) {
         return Err(format!(
             "{name} is a CommonJS module: hotplate serves ES-module packages as they are, and \
              converts CommonJS ones imported by name (/__hotplate/deps/)"
         ));
     }
-    let resolved = module::resolutions(app, file, &analysis, |text| !app.is_import_mapped(text));
+    let resolved = module::resolutions(app, file, &analysis, |text| {
+        !app.modules.is_import_mapped(text)
+    });
     Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
         resolved.get(specifier).cloned()
     }))
@@ -210,40 +165,6 @@ fn define_node_env(source: String) -> String {
     }
     out.push_str(rest);
     out
-}
-
-/// Whether a package file is a script (`.js`, `.mjs`, `.cjs`).
-pub fn is_script(file: &Path) -> bool {
-    matches!(
-        file.extension().and_then(|e| e.to_str()),
-        Some("js" | "mjs" | "cjs")
-    )
-}
-
-/// Whether the package file `real` is an ES module: `.mjs`, or a `.js` with `import` or
-/// `export`, or one that uses nothing of CommonJS.
-pub fn is_es_module(app: &App, real: &Path) -> bool {
-    match real.extension().and_then(|e| e.to_str()) {
-        Some("mjs") => return true,
-        Some("cjs") => return false,
-        Some("js") => {}
-        // JSON, CSS, …: not a script at all.
-        _ => return false,
-    }
-    let Ok(source) = std::fs::read_to_string(real) else {
-        return false;
-    };
-    let name = real.to_string_lossy();
-    match app.scripts.analyze(&name, &source) {
-        Ok(analysis) => analysis.module_syntax || !looks_commonjs(&source),
-        Err(_) => false,
-    }
-}
-
-/// Whether a module without `import` or `export` uses CommonJS's `require`, `module` or
-/// `exports`.
-pub fn looks_commonjs(source: &str) -> bool {
-    source.contains("require(") || source.contains("module.exports") || source.contains("exports.")
 }
 
 #[cfg(test)]

@@ -18,25 +18,22 @@
 
 pub mod exports;
 
-use crate::app::App;
+use super::Modules;
+use super::npm;
 use crate::base::{ErrorReport, Kind, Message, SitePath};
 use crate::rewrite::js;
-use crate::serve::npm;
-use axum::extract::{self, Request};
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
 use rolldown::{Bundler, BundlerOptions, InputItem, OutputFormat, Platform};
 use std::collections::{BTreeMap, BTreeSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::Instant;
 
 /// Where optimized dependencies are served.
-pub const PREFIX: &str = "/__hotplate/deps/";
+pub use crate::protocol::DEPS_PREFIX as PREFIX;
 
 /// Where they are kept, under the root.
-const CACHE: &str = "node_modules/.hotplate";
+pub(crate) const CACHE: &str = "node_modules/.hotplate";
 
 /// How many of the project's scripts the scan reads at most.
 const SCAN_LIMIT: usize = 5_000;
@@ -81,14 +78,14 @@ impl Optimizer {
 
     /// The URL of the optimized `specifier`, a bare import found to name the CommonJS file
     /// `entry`. The first call scans the project for the others.
-    pub fn url(&self, app: &App, specifier: &str, entry: &Path) -> String {
+    pub fn url(&self, modules: &Modules, specifier: &str, entry: &Path) -> String {
         {
             let mut scanned = self
                 .scanned
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             if !*scanned {
-                let found = scan_project(app);
+                let found = scan_project(modules);
                 let mut state = self.state();
                 for (specifier, file) in found {
                     state.wanted.entry(specifier).or_insert(file);
@@ -101,25 +98,27 @@ impl Optimizer {
             .wanted
             .insert(specifier.to_string(), entry.to_path_buf())
             .is_none();
-        let key = key(&app.npm_key(), &state.wanted);
+        let key = key(&modules.npm_key(), &state.wanted);
         if added && state.built.is_some() {
             // Pages loaded with the last build must not mix it with the next.
             tracing::info!("new dependency {specifier}: the pages reload once it is optimized");
-            app.hub
+            modules
+                .overlay()
+                .hub
                 .publish(Message::reload_all(format!("new dependency {specifier}")));
         }
         format!("{PREFIX}{}.js?v={key}", flat_name(specifier))
     }
 
     /// Builds what is wanted unless it is already on disk for the same key.
-    fn ensure_built(&self, app: &App) {
+    pub(crate) fn ensure_built(&self, modules: &Modules) {
         let _building = self
             .building
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let (key, wanted) = {
             let state = self.state();
-            (key(&app.npm_key(), &state.wanted), state.wanted.clone())
+            (key(&modules.npm_key(), &state.wanted), state.wanted.clone())
         };
         if self
             .state()
@@ -131,11 +130,10 @@ impl Optimizer {
         }
         let failed = match read_metadata(&self.root, &key) {
             Some(failed) => failed,
-            None => build(app, &self.root, &wanted, &key),
+            None => build(modules, &self.root, &wanted, &key),
         };
         for (specifier, why) in &failed {
-            app.problems.report(
-                &app.hub,
+            modules.overlay().report(
                 &problem_source(specifier),
                 ErrorReport::about_file(
                     specifier,
@@ -144,13 +142,13 @@ impl Optimizer {
             );
         }
         for specifier in wanted.keys().filter(|s| !failed.contains_key(*s)) {
-            app.problems.resolve(&app.hub, &problem_source(specifier));
+            modules.overlay().resolve(&problem_source(specifier));
         }
         self.state().built = Some((key, failed));
     }
 
     /// Why `specifier` failed to build, if it did.
-    fn failure(&self, flat: &str) -> Option<(String, String)> {
+    pub(crate) fn failure(&self, flat: &str) -> Option<(String, String)> {
         let state = self.state();
         let (_, failed) = state.built.as_ref()?;
         failed
@@ -181,8 +179,8 @@ fn key(lock: &str, wanted: &BTreeMap<String, PathBuf>) -> String {
 }
 
 /// Every bare import of the project's own scripts that names a CommonJS package file.
-fn scan_project(app: &App) -> BTreeMap<String, PathBuf> {
-    let root = &app.settings.root;
+fn scan_project(modules: &Modules) -> BTreeMap<String, PathBuf> {
+    let root = modules.root();
     let started = Instant::now();
     let mut found = BTreeMap::new();
     let walker = ignore::WalkBuilder::new(root)
@@ -205,7 +203,7 @@ fn scan_project(app: &App) -> BTreeMap<String, PathBuf> {
         };
         read += 1;
         let site = SitePath::new(&relative.to_string_lossy().replace('\\', "/"));
-        let Ok((_, analysis)) = crate::serve::module::analyze_script(app, &site, source) else {
+        let Ok((_, analysis)) = modules.analyze_script(&site, source) else {
             continue;
         };
         for specifier in analysis.specifiers.iter().map(|s| s.text.as_str()) {
@@ -215,10 +213,10 @@ fn scan_project(app: &App) -> BTreeMap<String, PathBuf> {
             {
                 continue;
             }
-            if let Some(file) = app.resolver.resolve(path, specifier)
+            if let Some(file) = modules.resolver.resolve(path, specifier)
                 && npm::is_package_file(root, &file)
                 && npm::is_script(&file)
-                && !npm::is_es_module(app, &file)
+                && !modules.is_es_module(&file)
             {
                 found.insert(specifier.to_string(), file);
             }
@@ -248,7 +246,7 @@ fn read_metadata(root: &Path, key: &str) -> Option<BTreeMap<String, String>> {
 
 /// Builds `wanted` into `node_modules/.hotplate/deps/`; returns the packages that failed.
 fn build(
-    app: &App,
+    modules: &Modules,
     root: &Path,
     wanted: &BTreeMap<String, PathBuf>,
     key: &str,
@@ -274,7 +272,7 @@ fn build(
         return failed;
     }
     for (specifier, file) in wanted {
-        let names = names_of(app, file);
+        let names = names_of(modules, file);
         let entry = entry_source(specifier, &names);
         if let Err(error) =
             std::fs::write(entries.join(format!("{}.js", flat_name(specifier))), entry)
@@ -341,7 +339,7 @@ fn entry_source(specifier: &str, names: &BTreeSet<String>) -> String {
 }
 
 /// The names the CommonJS file `file` exports, its re-exports followed.
-fn names_of(app: &App, file: &Path) -> BTreeSet<String> {
+fn names_of(modules: &Modules, file: &Path) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let mut seen = BTreeSet::new();
     let mut queue = vec![(file.to_path_buf(), 0)];
@@ -355,7 +353,7 @@ fn names_of(app: &App, file: &Path) -> BTreeSet<String> {
         let found = exports::lex(&source);
         names.extend(found.names);
         for specifier in found.reexports {
-            if let Some(next) = app.resolver.resolve(&file, &specifier) {
+            if let Some(next) = modules.resolver.resolve(&file, &specifier) {
                 queue.push((next, depth + 1));
             }
         }
@@ -407,58 +405,9 @@ fn bundle(root: &Path, specifiers: &[&String]) -> Result<(), String> {
     })
 }
 
-/// Answers `/__hotplate/deps/<file>`: builds first, if needed.
-pub async fn serve(extract::State(app): extract::State<Arc<App>>, req: Request) -> Response {
-    let path = req.uri().path().to_string();
-    let versioned = crate::serve::query_has(req.uri().query(), "v");
-    let answered = tokio::task::spawn_blocking(move || answer(&app, &path, versioned)).await;
-    answered.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
-}
-
-fn answer(app: &App, path: &str, versioned: bool) -> Response {
-    let name = path.rsplit('/').next().unwrap_or("");
-    let plain = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
-    if !plain || name.starts_with('.') || !name.ends_with(".js") {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("hotplate: no dependency at {path}\n"),
-        )
-            .into_response();
-    }
-    app.optimizer.ensure_built(app);
-    if let Some((specifier, why)) = app.optimizer.failure(name.trim_end_matches(".js")) {
-        let message = format!("hotplate could not convert the CommonJS package {specifier}: {why}");
-        return (StatusCode::INTERNAL_SERVER_ERROR, format!("{message}\n")).into_response();
-    }
-    let file = app.settings.root.join(CACHE).join("deps").join(name);
-    let Ok(body) = std::fs::read(&file) else {
-        return (
-            StatusCode::NOT_FOUND,
-            format!("hotplate: no dependency at {path}\n"),
-        )
-            .into_response();
-    };
-    // Chunks are named by their content; entries carry the key.
-    let cache = if versioned || !app.optimizer.is_entry(name) {
-        crate::serve::cache::IMMUTABLE
-    } else {
-        crate::serve::cache::REVALIDATE
-    };
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::serve::module::JAVASCRIPT),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    response
-}
-
 impl Optimizer {
     /// Whether `name` is the entry of a wanted package (not a shared chunk).
-    fn is_entry(&self, name: &str) -> bool {
+    pub(crate) fn is_entry(&self, name: &str) -> bool {
         self.state()
             .wanted
             .keys()

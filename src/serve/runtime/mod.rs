@@ -12,9 +12,13 @@
 //! reload fetches none of them again. Any other folder (or none) serves the same files with
 //! `no-cache`.
 
+mod deps;
+mod npm;
+
 use super::{cache, guard};
 use crate::app::App;
 use crate::inbox::Input;
+use crate::protocol;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -29,56 +33,21 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
 
-pub const PREFIX: &str = "/__hotplate/";
+pub use crate::protocol::{PREFIX, tag};
 
 /// The largest message a page may send.
 const SEND_LIMIT: usize = 1 << 20;
 
-/// What is injected first into every HTML document of the server started as `boot`: the
-/// hub's newest message id when the document was read (`since`: the runtime resumes from it,
-/// so an update sent while the page loaded still reaches it), the inline `client/early.js`
-/// (without its comments), which must run before the page's own scripts, then the runtime's
-/// entry module.
-pub fn tag(boot: &str, since: u64) -> String {
-    tag_with_nonce(boot, since, None)
-}
-
-/// [`tag`], its scripts carrying `nonce` (for a page under a Content-Security-Policy).
-pub fn tag_with_nonce(boot: &str, since: u64, nonce: Option<&str>) -> String {
-    let nonce = nonce
-        .map(|n| format!(r#" nonce="{n}""#))
-        .unwrap_or_default();
-    format!(
-        r#"<meta name="hotplate-since" content="{boot}-{since}"><script{nonce}>{}</script><script type="module"{nonce} src="{PREFIX}{boot}/client.js"></script>"#,
-        *EARLY
-    )
-}
-
-/// `client/early.js` as it is inlined: comment lines dropped, one line.
-static EARLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-    include_str!("../../client/early.js")
-        .lines()
-        .map(str::trim)
-        .filter(|line| !line.is_empty() && !line.starts_with("//"))
-        .collect::<Vec<_>>()
-        .join(" ")
-});
-
-/// Where modules import `createHotContext` from.
-pub fn hot_url(boot: &str) -> String {
-    format!("{PREFIX}{boot}/hot.js")
-}
-
 /// The client runtime's files, by URL name.
 pub const ASSETS: &[(&str, &str)] = &[
-    ("client.js", include_str!("../../client/client.js")),
-    ("hot.js", include_str!("../../client/hot.js")),
-    ("overlay.js", include_str!("../../client/overlay.js")),
-    ("css.js", include_str!("../../client/css.js")),
-    ("assets.js", include_str!("../../client/assets.js")),
-    ("morph.js", include_str!("../../client/morph.js")),
-    ("worker.js", include_str!("../../client/worker.js")),
-    ("protocol.js", include_str!("../../client/protocol.js")),
+    ("client.js", include_str!("../../../client/client.js")),
+    ("hot.js", include_str!("../../../client/hot.js")),
+    ("overlay.js", include_str!("../../../client/overlay.js")),
+    ("css.js", include_str!("../../../client/css.js")),
+    ("assets.js", include_str!("../../../client/assets.js")),
+    ("morph.js", include_str!("../../../client/morph.js")),
+    ("worker.js", include_str!("../../../client/worker.js")),
+    ("protocol.js", include_str!("../../../client/protocol.js")),
 ];
 
 /// A message from a page.
@@ -95,16 +64,22 @@ pub fn router(app: Arc<App>) -> Router {
     // Streams and messages are for this server's own pages and for other processes, never for
     // another site's.
     let guarded = Router::new()
-        .route("/events", get(events))
-        .route("/changes", get(changes))
-        .route("/received", get(received))
-        .route("/send", post(receive))
-        .route("/broadcast", post(broadcast))
+        .route(below(protocol::EVENTS_URL), get(events))
+        .route(below(protocol::CHANGES_URL), get(changes))
+        .route(below(protocol::RECEIVED_URL), get(received))
+        .route(below(protocol::SEND_URL), post(receive))
+        .route(below(protocol::BROADCAST_URL), post(broadcast))
         .route_layer(middleware::from_fn_with_state(app.clone(), same_origin));
     Router::new()
         .merge(guarded)
-        .route("/npm/{*path}", get(super::npm::serve))
-        .route("/deps/{file}", get(crate::optimize::serve))
+        .route(
+            &format!("{}{{*path}}", below(protocol::NPM_PREFIX)),
+            get(npm::serve),
+        )
+        .route(
+            &format!("{}{{file}}", below(protocol::DEPS_PREFIX)),
+            get(deps::serve),
+        )
         .route("/{file}", get(asset))
         .route("/{folder}/{file}", get(asset))
         .fallback(|| async {
@@ -115,6 +90,11 @@ pub fn router(app: Arc<App>) -> Router {
         })
         .layer(DefaultBodyLimit::max(SEND_LIMIT))
         .with_state(app)
+}
+
+/// `url`, one of hotplate's own, as the router nested at [`PREFIX`] sees it: `/events`.
+fn below(url: &str) -> &str {
+    &url[PREFIX.len() - 1..]
 }
 
 async fn same_origin(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {

@@ -1,4 +1,4 @@
-//! What the handler remembers between requests, so the common request costs no trip to a
+//! What the site service remembers between requests, so the common request costs no trip to a
 //! blocking thread: where a URL path leads, and the bytes of small static files.
 //!
 //! 1. **Routes.** A resolved URL path (a page, a file, a redirect; never a 404 or a refusal) is
@@ -13,11 +13,8 @@
 //! (resolve, then `ServeFile`'s open, metadata and reads), and a kept-alive client got about a
 //! quarter of nginx's throughput.
 
-use crate::route::Target;
-use axum::body::Body;
-use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
+use crate::site::route::Target;
+use axum::http::HeaderValue;
 use bytes::Bytes;
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -43,7 +40,8 @@ pub struct Resolved {
 impl Resolved {
     /// Small enough to be read whole and rewritten (documents, scripts, stylesheets in dev).
     pub fn rewritable(&self) -> bool {
-        self.len.is_some_and(|len| len <= super::MAX_REWRITTEN)
+        self.len
+            .is_some_and(|len| len <= crate::rewrite::MAX_REWRITTEN)
     }
 
     /// Small enough to be kept in memory: worth a trip to read it.
@@ -149,63 +147,39 @@ impl Memo {
     }
 }
 
-/// Whether `req` can be answered from memory: a plain GET or HEAD, no Range.
-pub fn answerable(req: &Parts) -> bool {
-    (req.method == Method::GET || req.method == Method::HEAD)
-        && !req.headers.contains_key(header::RANGE)
-}
-
 impl SmallFile {
-    /// The response to `req`, with `cache_control`: 304 when the client's validators match.
-    pub fn respond(&self, req: &Parts, cache_control: HeaderValue) -> Response {
-        let not_modified = self.matches(&req.headers);
-        let mut response = if not_modified {
-            Response::builder().status(StatusCode::NOT_MODIFIED)
-        } else {
-            Response::builder()
-                .header(header::CONTENT_TYPE, self.content_type.clone())
-                .header(header::CONTENT_LENGTH, self.len)
-                .header(header::ACCEPT_RANGES, "bytes")
-        };
-        response = response
-            .header(header::ETAG, self.etag.clone())
-            .header(header::LAST_MODIFIED, self.last_modified.clone())
-            .header(header::CACHE_CONTROL, cache_control);
-        let body = if not_modified || req.method == Method::HEAD {
-            Body::empty()
-        } else {
-            Body::from(self.body.clone())
-        };
-        response.body(body).expect("valid headers")
+    /// The file's bytes.
+    pub fn body(&self) -> &Bytes {
+        &self.body
     }
 
-    /// `If-None-Match` names this version, or (without it) `If-Modified-Since` is no older.
-    fn matches(&self, headers: &HeaderMap) -> bool {
-        if let Some(tags) = headers.get(header::IF_NONE_MATCH) {
-            let tags = tags.to_str().unwrap_or("");
-            let ours = self.etag.to_str().unwrap_or("");
-            return tags.trim() == "*"
-                || tags
-                    .split(',')
-                    .any(|tag| tag.trim().trim_start_matches("W/") == ours);
-        }
-        let Some(since) = headers
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| httpdate::parse_http_date(v).ok())
-        else {
-            return false;
-        };
-        // HTTP dates have whole seconds.
-        let modified = self
-            .modified
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        let since = since
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .unwrap_or_default()
-            .as_secs();
-        modified <= since
+    /// When it was last modified, as read.
+    pub fn modified(&self) -> SystemTime {
+        self.modified
+    }
+
+    /// Its length in bytes.
+    pub fn len(&self) -> u64 {
+        self.len
+    }
+
+    /// Whether it is empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Its `ETag` (size and modification time).
+    pub fn etag(&self) -> &HeaderValue {
+        &self.etag
+    }
+
+    /// Its `Last-Modified`.
+    pub fn last_modified(&self) -> &HeaderValue {
+        &self.last_modified
+    }
+
+    /// Its `Content-Type`, guessed from its name.
+    pub fn content_type(&self) -> &HeaderValue {
+        &self.content_type
     }
 }

@@ -1,0 +1,168 @@
+//! What a script or stylesheet becomes, with no HTTP: the state the dev server's module layer
+//! (and the build) share to turn a file into the module the browser runs.
+//!
+//! 1. **Compile** ([`crate::rewrite::ts`]): TypeScript and JSX, with the settings of the
+//!    nearest `tsconfig.json` ([`resolve`]), once per version of the file.
+//! 2. **Analyse** ([`crate::rewrite::js`]): what a module imports and accepts, once per version.
+//! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
+//!    find it.
+//! 4. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
+//!    by the lockfile; a CommonJS one is converted with the project's others ([`optimize`]).
+//!
+//! [`Modules`] holds the caches of each step. It reports what cannot be read (a broken
+//! `tsconfig.json`, a package rolldown cannot convert) through an [`Overlay`] and knows
+//! nothing else of the server.
+
+pub mod npm;
+pub mod optimize;
+pub mod resolve;
+
+use crate::base::{ErrorReport, SitePath};
+use crate::problems::Overlay;
+use crate::rewrite::js::{Analysis, AnalysisCache, AnalysisError};
+use crate::rewrite::ts::{self, TransformCache};
+use optimize::Optimizer;
+use resolve::{Resolver, TsconfigError};
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, PoisonError, RwLock};
+
+/// The module state of one site: caches of each step, and what the pages' import maps map.
+pub struct Modules {
+    root: PathBuf,
+    /// What each script names and accepts, parsed once per version of the file.
+    pub scripts: AnalysisCache,
+    /// TypeScript and JSX compiled, once per version of the file and its JSX settings.
+    pub transforms: TransformCache,
+    /// What specifiers name on disk, and the JSX settings of each `tsconfig.json`.
+    pub resolver: Resolver,
+    /// CommonJS packages converted into ES modules.
+    pub optimizer: Optimizer,
+    /// The lockfile's hash, which versions the URLs of npm packages.
+    npm_key: RwLock<String>,
+    /// What the import maps of the documents served so far map: hotplate leaves those
+    /// specifiers to the page.
+    import_mapped: RwLock<BTreeSet<String>>,
+    /// Where a `tsconfig.json` that cannot be read, or a package that cannot be converted, is
+    /// shown.
+    overlay: Overlay,
+}
+
+impl Modules {
+    /// The module state of the site at `root` (canonical), with the `--jsx*` flags.
+    pub fn new(root: &Path, jsx: ts::JsxOptionsWritten, overlay: Overlay) -> Modules {
+        Modules {
+            root: root.to_path_buf(),
+            scripts: AnalysisCache::default(),
+            transforms: TransformCache::default(),
+            resolver: Resolver::new(jsx),
+            optimizer: Optimizer::new(root),
+            npm_key: RwLock::new(npm::lock_key(root)),
+            import_mapped: RwLock::default(),
+            overlay,
+        }
+    }
+
+    /// The site's root, which the module paths are relative to.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The site file `site`, with this `source`, compiled when it is TypeScript or JSX and
+    /// analysed: the code the browser runs, and what it imports and accepts.
+    pub fn analyze_script(
+        &self,
+        site: &SitePath,
+        source: String,
+    ) -> Result<(String, Arc<Analysis>), AnalysisError> {
+        let code = if ts::is_compiled(site.as_str()) {
+            let (settings, problem) = self
+                .resolver
+                .compile_settings(&self.root.join(site.as_str()));
+            self.note_tsconfig(problem);
+            self.transforms
+                .transform(site.as_str(), &source, &settings)?
+                .to_string()
+        } else {
+            source
+        };
+        let analysis = self.scripts.analyze(site.as_str(), &code)?;
+        Ok((code, analysis))
+    }
+
+    /// Shows a `tsconfig.json` that cannot be read in the overlay (the files under it compile
+    /// with the default settings meanwhile); the pipeline clears it when the file changes.
+    fn note_tsconfig(&self, problem: Option<TsconfigError>) {
+        let Some(problem) = problem else { return };
+        let file = problem
+            .tsconfig
+            .strip_prefix(&self.root)
+            .unwrap_or(&problem.tsconfig)
+            .to_string_lossy()
+            .replace('\\', "/");
+        let report = ErrorReport::about_file(
+            &file,
+            format!(
+                "{file} cannot be read, so TypeScript and JSX compile with the default settings \
+                 until it is fixed: {}",
+                problem.message
+            ),
+        );
+        self.overlay
+            .report(&TsconfigError::problem_source(&file), report);
+    }
+
+    /// Whether the package file `real` is an ES module (see [`npm::is_es_module`]).
+    pub fn is_es_module(&self, real: &Path) -> bool {
+        npm::is_es_module(&self.scripts, real)
+    }
+
+    /// The URL of the CommonJS package `specifier`, whose file is `entry`, converted (see
+    /// [`Optimizer::url`]).
+    pub fn optimized_url(&self, specifier: &str, entry: &Path) -> String {
+        self.optimizer.url(self, specifier, entry)
+    }
+
+    /// The key in the URLs of npm packages: a hash of the lockfile.
+    pub fn npm_key(&self) -> String {
+        self.npm_key
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Reads the lockfile again (it changed).
+    pub fn refresh_npm_key(&self) {
+        let key = npm::lock_key(&self.root);
+        *self.npm_key.write().unwrap_or_else(PoisonError::into_inner) = key;
+    }
+
+    /// Remembers what a document's import map maps.
+    pub fn note_import_map(&self, keys: &[String]) {
+        if keys.is_empty() {
+            return;
+        }
+        self.import_mapped
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .extend(keys.iter().cloned());
+    }
+
+    /// Whether a page's import map maps the bare `specifier`: by its own name, or by a prefix
+    /// ending in `/` (`lib/` maps `lib/x.js`).
+    pub fn is_import_mapped(&self, specifier: &str) -> bool {
+        let mapped = self
+            .import_mapped
+            .read()
+            .unwrap_or_else(PoisonError::into_inner);
+        mapped.contains(specifier)
+            || mapped
+                .iter()
+                .any(|key| key.ends_with('/') && specifier.starts_with(key.as_str()))
+    }
+
+    /// Where a problem with the modules is shown.
+    pub(crate) fn overlay(&self) -> &Overlay {
+        &self.overlay
+    }
+}

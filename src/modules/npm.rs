@@ -1,0 +1,92 @@
+//! npm packages as files: which lockfile versions them, which files are a package's, what
+//! URL serves one, and whether it is an ES module (served as it is) or CommonJS (converted by
+//! [`super::optimize`]). The HTTP side ([`crate::serve::npm`]) answers the URLs.
+
+use crate::base::url_path;
+use crate::rewrite::js::AnalysisCache;
+use std::hash::{DefaultHasher, Hash, Hasher};
+use std::path::Path;
+
+/// Where package files are served.
+pub use crate::protocol::NPM_PREFIX as PREFIX;
+
+/// The lockfiles that say which versions `node_modules` holds, in the order they are looked
+/// for.
+pub const LOCKFILES: [&str; 5] = [
+    "package-lock.json",
+    "pnpm-lock.yaml",
+    "yarn.lock",
+    "bun.lock",
+    "npm-shrinkwrap.json",
+];
+
+/// The key that versions every package URL: a hash of the root's lockfile (`dev` without
+/// one).
+pub fn lock_key(root: &Path) -> String {
+    for name in LOCKFILES {
+        if let Ok(bytes) = std::fs::read(root.join(name)) {
+            let mut hasher = DefaultHasher::new();
+            bytes.hash(&mut hasher);
+            return format!("{:08x}", hasher.finish() as u32);
+        }
+    }
+    "dev".into()
+}
+
+/// Whether `real` (canonical) is a file of a package: under the root, inside a
+/// `node_modules` folder.
+pub fn is_package_file(root: &Path, real: &Path) -> bool {
+    real.strip_prefix(root).is_ok_and(|relative| {
+        relative
+            .components()
+            .any(|c| c.as_os_str() == "node_modules")
+    })
+}
+
+/// The URL that serves the package file `real` (canonical), with the key.
+pub fn url_of(root: &Path, real: &Path, key: &str) -> Option<String> {
+    if !is_package_file(root, real) {
+        return None;
+    }
+    let relative = real.strip_prefix(root).ok()?;
+    let segments: Option<Vec<&str>> = relative
+        .components()
+        .map(|c| c.as_os_str().to_str())
+        .collect();
+    let path = url_path(segments?);
+    Some(format!("{}{}?v={key}", PREFIX.trim_end_matches('/'), path))
+}
+
+/// Whether a package file is a script (`.js`, `.mjs`, `.cjs`).
+pub fn is_script(file: &Path) -> bool {
+    matches!(
+        file.extension().and_then(|e| e.to_str()),
+        Some("js" | "mjs" | "cjs")
+    )
+}
+
+/// Whether the package file `real` is an ES module: `.mjs`, or a `.js` with `import` or
+/// `export`, or one that uses nothing of CommonJS.
+pub fn is_es_module(scripts: &AnalysisCache, real: &Path) -> bool {
+    match real.extension().and_then(|e| e.to_str()) {
+        Some("mjs") => return true,
+        Some("cjs") => return false,
+        Some("js") => {}
+        // JSON, CSS, …: not a script at all.
+        _ => return false,
+    }
+    let Ok(source) = std::fs::read_to_string(real) else {
+        return false;
+    };
+    let name = real.to_string_lossy();
+    match scripts.analyze(&name, &source) {
+        Ok(analysis) => analysis.module_syntax || !looks_commonjs(&source),
+        Err(_) => false,
+    }
+}
+
+/// Whether a module without `import` or `export` uses CommonJS's `require`, `module` or
+/// `exports`.
+pub fn looks_commonjs(source: &str) -> bool {
+    source.contains("require(") || source.contains("module.exports") || source.contains("exports.")
+}
