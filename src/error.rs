@@ -15,6 +15,12 @@ pub enum FatalError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("hotplate::layer(): the folder {folder} (for {what}) {why}")]
+    BadLayerFolder {
+        folder: PathBuf,
+        what: String,
+        why: String,
+    },
     #[error("--host {host:?} is neither an IP address nor a name that resolves to one")]
     BadHost { host: String },
     #[error(

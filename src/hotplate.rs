@@ -11,16 +11,15 @@ use crate::backend::supervise;
 use crate::base::Message;
 use crate::pipeline;
 use crate::settings::Settings;
-use crate::watch::{self, Filter, IgnoreRules};
-use std::path::Path;
+use crate::watch;
 use std::sync::Arc;
 use tokio::task::JoinSet;
 
 pub struct Hotplate {
     app: Arc<App>,
     arming: Option<watch::ArmingSignal>,
-    /// The pipeline and the arming report; aborted on drop.
-    _tasks: JoinSet<()>,
+    /// The pipeline, the supervisor and the arming report; aborted on drop.
+    tasks: JoinSet<()>,
 }
 
 impl Hotplate {
@@ -30,18 +29,7 @@ impl Hotplate {
         let mut tasks = JoinSet::new();
         let mut arming = None;
         if app.settings.is_dev() {
-            let filter = Mounted {
-                rules: IgnoreRules::load(&app.settings.root),
-                backend: app.settings.proxy.is_some(),
-                folders: app
-                    .settings
-                    .mounts
-                    .iter()
-                    .filter_map(|m| m.folder.strip_prefix(&app.settings.root).ok())
-                    .map(Path::to_path_buf)
-                    .collect(),
-            };
-            let watcher = watch::start_with(&app.settings, Box::new(filter));
+            let watcher = watch::start(&app.settings);
             let signal = watcher.arming();
             arming = Some(signal.clone());
             let started = std::time::Instant::now();
@@ -67,15 +55,18 @@ impl Hotplate {
                 tasks.spawn(supervise::run(job));
             }
         }
-        Hotplate {
-            app,
-            arming,
-            _tasks: tasks,
-        }
+        Hotplate { app, arming, tasks }
     }
 
     pub fn app(&self) -> Arc<App> {
         self.app.clone()
+    }
+
+    /// Stops the watcher, the pipeline and a backend hotplate runs, and resolves once the
+    /// backend's processes are gone. Dropping a `Hotplate` stops the same, without waiting.
+    pub async fn stop(mut self) {
+        self.tasks.shutdown().await;
+        supervise::stopped().await;
     }
 
     /// Resolves once the watcher is armed: a change made after that is never missed. `None`
@@ -123,76 +114,5 @@ impl Handle {
     /// Handles what pages send with `import.meta.hot.send(event, data)` from now on.
     pub fn on_message(&self, handler: impl Fn(&str, &serde_json::Value) + Send + Sync + 'static) {
         self.0.on_custom(handler);
-    }
-}
-
-/// Watches only an app's mounted folders (with the usual ignore rules), or, for a site, all
-/// of the root.
-struct Mounted {
-    rules: IgnoreRules,
-    /// A backend's root (`--proxy`): what backends write as they run is not watched.
-    backend: bool,
-    /// Relative to the root; empty for a site.
-    folders: Vec<std::path::PathBuf>,
-}
-
-impl Filter for Mounted {
-    fn is_ignored(&self, relative: &Path, is_dir: bool) -> bool {
-        let outside = !self.folders.is_empty()
-            && !self
-                .folders
-                .iter()
-                .any(|f| relative.starts_with(f) || (is_dir && f.starts_with(relative)));
-        outside
-            || (self.backend && written_by_backends(relative, is_dir))
-            || self.rules.is_ignored(relative, is_dir)
-    }
-}
-
-/// Folders and files that backends and their tools write while they run: logs, databases,
-/// caches, build output and installed packages. Watched, each request a backend logs would
-/// refresh the pages, which would request again.
-fn written_by_backends(relative: &Path, is_dir: bool) -> bool {
-    const FOLDERS: &[&str] = &[
-        "__pycache__",
-        "node_modules",
-        "target",
-        "log",
-        "logs",
-        "tmp",
-        "storage",
-        "vendor",
-        "venv",
-    ];
-    const SUFFIXES: &[&str] = &[
-        ".log", ".pyc", ".sqlite", ".sqlite3", ".db", "-journal", "-wal", "-shm", ".pid",
-    ];
-    let mut components = relative.components().peekable();
-    while let Some(component) = components.next() {
-        let name = component.as_os_str().to_string_lossy();
-        let folder = is_dir || components.peek().is_some();
-        if folder && FOLDERS.contains(&name.as_ref()) {
-            return true;
-        }
-        if !folder && SUFFIXES.iter().any(|suffix| name.ends_with(suffix)) {
-            return true;
-        }
-    }
-    false
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn what_backends_write_as_they_run_is_not_watched() {
-        assert!(written_by_backends(Path::new("log/development.log"), false));
-        assert!(written_by_backends(Path::new("db.sqlite3"), false));
-        assert!(written_by_backends(Path::new("app/__pycache__"), true));
-        assert!(written_by_backends(Path::new("target/debug/app"), false));
-        assert!(!written_by_backends(Path::new("app.py"), false));
-        assert!(!written_by_backends(Path::new("templates/log.html"), false));
-        assert!(!written_by_backends(Path::new("src/logic"), true));
     }
 }

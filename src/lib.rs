@@ -48,29 +48,20 @@
 //! [`architecture`] explains the design. The stages below are `pub` for hotplate's own tests
 //! and benches, and hidden from these docs: they are not an API. Upstream first:
 //!
-//! | module | stage |
+//! | module | what it owns |
 //! |---|---|
-//! | `base` | shared vocabulary: site paths, file kinds, change batches, wire messages |
-//! | `cli`, `settings` | raw flags, then the resolved [`Settings`] every stage reads |
-//! | `watch` | file-system events → coalesced, hashed change batches |
-//! | `route` | URL → page, file or redirect, confined to the root (or an app's mounted folders) |
-//! | `graph` | what each served document, script and stylesheet depends on (client), and what each route's render read (server) |
-//! | `plan` | a batch → the smallest correct update plan |
-//! | `hub` | server-sent events: ids, replay, fan-out |
-//! | `render` | minijinja templates, Markdown content and data → HTML, and what each render read |
-//! | `resolve` | specifier → file, as TypeScript and Node find it (`oxc_resolver`); JSX settings of the nearest `tsconfig.json` |
-//! | `optimize` | CommonJS packages (React) into ES modules with named exports, once, with rolldown |
+//! | `base`, `protocol` | shared vocabulary (site paths, file kinds, change batches, messages); the wire protocol's names, defined once |
+//! | `cli`, `settings`, `error` | raw flags, then the resolved [`Settings`] every stage reads; fatal errors |
+//! | `watch` | file-system events → coalesced, hashed change batches; what is never reported |
+//! | `graph`, `plan`, `hub`, `inbox`, `problems`, `pool` | what depends on what; the smallest update; SSE fan-out; the HTTP side's queue to the pipeline; the overlay's errors; the threads |
 //! | `rewrite` | transforms: runtime injection, Content-Security-Policy, TypeScript and JSX, `import.meta.hot`, `?t=` |
-//! | `inbox` | what the HTTP side sends the pipeline: records for the graph, invalidations |
-//! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
+//! | `site` | what a site is, with no HTTP: routes, rendering (templates, content, data), what is remembered |
+//! | `modules` | what a script becomes, with no HTTP: compile and analysis caches, resolution, npm packages, CommonJS through rolldown |
+//! | `backend` | the backend behind `--proxy`: whether it is up, and running it (`--exec`) |
+//! | `app` | the state the HTTP side and the pipeline share |
 //! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service, proxy service |
-//! | `backend`, `supervise` | the backend behind `--proxy` (its client, whether it is up) and running it (`--exec`) |
-//! | `problems` | the errors the overlay shows, one per source |
-//! | `pool` | the threads (with large stacks) where parsing, rendering and the pipeline run |
-//! | [`hotplate`](Hotplate) | starts the watcher and the pipeline beside whatever serves |
-//! | [`layer`](layer()) | the same pieces around an app's router, and [`Templates`] |
-//! | [`Server`], `listen` | binds a port; the accept loop (`TCP_NODELAY`, header timeouts, descriptors) |
-//! | `remote` | `hotplate send`: a custom event for every page of a running server, from another process |
+//! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
+//! | [`hotplate`](Hotplate), [`layer`](layer()), [`Server`], `listen`, `remote` | composition roots: the watcher, pipeline and supervisor beside whatever serves; the same around an app's router; a port; `hotplate send` |
 //!
 //! The browser runtime is plain JavaScript in `client/`, embedded with `include_str!`.
 

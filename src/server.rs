@@ -126,12 +126,13 @@ impl Server {
         let router = self.hotplate.router();
         let timeout = self.hotplate.app().settings.header_timeout;
         // Not a graceful shutdown: event streams never end by themselves, and a dev server
-        // should stop at once. Dropping the hotplate stops the watcher and the pipeline.
+        // should stop at once. Stopping the hotplate stops the watcher, the pipeline and a
+        // backend it runs (waiting for its processes to be gone).
         tokio::select! {
             () = listen::serve(self.listener, router, timeout) => {}
             () = shutdown => {}
         }
-        drop(self.hotplate);
+        self.hotplate.stop().await;
         Ok(())
     }
 }
@@ -225,7 +226,10 @@ pub fn banner(settings: &Settings, addr: SocketAddr, requested_port: Option<u16>
             ));
         }
         if !proxy.restart_on.is_empty() && proxy.exec.is_some() {
-            lines.push(format!("  ➜ Restart: on {}", proxy.restart_on.join(", ")));
+            lines.push(format!(
+                "  ➜ Restart: on {}",
+                proxy.restart_on.written().join(", ")
+            ));
         }
     }
     if let Some(port) = requested_port {

@@ -39,7 +39,7 @@ pub struct Proxy {
     /// The shell command that starts it, when hotplate supervises it (`--exec`).
     pub exec: Option<String>,
     /// The files whose change restarts it (globs relative to the root; with `exec`).
-    pub restart_on: Vec<String>,
+    pub restart_on: Globs,
     /// How long a started backend may take to answer before hotplate reports it.
     pub ready_timeout: Duration,
     /// How long a request waits for a backend that is starting (or, for a page's hot refresh,
@@ -75,7 +75,7 @@ impl Proxy {
             origin: format!("http://{authority}"),
             authority,
             exec: None,
-            restart_on: Vec::new(),
+            restart_on: Globs::default(),
             ready_timeout: Duration::from_secs(120),
             patience: Duration::from_secs(10),
         })
@@ -183,14 +183,8 @@ impl Settings {
             proxy.restart_on = if args.restart_on.is_empty() {
                 default_restart_globs(&settings.root)
             } else {
-                args.restart_on.clone()
+                Globs::new(args.restart_on.clone())?
             };
-            for glob in &proxy.restart_on {
-                globset::Glob::new(glob).map_err(|source| FatalError::BadGlob {
-                    glob: glob.clone(),
-                    source,
-                })?;
-            }
             settings.proxy_to(proxy, &args.assets)?;
         }
         Ok(settings)
@@ -358,8 +352,52 @@ fn parse_assets(spec: &str) -> Result<(String, PathBuf), FatalError> {
     Ok((prefix, PathBuf::from(folder.trim())))
 }
 
+/// Globs of files relative to the root, compiled once into one matcher (`*` stays within a
+/// folder, as in a shell).
+#[derive(Clone, Debug, Default)]
+pub struct Globs {
+    written: Vec<String>,
+    set: globset::GlobSet,
+}
+
+impl Globs {
+    /// The globs as written; one that is not a glob is an error that names it.
+    pub fn new(written: Vec<String>) -> Result<Globs, FatalError> {
+        let mut set = globset::GlobSetBuilder::new();
+        for glob in &written {
+            let compiled = globset::GlobBuilder::new(glob)
+                .literal_separator(true)
+                .build()
+                .map_err(|source| FatalError::BadGlob {
+                    glob: glob.clone(),
+                    source,
+                })?;
+            set.add(compiled);
+        }
+        let set = set.build().map_err(|source| FatalError::BadGlob {
+            glob: written.join(", "),
+            source,
+        })?;
+        Ok(Globs { written, set })
+    }
+
+    /// Whether `path` (relative to the root, `/`-separated) matches one of them.
+    pub fn is_match(&self, path: &str) -> bool {
+        self.set.is_match(path)
+    }
+
+    /// The globs as written.
+    pub fn written(&self) -> &[String] {
+        &self.written
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.written.is_empty()
+    }
+}
+
 /// What restarts a backend by default, by the project files at the root.
-pub fn default_restart_globs(root: &Path) -> Vec<String> {
+pub fn default_restart_globs(root: &Path) -> Globs {
     let has = |name: &str| root.join(name).exists();
     let mut globs = Vec::new();
     if has("Cargo.toml") {
@@ -390,7 +428,8 @@ pub fn default_restart_globs(root: &Path) -> Vec<String> {
     if has("package.json") {
         globs.extend(["**/*.{js,mjs,cjs,ts}", "package.json"]);
     }
-    globs.into_iter().map(str::to_string).collect()
+    Globs::new(globs.into_iter().map(str::to_string).collect())
+        .expect("the default globs are globs")
 }
 
 fn parse_host(host: &str) -> Result<IpAddr, FatalError> {
@@ -547,9 +586,29 @@ mod tests {
         std::fs::write(root.path().join("Cargo.toml"), "").unwrap();
         std::fs::write(root.path().join("app.py"), "").unwrap();
         let globs = default_restart_globs(root.path());
-        assert!(globs.contains(&"**/*.rs".to_string()), "{globs:?}");
-        assert!(globs.contains(&"**/*.py".to_string()), "{globs:?}");
-        assert!(!globs.contains(&"**/*.go".to_string()), "{globs:?}");
+        assert!(
+            globs.written().contains(&"**/*.rs".to_string()),
+            "{globs:?}"
+        );
+        assert!(
+            globs.written().contains(&"**/*.py".to_string()),
+            "{globs:?}"
+        );
+        assert!(
+            !globs.written().contains(&"**/*.go".to_string()),
+            "{globs:?}"
+        );
+        assert!(globs.is_match("src/main.rs") && globs.is_match("app.py"));
+        assert!(!globs.is_match("main.go"));
+    }
+
+    #[test]
+    fn a_restart_glob_keeps_its_star_within_a_folder_and_a_bad_one_is_named() {
+        let globs = Globs::new(vec!["*.trigger".into()]).unwrap();
+        assert!(globs.is_match("x.trigger"));
+        assert!(!globs.is_match("sub/x.trigger"));
+        let error = Globs::new(vec!["ok/*".into(), "bad/[".into()]).unwrap_err();
+        assert!(error.to_string().contains("\"bad/[\""), "{error}");
     }
 
     #[test]

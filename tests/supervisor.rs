@@ -8,7 +8,7 @@
 //! - What a command printed just before it exited is in the overlay.
 
 mod util;
-use hotplate::settings::Proxy;
+use hotplate::settings::{Globs, Proxy};
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -180,7 +180,7 @@ fn a_backend_that_restarts_itself_is_restarted_ever_more_slowly() {
     let hotplate = supervising(
         "date +%s%N >> starts.log; date +%s%N > again.trigger; exec sleep 60",
         &[],
-        |proxy| proxy.restart_on = vec!["*.trigger".into()],
+        |proxy| proxy.restart_on = Globs::new(vec!["*.trigger".into()]).unwrap(),
     );
     let runtime = hotplate.runtime();
     let mut events = runtime.block_on(util::open_stream(
@@ -238,4 +238,43 @@ fn what_a_command_printed_before_it_exited_is_in_the_overlay() {
             frame.lines().last()
         );
     }
+}
+
+#[test]
+fn the_binary_asked_to_stop_stops_a_daemonized_backend_before_it_exits() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("hello.txt"), "hi\n").unwrap();
+    let backend = free_port();
+    let mut hotplate = Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args(["serve", dir.path().to_str().unwrap(), "--port"])
+        .arg(free_port().to_string())
+        .args(["--strict-port", "--proxy"])
+        .arg(format!("http://127.0.0.1:{backend}"))
+        .arg("--exec")
+        .arg(
+            "setsid python3 -m http.server \"$PORT\" --bind 127.0.0.1 >/dev/null 2>&1 </dev/null &",
+        )
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let answers = || std::net::TcpStream::connect(("127.0.0.1", backend)).is_ok();
+    wait_until("the daemon to listen", Duration::from_secs(15), answers);
+
+    Command::new("kill")
+        .args(["-TERM", &hotplate.id().to_string()])
+        .status()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while hotplate.try_wait().unwrap().is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "hotplate did not exit on SIGTERM"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        !answers(),
+        "the backend still answers after hotplate exited: it outlived it"
+    );
 }

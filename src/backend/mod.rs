@@ -12,7 +12,7 @@
 pub mod supervise;
 
 use crate::inbox::{Inbox, Input};
-use crate::settings::Proxy;
+use crate::settings::{Globs, Proxy};
 use axum::body::Body;
 use axum::http::{Request, Response, header};
 use hyper::body::Incoming;
@@ -33,23 +33,6 @@ const PROBE_TIMEOUT: Duration = Duration::from_secs(2);
 /// How long a backend that reloads itself is watched for a restart after its code changed.
 const RELOAD_WINDOW: Duration = Duration::from_secs(3);
 
-/// The globs as one matcher (`literal_separator`: `*` stays within a folder).
-fn glob_set(globs: &[String]) -> globset::GlobSet {
-    let mut set = globset::GlobSetBuilder::new();
-    for glob in globs {
-        match globset::GlobBuilder::new(glob)
-            .literal_separator(true)
-            .build()
-        {
-            Ok(glob) => {
-                set.add(glob);
-            }
-            Err(err) => tracing::warn!("{glob:?} is not used: {err}"),
-        }
-    }
-    set.build().unwrap_or_else(|_| globset::GlobSet::empty())
-}
-
 /// Whether the backend answers.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum State {
@@ -69,7 +52,7 @@ pub struct Backend {
     probing: AtomicBool,
     supervised: bool,
     /// The sources whose change restarts it (relative to the root).
-    restart_on: globset::GlobSet,
+    restart_on: Globs,
     restarts: mpsc::UnboundedSender<()>,
     /// Taken by the supervisor when it starts.
     restart_requests: Mutex<Option<mpsc::UnboundedReceiver<()>>>,
@@ -77,7 +60,7 @@ pub struct Backend {
     runtime: Option<tokio::runtime::Handle>,
     /// The sources that restart a backend by what the root holds, watched for when hotplate
     /// does not run it (its own reloader restarts it).
-    reloaded_by: globset::GlobSet,
+    reloaded_by: Globs,
     /// Where "it answers again" goes: the pipeline then refreshes every open page.
     inbox: Arc<Inbox>,
 }
@@ -103,11 +86,11 @@ impl Backend {
             .0,
             probing: AtomicBool::new(false),
             supervised,
-            restart_on: glob_set(&proxy.restart_on),
+            restart_on: proxy.restart_on.clone(),
             restarts,
             restart_requests: Mutex::new(Some(restart_requests)),
             runtime: tokio::runtime::Handle::try_current().ok(),
-            reloaded_by: glob_set(&crate::settings::default_restart_globs(root)),
+            reloaded_by: crate::settings::default_restart_globs(root),
             inbox,
         }
     }

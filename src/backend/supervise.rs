@@ -366,7 +366,8 @@ fn down(overlay: &Overlay, backend: &Backend, why: String, output: &Output) {
     backend.set(State::Down { why, output: lines });
 }
 
-/// A started backend: its processes are stopped when this is dropped, unless it ended.
+/// A started backend: its processes are stopped when this is dropped (off this thread), unless
+/// it ended.
 struct Running {
     child: Child,
     /// Its processes: the command's group, and those marked with this hotplate's boot.
@@ -510,24 +511,48 @@ impl Running {
     }
 }
 
+/// The stops handed to threads by [`Running`]'s drop, for [`stopped`] to wait for.
+static STOPPING: Mutex<Vec<std::thread::JoinHandle<()>>> = Mutex::new(Vec::new());
+
 impl Drop for Running {
+    /// Stops the backend without waiting here: a drop may run on an async worker (the
+    /// supervisor's task, aborted). The command's group gets `SIGTERM` at once (one system
+    /// call); finding the processes it left (a full look through `/proc`), waiting for them and
+    /// killing what is left run on a thread of its own, which [`stopped`] waits for.
     fn drop(&mut self) {
         if self.stopped {
             return;
         }
         #[cfg(not(unix))]
         let _ = self.child.start_kill();
-        // Found once and then watched by pid: a full look reads every process's environment.
-        let found = self.processes.running();
-        self.processes.signal(Signal::Term);
-        let deadline = Instant::now() + Duration::from_secs(2);
-        while found.iter().any(|pid| still_running(*pid)) && Instant::now() < deadline {
-            let _ = self.child.try_wait();
-            std::thread::sleep(Duration::from_millis(10));
+        self.processes.signal_group(Signal::Term);
+        let processes = self.processes.clone();
+        let stop = std::thread::Builder::new()
+            .name("hotplate-backend-stop".into())
+            .spawn(move || processes.stop_within(Duration::from_secs(2)));
+        match stop {
+            Ok(stop) => STOPPING
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .push(stop),
+            Err(err) => tracing::warn!("could not stop the backend's processes: {err}"),
         }
-        self.processes.signal(Signal::Kill);
-        let _ = self.child.try_wait();
     }
+}
+
+/// Resolves once every backend stop that a drop started is done (see [`Running`]'s drop):
+/// hotplate waits for it before it exits, so no process it started outlives it.
+pub async fn stopped() {
+    let stops = std::mem::take(&mut *STOPPING.lock().unwrap_or_else(PoisonError::into_inner));
+    if stops.is_empty() {
+        return;
+    }
+    let _ = tokio::task::spawn_blocking(move || {
+        for stop in stops {
+            let _ = stop.join();
+        }
+    })
+    .await;
 }
 
 /// Prints the backend's output, line by line, with a prefix, and keeps its tail.
@@ -644,14 +669,41 @@ enum Signal {
 }
 
 #[cfg(unix)]
+impl Signal {
+    fn nix(self) -> nix::sys::signal::Signal {
+        match self {
+            Signal::Term => nix::sys::signal::Signal::SIGTERM,
+            Signal::Kill => nix::sys::signal::Signal::SIGKILL,
+        }
+    }
+}
+
+#[cfg(unix)]
 impl Processes {
     /// Sends `signal` to the group and to every marked process.
+    /// Sends `signal` to the command's process group only: one system call, no look through
+    /// `/proc`.
+    fn signal_group(&self, signal: Signal) {
+        if let Some(group) = self.group {
+            let _ = nix::sys::signal::killpg(nix::unistd::Pid::from_raw(group), signal.nix());
+        }
+    }
+
+    /// `SIGTERM` to every process of the backend, `SIGKILL` to those still running after
+    /// `grace` (blocking: found once, then watched by pid).
+    fn stop_within(&self, grace: Duration) {
+        let found = self.running();
+        self.signal(Signal::Term);
+        let deadline = Instant::now() + grace;
+        while found.iter().any(|pid| still_running(*pid)) && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.signal(Signal::Kill);
+    }
+
     fn signal(&self, signal: Signal) {
-        use nix::sys::signal::{Signal as Nix, kill, killpg};
-        let signal = match signal {
-            Signal::Term => Nix::SIGTERM,
-            Signal::Kill => Nix::SIGKILL,
-        };
+        use nix::sys::signal::{kill, killpg};
+        let signal = signal.nix();
         if let Some(group) = self.group {
             let _ = killpg(nix::unistd::Pid::from_raw(group), signal);
         }
@@ -749,6 +801,10 @@ impl Stat {
 #[cfg(not(unix))]
 impl Processes {
     fn signal(&self, _signal: Signal) {}
+
+    fn signal_group(&self, _signal: Signal) {}
+
+    fn stop_within(&self, _grace: Duration) {}
 
     fn alive(&self) -> bool {
         false

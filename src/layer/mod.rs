@@ -141,12 +141,21 @@ impl Builder {
         let mut settings = Settings::for_root(&root)?;
         for (prefix, folder) in self.mounts {
             let path = settings.root.join(&folder);
-            let folder = std::fs::canonicalize(&path)
-                .map_err(|source| FatalError::RootMissing { path, source })?;
+            let what = match &prefix {
+                Some(prefix) => format!(".assets(\"{prefix}\", …)"),
+                None => ".templates(…)".to_string(),
+            };
+            let folder =
+                std::fs::canonicalize(&path).map_err(|error| FatalError::BadLayerFolder {
+                    folder: path,
+                    what: what.clone(),
+                    why: format!("cannot be read: {error}"),
+                })?;
             if !folder.starts_with(&settings.root) {
-                return Err(FatalError::RootMissing {
-                    path: folder,
-                    source: std::io::Error::other("it is outside the root"),
+                return Err(FatalError::BadLayerFolder {
+                    why: format!("is outside the app's root {}", settings.root.display()),
+                    folder,
+                    what,
                 });
             }
             settings.mounts.push(Mount { folder, prefix });
@@ -262,4 +271,40 @@ fn runtime_path(uri: &Uri) -> Option<Uri> {
         None => rest.to_string(),
     };
     rest.parse().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_of(builder: Builder) -> String {
+        match builder.enabled(true).build() {
+            Ok(_) => panic!("the layer started"),
+            Err(error) => error.to_string(),
+        }
+    }
+
+    #[test]
+    fn a_mounted_folder_that_is_missing_is_named_with_the_call_that_mounted_it() {
+        let root = tempfile::tempdir().unwrap();
+        let said = error_of(layer().root(root.path()).assets("/static", "static"));
+        assert!(said.contains("static"), "{said}");
+        assert!(said.contains(r#".assets("/static", …)"#), "{said}");
+        assert!(said.contains("cannot be read"), "{said}");
+        assert!(!said.contains("site root"), "{said}");
+    }
+
+    #[test]
+    fn a_templates_folder_outside_the_root_says_so() {
+        let outer = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(outer.path().join("app")).unwrap();
+        std::fs::create_dir_all(outer.path().join("templates")).unwrap();
+        let said = error_of(
+            layer()
+                .root(outer.path().join("app"))
+                .templates("../templates"),
+        );
+        assert!(said.contains(".templates(…)"), "{said}");
+        assert!(said.contains("is outside the app's root"), "{said}");
+    }
 }

@@ -26,11 +26,13 @@
 //! deleted and made again, or moved away and replaced, it is watched afresh and the batch says
 //! `rescan` (the native backend would go on following the old folder and report nothing).
 
+pub mod filter;
 pub mod poll;
+
+pub use filter::{Filter, IgnoreRules, Scope, is_editor_temp};
 
 use crate::base::{Change, ChangeBatch, ChangeKind, SitePath};
 use crate::settings::Settings;
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use notify::event::{AccessKind, AccessMode, CreateKind, ModifyKind};
 use notify::{EventKind, RecursiveMode};
 use std::collections::{HashMap, HashSet};
@@ -56,74 +58,6 @@ pub fn read_settled(path: &Path, deadline: Instant) -> std::io::Result<Vec<u8>> 
         }
         std::thread::sleep(EMPTY_RETRY);
     }
-}
-
-/// Decides which paths the watcher never reports. Paths are relative to the site root.
-pub trait Filter: Send + Sync + 'static {
-    fn is_ignored(&self, relative: &Path, is_dir: bool) -> bool;
-}
-
-/// The default [`Filter`]: hidden files, editor temp files and the root's ignore files.
-pub struct IgnoreRules {
-    gitignore: Gitignore,
-}
-
-impl IgnoreRules {
-    /// Reads `.gitignore` and `.ignore` at the root; a missing or broken file adds no rules.
-    pub fn load(root: &Path) -> IgnoreRules {
-        let mut builder = GitignoreBuilder::new(root);
-        for name in [".gitignore", ".ignore"] {
-            let path = root.join(name);
-            if path.is_file()
-                && let Some(err) = builder.add(&path)
-            {
-                tracing::warn!("ignoring part of {}: {err}", path.display());
-            }
-        }
-        let gitignore = builder.build().unwrap_or_else(|err| {
-            tracing::warn!("ignore rules not used: {err}");
-            Gitignore::empty()
-        });
-        IgnoreRules { gitignore }
-    }
-}
-
-impl Filter for IgnoreRules {
-    fn is_ignored(&self, relative: &Path, is_dir: bool) -> bool {
-        let hidden = relative
-            .components()
-            .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
-        let temp = relative
-            .file_name()
-            .is_some_and(|name| is_editor_temp(&name.to_string_lossy()));
-        hidden
-            || temp
-            || self
-                .gitignore
-                .matched_path_or_any_parents(relative, is_dir)
-                .is_ignore()
-    }
-}
-
-/// Names that editors write next to the file being saved: vim's swap files and `4913` probe,
-/// backup files ending in `~`, Emacs locks and autosaves, JetBrains' safe-write files and
-/// generic `.tmp` files.
-pub fn is_editor_temp(name: &str) -> bool {
-    name == "4913"
-        || name.ends_with('~')
-        || name.starts_with(".#")
-        || (name.starts_with('#') && name.ends_with('#'))
-        || [
-            ".swp",
-            ".swo",
-            ".swx",
-            ".tmp",
-            ".TMP",
-            "___jb_tmp___",
-            "___jb_old___",
-        ]
-        .iter()
-        .any(|suffix| name.ends_with(suffix))
 }
 
 /// A backend event reduced to what coalescing needs.
@@ -295,7 +229,7 @@ impl ArmingSignal {
 /// watcher's own thread (folder by folder, skipping ignored ones), and [`Watcher::arming`] says
 /// when that is done. The same thread then coalesces events into batches.
 pub fn start(settings: &Settings) -> Watcher {
-    start_with(settings, Box::new(IgnoreRules::load(&settings.root)))
+    start_with(settings, Box::new(Scope::of(settings)))
 }
 
 /// [`start`] with another filter.
