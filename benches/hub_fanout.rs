@@ -9,7 +9,7 @@
 //!
 //! Target (DESIGN.md): p99 under 20 ms for 1,000 clients.
 
-use hotplate::base::Message;
+use hotplate::testing::base::Message;
 use hotplate::{Server, Settings};
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -44,7 +44,7 @@ pub struct Node {
     /// page.
     pub page_managed: bool,
     /// The timestamp of the hot update whose module invalidated itself last (see
-    /// [`Graph::first_invalidation`]).
+    /// [`Graph::invalidated`]).
     invalidated: u64,
 }
 
@@ -86,7 +86,7 @@ pub enum Record {
     Served { file: SitePath, url: String },
 }
 
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Graph {
     /// URL path of every HTML response served → the entry file behind it.
     routes: BTreeMap<String, SitePath>,
@@ -295,15 +295,19 @@ impl Graph {
         self.client.entry(file.clone()).or_default()
     }
 
-    /// Whether this is the first time `file` invalidates the version its last hot update
-    /// brought: every tab that applied the update asks, and only the first counts.
-    pub fn first_invalidation(&mut self, file: &SitePath) -> bool {
-        let Some(node) = self.client.get_mut(file) else {
-            return false;
-        };
-        let first = node.invalidated != node.timestamp;
-        node.invalidated = node.timestamp;
-        first
+    /// Whether `file` already invalidated the version its last hot update brought: every
+    /// tab that applied the update asks, and only the first counts.
+    pub fn invalidated(&self, file: &SitePath) -> bool {
+        self.client
+            .get(file)
+            .is_none_or(|node| node.invalidated == node.timestamp)
+    }
+
+    /// Notes that `file` invalidated the version its last hot update brought.
+    pub fn note_invalidated(&mut self, file: &SitePath) {
+        if let Some(node) = self.client.get_mut(file) {
+            node.invalidated = node.timestamp;
+        }
     }
 
     /// The timestamp of the last hot update that made `file` stale; 0 if none did.

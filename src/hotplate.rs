@@ -58,8 +58,20 @@ impl Hotplate {
         Hotplate { app, arming, tasks }
     }
 
+    /// The state the HTTP side and the pipeline share (for hotplate's own tests).
+    #[cfg(feature = "testing")]
     pub fn app(&self) -> Arc<App> {
         self.app.clone()
+    }
+
+    /// The resolved settings it runs with.
+    pub fn settings(&self) -> &Settings {
+        &self.app.settings
+    }
+
+    /// The state the HTTP side and the pipeline share.
+    pub(crate) fn state(&self) -> &Arc<App> {
+        &self.app
     }
 
     /// Stops the watcher, the pipeline and a backend hotplate runs, and resolves once the

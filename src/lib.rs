@@ -45,8 +45,10 @@
 //!
 //! # Inside
 //!
-//! [`architecture`] explains the design. The stages below are `pub` for hotplate's own tests
-//! and benches, and hidden from these docs: they are not an API. Upstream first:
+//! [`architecture`] explains the design. The stages below are private: the public face is
+//! what an embedding app and the binary use (the items above, [`settings`] and [`cli`]).
+//! hotplate's own integration tests and benches reach the stages through `hotplate::testing`,
+//! built only with the `testing` feature. Upstream first:
 //!
 //! | module | what it owns |
 //! |---|---|
@@ -73,45 +75,69 @@ pub mod compatibility {}
 
 mod app;
 mod backend;
-#[doc(hidden)]
-pub mod base;
-#[doc(hidden)]
+mod base;
 pub mod cli;
 mod error;
-#[doc(hidden)]
-pub mod graph;
+mod graph;
 mod hotplate;
-#[doc(hidden)]
-pub mod hub;
+mod hub;
 mod inbox;
-#[doc(hidden)]
-pub mod layer;
+mod layer;
 mod listen;
 mod modules;
-#[doc(hidden)]
-pub mod pipeline;
-#[doc(hidden)]
-pub mod plan;
+mod pipeline;
+mod plan;
 mod pool;
 mod problems;
 mod protocol;
-#[doc(hidden)]
-pub mod remote;
-#[doc(hidden)]
-pub mod rewrite;
-#[doc(hidden)]
-pub mod serve;
-#[doc(hidden)]
-pub mod server;
+mod remote;
+mod rewrite;
+mod serve;
+mod server;
 pub mod settings;
 mod site;
-#[doc(hidden)]
-pub mod watch;
+mod watch;
 
-#[doc(hidden)]
-pub use app::App;
 pub use error::FatalError;
 pub use hotplate::{Handle, Hotplate};
 pub use layer::{Builder, Hot, HotLayer, Page, TemplateError, Templates, layer};
+pub use remote::send_event;
 pub use server::Server;
 pub use settings::{Mode, Settings};
+pub use watch::{Arming, ArmingSignal};
+
+/// hotplate's insides, for its own integration tests and benches: not an API. Only built with
+/// the `testing` feature, which the crate's dev-dependency on itself turns on.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::app::App;
+
+    pub mod base {
+        pub use crate::base::*;
+    }
+    pub mod graph {
+        pub use crate::graph::*;
+    }
+    pub mod hub {
+        pub use crate::hub::*;
+    }
+    pub mod pipeline {
+        pub use crate::pipeline::*;
+    }
+    pub mod plan {
+        pub use crate::plan::*;
+    }
+    pub mod rewrite {
+        pub use crate::rewrite::*;
+    }
+    pub mod serve {
+        pub use crate::protocol::tag;
+        pub use crate::serve::*;
+    }
+    pub mod server {
+        pub use crate::server::*;
+    }
+    pub mod watch {
+        pub use crate::watch::*;
+    }
+}

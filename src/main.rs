@@ -28,14 +28,13 @@ async fn run() -> anyhow::Result<()> {
     let args = match Cli::parse().command {
         Command::Serve(args) => args,
         Command::Send(send) => {
-            hotplate::remote::send_event(&send.host, send.port, &send.event, send.data.as_deref())
-                .await?;
+            hotplate::send_event(&send.host, send.port, &send.event, send.data.as_deref()).await?;
             return Ok(());
         }
     };
     let server = Server::bind(Settings::resolve(&args)?).await?;
     print!("{}", server.banner());
-    if server.app().settings.open
+    if server.settings().open
         && let Err(err) = webbrowser::open(&server.url())
     {
         tracing::warn!("could not open a browser: {err}");

@@ -4,7 +4,9 @@
 //! 1. **check** the changed scripts the browsers have loaded: one that does not parse shows the
 //!    overlay and is held back (its update would only fail in the browser); one that parses
 //!    again clears its error;
-//! 2. **plan** the smallest correct updates against the graph ([`plan::plan`]);
+//! 2. **plan** the smallest correct updates against the graph ([`plan::plan`], which only
+//!    reads it), then apply the plan's graph edits ([`plan::UpdatePlan::apply`]): the routes it
+//!    forgets, the files it removes and the `?t=` stamps;
 //! 3. **publish** to the hub: `change`, `prune`, `update`, `asset`;
 //! 4. **re-render** the routes whose last render read a changed file, keeping each render for
 //!    the hot refresh that follows (`render::RenderCache`). The routes that rendered
@@ -56,7 +58,12 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
         });
     }
     let batch = check_scripts(app, batch);
-    let plan = plan::plan(&batch, &mut app.graph_mut(), app.next_timestamp());
+    let plan = {
+        let mut graph = app.graph_mut();
+        let plan = plan::plan(&batch, &graph, app.next_timestamp());
+        plan.apply(&mut graph);
+        plan
+    };
     let reload = publish(app, &plan);
     if plan.pages_changed {
         app.pages.clear();
@@ -183,7 +190,12 @@ fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) 
         Some(message) => tracing::info!("{url} invalidated itself: {message}"),
         None => tracing::info!("{url} invalidated itself"),
     }
-    let plan = plan::invalidate(&mut app.graph_mut(), &site, first, app.next_timestamp());
+    let plan = {
+        let mut graph = app.graph_mut();
+        let plan = plan::invalidate(&graph, &site, first, app.next_timestamp());
+        plan.apply(&mut graph);
+        plan
+    };
     let reload = publish(app, &plan);
     publish_reload(app, reload);
 }

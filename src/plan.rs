@@ -33,9 +33,16 @@
 //!
 //! [`invalidate`] carries a walk on from a module's importers when the module asks for it
 //! (`import.meta.hot.invalidate()`).
+//!
+//! Planning only reads the graph. What the plan changes in it (routes forgotten, files removed,
+//! stamped or appeared, an invalidation noted) is listed in [`UpdatePlan::edits`], and the
+//! pipeline, the graph's one writer, applies them ([`UpdatePlan::apply`]). A batch that removes
+//! files is planned against a copy of the graph with each removal made as it comes, so a later
+//! change of the same batch sees the graph as the removal left it.
 
 use crate::base::{ChangeBatch, ChangeKind, ModuleUpdate, Role, SitePath};
 use crate::graph::{Graph, Kind};
+use std::borrow::Cow;
 use std::collections::BTreeSet;
 
 /// What to do about one batch.
@@ -57,6 +64,42 @@ pub struct UpdatePlan {
     pub reload: Reload,
     /// The time of this update, as stamped on the files it made stale.
     pub timestamp: u64,
+    /// What the plan changes in the graph, in order (see [`UpdatePlan::apply`]).
+    pub edits: Vec<Edit>,
+}
+
+/// One change a plan makes to the graph.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Edit {
+    /// The route's page template was removed: the graph forgets what it showed and read.
+    ForgetRoute(String),
+    /// The file is gone: its node goes, with the imports only it kept (their URLs are in
+    /// [`UpdatePlan::pruned`]).
+    Remove(SitePath),
+    /// The file appeared after files named it: they name it with the update's `?t=`.
+    Appeared(SitePath),
+    /// The file was made stale by this update: it is named with the update's `?t=` from now on.
+    Stamp(SitePath),
+    /// The file invalidated the version its last hot update brought (once per update).
+    Invalidated(SitePath),
+}
+
+impl UpdatePlan {
+    /// Makes the plan's changes to `graph` (the pipeline, its one writer, calls this with the
+    /// graph the plan was made from).
+    pub fn apply(&self, graph: &mut Graph) {
+        for edit in &self.edits {
+            match edit {
+                Edit::ForgetRoute(route) => graph.forget_route(route),
+                Edit::Remove(file) => {
+                    graph.remove(file);
+                }
+                Edit::Appeared(file) => graph.appeared(file, self.timestamp),
+                Edit::Stamp(file) => graph.stamp(file, self.timestamp),
+                Edit::Invalidated(file) => graph.note_invalidated(file),
+            }
+        }
+    }
 }
 
 /// Which pages must reload.
@@ -95,9 +138,9 @@ impl Reload {
     }
 }
 
-/// Plans the updates for `batch` against what `graph` knows was served, and stamps the files
-/// it makes stale with `timestamp`.
-pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePlan {
+/// Plans the updates for `batch` against what `graph` knows was served; the files it makes
+/// stale get `timestamp` when the plan is applied.
+pub fn plan(batch: &ChangeBatch, graph: &Graph, timestamp: u64) -> UpdatePlan {
     let mut plan = UpdatePlan {
         timestamp,
         ..UpdatePlan::default()
@@ -106,6 +149,8 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
         plan.reload = Reload::Everything("the watcher lost events and rescanned".into());
         return plan;
     }
+    // The graph as the batch's removals so far left it: copied at the first removal only.
+    let mut graph = Cow::Borrowed(graph);
     let mut rerender = BTreeSet::new();
     let mut walk = Walk::new(timestamp);
     for change in &batch.changes {
@@ -117,7 +162,8 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
         if path.role() == Role::Page && removed {
             let shown = graph.routes_showing(path);
             for route in &shown {
-                graph.forget_route(route);
+                graph.to_mut().forget_route(route);
+                plan.edits.push(Edit::ForgetRoute(route.clone()));
             }
             plan.removed_routes.extend(shown.iter().cloned());
             plan.reload.merge(routes(shown));
@@ -135,20 +181,21 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
             if !removed {
                 let waiting = graph.waiting_for(&path.url());
                 if !waiting.is_empty() {
-                    graph.appeared(path, timestamp);
+                    plan.edits.push(Edit::Appeared(path.clone()));
                 }
                 for waiting in waiting {
-                    walk.file(graph, &waiting);
+                    walk.file(&graph, &waiting);
                 }
             }
         } else if removed {
-            walk.importers_of(graph, path);
-            plan.pruned.extend(graph.remove(path));
+            walk.importers_of(&graph, path);
+            plan.pruned.extend(graph.to_mut().remove(path));
+            plan.edits.push(Edit::Remove(path.clone()));
         } else {
-            walk.file(graph, path);
+            walk.file(&graph, path);
         }
     }
-    walk.finish(graph, &mut plan);
+    walk.finish(&graph, &mut plan);
     plan.rerender = rerender
         .into_iter()
         .filter(|route| !plan.reload.covers(route) && graph.page_of(route).is_some())
@@ -160,12 +207,12 @@ pub fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePla
 /// are walked as if they had changed. As in Vite:
 /// - a module that was never hot-updated cannot invalidate (it would loop on every load);
 /// - one hot update is invalidated once, however many tabs applied it and asked
-///   ([`Graph::first_invalidation`]);
+///   ([`Graph::invalidated`]);
 /// - `first` is the module whose invalidation started the chain (`file` itself when none
 ///   did); the updates carry it on, and a chain that comes back to it reloads every page
 ///   instead, so modules that invalidate each other end.
 pub fn invalidate(
-    graph: &mut Graph,
+    graph: &Graph,
     file: &SitePath,
     first: Option<&str>,
     timestamp: u64,
@@ -174,9 +221,10 @@ pub fn invalidate(
         timestamp,
         ..UpdatePlan::default()
     };
-    if graph.timestamp(file) == 0 || !graph.first_invalidation(file) {
+    if graph.timestamp(file) == 0 || graph.invalidated(file) {
         return plan;
     }
+    plan.edits.push(Edit::Invalidated(file.clone()));
     let first = match first {
         Some(first) => first.to_string(),
         None => graph.node(file).map(|n| n.url.clone()).unwrap_or_default(),
@@ -305,11 +353,10 @@ impl Walk {
         }
     }
 
-    /// Stamps the stale files and moves the outcome into `plan`.
-    fn finish(self, graph: &mut Graph, plan: &mut UpdatePlan) {
-        for file in &self.stale {
-            graph.stamp(file, self.timestamp);
-        }
+    /// Moves the outcome into `plan`; the stale files are stamped when it is applied.
+    fn finish(self, graph: &Graph, plan: &mut UpdatePlan) {
+        plan.edits
+            .extend(self.stale.iter().cloned().map(Edit::Stamp));
         plan.updates.extend(self.updates);
         plan.assets.extend(self.assets);
         for document in &self.dead_ends {
@@ -332,6 +379,54 @@ fn routes(routes: Vec<String>) -> Reload {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Plans `batch` and applies the plan's edits, as the pipeline does.
+    fn plan(batch: &ChangeBatch, graph: &mut Graph, timestamp: u64) -> UpdatePlan {
+        let plan = super::plan(batch, graph, timestamp);
+        plan.apply(graph);
+        plan
+    }
+
+    /// Plans an invalidation and applies it, as the pipeline does.
+    fn invalidate(
+        graph: &mut Graph,
+        file: &SitePath,
+        first: Option<&str>,
+        timestamp: u64,
+    ) -> UpdatePlan {
+        let plan = super::invalidate(graph, file, first, timestamp);
+        plan.apply(graph);
+        plan
+    }
+
+    #[test]
+    fn planning_only_reads_the_graph_and_applying_makes_the_plans_edits() {
+        let mut graph = served_site();
+        let before = format!("{graph:?}");
+        let batch = batch(&[
+            ("format.js", ChangeKind::Modified),
+            ("view.js", ChangeKind::Removed),
+        ]);
+        let first = super::plan(&batch, &graph, 7);
+        assert_eq!(format!("{graph:?}"), before, "planning changed the graph");
+        assert_eq!(super::plan(&batch, &graph, 7), first, "the same plan twice");
+        assert!(
+            first
+                .edits
+                .contains(&Edit::Remove(SitePath::new("view.js")))
+        );
+        assert!(
+            first
+                .edits
+                .iter()
+                .any(|edit| matches!(edit, Edit::Stamp(_))),
+            "{:?}",
+            first.edits
+        );
+        first.apply(&mut graph);
+        assert!(!graph.contains(&SitePath::new("view.js")));
+        assert_eq!(graph.timestamp(&SitePath::new("app.js")), 7);
+    }
     use crate::base::{Change, Reads};
     use crate::graph::{Accepts, Import};
 
@@ -466,7 +561,7 @@ mod tests {
         let plan = plan(&modified("public/logo.svg"), &mut graph, 5);
         assert_eq!(plan.assets, vec!["/logo.svg"]);
         assert!(plan.updates.is_empty());
-        let plan2 = super::plan(&modified("bg.png"), &mut graph, 6);
+        let plan2 = self::plan(&modified("bg.png"), &mut graph, 6);
         assert_eq!(updates(&plan2), vec![("css", "/main.css", "/main.css")]);
         assert_eq!(graph.timestamp(&SitePath::new("bg.png")), 6);
         assert_eq!(plan2.reload, Reload::Nothing);
@@ -570,7 +665,7 @@ mod tests {
         assert_eq!(updates(&plan), vec![("js", "/app.js", "/app.js")]);
         // Named afresh: the browser keeps the failed import of `/later.js`.
         assert_eq!(graph.timestamp(&SitePath::new("later.js")), 1);
-        let plan = super::plan(&modified("later.css"), &mut graph, 2);
+        let plan = self::plan(&modified("later.css"), &mut graph, 2);
         assert_eq!(plan.reload, Reload::Routes(["/".to_string()].into()));
     }
 

@@ -121,6 +121,7 @@ pub const SCRIPT_EXTENSIONS: [&str; 7] = ["js", "mjs", "ts", "tsx", "mts", "cts"
 /// so an update sent while the page loaded still reaches it), the inline `client/early.js`
 /// (without its comments), which must run before the page's own scripts, then the runtime's
 /// entry module.
+#[cfg(any(test, feature = "testing"))]
 pub fn tag(boot: &str, since: u64) -> String {
     tag_with_nonce(boot, since, None)
 }

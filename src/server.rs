@@ -9,6 +9,7 @@
 //! http  ──> serve (sends what it learns, and invalidations, to the pipeline's inbox)
 //! ```
 
+#[cfg(feature = "testing")]
 use crate::app::App;
 use crate::error::FatalError;
 use crate::hotplate::Hotplate;
@@ -16,6 +17,7 @@ use crate::listen;
 use crate::settings::Settings;
 use crate::watch;
 use std::net::{IpAddr, SocketAddr};
+#[cfg(feature = "testing")]
 use std::sync::Arc;
 use tokio::net::TcpListener;
 
@@ -98,8 +100,15 @@ impl Server {
         self.hotplate.arming()
     }
 
+    /// The state the HTTP side and the pipeline share (for hotplate's own tests).
+    #[cfg(feature = "testing")]
     pub fn app(&self) -> Arc<App> {
         self.hotplate.app()
+    }
+
+    /// The resolved settings it serves with.
+    pub fn settings(&self) -> &Settings {
+        self.hotplate.settings()
     }
 
     /// The URL to open.
@@ -109,7 +118,7 @@ impl Server {
 
     /// What the terminal shows once the server listens.
     pub fn banner(&self) -> String {
-        banner(&self.app().settings, self.addr, self.requested_port)
+        banner(self.settings(), self.addr, self.requested_port)
     }
 
     /// Serves until Ctrl-C, or until the process is asked to stop (`SIGTERM`, `SIGHUP`): a
@@ -124,7 +133,7 @@ impl Server {
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), FatalError> {
         let router = self.hotplate.router();
-        let timeout = self.hotplate.app().settings.header_timeout;
+        let timeout = self.settings().header_timeout;
         // Not a graceful shutdown: event streams never end by themselves, and a dev server
         // should stop at once. Stopping the hotplate stops the watcher, the pipeline and a
         // backend it runs (waiting for its processes to be gone).

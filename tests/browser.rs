@@ -93,15 +93,19 @@ fn a_static_html_file_reloads_only_the_tab_showing_it() {
     );
     // The home tab got the same reload message and ignored it; a later message proves it has
     // processed everything before.
-    site.app.hub.publish(hotplate::base::Message::Custom {
-        event: "probe".into(),
-        data: serde_json::json!(1),
-    });
+    site.app
+        .hub
+        .publish(hotplate::testing::base::Message::Custom {
+            event: "probe".into(),
+            data: serde_json::json!(1),
+        });
     home.eval("window.probed = false; addEventListener('hotplate:probe', () => { window.probed = true; }); true");
-    site.app.hub.publish(hotplate::base::Message::Custom {
-        event: "probe".into(),
-        data: serde_json::json!(2),
-    });
+    site.app
+        .hub
+        .publish(hotplate::testing::base::Message::Custom {
+            event: "probe".into(),
+            data: serde_json::json!(2),
+        });
     home.wait_for("window.probed", "the home tab to receive the probe");
     assert_eq!(
         home.eval("window.marker"),

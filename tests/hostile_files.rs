@@ -10,8 +10,8 @@
 //! - A static page that is not UTF-8 (Latin-1) is served byte for byte, without the runtime.
 
 mod util;
-use hotplate::base::{Change, ChangeBatch, ChangeKind, SitePath};
-use hotplate::rewrite::{css, js};
+use hotplate::testing::base::{Change, ChangeBatch, ChangeKind, SitePath};
+use hotplate::testing::rewrite::{css, js};
 use proptest::prelude::*;
 use util::site;
 
@@ -46,7 +46,7 @@ async fn a_thousand_nested_callbacks_are_served_and_saved_with_hot_updates() {
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
     site.write("self/main.js", &callbacks(1500));
-    hotplate::pipeline::react(&site.app, &saved("self/main.js"));
+    hotplate::testing::pipeline::react(&site.app, &saved("self/main.js"));
     let update = events.next_named("update").await.json();
     assert_eq!(update["updates"][0]["path"], "/self/main.js");
 }
@@ -72,7 +72,7 @@ async fn a_module_nested_too_deep_to_analyze_is_served_as_it_is_with_a_warning()
         "{warning}"
     );
     // Saving it again neither crashes nor holds anything back.
-    hotplate::pipeline::react(&site.app, &saved("self/main.js"));
+    hotplate::testing::pipeline::react(&site.app, &saved("self/main.js"));
     assert_eq!(site.get("/self/").await.status, 200, "the server goes on");
 }
 
@@ -147,7 +147,7 @@ proptest! {
 #[tokio::test]
 async fn a_module_too_big_to_rewrite_is_streamed_as_it_is() {
     let site = site("modules");
-    let big = hotplate::serve::MAX_REWRITTEN as usize + 1;
+    let big = hotplate::testing::rewrite::MAX_REWRITTEN as usize + 1;
     let mut source = "import.meta.hot.accept();\n".to_string();
     source.push_str(&"/".repeat(big - source.len()));
     site.write("self/main.js", &source);

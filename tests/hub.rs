@@ -7,7 +7,7 @@
 //!   another boot gets `reload`.
 
 mod util;
-use hotplate::base::Message;
+use hotplate::testing::base::Message;
 use std::time::Duration;
 use util::{site, site_with};
 
@@ -115,7 +115,7 @@ async fn a_reconnect_from_another_boot_reloads() {
 async fn a_client_too_far_behind_reloads() {
     let site = site("basic");
     let boot = site.app.settings.boot.clone();
-    for i in 0..hotplate::hub::RING_CAPACITY + 5 {
+    for i in 0..hotplate::testing::hub::RING_CAPACITY + 5 {
         site.app.hub.publish(change(&i.to_string()));
     }
     let mut events = site

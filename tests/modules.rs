@@ -20,8 +20,8 @@
 mod util;
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
-use hotplate::base::{Change, ChangeBatch, ChangeKind, SitePath};
 use hotplate::settings::Mode;
+use hotplate::testing::base::{Change, ChangeBatch, ChangeKind, SitePath};
 use std::sync::{Arc, Mutex};
 use util::{Site, site, site_with};
 
@@ -102,7 +102,7 @@ async fn after_an_update_importers_name_changed_files_with_its_timestamp() {
     text(&site, "/nested/view.js").await;
     text(&site, "/nested/format.js").await;
 
-    hotplate::pipeline::react(&site.app, &modified(&["nested/format.js"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["nested/format.js"]));
     let stamp = site
         .app
         .graph()
@@ -135,7 +135,7 @@ async fn a_page_served_again_preloads_the_modules_its_scripts_imported() {
     for uri in ["/nested/main.js", "/nested/view.js", "/nested/format.js"] {
         text(&site, uri).await;
     }
-    hotplate::pipeline::react(&site.app, &modified(&["nested/format.js"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["nested/format.js"]));
     let stamp = site
         .app
         .graph()
@@ -154,7 +154,7 @@ async fn stylesheets_name_changed_imports_and_assets_with_the_timestamp() {
     let site = site("modules");
     text(&site, "/styles/").await;
     text(&site, "/styles/main.css").await;
-    hotplate::pipeline::react(&site.app, &modified(&["styles/base.css"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["styles/base.css"]));
     let stamp = site
         .app
         .graph()
@@ -180,7 +180,7 @@ async fn a_change_becomes_the_smallest_update_message() {
     }
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
-    hotplate::pipeline::react(&site.app, &modified(&["dep/message.js", "image/dot.svg"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["dep/message.js", "image/dot.svg"]));
     let update = events.next_named("update").await.json();
     let updates = update["updates"].as_array().unwrap();
     assert_eq!(updates[0]["type"], "js");
@@ -227,7 +227,7 @@ async fn a_script_that_does_not_parse_is_served_as_it_is_and_shows_the_overlay()
     text(&site, "/self/main.js").await;
     events.next_named("error").await;
     std::fs::remove_file(site.path("self/main.js")).unwrap();
-    hotplate::pipeline::react(
+    hotplate::testing::pipeline::react(
         &site.app,
         &ChangeBatch {
             changes: vec![Change {
@@ -258,7 +258,7 @@ async fn a_classic_script_that_is_not_a_valid_module_is_not_an_error() {
 async fn the_raw_change_feed_sends_one_json_path_per_message() {
     let site = site("modules");
     let mut feed = site.stream("/__hotplate/changes").await;
-    hotplate::pipeline::react(&site.app, &modified(&["feed/widget.js", "a b.txt"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["feed/widget.js", "a b.txt"]));
     let first = feed.next_within(std::time::Duration::from_secs(5)).await;
     let first = first.unwrap();
     assert_eq!(first.field("event"), None, "unnamed, so onmessage gets it");
@@ -318,7 +318,7 @@ async fn invalidate_walks_on_from_the_importers() {
     ] {
         text(&site, uri).await;
     }
-    hotplate::pipeline::react(&site.app, &modified(&["invalidate/child.js"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["invalidate/child.js"]));
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
     let status = post_send(
@@ -341,7 +341,7 @@ async fn what_an_inline_module_imports_reloads_only_its_page() {
     }
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
-    hotplate::pipeline::react(&site.app, &modified(&["inline/app.js"]));
+    hotplate::testing::pipeline::react(&site.app, &modified(&["inline/app.js"]));
     let reload = events.next_named("reload").await.json();
     assert_eq!(reload["routes"], serde_json::json!(["/inline/"]));
 }

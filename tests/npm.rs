@@ -325,8 +325,8 @@ async fn a_conversion_is_kept_on_disk_and_reused_until_the_lockfile_changes() {
     let dir = tempfile::tempdir().unwrap();
     write(dir.path(), COMMONJS);
     let fresh = || {
-        let app = hotplate::App::new(hotplate::Settings::for_root(dir.path()).unwrap());
-        hotplate::serve::router(app)
+        let app = hotplate::testing::App::new(hotplate::Settings::for_root(dir.path()).unwrap());
+        hotplate::testing::serve::router(app)
     };
     let built = dir.path().join("node_modules/.hotplate/deps/tiny-cjs.js");
     let modified = || std::fs::metadata(&built).unwrap().modified().unwrap();

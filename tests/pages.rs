@@ -134,10 +134,10 @@ async fn templates_read_markdown_content_and_data_files() {
 #[tokio::test]
 async fn the_example_site_renders_every_page_it_links_to() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site");
-    let app = hotplate::App::new(hotplate::Settings::for_root(&root).unwrap());
+    let app = hotplate::testing::App::new(hotplate::Settings::for_root(&root).unwrap());
     let site = util::Site {
         dir: tempfile::tempdir().unwrap(),
-        router: hotplate::serve::router(app.clone()),
+        router: hotplate::testing::serve::router(app.clone()),
         app,
     };
     for (route, text) in [

@@ -632,7 +632,7 @@ fn large_downloads_and_uploads_stream_through() {
     let download = stack.get("/download", &[]);
     assert_eq!(download.body.len(), DOWNLOAD_CHUNKS << 20);
     let upload = stack.hotplate.runtime().block_on(util::send(
-        hotplate::serve::router(stack.hotplate.app.clone()),
+        hotplate::testing::serve::router(stack.hotplate.app.clone()),
         axum::http::Request::post("/upload")
             .header("host", "localhost")
             .body(Body::from(vec![7u8; 24 << 20]))
@@ -661,7 +661,7 @@ fn mapped_asset_folders_are_served_by_hotplate_and_the_rest_by_the_backend() {
 fn a_form_posts_answer_gets_the_runtime_and_says_it_was_posted() {
     let stack = stack(true);
     let reply = stack.hotplate.runtime().block_on(util::send(
-        hotplate::serve::router(stack.hotplate.app.clone()),
+        hotplate::testing::serve::router(stack.hotplate.app.clone()),
         axum::http::Request::post("/form")
             .header("host", "localhost")
             .header("accept", "text/html")
@@ -900,7 +900,7 @@ fn wait_until_shown(stack: &Stack, route: &str) {
 
 async fn open_events(stack: &Stack) -> util::EventReader {
     let mut events = util::open_stream(
-        hotplate::serve::router(stack.hotplate.app.clone()),
+        hotplate::testing::serve::router(stack.hotplate.app.clone()),
         "/__hotplate/events",
         &[],
     )
@@ -924,7 +924,7 @@ fn a_backend_that_never_answers_is_reported_and_stopped_with_hotplate() {
     });
     let runtime = hotplate.runtime();
     let mut events = runtime.block_on(util::open_stream(
-        hotplate::serve::router(hotplate.app.clone()),
+        hotplate::testing::serve::router(hotplate.app.clone()),
         "/__hotplate/events",
         &[],
     ));
@@ -978,7 +978,7 @@ fn a_head_request_says_the_length_of_what_a_get_would_bring() {
             req = req.header(*name, *value);
         }
         stack.hotplate.runtime().block_on(util::send(
-            hotplate::serve::router(stack.hotplate.app.clone()),
+            hotplate::testing::serve::router(stack.hotplate.app.clone()),
             req.body(Body::empty()).unwrap(),
         ))
     };

@@ -73,7 +73,7 @@ async fn with_strict_port_a_taken_port_is_a_clear_error() {
 fn exposing_the_server_prints_a_warning() {
     // Checked on the banner alone: tests never listen beyond loopback.
     let exposed = settings(&[&root(), "--host", "0.0.0.0"]).unwrap();
-    let banner = hotplate::server::banner(&exposed, "0.0.0.0:4000".parse().unwrap(), None);
+    let banner = hotplate::testing::server::banner(&exposed, "0.0.0.0:4000".parse().unwrap(), None);
     assert!(banner.contains("anyone on your network"), "{banner}");
     assert!(banner.contains("http://localhost:4000/"), "{banner}");
 }
@@ -109,7 +109,7 @@ fn an_exposed_server_lists_its_network_urls() {
         "fd00::5".parse().unwrap(),
     ];
     let addr = "0.0.0.0:4000".parse().unwrap();
-    let banner = hotplate::server::banner(&settings, addr, None);
+    let banner = hotplate::testing::server::banner(&settings, addr, None);
     assert!(
         banner.contains("Local:   http://localhost:4000/"),
         "{banner}"
@@ -127,6 +127,7 @@ fn an_exposed_server_lists_its_network_urls() {
         "IPv4 listening lists IPv4: {banner}"
     );
     assert!(banner.contains("⚠"), "{banner}");
-    let loopback = hotplate::server::banner(&settings, "127.0.0.1:4000".parse().unwrap(), None);
+    let loopback =
+        hotplate::testing::server::banner(&settings, "127.0.0.1:4000".parse().unwrap(), None);
     assert!(!loopback.contains("Network"), "{loopback}");
 }

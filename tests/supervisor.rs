@@ -184,7 +184,7 @@ fn a_backend_that_restarts_itself_is_restarted_ever_more_slowly() {
     );
     let runtime = hotplate.runtime();
     let mut events = runtime.block_on(util::open_stream(
-        hotplate::serve::router(hotplate.app.clone()),
+        hotplate::testing::serve::router(hotplate.app.clone()),
         "/__hotplate/events",
         &[],
     ));
@@ -216,7 +216,7 @@ fn what_a_command_printed_before_it_exited_is_in_the_overlay() {
     );
     let runtime = hotplate.runtime();
     let mut events = runtime.block_on(util::open_stream(
-        hotplate::serve::router(hotplate.app.clone()),
+        hotplate::testing::serve::router(hotplate.app.clone()),
         "/__hotplate/events",
         &[],
     ));

@@ -199,7 +199,7 @@ async fn a_file_too_large_to_compile_is_a_module_that_says_so_and_the_overlay_to
     let site = site("typescript");
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
-    let limit = hotplate::serve::MAX_REWRITTEN as usize;
+    let limit = hotplate::testing::rewrite::MAX_REWRITTEN as usize;
     let mut big = "export const n: number = 1;\n".repeat(limit / 28 + 2);
     big.push_str("// end\n");
     site.write("src/huge.ts", &big);
@@ -242,12 +242,12 @@ async fn a_tsconfig_that_cannot_be_read_shows_the_overlay_until_it_is_fixed() {
     site.write("tsconfig.json", &good);
     let app = site.app.clone();
     tokio::task::spawn_blocking(move || {
-        hotplate::pipeline::react(
+        hotplate::testing::pipeline::react(
             &app,
-            &hotplate::base::ChangeBatch {
-                changes: vec![hotplate::base::Change {
-                    path: hotplate::base::SitePath::new("tsconfig.json"),
-                    kind: hotplate::base::ChangeKind::Modified,
+            &hotplate::testing::base::ChangeBatch {
+                changes: vec![hotplate::testing::base::Change {
+                    path: hotplate::testing::base::SitePath::new("tsconfig.json"),
+                    kind: hotplate::testing::base::ChangeKind::Modified,
                 }],
                 rescan: false,
             },

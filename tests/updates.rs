@@ -25,7 +25,7 @@ async fn watching(site: &Running, paths: &[&str]) -> EventReader {
             .header("host", "localhost")
             .body(Body::empty())
             .unwrap();
-        let response = hotplate::serve::router(site.app.clone())
+        let response = hotplate::testing::serve::router(site.app.clone())
             .oneshot(req)
             .await
             .unwrap();

@@ -9,8 +9,9 @@
 //! - A root deleted and made again (or moved away and replaced) is watched afresh: a `rescan`
 //!   batch (every page reloads), then its saves as before.
 
-use hotplate::base::{ChangeBatch, ChangeKind};
-use hotplate::{Settings, watch};
+use hotplate::Settings;
+use hotplate::testing::base::{ChangeBatch, ChangeKind};
+use hotplate::testing::watch;
 use std::path::Path;
 use std::time::Duration;
 

@@ -198,7 +198,7 @@ impl<S> Layer<S> for HotLayer {
     fn layer(&self, inner: S) -> Hot<S> {
         match &self.started {
             Some(hotplate) => {
-                let app = hotplate.app();
+                let app = hotplate.state().clone();
                 let layers = ServiceBuilder::new()
                     .layer(inject::layer(app.clone()))
                     .layer(module_layer::layer(app.clone()));
@@ -215,7 +215,7 @@ impl<S> Layer<S> for HotLayer {
 
 /// The app's service with hot updates around it ([`HotLayer`]): the runtime at
 /// `/__hotplate/*`, and everything else through the inject and module layers
-/// ([`crate::serve`]). Off, it is the app's own service. The app's service must be
+/// (hotplate's `serve` stage). Off, it is the app's own service. The app's service must be
 /// `Clone + Send + Sync` with `Infallible` errors, as an axum `Router` is.
 #[derive(Clone)]
 pub enum Hot<S> {

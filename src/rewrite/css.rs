@@ -35,6 +35,7 @@ pub const MAX_NESTING: usize = 75;
 
 /// Every `@import` and `url()` in `source`, in source order (down to [`MAX_NESTING`] nested
 /// blocks).
+#[cfg(any(test, feature = "testing"))]
 pub fn analyze(source: &str) -> Vec<Reference> {
     analyze_deep(source).0
 }

@@ -40,6 +40,7 @@ pub struct Loads {
 const LOADED_LINKS: [&str; 3] = ["stylesheet", "modulepreload", "icon"];
 
 /// Injects `tag` (when given) and collects what the document loads.
+#[cfg(any(test, feature = "testing"))]
 pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
     rewrite_with_policy(html, tag, None)
 }

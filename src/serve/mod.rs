@@ -74,5 +74,3 @@ async fn this_host(
         Err(rejection) => rejection.into_response(),
     }
 }
-
-pub use crate::rewrite::MAX_REWRITTEN;

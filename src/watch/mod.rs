@@ -29,7 +29,7 @@
 pub mod filter;
 pub mod poll;
 
-pub use filter::{Filter, IgnoreRules, Scope, is_editor_temp};
+pub use filter::{Filter, Scope};
 
 use crate::base::{Change, ChangeBatch, ChangeKind, SitePath};
 use crate::settings::Settings;
@@ -212,7 +212,7 @@ impl Watcher {
     }
 }
 
-/// Resolves once the watcher's backend is armed; see [`Watcher::arming`].
+/// Resolves once the watcher's backend is armed (what `Server::arming` and `Hotplate::arming` hand out).
 #[derive(Clone)]
 pub struct ArmingSignal(tokio::sync::watch::Receiver<Arming>);
 
@@ -420,6 +420,7 @@ fn arm(
 
 #[cfg(test)]
 mod tests {
+    use super::filter::{IgnoreRules, is_editor_temp};
     use super::*;
     use notify::event::{DataChange, RenameMode};
 

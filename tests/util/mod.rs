@@ -5,7 +5,8 @@
 use axum::Router;
 use axum::body::Body;
 use axum::http::{HeaderMap, Request, StatusCode};
-use hotplate::{App, Server, Settings};
+use hotplate::testing::App;
+use hotplate::{Server, Settings};
 use http_body_util::BodyExt;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -57,9 +58,9 @@ pub fn site_with(fixture_name: &str, configure: impl FnOnce(&mut Settings)) -> S
     // No watcher: tests hand batches to `pipeline::react` themselves. The pipeline still
     // writes what requests record into the graph.
     if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-        runtime.spawn(hotplate::pipeline::run(app.clone(), None));
+        runtime.spawn(hotplate::testing::pipeline::run(app.clone(), None));
     }
-    let router = hotplate::serve::router(app.clone());
+    let router = hotplate::testing::serve::router(app.clone());
     Site { dir, app, router }
 }
 
@@ -216,7 +217,7 @@ pub fn run_dir(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) ->
     if let Some(arming) = server.arming() {
         let armed = runtime.block_on(arming.wait());
         assert!(
-            matches!(armed, hotplate::watch::Arming::Armed { .. }),
+            matches!(armed, hotplate::testing::watch::Arming::Armed { .. }),
             "{armed:?}"
         );
     }
@@ -267,7 +268,7 @@ impl Running {
     /// GET `uri` from the running app (in memory) with extra headers.
     pub async fn get_with(&self, uri: &str, headers: &[(&str, &str)]) -> Reply {
         send(
-            hotplate::serve::router(self.app.clone()),
+            hotplate::testing::serve::router(self.app.clone()),
             get_request(uri, headers),
         )
         .await
@@ -327,7 +328,7 @@ pub async fn send(router: Router, req: Request<Body>) -> Reply {
 /// Opens the hub's event stream of a running app, in memory.
 pub async fn events_of(app: &Arc<App>) -> EventReader {
     open_stream(
-        hotplate::serve::router(app.clone()),
+        hotplate::testing::serve::router(app.clone()),
         "/__hotplate/events",
         &[],
     )
@@ -336,7 +337,7 @@ pub async fn events_of(app: &Arc<App>) -> EventReader {
 
 /// Opens any event stream of a running app (`/__hotplate/received`), in memory.
 pub async fn stream_of(app: &Arc<App>, path: &str) -> EventReader {
-    open_stream(hotplate::serve::router(app.clone()), path, &[]).await
+    open_stream(hotplate::testing::serve::router(app.clone()), path, &[]).await
 }
 
 pub async fn open_stream(router: Router, path: &str, headers: &[(&str, &str)]) -> EventReader {

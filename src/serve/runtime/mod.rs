@@ -33,7 +33,7 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use tokio_stream::wrappers::BroadcastStream;
 
-pub use crate::protocol::{PREFIX, tag};
+pub use crate::protocol::PREFIX;
 
 /// The largest message a page may send.
 const SEND_LIMIT: usize = 1 << 20;
