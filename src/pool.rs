@@ -5,7 +5,7 @@
 //!    again in the caller, as if it had run there.
 //! 2. The pool's threads have a [`STACK`] of their own, far beyond the 2 MiB of a tokio worker:
 //!    oxc parses and visits recursively, and deeply nested input (checked first by
-//!    [`crate::rewrite::js::nesting`]) must not overflow it, which would abort the process.
+//!    [`crate::rewrite::nesting`]) must not overflow it, which would abort the process.
 //! 3. Threads are started as jobs need them, up to [`MAX_THREADS`]; jobs beyond that wait in
 //!    order. A stack is reserved address space: only the pages a deep parse touches cost memory.
 //! 4. [`on_big_stack`] runs a function on a pool thread from synchronous code (at once when
