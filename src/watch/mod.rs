@@ -234,31 +234,8 @@ pub fn start(settings: &Settings) -> Watcher {
 
 /// [`start`] with another filter.
 pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
-    let root = settings.root.clone();
-    // A site is watched whole; an app only in the folders it mounted (once each: a folder
-    // inside another one, such as a proxy's asset folder under its root, is armed with it).
-    let tops: Vec<PathBuf> = if settings.mounts.is_empty() {
-        vec![root.clone()]
-    } else {
-        let folders: Vec<&PathBuf> = settings.mounts.iter().map(|m| &m.folder).collect();
-        folders
-            .iter()
-            .enumerate()
-            .filter(|(i, folder)| {
-                !folders.iter().enumerate().any(|(j, other)| {
-                    (j != *i && folder.starts_with(other) && *folder != other)
-                        || (j < *i && *folder == other)
-                })
-            })
-            .map(|(_, folder)| (*folder).clone())
-            .collect()
-    };
-    let arm_all = move |backend: &mut dyn notify::Watcher| {
-        tops.iter()
-            .map(|top| arm(backend, top, false).0)
-            .sum::<usize>()
-    };
-    let poll = settings.poll;
+    let tops = watched_tops(settings);
+    let (root, poll) = (settings.root.clone(), settings.poll);
     // Capacity 1: while the pipeline works on a batch, new events queue up in the raw channel
     // and become the next batch together.
     let (batch_tx, batches) = mpsc::channel(1);
@@ -267,86 +244,218 @@ pub fn start_with(settings: &Settings, filter: Box<dyn Filter>) -> Watcher {
         .name("hotplate-watch".into())
         .spawn(move || {
             let (raw_tx, raw_rx) = std_mpsc::channel::<Raw>();
-            let mut backend = match backend(poll, raw_tx.clone()) {
+            let backend = match backend(poll, raw_tx.clone()) {
                 Ok(backend) => backend,
                 Err(err) => {
                     let _ = arming_tx.send(Arming::Failed(err.to_string()));
                     return;
                 }
             };
-            // Which folder is armed, taken before anyone hears it is: a root replaced the moment
-            // after must still count as replaced.
-            let mut identity = folder_identity(&root);
-            let folders = arm_all(backend.as_mut());
+            let mut watching = Watching {
+                // Which folder is armed, taken before anyone hears it is: a root replaced the
+                // moment after must still count as replaced.
+                root: Root::at(root),
+                poll,
+                tops,
+                filter,
+                backend,
+                raw_tx,
+                raw_rx,
+                hashes: ContentHashes::default(),
+                batches: batch_tx,
+            };
+            let folders = watching.arm_all();
             let _ = arming_tx.send(Arming::Armed { folders });
-            let mut hashes = ContentHashes::default();
-            loop {
-                let first = match raw_rx.recv_timeout(LIVENESS_CHECK) {
-                    Ok(first) => Some(first),
-                    Err(std_mpsc::RecvTimeoutError::Timeout) if batch_tx.is_closed() => break,
-                    Err(std_mpsc::RecvTimeoutError::Timeout) => None,
-                    Err(std_mpsc::RecvTimeoutError::Disconnected) => break,
-                };
-                // The root folder itself deleted and made again, or moved away and another put
-                // in its place: the backend still follows the old folder, and would never
-                // report a save again.
-                let now = folder_identity(&root);
-                if now != identity {
-                    identity = now;
-                    if identity.is_none() {
-                        tracing::error!(
-                            "the site root {} is gone; hotplate waits for it to come back",
-                            root.display()
-                        );
-                        continue;
-                    }
-                    tracing::warn!(
-                        "the site root {} was replaced; watching the new one, and reloading",
-                        root.display()
-                    );
-                    match self::backend(poll, raw_tx.clone()) {
-                        Ok(fresh) => backend = fresh,
-                        Err(err) => tracing::error!("cannot watch the new root: {err}"),
-                    }
-                    arm_all(backend.as_mut());
-                    // What the old folder's watches still report is about files that left.
-                    let _ = raw_rx.try_iter().count();
-                    hashes.forget_all();
-                    let rescan = ChangeBatch {
-                        changes: Vec::new(),
-                        rescan: true,
-                    };
-                    if batch_tx.blocking_send(rescan).is_err() {
-                        break;
-                    }
-                    continue;
-                }
-                let Some(first) = first else { continue };
-                let mut pending = coalesce(first, raw_rx.try_iter());
-                if pending.rescan {
-                    // Events were lost, folders made among them too: watch every folder again
-                    // (those already watched stay as they are).
-                    arm_all(backend.as_mut());
-                }
-                // A folder that appeared (created or moved in) is watched from now on, and the
-                // files it brought count as changed.
-                let new_folders: Vec<PathBuf> = pending
-                    .paths
-                    .iter()
-                    .filter(|p| p.is_dir())
-                    .cloned()
-                    .collect();
-                for folder in new_folders {
-                    pending.paths.extend(arm(backend.as_mut(), &folder, true).1);
-                }
-                let batch = settle(pending, &root, filter.as_ref(), &mut hashes);
-                if !batch.is_empty() && batch_tx.blocking_send(batch).is_err() {
-                    break;
-                }
-            }
+            watching.run();
         })
         .expect("spawn the watch thread");
     Watcher { batches, arming }
+}
+
+/// The folders armed one by one: a site's root; an app's mounted folders, once each (a folder
+/// inside another one, such as a proxy's asset folder under its root, is armed with it).
+fn watched_tops(settings: &Settings) -> Vec<PathBuf> {
+    if settings.mounts.is_empty() {
+        return vec![settings.root.clone()];
+    }
+    let folders: Vec<&PathBuf> = settings.mounts.iter().map(|m| &m.folder).collect();
+    folders
+        .iter()
+        .enumerate()
+        .filter(|(i, folder)| {
+            !folders.iter().enumerate().any(|(j, other)| {
+                (j != *i && folder.starts_with(other) && *folder != other)
+                    || (j < *i && *folder == other)
+            })
+        })
+        .map(|(_, folder)| (*folder).clone())
+        .collect()
+}
+
+/// The watch thread's state: the backend and what it reports, until the pipeline goes.
+struct Watching {
+    root: Root,
+    poll: Option<Duration>,
+    tops: Vec<PathBuf>,
+    filter: Box<dyn Filter>,
+    backend: Box<dyn notify::Watcher + Send>,
+    raw_tx: std_mpsc::Sender<Raw>,
+    raw_rx: std_mpsc::Receiver<Raw>,
+    hashes: ContentHashes,
+    batches: mpsc::Sender<ChangeBatch>,
+}
+
+/// What the backend said since the last look.
+enum Heard {
+    Event(Raw),
+    /// Nothing within [`LIVENESS_CHECK`]: time to check on the root.
+    Quiet,
+    /// The backend or the pipeline is gone.
+    Stop,
+}
+
+impl Watching {
+    /// Arms every top folder; returns how many folders are watched.
+    fn arm_all(&mut self) -> usize {
+        let backend = self.backend.as_mut();
+        self.tops.iter().map(|top| arm(backend, top, false).0).sum()
+    }
+
+    /// Events into batches, in order, until the pipeline goes:
+    /// 1. wait for an event (or a quiet moment);
+    /// 2. check that the root is still the folder armed ([`Root::check`]);
+    /// 3. coalesce the event with those right behind it into a batch ([`Watching::batch`]);
+    /// 4. hand the batch to the pipeline.
+    fn run(mut self) {
+        loop {
+            let first = match self.listen() {
+                Heard::Event(first) => Some(first),
+                Heard::Quiet => None,
+                Heard::Stop => return,
+            };
+            match self.root.check() {
+                RootNow::Same => {}
+                RootNow::Gone => continue,
+                RootNow::Replaced => {
+                    if self.watch_new_root().is_err() {
+                        return;
+                    }
+                    continue;
+                }
+            }
+            let Some(first) = first else { continue };
+            let batch = self.batch(first);
+            if !batch.is_empty() && self.batches.blocking_send(batch).is_err() {
+                return;
+            }
+        }
+    }
+
+    fn listen(&self) -> Heard {
+        match self.raw_rx.recv_timeout(LIVENESS_CHECK) {
+            Ok(first) => Heard::Event(first),
+            Err(std_mpsc::RecvTimeoutError::Timeout) if self.batches.is_closed() => Heard::Stop,
+            Err(std_mpsc::RecvTimeoutError::Timeout) => Heard::Quiet,
+            Err(std_mpsc::RecvTimeoutError::Disconnected) => Heard::Stop,
+        }
+    }
+
+    /// The root is another folder now: a fresh backend watches it, what the old one still
+    /// reports is dropped, and the pipeline hears of a rescan (every page reloads). `Err`
+    /// when the pipeline is gone.
+    fn watch_new_root(&mut self) -> Result<(), ()> {
+        match backend(self.poll, self.raw_tx.clone()) {
+            Ok(fresh) => self.backend = fresh,
+            Err(err) => tracing::error!("cannot watch the new root: {err}"),
+        }
+        self.arm_all();
+        // What the old folder's watches still report is about files that left.
+        let _ = self.raw_rx.try_iter().count();
+        self.hashes.forget_all();
+        let rescan = ChangeBatch {
+            changes: Vec::new(),
+            rescan: true,
+        };
+        self.batches.blocking_send(rescan).map_err(|_| ())
+    }
+
+    /// `first` and the events right behind it, as one batch of changed files.
+    fn batch(&mut self, first: Raw) -> ChangeBatch {
+        let mut pending = coalesce(first, self.raw_rx.try_iter());
+        if pending.rescan {
+            // Events were lost, folders made among them too: watch every folder again (those
+            // already watched stay as they are).
+            self.arm_all();
+        }
+        // A folder that appeared (created or moved in) is watched from now on, and the files
+        // it brought count as changed.
+        let new_folders: Vec<PathBuf> = pending
+            .paths
+            .iter()
+            .filter(|p| p.is_dir())
+            .cloned()
+            .collect();
+        for folder in new_folders {
+            pending
+                .paths
+                .extend(arm(self.backend.as_mut(), &folder, true).1);
+        }
+        settle(
+            pending,
+            self.root.path(),
+            self.filter.as_ref(),
+            &mut self.hashes,
+        )
+    }
+}
+
+/// The site's root, and which folder it was when it was armed.
+struct Root {
+    path: PathBuf,
+    identity: Option<(u64, u64)>,
+}
+
+/// What the root is now, against what was armed.
+#[derive(Debug, PartialEq, Eq)]
+enum RootNow {
+    Same,
+    /// Nothing is there: hotplate waits for it to come back.
+    Gone,
+    /// Another folder is there (deleted and made again, or moved away and another put in its
+    /// place): the backend still follows the old one, and would never report a save again.
+    Replaced,
+}
+
+impl Root {
+    fn at(path: PathBuf) -> Root {
+        let identity = folder_identity(&path);
+        Root { path, identity }
+    }
+
+    fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Looks at the root again (one `stat`); says so in the log when it changed.
+    fn check(&mut self) -> RootNow {
+        let now = folder_identity(&self.path);
+        if now == self.identity {
+            return RootNow::Same;
+        }
+        self.identity = now;
+        if self.identity.is_none() {
+            tracing::error!(
+                "the site root {} is gone; hotplate waits for it to come back",
+                self.path.display()
+            );
+            return RootNow::Gone;
+        }
+        tracing::warn!(
+            "the site root {} was replaced; watching the new one, and reloading",
+            self.path.display()
+        );
+        RootNow::Replaced
+    }
 }
 
 /// Which folder `root` is now (device and inode), or `None` while nothing is there: the same
@@ -423,6 +532,45 @@ mod tests {
     use super::filter::{IgnoreRules, is_editor_temp};
     use super::*;
     use notify::event::{DataChange, RenameMode};
+
+    #[test]
+    fn a_site_is_watched_from_its_root_and_an_app_from_each_mounted_folder_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut settings = Settings::for_root(dir.path()).unwrap();
+        assert_eq!(watched_tops(&settings), vec![settings.root.clone()]);
+        let mount = |folder: &str| crate::settings::Mount {
+            folder: settings.root.join(folder),
+            prefix: None,
+        };
+        let (static_, nested, templates) =
+            (mount("static"), mount("static/img"), mount("templates"));
+        settings.mounts = vec![nested, static_, templates, mount("static")];
+        assert_eq!(
+            watched_tops(&settings),
+            vec![
+                settings.root.join("static"),
+                settings.root.join("templates")
+            ],
+            "a folder inside another is armed with it, and a folder named twice once"
+        );
+    }
+
+    #[test]
+    fn the_root_is_known_gone_and_known_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("site");
+        std::fs::create_dir(&path).unwrap();
+        let mut root = Root::at(path.clone());
+        assert_eq!(root.check(), RootNow::Same);
+        std::fs::remove_dir(&path).unwrap();
+        assert_eq!(root.check(), RootNow::Gone);
+        assert_eq!(root.check(), RootNow::Same, "still gone");
+        // Another folder where it was (a new inode, even if the number is reused, comes back
+        // from nothing).
+        std::fs::create_dir(&path).unwrap();
+        assert_eq!(root.check(), RootNow::Replaced);
+        assert_eq!(root.check(), RootNow::Same);
+    }
 
     fn touched(p: &str) -> Raw {
         Raw::Touched(PathBuf::from(p))
