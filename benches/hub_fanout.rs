@@ -87,14 +87,14 @@ async fn run(clients: usize) {
     connected.wait().await;
     println!(
         "{clients} clients connected ({} on the hub)",
-        app.hub.clients()
+        app.live.hub.clients()
     );
 
     let mut latencies = Vec::with_capacity(clients * ROUNDS);
     for _ in 0..ROUNDS {
         tokio::time::sleep(Duration::from_millis(50)).await;
         let sent = origin.elapsed().as_micros() as u64;
-        app.hub.publish(Message::Custom {
+        app.live.hub.publish(Message::Custom {
             event: "bench".into(),
             data: serde_json::json!(sent),
         });

@@ -50,7 +50,7 @@ impl Hotplate {
             if let Some(job) = app
                 .backend
                 .clone()
-                .and_then(|backend| supervise::Job::of(&app.settings, backend, app.overlay()))
+                .and_then(|backend| supervise::Job::of(&app.settings, backend, app.live.overlay()))
             {
                 tasks.spawn(supervise::run(job));
             }
@@ -106,25 +106,25 @@ pub struct Handle(Arc<App>);
 impl Handle {
     /// Every page reloads.
     pub fn reload(&self, reason: &str) {
-        self.0.hub.publish(Message::reload_all(reason));
+        self.0.live.hub.publish(Message::reload_all(reason));
     }
 
     /// The pages showing one of `routes` (URL paths, or patterns such as `/blog/:slug`) fetch
     /// themselves again and morph into the answer, keeping their state.
     pub fn html(&self, routes: &[&str]) {
-        self.0.hub.publish(Message::Html {
+        self.0.live.hub.publish(Message::Html {
             routes: routes.iter().map(|r| r.to_string()).collect(),
-            timestamp: self.0.next_timestamp(),
+            timestamp: self.0.live.next_timestamp(),
         });
     }
 
     /// A `custom` event for every page: `import.meta.hot.on(event, cb)` gets `data`.
     pub fn send(&self, event: &str, data: serde_json::Value) {
-        self.0.send_custom(event, data);
+        self.0.live.send_custom(event, data);
     }
 
     /// Handles what pages send with `import.meta.hot.send(event, data)` from now on.
     pub fn on_message(&self, handler: impl Fn(&str, &serde_json::Value) + Send + Sync + 'static) {
-        self.0.on_custom(handler);
+        self.0.live.messages.on_custom(handler);
     }
 }

@@ -84,6 +84,7 @@ mod hub;
 mod inbox;
 mod layer;
 mod listen;
+mod live;
 mod modules;
 mod pipeline;
 mod plan;

@@ -42,7 +42,7 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     // What was served before this batch is in the graph it is planned against.
     drain(app);
     // Any change may move a route or a file: requests resolve afresh.
-    app.memo.forget();
+    app.site.memo.forget();
     app.modules.resolver.forget();
     if batch
         .changes
@@ -53,20 +53,20 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     }
     let changed = batch_paths(batch);
     if !changed.is_empty() {
-        app.hub.publish(Message::Change {
+        app.live.hub.publish(Message::Change {
             paths: changed.clone(),
         });
     }
     let batch = check_scripts(app, batch);
     let plan = {
-        let mut graph = app.graph_mut();
-        let plan = plan::plan(&batch, &graph, app.next_timestamp());
+        let mut graph = app.live.graph_mut();
+        let plan = plan::plan(&batch, &graph, app.live.next_timestamp());
         plan.apply(&mut graph);
         plan
     };
     let reload = publish(app, &plan);
     if plan.pages_changed {
-        app.pages.clear();
+        app.site.pages.clear();
     }
     // The routes of removed pages reload into a 404: their render problems go with them.
     let gone: Vec<String> = plan
@@ -74,7 +74,7 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
         .iter()
         .map(|r| problem_source(r))
         .collect();
-    app.problems.settle(&app.hub, &gone, Vec::new());
+    app.live.problems.settle(&app.live.hub, &gone, Vec::new());
     if app.settings.mounts.is_empty() {
         rerender(app, &plan.rerender, plan.timestamp);
     } else if let Some(backend) = app
@@ -120,7 +120,7 @@ fn compile_settings_changed(app: &App, batch: &ChangeBatch) -> Reload {
         .iter()
         .map(|path| crate::modules::resolve::TsconfigError::problem_source(path))
         .collect();
-    app.problems.settle(&app.hub, &fixed, Vec::new());
+    app.live.problems.settle(&app.live.hub, &fixed, Vec::new());
     Reload::Everything(format!("{first} changed how TypeScript and JSX compile"))
 }
 
@@ -145,7 +145,7 @@ pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>
         };
         tokio::select! {
             biased;
-            () = app.inbox.arrived() => {
+            () = app.live.inbox.arrived() => {
                 let app = app.clone();
                 lane.run(move || drain(&app)).await;
             }
@@ -161,13 +161,13 @@ pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>
 /// Applies what the HTTP side sent: records go into the graph (modules a served module no
 /// longer imports are pruned, and the browsers told), invalidations are planned and published.
 pub fn drain(app: &App) {
-    app.inbox.drain(|inputs| {
+    app.live.inbox.drain(|inputs| {
         for input in inputs {
             match input {
                 Input::Record(record) => {
-                    let pruned = app.graph_mut().apply(record);
+                    let pruned = app.live.graph_mut().apply(record);
                     if !pruned.is_empty() {
-                        app.hub.publish(Message::Prune { paths: pruned });
+                        app.live.hub.publish(Message::Prune { paths: pruned });
                     }
                 }
                 Input::Invalidate {
@@ -175,7 +175,7 @@ pub fn drain(app: &App) {
                     message,
                     first,
                 } => invalidate(app, &url, message.as_deref(), first.as_deref()),
-                Input::BackendUp => refresh_all(app, app.next_timestamp()),
+                Input::BackendUp => refresh_all(app, app.live.next_timestamp()),
             }
         }
     });
@@ -191,8 +191,8 @@ fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) 
         None => tracing::info!("{url} invalidated itself"),
     }
     let plan = {
-        let mut graph = app.graph_mut();
-        let plan = plan::invalidate(&graph, &site, first, app.next_timestamp());
+        let mut graph = app.live.graph_mut();
+        let plan = plan::invalidate(&graph, &site, first, app.live.next_timestamp());
         plan.apply(&mut graph);
         plan
     };
@@ -202,7 +202,7 @@ fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) 
 
 /// Publishes the plan's prunes, updates and assets; returns what is left to reload.
 fn publish(app: &App, plan: &UpdatePlan) -> Reload {
-    let hub = &app.hub;
+    let hub = &app.live.hub;
     if !plan.pruned.is_empty() {
         hub.publish(Message::Prune {
             paths: plan.pruned.clone(),
@@ -226,13 +226,13 @@ fn publish_reload(app: &App, reload: Reload) {
     match reload {
         Reload::Nothing => {}
         Reload::Routes(routes) => {
-            app.hub.publish(Message::Reload {
+            app.live.hub.publish(Message::Reload {
                 reason: "a page changed".into(),
                 routes: Some(routes.into_iter().collect()),
             });
         }
         Reload::Everything(reason) => {
-            app.hub.publish(Message::reload_all(reason));
+            app.live.hub.publish(Message::reload_all(reason));
         }
     }
 }
@@ -243,13 +243,15 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
     checked.changes.retain(|change| {
         if change.kind == ChangeKind::Removed {
             // A broken script that is deleted is no longer a problem.
-            app.problems.resolve(&app.hub, change.path.as_str());
+            app.live
+                .problems
+                .resolve(&app.live.hub, change.path.as_str());
             app.modules.scripts.forget(change.path.as_str());
             app.modules.transforms.forget(change.path.as_str());
             return true;
         }
         let loaded = {
-            let graph = app.graph();
+            let graph = app.live.graph();
             graph.contains(&change.path) && graph.kind(&change.path) == Kind::Script
         };
         if !loaded {
@@ -262,7 +264,9 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
         // Parsed here, the served copy that follows comes from the cache.
         match app.modules.analyze_script(&change.path, source) {
             Ok(_) => {
-                app.problems.resolve(&app.hub, change.path.as_str());
+                app.live
+                    .problems
+                    .resolve(&app.live.hub, change.path.as_str());
                 true
             }
             Err(error) => {
@@ -271,7 +275,9 @@ fn check_scripts(app: &App, batch: &ChangeBatch) -> ChangeBatch {
                 let holds_back = matches!(error, AnalysisError::Syntax(_));
                 let report = error.report(&change.path);
                 tracing::error!("{}", report.one_line());
-                app.problems.report(&app.hub, change.path.as_str(), report);
+                app.live
+                    .problems
+                    .report(&app.live.hub, change.path.as_str(), report);
                 !holds_back
             }
         }
@@ -296,18 +302,25 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
     for (index, route) in routes.iter().enumerate() {
         // Found again: another page may answer now, or a static file.
         let Some((page, params)) = route::rendering_page(&app.settings.root, route) else {
-            app.pages.forget(route);
-            app.graph_mut().forget_route(route);
+            app.site.pages.forget(route);
+            app.live.graph_mut().forget_route(route);
             continue;
         };
         if index >= RENDER_AHEAD {
-            app.pages.forget(route);
+            app.site.pages.forget(route);
             rendered.insert(route.clone());
             continue;
         }
-        let (result, reads) =
-            render::render_route(&app.renderer, &app.pages, true, route, &page, params, true);
-        app.graph_mut().record_render(route, reads);
+        let (result, reads) = render::render_route(
+            &app.site.renderer,
+            &app.site.pages,
+            true,
+            route,
+            &page,
+            params,
+            true,
+        );
+        app.live.graph_mut().record_render(route, reads);
         match result {
             Ok(render) => {
                 // A render that did not change (an edit in a branch not taken) needs no update.
@@ -319,10 +332,10 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
             Err(err) => failed.push((problem_source(route), err.report)),
         }
     }
-    app.problems.settle(&app.hub, &fixed, failed);
+    app.live.problems.settle(&app.live.hub, &fixed, failed);
     if !rendered.is_empty() {
-        let routes = app.graph().name_routes(&rendered);
-        app.hub.publish(Message::Html { routes, timestamp });
+        let routes = app.live.graph().name_routes(&rendered);
+        app.live.hub.publish(Message::Html { routes, timestamp });
     }
 }
 
@@ -334,14 +347,14 @@ fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
     let mut routes: BTreeSet<String> = plan.rerender.iter().cloned().collect();
     let unread = batch.changes.iter().any(|change| {
         is_server_side(app, change.path.as_str())
-            && app.graph().routes_reading(&change.path).is_empty()
+            && app.live.graph().routes_reading(&change.path).is_empty()
     });
     if unread {
-        routes.extend(app.graph().document_routes());
+        routes.extend(app.live.graph().document_routes());
     }
     if !routes.is_empty() {
-        let routes = app.graph().name_routes(&routes);
-        app.hub.publish(Message::Html {
+        let routes = app.live.graph().name_routes(&routes);
+        app.live.hub.publish(Message::Html {
             routes,
             timestamp: plan.timestamp,
         });
@@ -383,6 +396,7 @@ fn swap_backend_stylesheets(app: &App, batch: &ChangeBatch, timestamp: u64) {
         return;
     }
     let updates: Vec<crate::base::ModuleUpdate> = app
+        .live
         .graph()
         .missing_urls()
         .filter(|url| {
@@ -399,7 +413,7 @@ fn swap_backend_stylesheets(app: &App, batch: &ChangeBatch, timestamp: u64) {
         })
         .collect();
     if !updates.is_empty() {
-        app.hub.publish(Message::Update { updates });
+        app.live.hub.publish(Message::Update { updates });
     }
 }
 
@@ -415,12 +429,12 @@ fn restarts_backend(app: &App, batch: &ChangeBatch) -> bool {
 
 /// Every page shown fetches itself again and morphs (a backend came back).
 fn refresh_all(app: &App, timestamp: u64) {
-    let routes = app.graph().document_routes();
+    let routes = app.live.graph().document_routes();
     if routes.is_empty() {
         return;
     }
-    let routes = app.graph().name_routes(&routes);
-    app.hub.publish(Message::Html { routes, timestamp });
+    let routes = app.live.graph().name_routes(&routes);
+    app.live.hub.publish(Message::Html { routes, timestamp });
 }
 
 /// Render failures are open problems per route: fixing one page's template does not hide

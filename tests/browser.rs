@@ -94,6 +94,7 @@ fn a_static_html_file_reloads_only_the_tab_showing_it() {
     // The home tab got the same reload message and ignored it; a later message proves it has
     // processed everything before.
     site.app
+        .live
         .hub
         .publish(hotplate::testing::base::Message::Custom {
             event: "probe".into(),
@@ -101,6 +102,7 @@ fn a_static_html_file_reloads_only_the_tab_showing_it() {
         });
     home.eval("window.probed = false; addEventListener('hotplate:probe', () => { window.probed = true; }); true");
     site.app
+        .live
         .hub
         .publish(hotplate::testing::base::Message::Custom {
             event: "probe".into(),
@@ -157,7 +159,7 @@ fn eight_tabs_share_one_connection_and_all_update() {
         assert_eq!(page.eval("window.__hotplate.transport"), "shared-worker");
     }
     assert_eq!(
-        site.app.hub.clients(),
+        site.app.live.hub.clients(),
         1,
         "one event stream for the whole browser"
     );

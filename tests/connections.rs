@@ -126,7 +126,10 @@ fn an_event_stream_outlives_the_header_timeout() {
         .write_all(b"GET /__hotplate/events HTTP/1.1\r\nHost: localhost\r\n\r\n")
         .unwrap();
     std::thread::sleep(TIMEOUT * 3);
-    server.app.send_custom("still-there", serde_json::json!(1));
+    server
+        .app
+        .live
+        .send_custom("still-there", serde_json::json!(1));
     let mut seen = String::new();
     let mut buffer = [0; 4096];
     while !seen.contains("still-there") {

@@ -269,11 +269,14 @@ fn custom_events_flow_from_the_server_to_listeners_and_back() {
     let received = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let sink = received.clone();
     site.app
+        .live
+        .messages
         .on_custom(move |event, data| sink.lock().unwrap().push((event.to_string(), data.clone())));
     let browser = Browser::launch();
     let page = open(&browser, &site, "events");
     wait_for_text(&page, "listening");
     site.app
+        .live
         .send_custom("greet", serde_json::json!({ "name": "ann" }));
     wait_for_text(&page, "got ann");
     let deadline = std::time::Instant::now() + testkit::PATIENCE;

@@ -38,8 +38,8 @@ async fn messages_carry_boot_and_sequence_ids() {
     let site = site("basic");
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
-    site.app.hub.publish(change("a.css"));
-    site.app.hub.publish(change("b.css"));
+    site.app.live.hub.publish(change("a.css"));
+    site.app.live.hub.publish(change("b.css"));
     let boot = &site.app.settings.boot;
     let first = events.next_event().await;
     assert_eq!(first.event(), "change");
@@ -68,7 +68,7 @@ async fn a_reconnect_from_this_boot_gets_exactly_what_it_missed() {
     let site = site("basic");
     let boot = site.app.settings.boot.clone();
     for path in ["1", "2", "3", "4"] {
-        site.app.hub.publish(change(path));
+        site.app.live.hub.publish(change(path));
     }
     let mut events = site
         .events(&[("last-event-id", &format!("{boot}-2"))])
@@ -88,7 +88,7 @@ async fn a_reconnect_from_this_boot_gets_exactly_what_it_missed() {
     let fourth = events.next_event().await;
     assert_eq!(fourth.field("id"), Some(format!("{boot}-4").as_str()));
     // Then live messages, nothing replayed twice.
-    site.app.hub.publish(change("5"));
+    site.app.live.hub.publish(change("5"));
     assert_eq!(
         events.next_event().await.field("id"),
         Some(format!("{boot}-5").as_str())
@@ -98,7 +98,7 @@ async fn a_reconnect_from_this_boot_gets_exactly_what_it_missed() {
 #[tokio::test]
 async fn a_reconnect_from_another_boot_reloads() {
     let site = site("basic");
-    site.app.hub.publish(change("x"));
+    site.app.live.hub.publish(change("x"));
     let mut events = site.events(&[("last-event-id", "0ldb00t-7")]).await;
     assert_eq!(events.next_event().await.event(), "hello");
     let reload = events.next_event().await;
@@ -116,7 +116,7 @@ async fn a_client_too_far_behind_reloads() {
     let site = site("basic");
     let boot = site.app.settings.boot.clone();
     for i in 0..hotplate::testing::hub::RING_CAPACITY + 5 {
-        site.app.hub.publish(change(&i.to_string()));
+        site.app.live.hub.publish(change(&i.to_string()));
     }
     let mut events = site
         .events(&[("last-event-id", &format!("{boot}-1"))])
@@ -132,8 +132,8 @@ async fn every_client_gets_every_message() {
     let mut b = site.events(&[]).await;
     a.next_named("hello").await;
     b.next_named("hello").await;
-    assert_eq!(site.app.hub.clients(), 2);
-    site.app.hub.publish(Message::reload_all("test"));
+    assert_eq!(site.app.live.hub.clients(), 2);
+    site.app.live.hub.publish(Message::reload_all("test"));
     assert_eq!(a.next_event().await.event(), "reload");
     assert_eq!(b.next_event().await.event(), "reload");
 }

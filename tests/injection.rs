@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use util::site;
 
 fn tag(site: &util::Site) -> String {
-    hotplate::testing::serve::tag(&site.app.settings.boot, site.app.hub.last_seq())
+    hotplate::testing::serve::tag(&site.app.settings.boot, site.app.live.hub.last_seq())
 }
 
 #[tokio::test]

@@ -105,6 +105,7 @@ async fn after_an_update_importers_name_changed_files_with_its_timestamp() {
     hotplate::testing::pipeline::react(&site.app, &modified(&["nested/format.js"]));
     let stamp = site
         .app
+        .live
         .graph()
         .timestamp(&SitePath::new("nested/format.js"));
     assert!(stamp > 0);
@@ -122,7 +123,10 @@ async fn after_an_update_importers_name_changed_files_with_its_timestamp() {
         "{main}"
     );
     assert_eq!(
-        site.app.graph().timestamp(&SitePath::new("nested/main.js")),
+        site.app
+            .live
+            .graph()
+            .timestamp(&SitePath::new("nested/main.js")),
         0
     );
 }
@@ -138,6 +142,7 @@ async fn a_page_served_again_preloads_the_modules_its_scripts_imported() {
     hotplate::testing::pipeline::react(&site.app, &modified(&["nested/format.js"]));
     let stamp = site
         .app
+        .live
         .graph()
         .timestamp(&SitePath::new("nested/format.js"));
     let again = text(&site, "/nested/").await;
@@ -157,6 +162,7 @@ async fn stylesheets_name_changed_imports_and_assets_with_the_timestamp() {
     hotplate::testing::pipeline::react(&site.app, &modified(&["styles/base.css"]));
     let stamp = site
         .app
+        .live
         .graph()
         .timestamp(&SitePath::new("styles/base.css"));
     let css = text(&site, &format!("/styles/main.css?t={stamp}")).await;
@@ -248,10 +254,10 @@ async fn a_classic_script_that_is_not_a_valid_module_is_not_an_error() {
     // `await` is a name in a classic script, and reserved in a module.
     site.write("classic.js", "var await = 1;\n");
     text(&site, "/classic.js").await;
-    assert!(site.app.problems.is_empty());
+    assert!(site.app.live.problems.is_empty());
     site.write("broken.js", "var = 1;\n");
     text(&site, "/broken.js").await;
-    assert!(!site.app.problems.is_empty());
+    assert!(!site.app.live.problems.is_empty());
 }
 
 #[tokio::test]
@@ -273,6 +279,8 @@ async fn messages_from_pages_reach_the_handler_and_custom_events_reach_pages() {
     let received = Arc::new(Mutex::new(Vec::new()));
     let sink = received.clone();
     site.app
+        .live
+        .messages
         .on_custom(move |event, data| sink.lock().unwrap().push((event.to_string(), data.clone())));
     let status = post_send(
         &site,
@@ -300,7 +308,9 @@ async fn messages_from_pages_reach_the_handler_and_custom_events_reach_pages() {
 
     let mut events = site.events(&[]).await;
     events.next_named("hello").await;
-    site.app.send_custom("my:pong", serde_json::json!([1, 2]));
+    site.app
+        .live
+        .send_custom("my:pong", serde_json::json!([1, 2]));
     let custom = events.next_named("custom").await.json();
     assert_eq!(
         custom,

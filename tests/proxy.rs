@@ -889,7 +889,14 @@ fn a_stylesheet_the_backend_serves_itself_is_swapped_by_its_name() {
 /// page: under a loaded CI run, the next line of a test can come first.
 fn wait_until_shown(stack: &Stack, route: &str) {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
-    while !stack.hotplate.app.graph().document_routes().contains(route) {
+    while !stack
+        .hotplate
+        .app
+        .live
+        .graph()
+        .document_routes()
+        .contains(route)
+    {
         assert!(
             std::time::Instant::now() < deadline,
             "{route} was never recorded"

@@ -113,6 +113,8 @@ async fn an_event_name_with_a_line_break_is_refused_and_followers_keep_their_str
     }
     // A name that reaches the follower from Rust code is left out, and the stream goes on.
     site.app
+        .live
+        .messages
         .receive_custom("forged\nevent: reload", &serde_json::json!(1));
     let reply = site.request(post("/__hotplate/send", "fine")).await;
     assert_eq!(reply.status, StatusCode::NO_CONTENT);

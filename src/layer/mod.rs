@@ -46,6 +46,7 @@ pub use templates::{Page, TemplateError, Templates};
 use crate::error::FatalError;
 use crate::hotplate::{Handle, Hotplate};
 use crate::serve::outgoing::Pieced;
+use crate::serve::{Pages, Scripts};
 use crate::serve::{inject, module_layer, runtime};
 use crate::settings::{Mount, Settings};
 use axum::extract::Request;
@@ -198,13 +199,14 @@ impl<S> Layer<S> for HotLayer {
     fn layer(&self, inner: S) -> Hot<S> {
         match &self.started {
             Some(hotplate) => {
-                let app = hotplate.state().clone();
+                let scripts = Arc::new(Scripts::of(hotplate.state()));
+                let pages = Arc::new(Pages::of(hotplate.state()));
                 let layers = ServiceBuilder::new()
-                    .layer(inject::layer(app.clone()))
-                    .layer(module_layer::layer(app.clone()));
+                    .layer(inject::layer(pages))
+                    .layer(module_layer::layer(scripts.clone()));
                 Hot::On {
                     inner: layers.service(inner),
-                    runtime: runtime::router(app),
+                    runtime: runtime::router(scripts),
                     _hotplate: hotplate.clone(),
                 }
             }
@@ -220,7 +222,7 @@ impl<S> Layer<S> for HotLayer {
 #[derive(Clone)]
 pub enum Hot<S> {
     On {
-        inner: Pieced<Pieced<S>>,
+        inner: Pieced<Pages, Pieced<Scripts, S>>,
         runtime: axum::Router,
         _hotplate: Arc<Hotplate>,
     },

@@ -5,7 +5,6 @@
 //! Bodies hotplate builds itself (documents, rewritten scripts and stylesheets) get an ETag over
 //! the body, so an unchanged one revalidates to 304 ([`respond`]).
 
-use crate::app::App;
 use crate::settings::Settings;
 use axum::body::Body;
 use axum::http::request::Parts;
@@ -28,13 +27,13 @@ pub fn control(settings: &Settings, query: Option<&str>) -> HeaderValue {
 
 /// Answers `req` with a body hotplate built, under the cache policy of its URL.
 pub fn respond(
-    app: &App,
+    settings: &Settings,
     req: &Parts,
     status: StatusCode,
     content_type: &str,
     body: String,
 ) -> Response {
-    let control = control(&app.settings, req.uri.query());
+    let control = control(settings, req.uri.query());
     let control = control.to_str().unwrap_or(REVALIDATE);
     let if_none_match = req.headers.get(header::IF_NONE_MATCH);
     validated(

@@ -8,13 +8,14 @@
 //!    a page) what its render read;
 //! 4. answer with an ETag over the body, so an unchanged document revalidates to 304.
 
+use super::Pages;
 use super::cache;
 use super::extensions::Entry;
-use crate::app::App;
 use crate::base::{ErrorReport, SitePath};
 use crate::graph::Record;
 use crate::protocol;
 use crate::rewrite::{csp, html};
+use crate::settings::Settings;
 use crate::site::render::{self, RenderError};
 use crate::site::route;
 use crate::watch;
@@ -42,26 +43,26 @@ const PRELOADS: usize = 200;
 
 /// Renders the page template `template` for this request.
 pub fn page(
-    app: &App,
+    pages: &Pages,
     req: &Parts,
     template: &SitePath,
     params: BTreeMap<String, String>,
     status: StatusCode,
 ) -> Response {
     let route = req.uri.path();
-    let dev = app.settings.is_dev();
+    let dev = pages.settings.is_dev();
     if dev
         && req.headers.contains_key(REFRESH)
-        && let Some(body) = app.pages.get(route)
+        && let Some(body) = pages.site.pages.get(route)
     {
-        return finish(app, req, Some(template), status, &body);
+        return finish(pages, req, Some(template), status, &body);
     }
-    match render(app, route, template, params) {
-        Ok(rendered) => finish(app, req, Some(template), status, &rendered.html),
+    match render(pages, route, template, params) {
+        Ok(rendered) => finish(pages, req, Some(template), status, &rendered.html),
         Err(err) => {
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
-                app.inbox.record(Record::Document {
+                pages.live.inbox.record(Record::Document {
                     route: route.to_string(),
                     entry: template.clone(),
                     imports: Vec::new(),
@@ -69,7 +70,7 @@ pub fn page(
                 });
             }
             let body = error_page(&err.report);
-            finish(app, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
+            finish(pages, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
         }
     }
 }
@@ -77,15 +78,15 @@ pub fn page(
 /// Renders the page template `template` at `route` for a request (`render::render_route`);
 /// in dev, what it read goes to the pipeline for the graph.
 pub fn render(
-    app: &App,
+    pages: &Pages,
     route: &str,
     template: &SitePath,
     params: BTreeMap<String, String>,
 ) -> Result<render::Rendered, RenderError> {
-    let dev = app.settings.is_dev();
+    let dev = pages.settings.is_dev();
     let (result, reads) = render::render_route(
-        &app.renderer,
-        &app.pages,
+        &pages.site.renderer,
+        &pages.site.pages,
         dev,
         route,
         template,
@@ -93,7 +94,7 @@ pub fn render(
         false,
     );
     if dev {
-        app.inbox.record(Record::Render {
+        pages.live.inbox.record(Record::Render {
             route: route.to_string(),
             reads,
         });
@@ -104,10 +105,10 @@ pub fn render(
 /// Serves a static `.html` file. A file found empty is read again
 /// for a moment first ([`watch::read_settled`]): a reload can land between an editor's
 /// truncate and its write.
-pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+pub fn static_html(pages: &Pages, req: &Parts, file: &Path, site: &SitePath) -> Response {
     match watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => finish(app, req, Some(site), StatusCode::OK, &text),
+            Ok(text) => finish(pages, req, Some(site), StatusCode::OK, &text),
             // In another encoding (Latin-1, Shift JIS), read as UTF-8 it would lose its
             // characters: it goes out byte for byte, and the inject layer leaves it so.
             Err(err) => {
@@ -125,24 +126,30 @@ pub fn static_html(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Resp
                 response
             }
         },
-        Err(_) => plain_not_found(app, req.uri.path()),
+        Err(_) => plain_not_found(&pages.settings, req.uri.path()),
     }
 }
 
 /// The answer for a URL nothing serves: `pages/404.html` when the site has one.
-pub fn not_found(app: &App, req: &Parts) -> Response {
-    if let Some(template) = route::not_found_page(&app.settings.root) {
-        return page(app, req, &template, BTreeMap::new(), StatusCode::NOT_FOUND);
+pub fn not_found(pages: &Pages, req: &Parts) -> Response {
+    if let Some(template) = route::not_found_page(&pages.settings.root) {
+        return page(
+            pages,
+            req,
+            &template,
+            BTreeMap::new(),
+            StatusCode::NOT_FOUND,
+        );
     }
-    plain_not_found(app, req.uri.path())
+    plain_not_found(&pages.settings, req.uri.path())
 }
 
 /// The page for any request while the site folder is gone: `503`, and (in dev) the runtime,
 /// so the page reloads when the folder comes back (the watcher arms it again and reloads every
 /// page).
-pub fn root_gone(app: &App) -> Response {
-    let root = escape(&app.settings.root.display().to_string());
-    let then = if app.settings.is_dev() {
+pub fn root_gone(settings: &Settings) -> Response {
+    let root = escape(&settings.root.display().to_string());
+    let then = if settings.is_dev() {
         "Put it back and this page comes back by itself: hotplate is waiting for it."
     } else {
         "Put it back and reload this page."
@@ -162,14 +169,14 @@ pub fn root_gone(app: &App) -> Response {
         axum::http::header::RETRY_AFTER,
         axum::http::HeaderValue::from_static("1"),
     );
-    if app.settings.is_dev() {
+    if settings.is_dev() {
         response.extensions_mut().insert(Entry(None));
     }
     response
 }
 
 /// hotplate's own 404 page.
-pub fn plain_not_found(app: &App, url_path: &str) -> Response {
+pub fn plain_not_found(settings: &Settings, url_path: &str) -> Response {
     let body = format!(
         "<!doctype html><html><head><meta charset=utf-8><title>Not found</title></head><body><h1>404 Not found</h1><p>Nothing in this site answers <code>{}</code>. Add <code>pages/404.html</code> to show your own page here.</p></body></html>",
         escape(url_path)
@@ -182,7 +189,7 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
         body,
         cache::REVALIDATE,
     );
-    if app.settings.is_dev() {
+    if settings.is_dev() {
         response.extensions_mut().insert(Entry(None));
     }
     response
@@ -191,14 +198,14 @@ pub fn plain_not_found(app: &App, url_path: &str) -> Response {
 /// Answers with a document as it was made. In dev it goes out through the inject layer
 /// ([`super::inject`]), which puts the runtime in and records `entry`'s imports.
 fn finish(
-    app: &App,
+    pages: &Pages,
     req: &Parts,
     entry: Option<&SitePath>,
     status: StatusCode,
     body: &str,
 ) -> Response {
-    let mut response = cache::respond(app, req, status, HTML, body.to_string());
-    if app.settings.is_dev() {
+    let mut response = cache::respond(&pages.settings, req, status, HTML, body.to_string());
+    if pages.settings.is_dev() {
         response.extensions_mut().insert(Entry(entry.cloned()));
     }
     response
@@ -210,14 +217,14 @@ fn finish(
 /// an entry (an error page) nothing is recorded. Under a Content-Security-Policy (`policy`),
 /// the runtime's tags carry its nonce and the document's own `<meta>` policies are amended.
 pub fn inject(
-    app: &App,
+    pages: &Pages,
     route: &str,
     entry: Option<&SitePath>,
     body: &str,
     shown: Shown,
     policy: Option<&Policy>,
 ) -> String {
-    let tag = runtime_tag(app, entry, shown, policy);
+    let tag = runtime_tag(pages, entry, shown, policy);
     let amend = policy
         .cloned()
         .map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
@@ -225,8 +232,8 @@ pub fn inject(
     if let Some(why) = &rewritten.gave_up {
         tracing::warn!("{route}: {why}");
     }
-    record_document(app, route, entry, &rewritten.references);
-    app.modules.note_import_map(&rewritten.import_map);
+    record_document(pages, route, entry, &rewritten.references);
+    pages.modules.note_import_map(&rewritten.import_map);
     rewritten.html
 }
 
@@ -234,13 +241,13 @@ pub fn inject(
 /// the policy's nonce), and `modulepreload`s for what `entry`'s scripts imported last time, so
 /// the browser fetches it all at once instead of one import level after another.
 pub fn runtime_tag(
-    app: &App,
+    pages: &Pages,
     entry: Option<&SitePath>,
     shown: Shown,
     policy: Option<&Policy>,
 ) -> String {
     let nonce = policy.map(|p| p.nonce.as_str());
-    let mut tag = protocol::tag_with_nonce(&app.settings.boot, shown.since, nonce);
+    let mut tag = protocol::tag_with_nonce(&pages.settings.boot, shown.since, nonce);
     if !shown.repeatable {
         // The answer to a form's POST: fetching the URL again would not show this page.
         tag.insert_str(
@@ -261,7 +268,7 @@ pub fn runtime_tag(
         .map(|n| format!(r#" nonce="{n}""#))
         .unwrap_or_default();
     if let Some(entry) = entry {
-        for url in app.graph().preloads(entry, PRELOADS) {
+        for url in pages.live.graph().preloads(entry, PRELOADS) {
             tag.push_str(&format!(
                 r#"<link rel="modulepreload"{nonce_attribute} href="{}">"#,
                 escape(&url)
@@ -273,10 +280,19 @@ pub fn runtime_tag(
 
 /// Sends the graph what the document `entry`, shown at `route`, loads (`references`, as
 /// written). Without an entry (an error page) nothing is recorded.
-pub fn record_document(app: &App, route: &str, entry: Option<&SitePath>, references: &[String]) {
+pub fn record_document(
+    pages: &Pages,
+    route: &str,
+    entry: Option<&SitePath>,
+    references: &[String],
+) {
     let Some(entry) = entry else { return };
-    let named = route::name_all(&app.settings, route, references.iter().map(String::as_str));
-    app.inbox.record(Record::Document {
+    let named = route::name_all(
+        &pages.settings,
+        route,
+        references.iter().map(String::as_str),
+    );
+    pages.live.inbox.record(Record::Document {
         route: route.to_string(),
         entry: entry.clone(),
         imports: named.imports(),

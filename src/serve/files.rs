@@ -3,10 +3,11 @@
 //! records in the graph (dev) that the file was served, and turns a file that vanished
 //! mid-request into a clean 404.
 
+use super::Pages;
 use super::{cache, document};
-use crate::app::App;
 use crate::base::SitePath;
 use crate::graph::Record;
+use crate::settings::Settings;
 use crate::site::memo::SmallFile;
 use axum::body::Body;
 use axum::extract::Request;
@@ -22,29 +23,29 @@ use tower_http::services::ServeFile;
 /// Serves `file`; `small` when it was small enough for memory when its route was resolved
 /// (a bigger one goes straight to `ServeFile`, without a trip to try).
 pub async fn serve(
-    app: &Arc<App>,
+    pages: &Arc<Pages>,
     req: Request,
     file: PathBuf,
     site: &SitePath,
     small: bool,
 ) -> Response {
-    let control = cache::control(&app.settings, req.uri().query());
+    let control = cache::control(&pages.settings, req.uri().query());
     let url_path = req.uri().path().to_string();
     let (parts, body) = req.into_parts();
     if small && answerable(&parts) {
         // A small file from memory: checked with one `stat`, read (once) on a blocking thread.
-        let small = match app.memo.small_file(&file) {
+        let small = match pages.site.memo.small_file(&file) {
             Some(small) => Some(small),
             None => {
-                let (app, file) = (app.clone(), file.clone());
-                tokio::task::spawn_blocking(move || app.memo.load_small_file(&file))
+                let (pages, file) = (pages.clone(), file.clone());
+                tokio::task::spawn_blocking(move || pages.site.memo.load_small_file(&file))
                     .await
                     .ok()
                     .flatten()
             }
         };
         if let Some(small) = small {
-            note_served(app, site);
+            note_served(pages, site);
             return respond(&small, &parts, control);
         }
     }
@@ -54,9 +55,9 @@ pub async fn serve(
         Err(never) => match never {},
     };
     if response.status() == StatusCode::NOT_FOUND {
-        return gone(app, &url_path);
+        return gone(&pages.settings, &url_path);
     }
-    note_served(app, site);
+    note_served(pages, site);
     response
         .headers_mut()
         .insert(header::CACHE_CONTROL, control);
@@ -64,13 +65,14 @@ pub async fn serve(
 }
 
 /// Tells the graph (dev) that `site` was served at its URL: news only the first time.
-fn note_served(app: &App, site: &SitePath) {
-    let known = app
+fn note_served(pages: &Pages, site: &SitePath) {
+    let known = pages
+        .live
         .graph()
         .node(site)
         .is_some_and(|node| !node.url.is_empty());
-    if app.settings.is_dev() && !known {
-        app.inbox.record(Record::Served {
+    if pages.settings.is_dev() && !known {
+        pages.live.inbox.record(Record::Served {
             file: site.clone(),
             url: site.url(),
         });
@@ -78,8 +80,8 @@ fn note_served(app: &App, site: &SitePath) {
 }
 
 /// The answer for a file that was routed to but vanished before it could be read.
-pub fn gone(app: &App, url_path: &str) -> Response {
-    document::plain_not_found(app, url_path)
+pub fn gone(settings: &Settings, url_path: &str) -> Response {
+    document::plain_not_found(settings, url_path)
 }
 
 /// Whether `req` can be answered from memory: a plain GET or HEAD, no Range.

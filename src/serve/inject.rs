@@ -23,12 +23,12 @@
 //! - a response that carries [`TemplateReads`] (rendered with [`crate::layer::Templates`])
 //!   records them as what that URL's render read, so a save morphs exactly those pages.
 
+use super::Pages;
 use super::decode;
 use super::document::{self, Policy};
 use super::extensions::{Entry, RenderFailed, TemplateReads};
 use super::outgoing::{self, Asked};
 use super::runtime;
-use crate::app::App;
 use crate::base::SitePath;
 use crate::graph::Record;
 use crate::rewrite::html;
@@ -49,12 +49,12 @@ use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
 
 /// The inject layer, around any service.
-pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
-    axum::middleware::from_fn_with_state(app, around as outgoing::Piece)
+pub fn layer(pages: Arc<Pages>) -> outgoing::PieceLayer<Pages> {
+    axum::middleware::from_fn_with_state(pages, around as outgoing::Piece<Pages>)
 }
 
 fn around(
-    State(app): State<Arc<App>>,
+    State(pages): State<Arc<Pages>>,
     mut req: Request,
     next: Next,
 ) -> BoxFuture<'static, Response> {
@@ -70,9 +70,9 @@ fn around(
             outgoing::ask_plainly(&mut req);
         }
         // Before the document is made: an update published from here on reaches the page.
-        let since = app.hub.last_seq();
+        let since = pages.live.hub.last_seq();
         let response = next.run(req).await;
-        inject(app, response, asked, since).await
+        inject(pages, response, asked, since).await
     })
 }
 
@@ -96,7 +96,7 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.contains("text/html"))
 }
 
-async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> Response {
+async fn inject(pages: Arc<Pages>, response: Response, asked: Asked, since: u64) -> Response {
     // A slice of a document (`206`, for a `Range` that was not a navigation's) is no place
     // for the runtime either.
     let html = outgoing::has_body(response.status())
@@ -110,14 +110,19 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         None => Some(SitePath::document_at(&asked.path)),
     };
     if let Some(reads) = response.extensions().get::<TemplateReads>().cloned() {
-        note_reads(&app, &asked.path, reads);
+        note_reads(&pages, &asked.path, reads);
         // Rendered by hotplate::Templates: its failure is an open problem of this URL until a
         // render here succeeds.
         let source = format!("render {}", asked.path);
         match response.extensions().get::<RenderFailed>() {
-            Some(RenderFailed(report)) => app.problems.report(&app.hub, &source, report.clone()),
+            Some(RenderFailed(report)) => {
+                pages
+                    .live
+                    .problems
+                    .report(&pages.live.hub, &source, report.clone())
+            }
             None => {
-                app.problems.resolve(&app.hub, &source);
+                pages.live.problems.resolve(&pages.live.hub, &source);
             }
         }
     }
@@ -129,7 +134,7 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         .get(header::CONTENT_ENCODING)
         .map(|v| v.to_str().unwrap_or("?").to_string());
     if !known_length && encoding.as_deref().is_none_or(decode::streams) {
-        return stream(app, response, asked, since, entry, encoding);
+        return stream(pages, response, asked, since, entry, encoding);
     }
     let (parts, body) = match outgoing::read(response, &asked.path).await {
         Ok(read) => read,
@@ -143,7 +148,7 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
         // A backend's or an app's document: what it made is fingerprinted, so that a refresh
         // can tell whether it brought anything new. (The site's own pages are checked by the
         // pipeline before any page refreshes.)
-        let source = (!app.settings.mounts.is_empty()).then(|| html::fingerprint(&body));
+        let source = (!pages.settings.mounts.is_empty()).then(|| html::fingerprint(&body));
         if let Some(value) = source
             .as_deref()
             .and_then(|s| HeaderValue::from_str(s).ok())
@@ -155,7 +160,14 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
             repeatable: host.readable(),
             source,
         };
-        let html = document::inject(&app, &route, entry.as_ref(), &body, shown, policy.as_ref());
+        let html = document::inject(
+            &pages,
+            &route,
+            entry.as_ref(),
+            &body,
+            shown,
+            policy.as_ref(),
+        );
         (parts, outgoing::Rewritten::new(html))
     })
     .await;
@@ -163,14 +175,14 @@ async fn inject(app: Arc<App>, response: Response, asked: Asked, since: u64) -> 
 }
 
 /// Records the templates a document's render read ([`TemplateReads`]) for its URL.
-fn note_reads(app: &App, route: &str, TemplateReads(files): TemplateReads) {
-    let root = &app.settings.root;
+fn note_reads(pages: &Pages, route: &str, TemplateReads(files): TemplateReads) {
+    let root = &pages.settings.root;
     let files = files
         .iter()
         .filter_map(|file| file.strip_prefix(root).ok())
         .map(|file| SitePath::new(&file.to_string_lossy().replace('\\', "/")))
         .collect();
-    app.inbox.record(Record::Render {
+    pages.live.inbox.record(Record::Render {
         route: route.to_string(),
         reads: crate::base::Reads {
             files,
@@ -201,7 +213,7 @@ const IN_FLIGHT: usize = 4;
 /// only as fast as the browser reads. When the browser goes, the backend's body is dropped,
 /// which closes that connection.
 fn stream(
-    app: Arc<App>,
+    pages: Arc<Pages>,
     response: Response,
     asked: Asked,
     since: u64,
@@ -226,7 +238,7 @@ fn stream(
     );
     let (leaving, out) = tokio::sync::mpsc::channel::<Bytes>(IN_FLIGHT);
     let streamed = Streamed {
-        app,
+        pages,
         asked,
         entry,
         decoder: encoding.as_deref().and_then(decode::Decoder::new),
@@ -241,7 +253,7 @@ fn stream(
 /// A streamed document on its way through (see [`stream`]): carried from one pool job to the
 /// next.
 struct Streamed {
-    app: Arc<App>,
+    pages: Arc<Pages>,
     asked: Asked,
     entry: Option<SitePath>,
     decoder: Option<decode::Decoder>,
@@ -314,7 +326,7 @@ impl Streamed {
             repeatable: self.asked.readable(),
             source: None,
         };
-        let tag = document::runtime_tag(&self.app, self.entry.as_ref(), shown, policy.as_ref());
+        let tag = document::runtime_tag(&self.pages, self.entry.as_ref(), shown, policy.as_ref());
         let amend = policy.map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
         self.rewriter = Some(html::Rewriter::new(Some(tag), amend, true));
     }
@@ -368,12 +380,12 @@ impl Streamed {
         html.extend_from_slice(&ended.html);
         self.warn_once(ended.gave_up.as_deref());
         document::record_document(
-            &self.app,
+            &self.pages,
             &self.asked.path,
             self.entry.as_ref(),
             &ended.loads.references,
         );
-        self.app.modules.note_import_map(&ended.loads.import_map);
+        self.pages.modules.note_import_map(&ended.loads.import_map);
         html
     }
 }

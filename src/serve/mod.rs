@@ -38,38 +38,102 @@ pub mod runtime;
 pub mod site;
 
 use crate::app::App;
+use crate::live::Live;
+use crate::modules::Modules;
+use crate::settings::Settings;
+use crate::site::Site;
 use axum::Router;
 use axum::extract::{Request, State};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
+/// What serving a script or stylesheet reads: the module layer, and the runtime router with its
+/// npm and deps routes. Cloning it clones three handles.
+#[derive(Clone)]
+pub struct Scripts {
+    pub settings: Arc<Settings>,
+    /// To record what a module imports, report what fails, and stamp `?t=`.
+    pub live: Live,
+    /// Compiling, analysing and resolving.
+    pub modules: Arc<Modules>,
+}
+
+/// What serving a page or a file reads: the site service and the inject layer. A page's
+/// modules are served too, so it is [`Scripts`] and the site (renderer, checked renders, memo).
+#[derive(Clone)]
+pub struct Pages {
+    pub scripts: Scripts,
+    pub site: Arc<Site>,
+}
+
+impl std::ops::Deref for Pages {
+    type Target = Scripts;
+
+    fn deref(&self) -> &Scripts {
+        &self.scripts
+    }
+}
+
+impl Scripts {
+    /// The handles of `app` that serving scripts reads.
+    pub fn of(app: &App) -> Scripts {
+        Scripts {
+            settings: app.settings.clone(),
+            live: app.live.clone(),
+            modules: app.modules.clone(),
+        }
+    }
+}
+
+impl Pages {
+    /// The handles of `app` that serving pages reads.
+    pub fn of(app: &App) -> Pages {
+        Pages {
+            scripts: Scripts::of(app),
+            site: app.site.clone(),
+        }
+    }
+}
+
 /// The whole HTTP surface of a site, ready to serve or to call in memory.
 pub fn router(app: Arc<App>) -> Router {
-    let mut router = if app.backend.is_some() {
-        Router::new().fallback(proxy::handle)
-    } else {
-        Router::new().fallback(site::handle)
-    }
-    .with_state(app.clone());
+    let scripts = Arc::new(Scripts::of(&app));
+    let pages = Arc::new(Pages::of(&app));
+    let mut router = match &app.backend {
+        Some(backend) => {
+            Router::new()
+                .fallback(proxy::handle)
+                .with_state(Arc::new(proxy::Proxied {
+                    pages: pages.clone(),
+                    backend: backend.clone(),
+                }))
+        }
+        None => Router::new()
+            .fallback(site::handle)
+            .with_state(pages.clone()),
+    };
     if app.settings.is_dev() {
         router = router
-            .layer(module_layer::layer(app.clone()))
-            .layer(inject::layer(app.clone()))
+            .layer(module_layer::layer(scripts.clone()))
+            .layer(inject::layer(pages))
             .nest(
                 runtime::PREFIX.trim_end_matches('/'),
-                runtime::router(app.clone()),
+                runtime::router(scripts),
             );
     }
-    router.layer(axum::middleware::from_fn_with_state(app, this_host))
+    router.layer(axum::middleware::from_fn_with_state(
+        app.settings.clone(),
+        this_host,
+    ))
 }
 
 /// Refuses a `Host` that is not this server, before anything is looked up.
 async fn this_host(
-    State(app): State<Arc<App>>,
+    State(settings): State<Arc<Settings>>,
     req: Request,
     next: axum::middleware::Next,
 ) -> Response {
-    match guard::check_host(&app.settings, req.headers()) {
+    match guard::check_host(&settings, req.headers()) {
         Ok(()) => next.run(req).await,
         Err(rejection) => rejection.into_response(),
     }

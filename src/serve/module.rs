@@ -15,9 +15,9 @@
 //! reports it too); a TypeScript or JSX file, as a module that throws the error. An empty file is read again for up to 100 ms first: it is most likely being
 //! saved (see `read`).
 
+use super::Scripts;
 use super::extensions::Module;
 use super::{cache, files};
-use crate::app::App;
 use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
 use crate::modules::npm;
@@ -37,23 +37,23 @@ pub const JAVASCRIPT: &str = "text/javascript; charset=utf-8";
 const CSS: &str = "text/css; charset=utf-8";
 
 /// Serves the ES module `site` (at `file` on disk).
-pub fn script(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+pub fn script(scripts: &Scripts, req: &Parts, file: &Path, site: &SitePath) -> Response {
     let Some(source) = read(file) else {
-        return files::gone(app, req.uri.path());
+        return files::gone(&scripts.settings, req.uri.path());
     };
-    as_module(app, req, JAVASCRIPT, site, source)
+    as_module(scripts, req, JAVASCRIPT, site, source)
 }
 
 /// A module as it is on disk, for the module layer ([`super::module_layer`]) to rewrite: it
 /// says which file of the site it is.
 fn as_module(
-    app: &App,
+    scripts: &Scripts,
     req: &Parts,
     content_type: &str,
     site: &SitePath,
     source: String,
 ) -> Response {
-    let mut response = cache::respond(app, req, StatusCode::OK, content_type, source);
+    let mut response = cache::respond(&scripts.settings, req, StatusCode::OK, content_type, source);
     response.extensions_mut().insert(Module {
         site: site.clone(),
         url: site.url(),
@@ -67,29 +67,35 @@ fn as_module(
 /// module that does not parse shows the overlay; it comes back as it is, or, compiled, as a
 /// module that throws the error.
 pub fn rewrite_script(
-    app: &App,
+    scripts: &Scripts,
     url: &str,
     query: Option<&str>,
     site: &SitePath,
     source: String,
 ) -> String {
     let compiled = ts::is_compiled(site.as_str());
-    let (code, analysis) = match app.modules.analyze_script(site, source.clone()) {
+    let (code, analysis) = match scripts.modules.analyze_script(site, source.clone()) {
         Ok(analyzed) => analyzed,
         Err(error) => {
             let report = error.report(site);
             tracing::warn!("{}", report.one_line());
             let thrown = compiled.then(|| thrown(&report.one_line()));
-            app.problems.report(&app.hub, site.as_str(), report);
+            scripts
+                .live
+                .problems
+                .report(&scripts.live.hub, site.as_str(), report);
             return thrown.unwrap_or(source);
         }
     };
-    app.problems.resolve(&app.hub, site.as_str());
-    let importer = app.settings.root.join(site.as_str());
-    let resolved = resolutions(app, &importer, &analysis, |text| {
-        needs_resolving(app, url, text)
+    scripts
+        .live
+        .problems
+        .resolve(&scripts.live.hub, site.as_str());
+    let importer = scripts.settings.root.join(site.as_str());
+    let resolved = resolutions(scripts, &importer, &analysis, |text| {
+        needs_resolving(scripts, url, text)
     });
-    report_missing_packages(app, site, &analysis, &resolved);
+    report_missing_packages(scripts, site, &analysis, &resolved);
     let written = |text: &'_ str| -> String {
         resolved
             .get(text)
@@ -97,7 +103,7 @@ pub fn rewrite_script(
             .unwrap_or_else(|| text.to_string())
     };
     let named = route::name_all(
-        &app.settings,
+        &scripts.settings,
         url,
         analysis
             .specifiers
@@ -113,11 +119,11 @@ pub fn rewrite_script(
             .iter()
             .map(|dep| written(dep))
             .filter(|dep| js::names_a_path(dep))
-            .filter_map(|dep| route::reference(&app.settings, url, &dep).file())
+            .filter_map(|dep| route::reference(&scripts.settings, url, &dep).file())
             .map(|import| import.file)
             .collect(),
     };
-    app.inbox.record(Record::Module {
+    scripts.live.inbox.record(Record::Module {
         file: site.clone(),
         url: url.to_string(),
         imports: named.imports(),
@@ -125,8 +131,8 @@ pub fn rewrite_script(
         missing: named.missing.clone(),
         cache_busted: crate::protocol::query_has(query, protocol::TIMESTAMP_PARAM),
     });
-    let graph = app.graph();
-    let prologue = js::prologue(&protocol::hot_url(&app.settings.boot), url);
+    let graph = scripts.live.graph();
+    let prologue = js::prologue(&protocol::hot_url(&scripts.settings.boot), url);
     js::rewrite(&code, &analysis, Some(&prologue), |specifier, place| {
         let target = written(specifier);
         let import = named.files.get(&target);
@@ -163,9 +169,9 @@ fn explicit_import(url: &str) -> String {
 /// the stylesheet in a `<style>` of its own, with every `url()` and `@import` made absolute,
 /// and replaces it when it is saved again (it accepts itself). What the stylesheet names goes
 /// to the graph, as for a linked one.
-pub fn style_module(app: &App, url: &str, site: &SitePath, source: &str) -> String {
-    let (references, named) = read_style(app, url, site, source, true);
-    let graph = app.graph();
+pub fn style_module(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
+    let (references, named) = read_style(scripts, url, site, source, true);
+    let graph = scripts.live.graph();
     let css = css::rewrite(source, &references, |reference| {
         let import = named.files.get(reference)?;
         Some(stamped(&graph, import, &import.url).unwrap_or_else(|| import.url.clone()))
@@ -179,7 +185,7 @@ pub fn style_module(app: &App, url: &str, site: &SitePath, source: &str) -> Stri
          import.meta.hot.accept();\n\
          import.meta.hot.prune(() => style.remove());\n\
          export default css;\n",
-        prologue = js::prologue(&protocol::hot_url(&app.settings.boot), url),
+        prologue = js::prologue(&protocol::hot_url(&scripts.settings.boot), url),
         css = quote(&css),
         id = quote(url),
     )
@@ -204,7 +210,7 @@ pub fn asset_module(url: &str, site: &SitePath, bytes: &[u8]) -> String {
 /// settings of its `tsconfig.json`), and what it names and accepts. Both come from caches
 /// What a TypeScript or JSX file of `size` bytes, too large to compile, is answered as: a
 /// module that throws why, and the overlay says it too (until the file is served smaller).
-pub fn too_large(app: &App, url: &str, site: Option<&SitePath>, size: u64) -> String {
+pub fn too_large(scripts: &Scripts, url: &str, site: Option<&SitePath>, size: u64) -> String {
     let name = site.map_or(url, SitePath::as_str);
     let message = format!(
         "{name} is {} MB: hotplate compiles TypeScript and JSX files of up to {} MB. Split it \
@@ -215,7 +221,10 @@ pub fn too_large(app: &App, url: &str, site: Option<&SitePath>, size: u64) -> St
     tracing::warn!("{message}");
     if let Some(site) = site {
         let report = ErrorReport::about_file(site.as_str(), message.clone());
-        app.problems.report(&app.hub, site.as_str(), report);
+        scripts
+            .live
+            .problems
+            .report(&scripts.live.hub, site.as_str(), report);
     }
     thrown(&message)
 }
@@ -234,7 +243,7 @@ fn thrown(message: &str) -> String {
 /// `./util` → `/src/util.ts`, `@/lib/x` (tsconfig `paths`) → `/src/lib/x.ts`, `preact` →
 /// `/__hotplate/npm/node_modules/preact/dist/preact.module.js?v=…` ([`super::npm`]).
 pub(super) fn resolutions(
-    app: &App,
+    scripts: &Scripts,
     importer: &Path,
     analysis: &Analysis,
     wanted: impl Fn(&str) -> bool,
@@ -245,21 +254,21 @@ pub(super) fn resolutions(
         if resolved.contains_key(text) || is_elsewhere(text) || !wanted(text) {
             continue;
         }
-        let Some(file) = app.modules.resolver.resolve(importer, text) else {
+        let Some(file) = scripts.modules.resolver.resolve(importer, text) else {
             continue;
         };
-        let root = &app.settings.root;
+        let root = &scripts.settings.root;
         let to = if npm::is_package_file(root, &file) {
-            if app.modules.is_es_module(&file) {
-                npm::url_of(root, &file, &app.modules.npm_key())
+            if scripts.modules.is_es_module(&file) {
+                npm::url_of(root, &file, &scripts.modules.npm_key())
             } else if npm::is_script(&file) && !js::names_a_path(text) {
                 // CommonJS: converted once, with the project's other CommonJS packages.
-                Some(app.modules.optimized_url(text, &file))
+                Some(scripts.modules.optimized_url(text, &file))
             } else {
                 None
             }
         } else {
-            route::url_of(&app.settings, &file)
+            route::url_of(&scripts.settings, &file)
         };
         if let Some(to) = to {
             resolved.insert(text.to_string(), to);
@@ -271,7 +280,7 @@ pub(super) fn resolutions(
 /// Shows the overlay for bare imports that nothing answers: no package in `node_modules`, and
 /// no import map in a page. The browser would only say it cannot resolve them.
 fn report_missing_packages(
-    app: &App,
+    scripts: &Scripts,
     site: &SitePath,
     analysis: &Analysis,
     resolved: &HashMap<String, String>,
@@ -285,7 +294,7 @@ fn report_missing_packages(
                 && !is_elsewhere(text)
                 && !text.contains(':')
                 && !resolved.contains_key(*text)
-                && !app.modules.is_import_mapped(text)
+                && !scripts.modules.is_import_mapped(text)
         })
         .collect();
     if missing.is_empty() {
@@ -303,7 +312,10 @@ fn report_missing_packages(
         ),
     );
     tracing::warn!("{}", report.one_line());
-    app.problems.report(&app.hub, site.as_str(), report);
+    scripts
+        .live
+        .problems
+        .report(&scripts.live.hub, site.as_str(), report);
 }
 
 /// The package a bare specifier names: `react-dom/client` → `react-dom`, `@scope/pkg/sub` →
@@ -330,30 +342,30 @@ fn is_elsewhere(text: &str) -> bool {
 /// Whether the specifier `text`, written in the module at `url`, is one that names no file
 /// as it is written: a path that no file answers, or a bare name that no page's import map
 /// maps (an import map in the page wins).
-fn needs_resolving(app: &App, url: &str, text: &str) -> bool {
-    if app.modules.is_import_mapped(text) {
+fn needs_resolving(scripts: &Scripts, url: &str, text: &str) -> bool {
+    if scripts.modules.is_import_mapped(text) {
         return false;
     }
     !js::names_a_path(text)
         || !matches!(
-            route::reference(&app.settings, url, text),
+            route::reference(&scripts.settings, url, text),
             route::Reference::File(_)
         )
 }
 
 /// Serves the stylesheet `site` (at `file` on disk).
-pub fn style(app: &App, req: &Parts, file: &Path, site: &SitePath) -> Response {
+pub fn style(scripts: &Scripts, req: &Parts, file: &Path, site: &SitePath) -> Response {
     let Some(source) = read(file) else {
-        return files::gone(app, req.uri.path());
+        return files::gone(&scripts.settings, req.uri.path());
     };
-    as_module(app, req, CSS, site, source)
+    as_module(scripts, req, CSS, site, source)
 }
 
 /// The stylesheet `site`, requested at `url`, as the browser gets it: `?t=` on the imports
 /// and `url()`s a hot update made stale. What it names goes to the graph.
-pub fn rewrite_style(app: &App, url: &str, site: &SitePath, source: &str) -> String {
-    let (references, named) = read_style(app, url, site, source, false);
-    let graph = app.graph();
+pub fn rewrite_style(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
+    let (references, named) = read_style(scripts, url, site, source, false);
+    let graph = scripts.live.graph();
     css::rewrite(source, &references, |url| {
         stamped(&graph, named.files.get(url)?, url)
     })
@@ -363,7 +375,7 @@ pub fn rewrite_style(app: &App, url: &str, site: &SitePath, source: &str) -> Str
 /// whether it accepts itself (it does when a module imports it: [`style_module`]). One nested
 /// too deep to follow is reported, and names nothing past the limit.
 fn read_style(
-    app: &App,
+    scripts: &Scripts,
     url: &str,
     site: &SitePath,
     source: &str,
@@ -380,16 +392,22 @@ fn read_style(
             ),
         );
         tracing::warn!("{}", report.message);
-        app.problems.report(&app.hub, site.as_str(), report);
+        scripts
+            .live
+            .problems
+            .report(&scripts.live.hub, site.as_str(), report);
     } else {
-        app.problems.resolve(&app.hub, site.as_str());
+        scripts
+            .live
+            .problems
+            .resolve(&scripts.live.hub, site.as_str());
     }
     let named = route::name_all(
-        &app.settings,
+        &scripts.settings,
         url,
         references.iter().map(|r| r.url.as_str()),
     );
-    app.inbox.record(Record::Module {
+    scripts.live.inbox.record(Record::Module {
         file: site.clone(),
         url: url.to_string(),
         imports: named.imports(),

@@ -14,10 +14,10 @@
 //! file of the watched folders: the site's service says which ([`Module`]); otherwise the URL
 //! is located under the mounted folders, on the pool.
 
+use super::Scripts;
 use super::extensions::Module;
 use super::module;
 use super::outgoing::{self, Asked};
-use crate::app::App;
 use crate::base::Kind;
 use crate::graph::Record;
 use crate::rewrite::ts;
@@ -29,12 +29,12 @@ use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
 /// The module layer, around any service.
-pub fn layer(app: Arc<App>) -> outgoing::PieceLayer {
-    axum::middleware::from_fn_with_state(app, around as outgoing::Piece)
+pub fn layer(scripts: Arc<Scripts>) -> outgoing::PieceLayer<Scripts> {
+    axum::middleware::from_fn_with_state(scripts, around as outgoing::Piece<Scripts>)
 }
 
 fn around(
-    State(app): State<Arc<App>>,
+    State(scripts): State<Arc<Scripts>>,
     mut req: Request,
     next: Next,
 ) -> BoxFuture<'static, Response> {
@@ -44,12 +44,12 @@ fn around(
             && crate::protocol::query_has(asked.query.as_deref(), crate::protocol::IMPORT_PARAM)
             && Kind::of(&asked.path) != Kind::Script
         {
-            let (app, path) = (app.clone(), asked.path.clone());
-            if let Some(response) = crate::pool::run(move || imported(&app, &path)).await {
+            let (scripts, path) = (scripts.clone(), asked.path.clone());
+            if let Some(response) = crate::pool::run(move || imported(&scripts, &path)).await {
                 return response;
             }
         }
-        if !asked.readable() || !in_scope(&app, &asked.path) {
+        if !asked.readable() || !in_scope(&scripts, &asked.path) {
             return next.run(req).await;
         }
         // Only what is named like a script or stylesheet is asked for whole: an image or a
@@ -58,21 +58,21 @@ fn around(
             outgoing::ask_plainly(&mut req);
         }
         let response = next.run(req).await;
-        rewrite(app, response, asked).await
+        rewrite(scripts, response, asked).await
     })
 }
 
 /// Whether the answer to `path` may be a module to rewrite (decided from the URL alone, before
 /// anything is read).
-fn in_scope(app: &App, path: &str) -> bool {
-    if app.settings.mounts.is_empty() {
+fn in_scope(scripts: &Scripts, path: &str) -> bool {
+    if scripts.settings.mounts.is_empty() {
         matches!(Kind::of(path), Kind::Script | Kind::Style)
     } else {
-        route::mount_of(&app.settings, path).is_some()
+        route::mount_of(&scripts.settings, path).is_some()
     }
 }
 
-async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
+async fn rewrite(scripts: Arc<Scripts>, response: Response, asked: Asked) -> Response {
     if !response.status().is_success()
         || !outgoing::has_body(response.status())
         || response.status() == axum::http::StatusCode::PARTIAL_CONTENT
@@ -86,7 +86,7 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
         // JavaScript.
         _ if ts::is_compiled(&asked.path) => false,
         _ => {
-            note_asset(app, &asked.path).await;
+            note_asset(scripts, &asked.path).await;
             return response;
         }
     };
@@ -97,8 +97,8 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
     }) {
         let path = asked.path.clone();
         let body = crate::pool::run(move || {
-            let site = known.or_else(|| located(&app, &path)).map(|m| m.site);
-            module::too_large(&app, &path, site.as_ref(), size)
+            let site = known.or_else(|| located(&scripts, &path)).map(|m| m.site);
+            module::too_large(&scripts, &path, site.as_ref(), size)
         })
         .await;
         let (mut parts, _) = response.into_parts();
@@ -121,10 +121,12 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
     let query = asked.query.clone();
     let path = asked.path.clone();
     let rewritten = crate::pool::run(move || {
-        let body = match known.or_else(|| located(&app, &path)) {
-            Some(Module { site, url }) if style => module::rewrite_style(&app, &url, &site, &body),
+        let body = match known.or_else(|| located(&scripts, &path)) {
+            Some(Module { site, url }) if style => {
+                module::rewrite_style(&scripts, &url, &site, &body)
+            }
             Some(Module { site, url }) => {
-                module::rewrite_script(&app, &url, query.as_deref(), &site, body)
+                module::rewrite_script(&scripts, &url, query.as_deref(), &site, body)
             }
             // Not a file of the watched folders: nothing to update it by.
             None => body,
@@ -138,13 +140,13 @@ async fn rewrite(app: Arc<App>, response: Response, asked: Asked) -> Response {
 /// A stylesheet or another file imported by a module (`?import`), answered as a module
 /// ([`module::style_module`], [`module::asset_module`]); `None` when no file of the watched
 /// folders answers `path` (the request goes on as it is).
-fn imported(app: &App, path: &str) -> Option<Response> {
-    let Ok(Target::File { path: file, site }) = route::locate(&app.settings, path) else {
+fn imported(scripts: &Scripts, path: &str) -> Option<Response> {
+    let Ok(Target::File { path: file, site }) = route::locate(&scripts.settings, path) else {
         return None;
     };
     let bytes = std::fs::read(&file).ok()?;
     let body = if site.kind() == Kind::Style {
-        module::style_module(app, path, &site, &String::from_utf8_lossy(&bytes))
+        module::style_module(scripts, path, &site, &String::from_utf8_lossy(&bytes))
     } else {
         module::asset_module(path, &site, &bytes)
     };
@@ -162,8 +164,8 @@ fn imported(app: &App, path: &str) -> Option<Response> {
 }
 
 /// The mounted file `path` names.
-fn located(app: &App, path: &str) -> Option<Module> {
-    match route::locate(&app.settings, path) {
+fn located(scripts: &Scripts, path: &str) -> Option<Module> {
+    match route::locate(&scripts.settings, path) {
         Ok(Target::File { site, .. }) => Some(Module {
             site,
             url: path.to_string(),
@@ -174,19 +176,23 @@ fn located(app: &App, path: &str) -> Option<Module> {
 
 /// An app's image, font or other file under a mounted prefix: recorded as served, the first
 /// time. (The site's own files record themselves.)
-async fn note_asset(app: Arc<App>, path: &str) {
-    if app.settings.mounts.is_empty() {
+async fn note_asset(scripts: Arc<Scripts>, path: &str) {
+    if scripts.settings.mounts.is_empty() {
         return;
     }
     let path = path.to_string();
     crate::pool::run(move || {
-        if let Some(Module { site, url }) = located(&app, &path)
-            && app
+        if let Some(Module { site, url }) = located(&scripts, &path)
+            && scripts
+                .live
                 .graph()
                 .node(&site)
                 .is_none_or(|node| node.url.is_empty())
         {
-            app.inbox.record(Record::Served { file: site, url });
+            scripts
+                .live
+                .inbox
+                .record(Record::Served { file: site, url });
         }
     })
     .await;

@@ -13,7 +13,6 @@
 //!    service said (status, cookies, its own headers) stays.
 
 use super::{cache, decode};
-use crate::app::App;
 use crate::rewrite::MAX_REWRITTEN;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -25,15 +24,15 @@ use futures_util::future::BoxFuture;
 use hyper::body::Body as _;
 use std::sync::Arc;
 
-/// A layer's function: the request, and the rest of the stack to call (axum's
-/// `middleware::from_fn`), as a type that can be named.
-pub type Piece = fn(State<Arc<App>>, Request, Next) -> BoxFuture<'static, Response>;
+/// A layer's function over its state `T`: the request, and the rest of the stack to call
+/// (axum's `middleware::from_fn`), as a type that can be named.
+pub type Piece<T> = fn(State<Arc<T>>, Request, Next) -> BoxFuture<'static, Response>;
 
 /// A layer made of a [`Piece`].
-pub type PieceLayer = FromFnLayer<Piece, Arc<App>, (State<Arc<App>>, Request)>;
+pub type PieceLayer<T> = FromFnLayer<Piece<T>, Arc<T>, (State<Arc<T>>, Request)>;
 
-/// A service wrapped in a [`PieceLayer`].
-pub type Pieced<S> = FromFn<Piece, Arc<App>, S, (State<Arc<App>>, Request)>;
+/// A service `S` wrapped in a [`PieceLayer`].
+pub type Pieced<T, S> = FromFn<Piece<T>, Arc<T>, S, (State<Arc<T>>, Request)>;
 
 /// What the layer needs of the request once the inner service has it.
 #[derive(Clone, Debug)]

@@ -22,8 +22,9 @@
 //!    A page's hot refresh waits for the backend to come back first (an autoreloading backend
 //!    restarts on the very change that asked for the refresh).
 
+use super::Pages;
 use super::{document, files, guard, inject};
-use crate::app::App;
+use crate::backend::Backend;
 use crate::backend::State;
 use crate::settings::Proxy;
 use crate::site::route::{self, Target};
@@ -35,11 +36,18 @@ use hyper_util::rt::TokioIo;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+/// What the proxy service reads: the backend, and what serving the mapped asset folders reads.
+pub struct Proxied {
+    pub pages: Arc<Pages>,
+    pub backend: Arc<Backend>,
+}
+
 /// Answers one request: an asset of a mapped folder, or the backend's answer.
-pub async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) -> Response {
-    match mapped_file(&app, req.method(), req.uri().path()).await {
-        Ok(Some((file, site))) => files::serve(&app, req, file, &site, false).await,
-        Ok(None) => forward(app, req).await,
+pub async fn handle(AxumState(proxied): AxumState<Arc<Proxied>>, req: Request) -> Response {
+    let pages = &proxied.pages;
+    match mapped_file(&pages.settings, req.method(), req.uri().path()).await {
+        Ok(Some((file, site))) => files::serve(pages, req, file, &site, false).await,
+        Ok(None) => forward(&proxied, req).await,
         Err(rejection) => rejection.into_response(),
     }
 }
@@ -47,17 +55,17 @@ pub async fn handle(AxumState(app): AxumState<Arc<App>>, req: Request) -> Respon
 /// The file of a mapped asset folder that `url_path` names, if any (located on a blocking
 /// thread).
 async fn mapped_file(
-    app: &Arc<App>,
+    settings: &Arc<crate::settings::Settings>,
     method: &Method,
     url_path: &str,
 ) -> Result<Option<(std::path::PathBuf, crate::base::SitePath)>, guard::Rejection> {
     if !(method == Method::GET || method == Method::HEAD)
-        || route::mount_of(&app.settings, url_path).is_none()
+        || route::mount_of(settings, url_path).is_none()
     {
         return Ok(None);
     }
-    let (app, url_path) = (app.clone(), url_path.to_string());
-    let located = tokio::task::spawn_blocking(move || route::locate(&app.settings, &url_path));
+    let (settings, url_path) = (settings.clone(), url_path.to_string());
+    let located = tokio::task::spawn_blocking(move || route::locate(&settings, &url_path));
     match located.await {
         Ok(Ok(Target::File { path, site })) => Ok(Some((path, site))),
         Ok(Ok(_)) | Err(_) => Ok(None),
@@ -66,8 +74,9 @@ async fn mapped_file(
 }
 
 /// Forwards `req` to the backend and streams its answer back (see the module's docs).
-async fn forward(app: Arc<App>, mut req: Request) -> Response {
-    let (Some(backend), Some(proxy)) = (app.backend.as_ref(), app.settings.proxy.as_ref()) else {
+async fn forward(proxied: &Proxied, mut req: Request) -> Response {
+    let (backend, settings) = (&proxied.backend, &proxied.pages.settings);
+    let Some(proxy) = settings.proxy.as_ref() else {
         return (StatusCode::NOT_FOUND, "no backend to forward to\n").into_response();
     };
     if backend.is_supervised() {
@@ -76,7 +85,7 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
             return unavailable(proxy, req.headers(), &state);
         }
     }
-    if came_through(req.headers(), &app.settings.boot) {
+    if came_through(req.headers(), &settings.boot) {
         return loop_detected(proxy);
     }
     let upgrade = is_upgrade(req.headers()).then(|| hyper::upgrade::on(&mut req));
@@ -98,7 +107,7 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
         .send(outgoing(
             &parts,
             body,
-            &app.settings.boot,
+            &settings.boot,
             proxy,
             peer,
             upgrade.is_some(),
@@ -115,7 +124,7 @@ async fn forward(app: Arc<App>, mut req: Request) -> Response {
                 .send(outgoing(
                     &parts,
                     Body::empty(),
-                    &app.settings.boot,
+                    &settings.boot,
                     proxy,
                     peer,
                     false,

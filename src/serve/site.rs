@@ -14,8 +14,8 @@
 //! In dev the layers around it put the runtime into documents and rewrite modules
 //! ([`super::router`]).
 
+use super::Pages;
 use super::{document, files, guard, module};
-use crate::app::App;
 use crate::base::Kind;
 use crate::pool;
 use crate::site::memo;
@@ -27,7 +27,7 @@ use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 /// Answers one request for the site.
-pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
+pub async fn handle(State(pages): State<Arc<Pages>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     if req.method() != Method::GET && req.method() != Method::HEAD {
         return (
@@ -37,13 +37,13 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
         )
             .into_response();
     }
-    let dev = app.settings.is_dev();
-    let resolved = match app.memo.route(&path, dev) {
+    let dev = pages.settings.is_dev();
+    let resolved = match pages.site.memo.route(&path, dev) {
         Some(resolved) => resolved,
         // Resolving touches the file system (`canonicalize`, `is_file`): off the async workers.
-        None => match resolve(&app, path.clone()).await {
+        None => match resolve(&pages, path.clone()).await {
             Ok(resolved) => {
-                app.memo.remember_route(&path, &resolved);
+                pages.site.memo.remember_route(&path, &resolved);
                 resolved
             }
             Err(refused) => return refused,
@@ -54,21 +54,21 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
     let (parts, body) = req.into_parts();
     let response = match target {
         Target::Page { template, params } => {
-            on_pool(&app, parts, move |app, parts| {
-                document::page(app, parts, &template, params, StatusCode::OK)
+            on_pool(&pages, parts, move |pages, parts| {
+                document::page(pages, parts, &template, params, StatusCode::OK)
             })
             .await
         }
         Target::File { path, site } if dev && rewritable && site.kind().is_rewritten() => {
-            on_pool(&app, parts, move |app, parts| match site.kind() {
-                Kind::Document => document::static_html(app, parts, &path, &site),
-                Kind::Style => module::style(app, parts, &path, &site),
-                _ => module::script(app, parts, &path, &site),
+            on_pool(&pages, parts, move |pages, parts| match site.kind() {
+                Kind::Document => document::static_html(pages, parts, &path, &site),
+                Kind::Style => module::style(pages, parts, &path, &site),
+                _ => module::script(pages, parts, &path, &site),
             })
             .await
         }
         Target::File { path, site } => {
-            files::serve(&app, Request::from_parts(parts, body), path, &site, small).await
+            files::serve(&pages, Request::from_parts(parts, body), path, &site, small).await
         }
         Target::Redirect(to) => {
             let to = match parts.uri.query() {
@@ -77,14 +77,14 @@ pub async fn handle(State(app): State<Arc<App>>, req: Request) -> Response {
             };
             (StatusCode::MOVED_PERMANENTLY, [(header::LOCATION, to)]).into_response()
         }
-        Target::NotFound => on_pool(&app, parts, document::not_found).await,
+        Target::NotFound => on_pool(&pages, parts, document::not_found).await,
     };
     // Whatever went wrong, the reason may be that the whole site folder is gone (moved away,
     // deleted with its checkout): say so, rather than that a page does not render.
     if (response.status().is_client_error() || response.status().is_server_error())
-        && !is_folder(&app.settings.root).await
+        && !is_folder(&pages.settings.root).await
     {
-        return document::root_gone(&app);
+        return document::root_gone(&pages.settings);
     }
     response
 }
@@ -98,8 +98,8 @@ async fn is_folder(path: &std::path::Path) -> bool {
 }
 
 /// Where `url_path` leads, on a blocking thread.
-async fn resolve(app: &App, url_path: String) -> Result<memo::Resolved, Response> {
-    let root = app.settings.root.clone();
+async fn resolve(pages: &Pages, url_path: String) -> Result<memo::Resolved, Response> {
+    let root = pages.settings.root.clone();
     let resolved = tokio::task::spawn_blocking(move || {
         let target = route::resolve(&root, &url_path)?;
         // The size decides how a file is answered: from memory, rewritten, or streamed.
@@ -119,10 +119,10 @@ async fn resolve(app: &App, url_path: String) -> Result<memo::Resolved, Response
 /// Runs `respond` on the pool: renders, parses and rewrites never hold up an async worker,
 /// and run with a stack that deep input cannot overflow.
 async fn on_pool(
-    app: &Arc<App>,
+    pages: &Arc<Pages>,
     parts: Parts,
-    respond: impl FnOnce(&App, &Parts) -> Response + Send + 'static,
+    respond: impl FnOnce(&Pages, &Parts) -> Response + Send + 'static,
 ) -> Response {
-    let app = app.clone();
-    pool::run(move || respond(&app, &parts)).await
+    let pages = pages.clone();
+    pool::run(move || respond(&pages, &parts)).await
 }

@@ -14,3 +14,26 @@
 pub mod memo;
 pub mod render;
 pub mod route;
+
+use render::{RenderCache, Renderer};
+
+/// The site's state while hotplate runs: its renderer (minijinja's environment, reloaded as
+/// templates change), the renders the pipeline checked (for the hot refreshes that follow) and
+/// what the site service remembers between requests.
+pub struct Site {
+    pub renderer: Renderer,
+    /// The renders the pipeline checked, for the hot refreshes that follow.
+    pub pages: RenderCache,
+    /// Resolved routes and small static files, remembered between requests.
+    pub memo: memo::Memo,
+}
+
+impl Site {
+    pub fn new(settings: &crate::settings::Settings) -> Site {
+        Site {
+            renderer: Renderer::new(settings),
+            pages: RenderCache::default(),
+            memo: memo::Memo::default(),
+        }
+    }
+}

@@ -3,22 +3,22 @@
 //! Entries carry the build's key (`?v=`) and chunks are named by their content, so both are
 //! cached for good.
 
-use crate::app::App;
 use crate::modules::optimize;
+use crate::serve::Scripts;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
 /// Answers `/__hotplate/deps/<file>`: builds first, if needed.
-pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
+pub async fn serve(State(scripts): State<Arc<Scripts>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let versioned = crate::protocol::query_has(req.uri().query(), crate::protocol::VERSION_PARAM);
-    let answered = tokio::task::spawn_blocking(move || answer(&app, &path, versioned)).await;
+    let answered = tokio::task::spawn_blocking(move || answer(&scripts, &path, versioned)).await;
     answered.unwrap_or_else(|_| StatusCode::INTERNAL_SERVER_ERROR.into_response())
 }
 
-fn answer(app: &App, path: &str, versioned: bool) -> Response {
+fn answer(scripts: &Scripts, path: &str, versioned: bool) -> Response {
     let name = path.rsplit('/').next().unwrap_or("");
     let plain = name
         .chars()
@@ -30,12 +30,16 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
         )
             .into_response();
     }
-    app.modules.optimizer.ensure_built(&app.modules);
-    if let Some((specifier, why)) = app.modules.optimizer.failure(name.trim_end_matches(".js")) {
+    scripts.modules.optimizer.ensure_built(&scripts.modules);
+    if let Some((specifier, why)) = scripts
+        .modules
+        .optimizer
+        .failure(name.trim_end_matches(".js"))
+    {
         let message = format!("hotplate could not convert the CommonJS package {specifier}: {why}");
         return (StatusCode::INTERNAL_SERVER_ERROR, format!("{message}\n")).into_response();
     }
-    let file = app
+    let file = scripts
         .settings
         .root
         .join(optimize::CACHE)
@@ -49,7 +53,7 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
             .into_response();
     };
     // Chunks are named by their content; entries carry the key.
-    let cache = if versioned || !app.modules.optimizer.is_entry(name) {
+    let cache = if versioned || !scripts.modules.optimizer.is_entry(name) {
         crate::serve::cache::IMMUTABLE
     } else {
         crate::serve::cache::REVALIDATE

@@ -16,9 +16,9 @@ mod deps;
 mod npm;
 
 use super::{cache, guard};
-use crate::app::App;
 use crate::inbox::Input;
 use crate::protocol;
+use crate::serve::Scripts;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, Path, Query, Request, State};
@@ -60,7 +60,7 @@ struct Sent {
 
 /// `/__hotplate/*` as a router of its own, to nest at [`PREFIX`] in front of whatever serves
 /// the rest: the site, a proxied backend, or an app.
-pub fn router(app: Arc<App>) -> Router {
+pub fn router(scripts: Arc<Scripts>) -> Router {
     // Streams and messages are for this server's own pages and for other processes, never for
     // another site's.
     let guarded = Router::new()
@@ -69,7 +69,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route(below(protocol::RECEIVED_URL), get(received))
         .route(below(protocol::SEND_URL), post(receive))
         .route(below(protocol::BROADCAST_URL), post(broadcast))
-        .route_layer(middleware::from_fn_with_state(app.clone(), same_origin));
+        .route_layer(middleware::from_fn_with_state(scripts.clone(), same_origin));
     Router::new()
         .merge(guarded)
         .route(
@@ -89,7 +89,7 @@ pub fn router(app: Arc<App>) -> Router {
             )
         })
         .layer(DefaultBodyLimit::max(SEND_LIMIT))
-        .with_state(app)
+        .with_state(scripts)
 }
 
 /// `url`, one of hotplate's own, as the router nested at [`PREFIX`] sees it: `/events`.
@@ -97,8 +97,8 @@ fn below(url: &str) -> &str {
     &url[PREFIX.len() - 1..]
 }
 
-async fn same_origin(State(app): State<Arc<App>>, req: Request, next: Next) -> Response {
-    match guard::check_origin(&app.settings, req.headers()) {
+async fn same_origin(State(scripts): State<Arc<Scripts>>, req: Request, next: Next) -> Response {
+    match guard::check_origin(&scripts.settings, req.headers()) {
         Ok(()) => next.run(req).await,
         Err(rejection) => rejection.into_response(),
     }
@@ -114,7 +114,7 @@ struct Resume {
 /// The hub's event stream. A reconnect says where it left off in its `Last-Event-ID` header,
 /// which wins over `?last=`.
 async fn events(
-    State(app): State<Arc<App>>,
+    State(scripts): State<Arc<Scripts>>,
     Query(resume): Query<Resume>,
     headers: HeaderMap,
 ) -> Response {
@@ -123,11 +123,15 @@ async fn events(
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
     let last_event_id = header.or(resume.last);
-    app.hub.connect(last_event_id.as_deref()).into_response()
+    scripts
+        .live
+        .hub
+        .connect(last_event_id.as_deref())
+        .into_response()
 }
 
-async fn changes(State(app): State<Arc<App>>) -> Response {
-    app.hub.changes().into_response()
+async fn changes(State(scripts): State<Arc<Scripts>>) -> Response {
+    scripts.live.hub.changes().into_response()
 }
 
 /// A POSTed `{"event", "data"}` message, or the answer that says what is wrong with it.
@@ -151,7 +155,11 @@ fn read_message(body: &[u8]) -> Result<Sent, (StatusCode, String)> {
 /// `{"event", "data"}` as `application/json` (which a page on another site cannot send without
 /// a CORS preflight this server never grants), from no origin or this server's own. Pages get
 /// it as a `custom` event: `import.meta.hot.on(event, cb)`.
-async fn broadcast(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes) -> Response {
+async fn broadcast(
+    State(scripts): State<Arc<Scripts>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -165,7 +173,7 @@ async fn broadcast(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
     }
     match read_message(&body) {
         Ok(sent) => {
-            app.send_custom(&sent.event, sent.data);
+            scripts.live.send_custom(&sent.event, sent.data);
             StatusCode::NO_CONTENT.into_response()
         }
         Err(rejection) => rejection.into_response(),
@@ -175,26 +183,28 @@ async fn broadcast(State(app): State<Arc<App>>, headers: HeaderMap, body: Bytes)
 /// What pages send (`import.meta.hot.send(event, data)`), as server-sent events named after
 /// the event with its JSON data, for other processes: a test runner, a linter, a backend.
 async fn received(
-    State(app): State<Arc<App>>,
+    State(scripts): State<Arc<Scripts>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
-    let stream = BroadcastStream::new(app.follow_received()).filter_map(|item| async move {
-        let sent = item.ok()?;
-        let (event, data) = sent.as_ref();
-        // A name an event stream cannot carry (sent through the Rust API) is left out rather
-        // than ending the follower's stream.
-        if let Some(problem) = crate::base::event_name_problem(event) {
-            tracing::warn!("a page's message was not passed on: {problem}: {event:?}");
-            return None;
-        }
-        Some(Ok(Event::default().event(event).data(data.to_string())))
-    });
+    let stream = BroadcastStream::new(scripts.live.messages.follow_received()).filter_map(
+        |item| async move {
+            let sent = item.ok()?;
+            let (event, data) = sent.as_ref();
+            // A name an event stream cannot carry (sent through the Rust API) is left out rather
+            // than ending the follower's stream.
+            if let Some(problem) = crate::base::event_name_problem(event) {
+                tracing::warn!("a page's message was not passed on: {problem}: {event:?}");
+                return None;
+            }
+            Some(Ok(Event::default().event(event).data(data.to_string())))
+        },
+    );
     Sse::new(stream).keep_alive(KeepAlive::new().text("keep-alive"))
 }
 
 /// A page's `import.meta.hot.send(event, data)`. `vite:invalidate` (sent by
 /// `import.meta.hot.invalidate()`) carries the update on from the module's importers; any
 /// other event goes to the app's handler.
-async fn receive(State(app): State<Arc<App>>, body: Bytes) -> Response {
+async fn receive(State(scripts): State<Arc<Scripts>>, body: Bytes) -> Response {
     let sent = match read_message(&body) {
         Ok(sent) => sent,
         Err(rejection) => return rejection.into_response(),
@@ -207,26 +217,29 @@ async fn receive(State(app): State<Arc<App>>, body: Bytes) -> Response {
                 .map(str::to_string)
         };
         // The pipeline plans it: it is the graph's only writer.
-        app.inbox.push(Input::Invalidate {
+        scripts.live.inbox.push(Input::Invalidate {
             url: text("path").unwrap_or_default(),
             message: text("message"),
             first: text("firstInvalidatedBy"),
         });
     } else {
-        app.receive_custom(&sent.event, &sent.data);
+        scripts
+            .live
+            .messages
+            .receive_custom(&sent.event, &sent.data);
     }
     StatusCode::NO_CONTENT.into_response()
 }
 
 /// A file of the runtime, as `/__hotplate/<file>` or `/__hotplate/<folder>/<file>`.
-async fn asset(State(app): State<Arc<App>>, Path(segments): Path<Vec<String>>) -> Response {
+async fn asset(State(scripts): State<Arc<Scripts>>, Path(segments): Path<Vec<String>>) -> Response {
     let (folder, file) = match segments.as_slice() {
         [file] => ("", file.as_str()),
         [folder, file] => (folder.as_str(), file.as_str()),
         _ => ("", ""),
     };
     let name = segments.join("/");
-    let control = if folder == app.settings.boot {
+    let control = if folder == scripts.settings.boot {
         cache::IMMUTABLE
     } else {
         cache::REVALIDATE

@@ -12,9 +12,9 @@
 //! Packages are served as they are: no `import.meta.hot`, no graph. A package file that is
 //! not an ES module is refused with an error that names it.
 
-use crate::app::App;
 use crate::modules::npm::{PREFIX, is_package_file, is_script, looks_commonjs};
 use crate::rewrite::js;
+use crate::serve::Scripts;
 use crate::serve::module;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -58,19 +58,19 @@ fn is_hidden(segment: &str) -> bool {
 }
 
 /// Answers `/__hotplate/npm/…`.
-pub async fn serve(State(app): State<Arc<App>>, req: Request) -> Response {
+pub async fn serve(State(scripts): State<Arc<Scripts>>, req: Request) -> Response {
     let path = req.uri().path().to_string();
     let versioned = crate::protocol::query_has(req.uri().query(), crate::protocol::VERSION_PARAM);
-    crate::pool::run(move || answer(&app, &path, versioned)).await
+    crate::pool::run(move || answer(&scripts, &path, versioned)).await
 }
 
-fn answer(app: &App, path: &str, versioned: bool) -> Response {
+fn answer(scripts: &Scripts, path: &str, versioned: bool) -> Response {
     // Nested under `/__hotplate`, the runtime router sees `/npm/…`; called whole, `PREFIX…`.
     let rest = path
         .strip_prefix(PREFIX)
         .or_else(|| path.strip_prefix("/npm/"))
         .unwrap_or(path);
-    let Some(file) = file_of(&app.settings.root, rest) else {
+    let Some(file) = file_of(&scripts.settings.root, rest) else {
         return (
             StatusCode::NOT_FOUND,
             format!("hotplate: no package file at {path}\n"),
@@ -86,7 +86,7 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
     };
     let (body, content_type) = if is_script(&file) {
         let source = String::from_utf8_lossy(&bytes).into_owned();
-        match rewrite_package_script(app, &file, source) {
+        match rewrite_package_script(scripts, &file, source) {
             Ok(code) => (code.into_bytes(), module::JAVASCRIPT.to_string()),
             Err(message) => {
                 tracing::warn!("{message}");
@@ -113,10 +113,14 @@ fn answer(app: &App, path: &str, versioned: bool) -> Response {
 }
 
 /// A package's module with every specifier written as the URL that serves what it names.
-fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<String, String> {
+fn rewrite_package_script(
+    scripts: &Scripts,
+    file: &Path,
+    source: String,
+) -> Result<String, String> {
     let source = define_node_env(source);
     let name = file.to_string_lossy();
-    let analysis = app
+    let analysis = scripts
         .modules
         .scripts
         .analyze(&name, &source)
@@ -132,8 +136,8 @@ fn rewrite_package_script(app: &App, file: &Path, source: String) -> Result<Stri
              converts CommonJS ones imported by name (/__hotplate/deps/)"
         ));
     }
-    let resolved = module::resolutions(app, file, &analysis, |text| {
-        !app.modules.is_import_mapped(text)
+    let resolved = module::resolutions(scripts, file, &analysis, |text| {
+        !scripts.modules.is_import_mapped(text)
     });
     Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
         resolved.get(specifier).cloned()
