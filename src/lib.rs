@@ -60,7 +60,8 @@
 //! | `site` | what a site is, with no HTTP: routes, rendering (templates, content, data), what is remembered |
 //! | `modules` | what a script becomes, with no HTTP: compile and analysis caches, resolution, npm packages, CommonJS through rolldown |
 //! | `backend` | the backend behind `--proxy`: whether it is up, and running it (`--exec`) |
-//! | `app` | the state the HTTP side and the pipeline share |
+//! | `live` | what ties the HTTP side, the pipeline and the browsers: hub, problems, inbox, graph, update clock |
+//! | `app` | the composition of the owners' handles, which the HTTP side and the pipeline take apart |
 //! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service, proxy service |
 //! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
 //! | [`hotplate`](Hotplate), [`layer`](layer()), [`Server`], `listen`, `remote` | composition roots: the watcher, pipeline and supervisor beside whatever serves; the same around an app's router; a port; `hotplate send` |
