@@ -6,6 +6,11 @@
 
 import { setTimestamp } from './protocol.js';
 
+/**
+ * Asks again for every asset this page shows at one of `paths`, as its version `timestamp`.
+ * @param {string[]} paths URL paths of the changed assets
+ * @param {number} timestamp the update's `?t=`
+ */
 export function refreshAssets(paths, timestamp) {
   const matches = (url) => {
     try {

@@ -10,6 +10,11 @@ import { setTimestamp } from './protocol.js';
 // Links already being replaced: a quick second save replaces the newest one instead.
 const outdated = new WeakSet();
 
+/**
+ * Swaps every stylesheet this page links at URL path `path` for its version `timestamp`.
+ * @param {string} path the stylesheet's URL path, as the server names it
+ * @param {number} timestamp the update's `?t=`
+ */
 export function swapStylesheet(path, timestamp) {
   const links = document.querySelectorAll('link[rel~="stylesheet"][href]');
   for (const link of links) {

@@ -123,6 +123,9 @@ pub mod testing {
     pub mod hub {
         pub use crate::hub::*;
     }
+    pub mod modules {
+        pub use crate::modules::*;
+    }
     pub mod pipeline {
         pub use crate::pipeline::*;
     }

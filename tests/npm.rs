@@ -138,7 +138,10 @@ async fn package_urls_are_versioned_by_the_lockfile_and_cached_for_good() {
     let site = site("typescript");
     write(site.dir.path(), PACKAGES);
     site.app.modules.refresh_npm_key();
-    let key = format!("?v={}", site.app.modules.npm_key());
+    let key = format!(
+        "?v={}",
+        hotplate::testing::modules::npm::lock_key(&site.app.settings.root)
+    );
 
     let main = site.get("/main.js").await.text();
     let entry = format!("/__hotplate/npm/node_modules/tiny-esm/browser.js{key}");
