@@ -215,14 +215,36 @@ mod tests {
         files
     }
 
-    /// The string literals of a client file (comments left out): quoted strings whole, and the
-    /// text of template literals with each `${…}` as `\u{0}`.
+    /// The string literals of a client file (comments and regular expressions left out):
+    /// quoted strings whole, and the text of template literals with each `${…}` as `\u{0}`.
     fn literals(source: &str) -> Vec<String> {
         let chars: Vec<char> = source.chars().collect();
         let mut found = Vec::new();
         let mut at = 0;
+        // Whether a `/` here starts a regular expression (after an operator or an opening
+        // bracket) rather than dividing (after a value).
+        let mut regex_may_follow = true;
         while at < chars.len() {
+            let c = chars[at];
+            if !c.is_whitespace() && c != '/' {
+                regex_may_follow = "(,=:[!&|?{};".contains(c);
+            }
             match chars[at] {
+                '/' if regex_may_follow && !matches!(chars.get(at + 1), Some('/' | '*')) => {
+                    at += 1;
+                    let mut class = false;
+                    while at < chars.len() && chars[at] != '\n' {
+                        match chars[at] {
+                            '\\' => at += 1,
+                            '[' => class = true,
+                            ']' => class = false,
+                            '/' if !class => break,
+                            _ => {}
+                        }
+                        at += 1;
+                    }
+                    regex_may_follow = false;
+                }
                 '/' if chars.get(at + 1) == Some(&'/') => {
                     while at < chars.len() && chars[at] != '\n' {
                         at += 1;
@@ -287,6 +309,12 @@ mod tests {
                 (name.to_string(), literals(value))
             })
             .collect()
+    }
+
+    #[test]
+    fn the_literal_reader_skips_comments_and_regular_expressions() {
+        let source = "a = b / 2; // 'no'\nx.replace(/['\"]/g, 'yes') /* \"no\" */ + `t${u}v`;";
+        assert_eq!(literals(source), vec!["yes", "t\u{0}v"]);
     }
 
     #[test]

@@ -20,8 +20,14 @@
 //! - [`proxy`]: the proxy service (`--proxy`), which serves the mapped asset folders and
 //!   forwards the rest to the backend ([`crate::backend`] owns whether it is up, and runs it).
 //!
-//! [`router`] arranges them for a site (in production: the guard and the site service
-//! alone); [`crate::server`] binds it to a port.
+//! Each piece takes the handles it reads, not the whole application: [`Scripts`] (settings,
+//! live connections, module state) for the module layer and the runtime router, [`Pages`]
+//! (those and the site) for the site service and the inject layer, [`proxy::Proxied`] for the
+//! proxy service, the settings alone for the guard.
+//!
+//! [`router`] builds those handles from the application once and arranges the pieces for a
+//! site (in production: the guard and the site service alone); [`crate::server`] binds it to
+//! a port.
 
 pub mod cache;
 pub mod decode;
