@@ -9,11 +9,24 @@ use crate::settings::Settings;
 use axum::body::Body;
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use std::hash::{DefaultHasher, Hasher};
 
 pub const REVALIDATE: &str = "no-cache";
 pub const IMMUTABLE: &str = "public, max-age=31536000, immutable";
+
+/// A file hotplate answers whole (a package's module, a converted dependency): cached for
+/// good when its URL carries what versions it (`immutable`), else revalidated.
+pub fn whole_file(body: Vec<u8>, content_type: &str, immutable: bool) -> Response {
+    let cache = if immutable { IMMUTABLE } else { REVALIDATE };
+    let content_type = HeaderValue::from_str(content_type)
+        .unwrap_or_else(|_| HeaderValue::from_static("application/octet-stream"));
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, content_type);
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    response
+}
 
 /// The `Cache-Control` value for a response to a URL with `query`.
 pub fn control(settings: &Settings, query: Option<&str>) -> HeaderValue {

@@ -6,7 +6,7 @@
 use crate::modules::optimize;
 use crate::serve::Scripts;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use std::sync::Arc;
 
@@ -53,17 +53,6 @@ fn answer(scripts: &Scripts, path: &str, versioned: bool) -> Response {
             .into_response();
     };
     // Chunks are named by their content; entries carry the key.
-    let cache = if versioned || !scripts.modules.optimizer.is_entry(name) {
-        crate::serve::cache::IMMUTABLE
-    } else {
-        crate::serve::cache::REVALIDATE
-    };
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static(crate::serve::module::JAVASCRIPT),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    response
+    let immutable = versioned || !scripts.modules.optimizer.is_entry(name);
+    crate::serve::cache::whole_file(body, crate::serve::module::JAVASCRIPT, immutable)
 }

@@ -17,7 +17,7 @@ use crate::rewrite::js;
 use crate::serve::Scripts;
 use crate::serve::module;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 use std::path::{Component, Path, PathBuf};
@@ -97,19 +97,7 @@ fn answer(scripts: &Scripts, path: &str, versioned: bool) -> Response {
         let guess = mime_guess::from_path(&file).first_or_octet_stream();
         (bytes, guess.essence_str().to_string())
     };
-    let cache = if versioned {
-        crate::serve::cache::IMMUTABLE
-    } else {
-        crate::serve::cache::REVALIDATE
-    };
-    let mut response = body.into_response();
-    let headers = response.headers_mut();
-    headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_str(&content_type).expect("a MIME type is a header value"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
-    response
+    crate::serve::cache::whole_file(body, &content_type, versioned)
 }
 
 /// A package's module with every specifier written as the URL that serves what it names.
