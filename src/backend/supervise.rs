@@ -531,10 +531,12 @@ impl Drop for Running {
             .name("hotplate-backend-stop".into())
             .spawn(move || processes.stop_within(Duration::from_secs(2)));
         match stop {
-            Ok(stop) => STOPPING
-                .lock()
-                .unwrap_or_else(PoisonError::into_inner)
-                .push(stop),
+            Ok(stop) => {
+                let mut stopping = STOPPING.lock().unwrap_or_else(PoisonError::into_inner);
+                // Stops nobody waited for (a hotplate dropped, not stopped) are let go once done.
+                stopping.retain(|stop| !stop.is_finished());
+                stopping.push(stop);
+            }
             Err(err) => tracing::warn!("could not stop the backend's processes: {err}"),
         }
     }
