@@ -3,8 +3,8 @@
 //! [`Hotplate::start`] builds the [`App`], arms the watcher (dev mode) and spawns the tasks
 //! that carry its batches, and what the HTTP side sends, through the pipeline. Nothing is
 //! bound: `hotplate serve` binds a port and serves [`Hotplate::router`] ([`crate::Server`]),
-//! an app adds [`crate::layer`] to its own router. The tasks stop when the `Hotplate` is
-//! dropped.
+//! an app adds [`crate::layer()`] to its own router. The tasks stop when the `Hotplate` is
+//! dropped; [`Hotplate::stop`] also waits until a backend it runs is gone.
 
 use crate::app::App;
 use crate::backend::supervise;

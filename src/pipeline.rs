@@ -58,12 +58,10 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
         });
     }
     let batch = check_scripts(app, batch);
-    let plan = {
-        let mut graph = app.live.graph_mut();
-        let plan = plan::plan(&batch, &graph, app.live.next_timestamp());
-        plan.apply(&mut graph);
-        plan
-    };
+    // Planned under the read lock (requests go on reading the graph meanwhile), applied under
+    // the write lock: the pipeline is the graph's only writer, so nothing changes it between.
+    let plan = plan::plan(&batch, &app.live.graph(), app.live.next_timestamp());
+    plan.apply(&mut app.live.graph_mut());
     let reload = publish(app, &plan);
     if plan.pages_changed {
         app.site.pages.clear();
@@ -190,12 +188,8 @@ fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) 
         Some(message) => tracing::info!("{url} invalidated itself: {message}"),
         None => tracing::info!("{url} invalidated itself"),
     }
-    let plan = {
-        let mut graph = app.live.graph_mut();
-        let plan = plan::invalidate(&graph, &site, first, app.live.next_timestamp());
-        plan.apply(&mut graph);
-        plan
-    };
+    let plan = plan::invalidate(&app.live.graph(), &site, first, app.live.next_timestamp());
+    plan.apply(&mut app.live.graph_mut());
     let reload = publish(app, &plan);
     publish_reload(app, reload);
 }
@@ -339,7 +333,7 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
     }
 }
 
-/// Step 4 for an app ([`crate::layer`]) or a backend (`--proxy`): they render, so the routes
+/// Step 4 for an app ([`crate::layer()`]) or a backend (`--proxy`): they render, so the routes
 /// are only named. A file outside the asset folders that no render is known to have read (a
 /// template of an app that renders without [`crate::layer::Templates`], a backend's) may be
 /// behind any page: every page shown refetches.

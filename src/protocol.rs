@@ -3,7 +3,7 @@
 //! table by this module's tests, and no other client file may spell a name of its own.
 //!
 //! - URLs under [`PREFIX`]: the event stream, the runtime's files, npm packages.
-//! - What a document carries: the injected tag ([`tag`]) with its `hotplate-since` meta.
+//! - What a document carries: the injected tag ([`tag_with_nonce`]) with its `hotplate-since` meta.
 //! - Query parameters: `?t=` (a hot-updated version) and `?v=` (a versioned URL); neither
 //!   changes which file answers ([`query_has`]).
 
@@ -126,7 +126,8 @@ pub fn tag(boot: &str, since: u64) -> String {
     tag_with_nonce(boot, since, None)
 }
 
-/// [`tag`], its scripts carrying `nonce` (for a page under a Content-Security-Policy).
+/// The injected tag (see `tag`), its scripts carrying `nonce` (for a page under a
+/// Content-Security-Policy).
 pub fn tag_with_nonce(boot: &str, since: u64, nonce: Option<&str>) -> String {
     let nonce = nonce
         .map(|n| format!(r#" nonce="{n}""#))

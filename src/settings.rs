@@ -18,7 +18,7 @@ pub enum Mode {
     Prod,
 }
 
-/// A folder hotplate watches for an app it is embedded in ([`crate::layer`]), instead of a
+/// A folder hotplate watches for an app it is embedded in ([`crate::layer()`]), instead of a
 /// whole site.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Mount {

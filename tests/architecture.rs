@@ -66,13 +66,10 @@ fn the_check_ignores_comments_tests_and_declared_children() {
     assert_eq!(circles(&crate_.uses()), Vec::<Vec<String>>::new());
 }
 
-/// The crate's source files, by module path (`serve::proxy`; the crate root is `crate`).
+/// The library's source files, by module path (`serve::proxy`; the crate root is `crate`),
+/// comments and tests left out. `main.rs` is another crate (the binary), so it is not read.
 struct Crate {
-    files: BTreeMap<String, Source>,
-}
-
-struct Source {
-    text: String,
+    files: BTreeMap<String, String>,
 }
 
 impl Crate {
@@ -90,8 +87,11 @@ impl Crate {
         let mut files = BTreeMap::new();
         for (path, text) in sources {
             let path = path.trim_end_matches(".rs").replace('\\', "/");
+            if path == "main" {
+                continue;
+            }
             let mut segments: Vec<&str> = path.split('/').collect();
-            if matches!(segments.last(), Some(&("mod" | "lib" | "main"))) {
+            if matches!(segments.last(), Some(&("mod" | "lib"))) {
                 segments.pop();
             }
             let module = if segments.is_empty() {
@@ -99,12 +99,7 @@ impl Crate {
             } else {
                 segments.join("::")
             };
-            files.insert(
-                module,
-                Source {
-                    text: without_tests(&without_comments(text)),
-                },
-            );
+            files.insert(module, without_tests(&without_comments(text)));
         }
         Crate { files }
     }
@@ -119,7 +114,7 @@ impl Crate {
                 module.split("::").collect()
             };
             let mut used = BTreeSet::new();
-            for path in paths(&source.text) {
+            for path in paths(source) {
                 let (start, rest) = match path.first().map(String::as_str) {
                     Some("crate") => (Vec::new(), &path[1..]),
                     Some("self") => (here.clone(), &path[1..]),

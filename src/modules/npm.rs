@@ -1,6 +1,6 @@
 //! npm packages as files: which lockfile versions them, which files are a package's, what
 //! URL serves one, and whether it is an ES module (served as it is) or CommonJS (converted by
-//! [`super::optimize`]). The HTTP side ([`crate::serve::npm`]) answers the URLs.
+//! [`super::optimize`]). The HTTP side (`serve::runtime::npm`) answers the URLs.
 
 use crate::base::url_path;
 use crate::rewrite::js::AnalysisCache;

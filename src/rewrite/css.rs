@@ -1,6 +1,6 @@
 //! Stylesheets on their way out (dev mode only).
 //!
-//! 1. [`analyze`] reads a stylesheet with cssparser's tokenizer and lists what it references:
+//! 1. [`analyze_deep`] reads a stylesheet with cssparser's tokenizer and lists what it references:
 //!    `@import` targets (other stylesheets) and `url()` values (images, fonts). Comments and
 //!    strings that merely look like either are not references.
 //! 2. [`rewrite`] replaces the references the caller asks to (the graph adds `?t=` to those of
@@ -28,7 +28,7 @@ pub enum Kind {
     Asset,
 }
 
-/// How deep [`analyze`] follows nested blocks: cssparser's own limit. Each level is a frame
+/// How deep [`analyze_deep`] follows nested blocks: cssparser's own limit. Each level is a frame
 /// of the recursive scan; a deeper block is skipped without recursing (cssparser's
 /// `TooManyNestedBlocks`), so no stylesheet can overflow the stack.
 pub const MAX_NESTING: usize = 75;
@@ -40,8 +40,8 @@ pub fn analyze(source: &str) -> Vec<Reference> {
     analyze_deep(source).0
 }
 
-/// [`analyze`], and whether the stylesheet nests deeper than [`MAX_NESTING`] (what is below
-/// that depth was passed over).
+/// Every `@import` and `url()` in `source`, in source order, and whether the stylesheet nests
+/// deeper than [`MAX_NESTING`] (what is below that depth was passed over).
 pub fn analyze_deep(source: &str) -> (Vec<Reference>, bool) {
     let mut parser = Parser::new(source);
     let mut found = Vec::new();

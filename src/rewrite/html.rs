@@ -1,4 +1,4 @@
-//! HTML on its way out, in one streaming pass of lol_html (whole, [`rewrite`], or as it
+//! HTML on its way out, in one streaming pass of lol_html (whole, [`rewrite_with_policy`], or as it
 //! arrives, piece by piece, [`Rewriter`]), holding at most [`BUFFER_LIMIT`] of it:
 //! 1. the client runtime tag goes in as the first thing in `<head>`; a document without a
 //!    `<head>` gets it at the top of `<html>`, or at the very top (after any doctype);
@@ -45,8 +45,9 @@ pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
     rewrite_with_policy(html, tag, None)
 }
 
-/// [`rewrite`], with every `<meta http-equiv="Content-Security-Policy">` amended by
-/// `amend_policy` (see [`super::csp`]).
+/// Injects `tag` (when given) and collects what the document loads, with every
+/// `<meta http-equiv="Content-Security-Policy">` amended by `amend_policy` (see
+/// [`super::csp`]).
 pub fn rewrite_with_policy(
     html: &str,
     tag: Option<&str>,

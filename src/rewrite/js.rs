@@ -12,7 +12,7 @@
 //!
 //! oxc parses and visits recursively, so a deeply nested module could overflow the stack and
 //! abort the process. [`analyze`] first estimates from above how deep it would go
-//! ([`nesting`], one pass over the bytes) and refuses a module deeper than [`MAX_NESTING`] or
+//! ([`super::nesting`], one pass over the bytes) and refuses a module deeper than [`MAX_NESTING`] or
 //! bigger than [`MAX_BYTES`]; it then parses on the pool's large stack
 //! (`pool::on_big_stack`), which holds several times what [`MAX_NESTING`] needs. A
 //! refused module is served as it is, without hot updates, and the overlay says why.
@@ -78,7 +78,7 @@ pub struct Specifier {
     pub end: u32,
 }
 
-/// The deepest nesting [`analyze`] accepts, as [`nesting`] estimates it. The deepest shapes
+/// The deepest nesting [`analyze`] accepts, as [`super::nesting`] estimates it. The deepest shapes
 /// take oxc about 3.5 KB of stack a level in a debug build (2.2 KB optimized), so this needs
 /// about 35 MB of the pool's `STACK`. Hand-written and minified code
 /// stays far below it.

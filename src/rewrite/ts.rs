@@ -4,7 +4,7 @@
 //!
 //! - Types are stripped; type-only imports go (as esbuild and Vite drop them).
 //! - JSX is compiled as the nearest `tsconfig.json` says ([`Jsx`], read by
-//!   [`crate::resolve`]), or as the `--jsx*` flags override it.
+//!   [`crate::modules::resolve`]), or as the `--jsx*` flags override it.
 //! - Each output ends with an inline source map, so DevTools shows the original file and line.
 //! - Types are not checked, as in Vite. A syntax error gives the line of the original file.
 //!

@@ -14,7 +14,7 @@
 //!   client's files, npm packages and CommonJS ones converted ([`crate::modules`] makes them).
 //! - [`inject`] and [`module_layer`]: the layers, whatever they wrap. [`outgoing`] is what
 //!   they share, [`decode`] reads a compressed body, and [`extensions`] is what an inner
-//!   service tells them. [`crate::layer`] puts the same two, and the runtime, around an app.
+//!   service tells them. [`crate::layer()`] puts the same two, and the runtime, around an app.
 //! - [`site`]: the site service, with [`document`], [`module`] and [`files`]; [`cache`] is the
 //!   caching headers of everything served.
 //! - [`proxy`]: the proxy service (`--proxy`), which serves the mapped asset folders and

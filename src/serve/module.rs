@@ -4,7 +4,7 @@
 //! 1. read the file;
 //! 2. compile TypeScript and JSX ([`crate::rewrite::ts`]); analyze it ([`crate::rewrite::js`]
 //!    with oxc, [`crate::rewrite::css`] with cssparser) and resolve what it names to files of
-//!    the site (as written, or as TypeScript and Node resolve it: [`crate::resolve`]);
+//!    the site (as written, or as TypeScript and Node resolve it: [`crate::modules::resolve`]);
 //! 3. record its edges (and, for a script, what it accepts) in the graph; modules it no longer
 //!    imports are pruned, and the browsers are told;
 //! 4. rewrite it: the `import.meta.hot` prologue, resolved specifiers written as the URLs
@@ -239,9 +239,9 @@ fn thrown(message: &str) -> String {
 }
 
 /// What each specifier of the module at `importer` that `wanted` picks resolves to, as
-/// TypeScript and Node resolve it ([`crate::resolve`]), written as the URL that serves it:
+/// TypeScript and Node resolve it ([`crate::modules::resolve`]), written as the URL that serves it:
 /// `./util` → `/src/util.ts`, `@/lib/x` (tsconfig `paths`) → `/src/lib/x.ts`, `preact` →
-/// `/__hotplate/npm/node_modules/preact/dist/preact.module.js?v=…` ([`super::npm`]).
+/// `/__hotplate/npm/node_modules/preact/dist/preact.module.js?v=…` (`runtime::npm`).
 pub(super) fn resolutions(
     scripts: &Scripts,
     importer: &Path,

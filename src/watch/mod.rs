@@ -5,8 +5,8 @@
 //!    write is taken at `close(2)`, so a save that creates or truncates then writes is one
 //!    change, never a half-written file. The poller compares size, nanosecond mtime and inode
 //!    with one `stat` per file, and reads nothing.
-//! 2. [`IgnoreRules`] drops what no page can depend on: dotfiles and dot-folders, editor temp
-//!    files ([`is_editor_temp`]) and whatever `.gitignore`/`.ignore` list.
+//! 2. [`filter::IgnoreRules`] drops what no page can depend on: dotfiles and dot-folders, editor temp
+//!    files ([`filter::is_editor_temp`]) and whatever `.gitignore`/`.ignore` list.
 //! 3. [`coalesce`] merges a burst on the leading edge: the first event after a quiet spell is
 //!    acted on at once, and whatever arrives while that batch is worked on forms the next one.
 //!    There is no fixed wait.

@@ -2,8 +2,8 @@
 //! root's `node_modules`, served at `/__hotplate/npm/<path from the root>?v=<key>`.
 //!
 //! - A bare specifier in a module (`preact`, `@scope/pkg/sub`) is resolved the way Node
-//!   resolves it for a browser ([`crate::resolve`]) and written as that URL
-//!   ([`super::module`]).
+//!   resolves it for a browser ([`crate::modules::resolve`]) and written as that URL
+//!   ([`crate::serve::module`]).
 //! - A package's own modules are rewritten the same way, relative imports included, so that
 //!   every module of a package has exactly one URL and runs once.
 //! - The key is a hash of the lockfile: an install changes every URL, so the files are served
