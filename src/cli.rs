@@ -20,6 +20,9 @@ pub enum Command {
     /// Serve a site folder, or stand in front of a backend (--proxy), pushing updates to open
     /// pages as files change.
     Serve(Box<ServeArgs>),
+    /// Build the site into a folder any static host serves: every page a visitor can reach,
+    /// scripts bundled, stylesheets minified, assets fingerprinted, `.br` and `.gz` beside.
+    Build(BuildArgs),
     /// Send a custom event to every page of a running server: `import.meta.hot.on(EVENT, cb)`
     /// gets DATA. (What pages send back streams from /__hotplate/received.)
     Send(SendArgs),
@@ -40,6 +43,62 @@ pub struct SendArgs {
     /// The address the server listens on.
     #[arg(long, default_value = "127.0.0.1")]
     pub host: String,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BuildArgs {
+    /// The site folder to build.
+    #[arg(default_value = ".")]
+    pub root: PathBuf,
+
+    /// Where the build goes (replaced whole, and only when the build succeeds). Default:
+    /// `dist` in the site folder.
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Fail the build when a page links to, or loads, something nothing answers.
+    #[arg(long)]
+    pub strict: bool,
+
+    #[command(flatten)]
+    pub jsx: JsxArgs,
+}
+
+/// How JSX compiles, whatever tsconfig.json says (for `serve` and `build` alike).
+#[derive(Debug, Clone, Default, Args)]
+pub struct JsxArgs {
+    /// How JSX compiles, whatever tsconfig.json says: `react` (classic calls to the factory),
+    /// `react-jsx` (the automatic runtime) or `react-jsxdev`. Default: the nearest
+    /// tsconfig.json's `jsx`, else `react`.
+    #[arg(long, value_name = "MODE", value_parser = ["react", "react-jsx", "react-jsxdev", "preserve"])]
+    pub jsx: Option<String>,
+
+    /// Where the automatic runtime comes from (`preact` means `preact/jsx-runtime`), whatever
+    /// tsconfig.json's `jsxImportSource` says.
+    #[arg(long, value_name = "PACKAGE")]
+    pub jsx_import_source: Option<String>,
+
+    /// The classic runtime's element factory (`h`), whatever tsconfig.json's `jsxFactory`
+    /// says. Default: `React.createElement`.
+    #[arg(long, value_name = "NAME")]
+    pub jsx_factory: Option<String>,
+
+    /// The classic runtime's fragment (`Fragment`), whatever tsconfig.json's
+    /// `jsxFragmentFactory` says. Default: `React.Fragment`.
+    #[arg(long, value_name = "NAME")]
+    pub jsx_fragment: Option<String>,
+}
+
+impl JsxArgs {
+    /// The flags as JSX settings written (each given one wins over tsconfig.json's).
+    pub fn written(&self) -> crate::rewrite::ts::JsxOptionsWritten {
+        crate::rewrite::ts::JsxOptionsWritten {
+            mode: self.jsx.clone(),
+            import_source: self.jsx_import_source.clone(),
+            factory: self.jsx_factory.clone(),
+            fragment: self.jsx_fragment.clone(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -80,26 +139,8 @@ pub struct ServeArgs {
     #[arg(long = "allowed-host", value_name = "NAME")]
     pub allowed_hosts: Vec<String>,
 
-    /// How JSX compiles, whatever tsconfig.json says: `react` (classic calls to the factory),
-    /// `react-jsx` (the automatic runtime) or `react-jsxdev`. Default: the nearest
-    /// tsconfig.json's `jsx`, else `react`.
-    #[arg(long, value_name = "MODE", value_parser = ["react", "react-jsx", "react-jsxdev", "preserve"])]
-    pub jsx: Option<String>,
-
-    /// Where the automatic runtime comes from (`preact` means `preact/jsx-runtime`), whatever
-    /// tsconfig.json's `jsxImportSource` says.
-    #[arg(long, value_name = "PACKAGE")]
-    pub jsx_import_source: Option<String>,
-
-    /// The classic runtime's element factory (`h`), whatever tsconfig.json's `jsxFactory`
-    /// says. Default: `React.createElement`.
-    #[arg(long, value_name = "NAME")]
-    pub jsx_factory: Option<String>,
-
-    /// The classic runtime's fragment (`Fragment`), whatever tsconfig.json's
-    /// `jsxFragmentFactory` says. Default: `React.Fragment`.
-    #[arg(long, value_name = "NAME")]
-    pub jsx_fragment: Option<String>,
+    #[command(flatten)]
+    pub jsx: JsxArgs,
 
     /// Put hot updates in front of a backend (Django, Rails, Go, Express…) listening at URL:
     /// every path hotplate does not own is forwarded there, and its pages get the runtime.

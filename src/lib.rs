@@ -77,6 +77,7 @@ pub mod compatibility {}
 mod app;
 mod backend;
 mod base;
+pub mod build;
 pub mod cli;
 mod error;
 mod graph;

@@ -1,7 +1,7 @@
 //! The `hotplate` command: parse the flags, then hand over to the library.
 
 use clap::Parser;
-use hotplate::cli::{Cli, Command};
+use hotplate::cli::{BuildArgs, Cli, Command};
 use hotplate::{Server, Settings};
 
 #[tokio::main]
@@ -31,6 +31,7 @@ async fn run() -> anyhow::Result<()> {
             hotplate::send_event(&send.host, send.port, &send.event, send.data.as_deref()).await?;
             return Ok(());
         }
+        Command::Build(args) => return build(args).await,
     };
     let server = Server::bind(Settings::resolve(&args)?).await?;
     print!("{}", server.banner());
@@ -41,4 +42,44 @@ async fn run() -> anyhow::Result<()> {
     }
     server.run().await?;
     Ok(())
+}
+
+/// `hotplate build`: progress on stderr as it goes, then the report; a page that does not
+/// render shows its file, line and code frame.
+async fn build(args: BuildArgs) -> anyhow::Result<()> {
+    let options = hotplate::build::Options {
+        root: args.root,
+        out: args.out.clone(),
+        strict: args.strict,
+        entries: Vec::new(),
+        jsx: args.jsx.written(),
+    };
+    let progress = |step: hotplate::build::Progress| eprintln!("{}", step);
+    let built =
+        tokio::task::spawn_blocking(move || hotplate::build::build(&options, &progress)).await?;
+    match built {
+        Ok(built) => {
+            // As Vite shows it: relative to where the command ran, when it is under it.
+            let cwd = std::env::current_dir().unwrap_or_default();
+            let shown = built.out.strip_prefix(&cwd).unwrap_or(&built.out);
+            print!(
+                "{}",
+                hotplate::build::report(&built, &shown.to_string_lossy())
+            );
+            Ok(())
+        }
+        Err(err) => {
+            if let Some(report) = err.report()
+                && !report.frame.is_empty()
+            {
+                eprintln!("{}\n{}", report.one_line(), report.frame);
+            }
+            if let hotplate::build::BuildError::Broken(broken) = &err {
+                for link in broken {
+                    eprintln!("broken link on {}: nothing answers {}", link.page, link.url);
+                }
+            }
+            Err(err.into())
+        }
+    }
 }

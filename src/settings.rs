@@ -167,12 +167,7 @@ impl Settings {
             .poll
             .then(|| Duration::from_millis(args.poll_interval.max(10)));
         settings.allowed_hosts = args.allowed_hosts.clone();
-        settings.jsx = JsxOptionsWritten {
-            mode: args.jsx.clone(),
-            import_source: args.jsx_import_source.clone(),
-            factory: args.jsx_factory.clone(),
-            fragment: args.jsx_fragment.clone(),
-        };
+        settings.jsx = args.jsx.written();
         if let Some(url) = &args.proxy {
             let mut proxy = Proxy::to(url)?;
             proxy.exec = args

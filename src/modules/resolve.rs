@@ -57,6 +57,16 @@ pub struct Resolver {
 
 impl Resolver {
     pub fn new(jsx_flags: JsxOptionsWritten) -> Resolver {
+        Resolver::with_condition(jsx_flags, "development")
+    }
+
+    /// A resolver for the build: packages resolve to what they give production
+    /// (`production` instead of `development` among the export conditions).
+    pub fn for_build(jsx_flags: JsxOptionsWritten) -> Resolver {
+        Resolver::with_condition(jsx_flags, "production")
+    }
+
+    fn with_condition(jsx_flags: JsxOptionsWritten, mode: &str) -> Resolver {
         let strings = |items: &[&str]| items.iter().map(|s| s.to_string()).collect::<Vec<_>>();
         let options = ResolveOptions {
             tsconfig: Some(TsconfigDiscovery::Auto),
@@ -68,7 +78,7 @@ impl Resolver {
                 (".cjs".into(), strings(&[".cts", ".cjs"])),
                 (".jsx".into(), strings(&[".tsx", ".jsx"])),
             ],
-            condition_names: strings(&["browser", "import", "module", "development", "default"]),
+            condition_names: strings(&["browser", "import", "module", mode, "default"]),
             main_fields: strings(&["browser", "module", "main"]),
             alias_fields: vec![strings(&["browser"])],
             ..ResolveOptions::default()

@@ -142,6 +142,26 @@ pub fn transform(name: &str, source: &str, settings: &Compile) -> Result<String,
 }
 
 fn compile(name: &str, source: &str, settings: &Compile) -> Result<String, SyntaxError> {
+    let (mut code, map) = compile_mapped(name, source, settings)?;
+    if let Some(map) = map {
+        if !code.ends_with('\n') {
+            code.push('\n');
+        }
+        code.push_str("//# sourceMappingURL=");
+        code.push_str(&map.to_data_url());
+        code.push('\n');
+    }
+    Ok(code)
+}
+
+/// Compiles `source` like [`transform`], with its source map apart (for the build, whose
+/// bundler chains it into the bundle's). Runs on the caller's stack: call it on the pool's
+/// large one, after [`js::check_limits`].
+pub fn compile_mapped(
+    name: &str,
+    source: &str,
+    settings: &Compile,
+) -> Result<(String, Option<oxc_sourcemap::SourceMap<'static>>), SyntaxError> {
     let allocator = Allocator::default();
     let path = Path::new(name);
     let source_type = SourceType::from_path(path)
@@ -170,16 +190,10 @@ fn compile(name: &str, source: &str, settings: &Compile) -> Result<String, Synta
             ..CodegenOptions::default()
         })
         .build(&program);
-    let mut code = printed.code;
-    if let Some(map) = printed.map {
-        if !code.ends_with('\n') {
-            code.push('\n');
-        }
-        code.push_str("//# sourceMappingURL=");
-        code.push_str(&map.to_data_url());
-        code.push('\n');
-    }
-    Ok(code)
+    Ok((
+        printed.code,
+        printed.map.map(oxc_sourcemap::SourceMap::into_owned),
+    ))
 }
 
 fn options(settings: &Compile) -> TransformOptions {

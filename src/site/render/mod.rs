@@ -6,6 +6,8 @@
 //! - `version`: random per server start, for `?v={{ version }}` cache busting;
 //! - `params`: the values of a dynamic route's `[name]` segments;
 //! - `path`: the URL path being rendered;
+//! - `asset(url)`: the URL to write for a file the page loads: `url?v={version}` when served,
+//!   the URL with the file's fingerprint in a build (`/style.4f9c2a1b.css`);
 //! - `content(name)`, `content_list(folder)` and `data(name)`: Markdown and data files
 //!   ([`content`]).
 //!
@@ -21,6 +23,7 @@
 pub mod content;
 
 use crate::base::{ErrorReport, Reads, SitePath, code_frame};
+use crate::protocol::VERSION_PARAM;
 use crate::settings::{Mode, Settings};
 use minijinja::{Environment, Value, context};
 use std::cell::RefCell;
@@ -181,7 +184,22 @@ pub(crate) fn settled_loader(
 }
 
 impl Renderer {
+    /// A renderer whose `asset(url)` returns `url?v={version}`: what the dev server and
+    /// `--prod` serve, where a new start means a new version.
     pub fn new(settings: &Settings) -> Renderer {
+        let version = settings.version.clone();
+        Renderer::with_asset(settings, move |url| {
+            let separator = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{separator}{VERSION_PARAM}={version}")
+        })
+    }
+
+    /// A renderer whose `asset(url)` returns what `asset` says (the build: a URL with a
+    /// fingerprint).
+    pub fn with_asset(
+        settings: &Settings,
+        asset: impl Fn(&str) -> String + Send + Sync + 'static,
+    ) -> Renderer {
         let mut env = Environment::new();
         env.set_loader(settled_loader(&settings.root));
         env.set_auto_reload(settings.mode == Mode::Dev);
@@ -197,6 +215,9 @@ impl Renderer {
         });
         env.add_global("version", settings.version.clone());
         env.add_global("dev", settings.is_dev());
+        env.add_function("asset", move |url: &str| {
+            Value::from_safe_string(asset(url))
+        });
         let root = settings.root.clone();
         env.add_function("content", move |name: &str| {
             content::entry(&root, name)

@@ -204,12 +204,33 @@ impl Reference {
 /// What `href`, written in the file served at `base` (a URL path), names: query and fragment
 /// are dropped, `.` and `..` resolved, and the result routed like a request.
 pub fn reference(settings: &Settings, base: &str, href: &str) -> Reference {
-    if href.contains("://") || href.starts_with("//") || href.starts_with("data:") {
+    let Some(mut url) = absolute(base, href) else {
         return Reference::Elsewhere;
+    };
+    if url.len() > 1 && url.ends_with('/') {
+        url.pop();
+    }
+    match locate(settings, &url) {
+        Ok(Target::File { site, .. }) => Reference::File(Import { file: site, url }),
+        Ok(Target::NotFound) => Reference::Missing(url),
+        _ => Reference::Elsewhere,
+    }
+}
+
+/// The URL path `href`, written in the page or file at `base`, names on this site: query and
+/// fragment dropped, `.` and `..` resolved, each segment decoded. `None` for another site, a
+/// `data:`, `mailto:` or `javascript:` URL, or a fragment alone.
+pub fn absolute(base: &str, href: &str) -> Option<String> {
+    let href = href.trim();
+    let scheme = href
+        .split_once(':')
+        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['/', '?', '#']));
+    if scheme || href.starts_with("//") {
+        return None;
     }
     let href = href.split(['?', '#']).next().unwrap_or("");
     if href.is_empty() {
-        return Reference::Elsewhere;
+        return None;
     }
     let joined = if href.starts_with('/') {
         href.to_string()
@@ -229,11 +250,12 @@ pub fn reference(settings: &Settings, base: &str, href: &str) -> Reference {
         }
     }
     let url = url_path(parts.iter().map(String::as_str));
-    match locate(settings, &url) {
-        Ok(Target::File { site, .. }) => Reference::File(Import { file: site, url }),
-        Ok(Target::NotFound) => Reference::Missing(url),
-        _ => Reference::Elsewhere,
-    }
+    // A trailing slash names the folder's page (`/blog/`), and the crawl keeps it.
+    Some(if joined.ends_with('/') && url != "/" {
+        format!("{url}/")
+    } else {
+        url
+    })
 }
 
 /// What the references written in one served file name.

@@ -1,0 +1,443 @@
+//! `hotplate build`: the site as a folder any static host serves, made by the dev server's own
+//! stages, so that what was seen in dev is what ships.
+//!
+//! The stages, in order (each a module):
+//! 1. [`crawl`]: every reachable page, rendered by [`crate::site::render`] as the dev server
+//!    renders it (minus the client runtime), with `version` a hash of the build's inputs and
+//!    `asset(url)` the URL with its fingerprint;
+//! 2. [`scripts`]: the pages' module scripts bundled by rolldown, compiled and resolved by
+//!    [`crate::rewrite::ts`] and [`crate::modules::resolve`];
+//! 3. [`styles`]: each stylesheet with its `@import`s inlined and minified (lightningcss);
+//! 4. [`assets`]: every other file a page, a stylesheet or a script loads, under a name with a
+//!    hash of its content;
+//! 5. [`html`]: each page's references rewritten to what the stages made;
+//! 6. [`compress`]: `.br` and `.gz` beside the text files;
+//! 7. [`output`]: written into a fresh folder that replaces the last build only when all
+//!    went well; [`report`] lists it.
+//!
+//! `public/` is copied as it is: its files keep their names. Everything is ordered (pages by
+//! URL, files by path) and every hash is of content, so the same inputs give the same bytes.
+
+mod assets;
+mod compress;
+mod crawl;
+mod html;
+mod output;
+mod report;
+mod scripts;
+mod styles;
+
+pub use crawl::Broken;
+pub use report::{Line, render as report};
+pub use scripts::ScriptError;
+pub use styles::StyleError;
+
+use crate::base::ErrorReport;
+use crate::error::FatalError;
+use crate::rewrite::ts::JsxOptionsWritten;
+use crate::settings::{Mode, Settings};
+use crate::site::render::Renderer;
+use crate::site::route::{self, Target};
+use html::{Replacement, Role};
+use output::Files;
+use rayon::prelude::*;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// What to build, and how.
+#[derive(Clone, Debug, Default)]
+pub struct Options {
+    /// The site folder.
+    pub root: PathBuf,
+    /// Where the build goes; `dist` in the root when `None`.
+    pub out: Option<PathBuf>,
+    /// Broken links fail the build.
+    pub strict: bool,
+    /// URLs built besides those the crawl finds (`[build] entries`).
+    pub entries: Vec<String>,
+    /// The `--jsx*` flags, which win over every tsconfig.json.
+    pub jsx: JsxOptionsWritten,
+}
+
+/// How far the build is, for the terminal.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Progress {
+    /// Pages rendered so far.
+    Rendered { pages: usize },
+    /// Module entries being bundled.
+    Bundling { entries: usize },
+    /// Files being compressed.
+    Compressing { files: usize },
+}
+
+impl std::fmt::Display for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Progress::Rendered { pages } => write!(f, "rendered {pages} pages"),
+            Progress::Bundling { entries } => write!(f, "bundling {entries} module entries"),
+            Progress::Compressing { files } => write!(f, "compressing {files} files"),
+        }
+    }
+}
+
+/// What a build wrote.
+#[derive(Debug)]
+pub struct Built {
+    pub out: PathBuf,
+    pub pages: usize,
+    /// Every file written (compressed variants left out), by path, with its size and, for
+    /// text files, its gzip size.
+    pub files: Vec<report::Line>,
+    /// References nothing answers (without `--strict`, the build goes on).
+    pub broken: Vec<Broken>,
+    pub took: Duration,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum BuildError {
+    #[error(transparent)]
+    Root(#[from] FatalError),
+    #[error("--out {out}: {why}")]
+    BadOut { out: PathBuf, why: String },
+    #[error("the page {url} did not render: {}", .report.one_line())]
+    Render {
+        url: String,
+        report: Box<ErrorReport>,
+    },
+    #[error("a script did not build: {0}")]
+    Script(#[from] scripts::ScriptError),
+    #[error("a stylesheet did not build: {0}")]
+    Style(#[from] styles::StyleError),
+    #[error("{} broken link(s), and --strict makes that an error", .0.len())]
+    Broken(Vec<Broken>),
+    #[error("{}: {source}", .path.display())]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+impl BuildError {
+    pub fn io(path: &Path, source: std::io::Error) -> BuildError {
+        BuildError::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+
+    /// The file, line and code frame at fault, when one file is.
+    pub fn report(&self) -> Option<&ErrorReport> {
+        match self {
+            BuildError::Render { report, .. } => Some(report),
+            BuildError::Style(err) => Some(&err.report),
+            BuildError::Script(err) => err.report.as_deref(),
+            _ => None,
+        }
+    }
+}
+
+/// Builds the site `options` describe. `progress` hears how far it is.
+pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<Built, BuildError> {
+    let started = Instant::now();
+    let mut settings = Settings::for_root(&options.root)?;
+    let root = settings.root.clone();
+    let out = match &options.out {
+        Some(out) => absolute(out),
+        None => root.join("dist"),
+    };
+    output::check(&root, &out)?;
+    settings.mode = Mode::Prod;
+    settings.jsx = options.jsx.clone();
+    settings.version = inputs_hash(&root, &out);
+    let renderer = Renderer::with_asset(&settings, assets::marker);
+
+    let crawled = crawl::crawl(&root, &renderer, &options.entries, progress)?;
+    let made = Arc::new(Made::new(root.clone()));
+    let mut broken: Vec<Broken> = crawled.broken.iter().cloned().collect();
+
+    // What the pages load, by file: module entries, stylesheets, and the rest.
+    let mut entries: BTreeMap<PathBuf, String> = BTreeMap::new();
+    for ((url, role), page) in &crawled.loads {
+        let Ok(Target::File { path, .. }) = route::resolve(&root, url) else {
+            broken.push(Broken {
+                page: page.clone(),
+                url: url.clone(),
+            });
+            continue;
+        };
+        match role {
+            // `public/` is served as it is, whatever loads it.
+            _ if path.starts_with(root.join("public")) => {
+                made.asset(&path)
+                    .map_err(|why| BuildError::io(&path, why))?;
+            }
+            Role::Module if is_script(&path) => {
+                entries.insert(path, url.clone());
+            }
+            Role::Stylesheet => {
+                made.style(&path)?;
+            }
+            _ => {
+                made.asset(&path)
+                    .map_err(|why| BuildError::io(&path, why))?;
+            }
+        }
+    }
+    progress(Progress::Bundling {
+        entries: entries.len(),
+    });
+    let asset_made = made.clone();
+    let bundle = scripts::bundle(
+        &root,
+        &entries,
+        options.jsx.clone(),
+        Arc::new(move |path: &Path| asset_made.asset(path).map_err(|e| e.to_string())),
+    )?;
+    for (path, bytes) in &bundle.files {
+        made.put(path.clone(), bytes.clone());
+    }
+    // The stylesheets the entries' modules import, built like linked ones.
+    let mut entry_tags: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
+    for (file, url) in &bundle.entries {
+        let mut before = String::new();
+        for style in bundle.styles(url) {
+            let href = made.style(&style)?;
+            before.push_str(&format!("<link rel=\"stylesheet\" href=\"{href}\">"));
+        }
+        for chunk in bundle.preloads(url) {
+            before.push_str(&format!("<link rel=\"modulepreload\" href=\"{chunk}\">"));
+        }
+        entry_tags.insert(file.clone(), (url.clone(), before));
+    }
+
+    // The pages, their references now answered.
+    let answer = |url: &str, role: Role| -> Option<Replacement> {
+        let Ok(Target::File { path, .. }) = route::resolve(&root, url) else {
+            return None;
+        };
+        if let Some((chunk, before)) = entry_tags.get(&path) {
+            let before = if role == Role::Module {
+                before.clone()
+            } else {
+                String::new()
+            };
+            return Some(Replacement {
+                url: chunk.clone(),
+                before,
+            });
+        }
+        match role {
+            Role::Link => None,
+            _ => made.url_of(&path).map(Replacement::url),
+        }
+    };
+    let pages: Vec<(String, Vec<u8>)> = crawled
+        .pages
+        .par_iter()
+        .map(|page| {
+            let visited = html::visit(&page.html, |href, role| {
+                route::absolute(&page.url, href).and_then(|url| answer(&url, role))
+            })
+            .unwrap_or_else(|_| page.html.clone());
+            let written = assets::replace_markers(&visited, |marked| {
+                route::absolute(&page.url, marked)
+                    .and_then(|url| answer(&url, Role::Asset))
+                    .map_or_else(|| marked.to_string(), |r| r.url)
+            });
+            (page.out.clone(), written.into_bytes())
+        })
+        .collect();
+    for (path, bytes) in pages {
+        made.put(path, bytes);
+    }
+    for (url, path) in &crawled.linked {
+        let bytes = std::fs::read(path).map_err(|e| BuildError::io(path, e))?;
+        made.put(url.trim_start_matches('/').to_string(), bytes);
+    }
+    let public = root.join("public");
+    for file in crawl::walkdir(&public) {
+        let relative = file.strip_prefix(&public).unwrap_or(&file);
+        let bytes = std::fs::read(&file).map_err(|e| BuildError::io(&file, e))?;
+        made.put(relative.to_string_lossy().replace('\\', "/"), bytes);
+    }
+
+    broken.sort();
+    broken.dedup();
+    if options.strict && !broken.is_empty() {
+        return Err(BuildError::Broken(broken));
+    }
+
+    let mut files = made.take();
+    let texts: Vec<String> = files
+        .iter()
+        .filter(|(path, bytes)| compress::wanted(path, bytes.len()))
+        .map(|(path, _)| path.clone())
+        .collect();
+    progress(Progress::Compressing { files: texts.len() });
+    let variants: Vec<(String, Vec<u8>, Vec<u8>)> = texts
+        .par_iter()
+        .map(|path| {
+            let bytes = &files[path];
+            (path.clone(), compress::brotli(bytes), compress::gzip(bytes))
+        })
+        .collect();
+    let mut lines: Vec<report::Line> = files
+        .iter()
+        .map(|(path, bytes)| report::Line {
+            path: path.clone(),
+            size: bytes.len(),
+            gzip: None,
+        })
+        .collect();
+    for (path, br, gz) in variants {
+        if let Some(line) = lines.iter_mut().find(|l| l.path == path) {
+            line.gzip = Some(gz.len());
+        }
+        let size = files[&path].len();
+        if br.len() < size {
+            files.insert(format!("{path}.br"), br);
+        }
+        if gz.len() < size {
+            files.insert(format!("{path}.gz"), gz);
+        }
+    }
+    output::write(&out, &files)?;
+    Ok(Built {
+        out,
+        pages: crawled.pages.len(),
+        files: lines,
+        broken,
+        took: started.elapsed(),
+    })
+}
+
+fn absolute(path: &Path) -> PathBuf {
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        std::env::current_dir()
+            .map(|cwd| cwd.join(path))
+            .unwrap_or_else(|_| path.to_path_buf())
+    }
+}
+
+fn is_script(path: &Path) -> bool {
+    let name = path.to_string_lossy().to_ascii_lowercase();
+    crate::rewrite::ts::is_compiled(&name) || name.ends_with(".js") || name.ends_with(".mjs")
+}
+
+/// A hash of everything the build reads: every file under the root, by path and content
+/// (hidden and ignored files, `node_modules`, `dist` and the output folder left out). It is
+/// the pages' `version`.
+fn inputs_hash(root: &Path, out: &Path) -> String {
+    let mut files: Vec<PathBuf> = ignore::WalkBuilder::new(root)
+        .filter_entry({
+            let out = out.to_path_buf();
+            let dist = root.join("dist");
+            move |entry| {
+                entry.path() != out && entry.path() != dist && entry.file_name() != "node_modules"
+            }
+        })
+        .build()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .map(|entry| entry.into_path())
+        .collect();
+    files.sort();
+    let mut all = Vec::new();
+    for file in files {
+        all.extend_from_slice(
+            file.strip_prefix(root)
+                .unwrap_or(&file)
+                .as_os_str()
+                .as_encoded_bytes(),
+        );
+        all.push(0);
+        all.extend_from_slice(
+            &assets::content_hash(&std::fs::read(&file).unwrap_or_default()).into_bytes(),
+        );
+    }
+    assets::content_hash(&all)
+}
+
+/// What the stages made so far: the output files, and the URL each source file became.
+struct Made {
+    root: PathBuf,
+    files: Mutex<Files>,
+    urls: Mutex<BTreeMap<PathBuf, String>>,
+}
+
+impl Made {
+    fn new(root: PathBuf) -> Made {
+        Made {
+            root,
+            files: Mutex::default(),
+            urls: Mutex::default(),
+        }
+    }
+
+    fn put(&self, path: String, bytes: Vec<u8>) {
+        lock(&self.files).insert(path, bytes);
+    }
+
+    fn take(&self) -> Files {
+        std::mem::take(&mut lock(&self.files))
+    }
+
+    fn url_of(&self, file: &Path) -> Option<String> {
+        lock(&self.urls).get(file).cloned()
+    }
+
+    fn plain_url(&self, file: &Path) -> String {
+        assets::plain_url(&self.root, file)
+    }
+
+    /// `file` (not a stylesheet or script): copied with a fingerprint, unless it is in
+    /// `public/`, which keeps names. Returns its URL.
+    fn asset(&self, file: &Path) -> std::io::Result<String> {
+        if let Some(url) = self.url_of(file) {
+            return Ok(url);
+        }
+        let plain = self.plain_url(file);
+        let bytes = std::fs::read(file)?;
+        let url = if file.starts_with(self.root.join("public")) {
+            plain
+        } else {
+            assets::fingerprinted(&plain, &assets::content_hash(&bytes))
+        };
+        self.put(url.trim_start_matches('/').to_string(), bytes);
+        lock(&self.urls).insert(file.to_path_buf(), url.clone());
+        Ok(url)
+    }
+
+    /// The stylesheet `file`, built, with a fingerprint of what it became. Returns its URL.
+    fn style(&self, file: &Path) -> Result<String, BuildError> {
+        if let Some(url) = self.url_of(file) {
+            return Ok(url);
+        }
+        if file.starts_with(self.root.join("public")) {
+            return self.asset(file).map_err(|why| BuildError::io(file, why));
+        }
+        let css = styles::build(&self.root, file, |href, from| {
+            let from_url = self.plain_url(from);
+            let url = route::absolute(&from_url, href)?;
+            match route::resolve(&self.root, &url) {
+                Ok(Target::File { path, .. }) => self.asset(&path).ok(),
+                _ => None,
+            }
+        })?;
+        let url =
+            assets::fingerprinted(&self.plain_url(file), &assets::content_hash(css.as_bytes()));
+        self.put(url.trim_start_matches('/').to_string(), css.into_bytes());
+        lock(&self.urls).insert(file.to_path_buf(), url.clone());
+        Ok(url)
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}

@@ -1,0 +1,436 @@
+//! The script stage of the build: every module script the pages load, bundled in one rolldown
+//! run with code splitting (a module two pages share is one chunk), minified, with
+//! `process.env.NODE_ENV` as `"production"` and `import.meta.hot` as `undefined` (so the hot
+//! branches go), and a source map beside each chunk.
+//!
+//! The modules are what the dev server serves, through a rolldown plugin ([`SitePlugin`]):
+//! - a specifier is resolved by [`crate::modules::resolve`], the dev server's resolver (the
+//!   tsconfig's `paths`, `.js` naming a `.ts`, packages), with `production` as the export
+//!   condition; `/x.ts` is a URL of the site, routed as a request;
+//! - TypeScript and JSX are compiled by [`crate::rewrite::ts`] with the nearest tsconfig's
+//!   settings and the `--jsx*` flags, as in dev;
+//! - a stylesheet a module imports is noted for its chunk (the caller builds and links it)
+//!   and adds no code;
+//! - any other file a module imports (`import logo from './logo.svg'`) is its URL with a
+//!   fingerprint, which the caller gives.
+
+use crate::modules::resolve::Resolver;
+use crate::rewrite::{js, ts};
+use crate::site::route::{self, Target};
+use arcstr::ArcStr;
+use rolldown::plugin::{
+    HookLoadArgs, HookLoadOutput, HookLoadReturn, HookResolveIdArgs, HookResolveIdOutput,
+    HookResolveIdReturn, HookTransformArgs, HookTransformOutput, HookTransformReturn, HookUsage,
+    Plugin, PluginContext, SharedLoadPluginContext, SharedTransformPluginContext,
+};
+use rolldown::{
+    Bundler, BundlerOptions, HashCharacters, InputItem, ModuleType, OutputFormat, Platform,
+    RawMinifyOptions, SourceMapType,
+};
+use rolldown_common::Output;
+use rolldown_common::side_effects::HookSideEffects;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Gives the URL (with its fingerprint) of a file a module imports that is not a module.
+pub type AssetUrl = Arc<dyn Fn(&Path) -> Result<String, String> + Send + Sync>;
+
+/// What the pages' module scripts became.
+#[derive(Debug, Default)]
+pub struct Bundle {
+    /// The chunks and their maps, by path under the output folder.
+    pub files: Vec<(String, Vec<u8>)>,
+    /// Each entry (its file) → its chunk's URL.
+    pub entries: BTreeMap<PathBuf, String>,
+    /// Each chunk's URL → the chunks it imports statically (URLs) and the stylesheets its
+    /// modules import (files, in order).
+    pub chunks: BTreeMap<String, Chunk>,
+}
+
+#[derive(Debug, Default)]
+pub struct Chunk {
+    pub imports: Vec<String>,
+    pub dynamic_imports: Vec<String>,
+    pub styles: Vec<PathBuf>,
+}
+
+impl Bundle {
+    /// The chunks `entry` (a chunk's URL) loads before it runs, itself left out: what its
+    /// `<link rel=modulepreload>`s name.
+    pub fn preloads(&self, entry: &str) -> Vec<String> {
+        let mut seen = BTreeSet::new();
+        let mut order = Vec::new();
+        let mut stack = vec![entry.to_string()];
+        while let Some(url) = stack.pop() {
+            if !seen.insert(url.clone()) {
+                continue;
+            }
+            if url != entry {
+                order.push(url.clone());
+            }
+            if let Some(chunk) = self.chunks.get(&url) {
+                stack.extend(chunk.imports.iter().rev().cloned());
+            }
+        }
+        order
+    }
+
+    /// The stylesheets `entry` needs, in order: those of its chunk, of the chunks it imports,
+    /// and of those it may import later (linked up front: the page shows styled at once).
+    pub fn styles(&self, entry: &str) -> Vec<PathBuf> {
+        let mut seen = BTreeSet::new();
+        let mut styles = Vec::new();
+        let mut stack = vec![entry.to_string()];
+        while let Some(url) = stack.pop() {
+            if !seen.insert(url.clone()) {
+                continue;
+            }
+            if let Some(chunk) = self.chunks.get(&url) {
+                for style in &chunk.styles {
+                    if !styles.contains(style) {
+                        styles.push(style.clone());
+                    }
+                }
+                stack.extend(chunk.dynamic_imports.iter().rev().cloned());
+                stack.extend(chunk.imports.iter().rev().cloned());
+            }
+        }
+        styles
+    }
+}
+
+/// A script that did not bundle: rolldown's diagnostics, or the file that did not compile.
+#[derive(Debug, thiserror::Error)]
+#[error("{message}")]
+pub struct ScriptError {
+    pub message: String,
+    pub report: Option<Box<crate::base::ErrorReport>>,
+}
+
+/// Bundles `entries` (files under `root`, each with the URL a page loads it by).
+pub fn bundle(
+    root: &Path,
+    entries: &BTreeMap<PathBuf, String>,
+    jsx_flags: ts::JsxOptionsWritten,
+    asset: AssetUrl,
+) -> Result<Bundle, ScriptError> {
+    if entries.is_empty() {
+        return Ok(Bundle::default());
+    }
+    let input = entries
+        .iter()
+        .map(|(file, url)| InputItem {
+            name: Some(chunk_name(url)),
+            import: file.to_string_lossy().into_owned(),
+        })
+        .collect();
+    let options = BundlerOptions {
+        input: Some(input),
+        cwd: Some(root.to_path_buf()),
+        format: Some(OutputFormat::Esm),
+        platform: Some(Platform::Browser),
+        entry_filenames: Some("[name].[hash].js".to_string().into()),
+        chunk_filenames: Some("assets/[name].[hash].js".to_string().into()),
+        hash_characters: Some(HashCharacters::Hex),
+        sourcemap: Some(SourceMapType::File),
+        minify: Some(RawMinifyOptions::Bool(true)),
+        define: Some(
+            [
+                ("process.env.NODE_ENV", "\"production\""),
+                ("import.meta.hot", "undefined"),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
+        ),
+        ..Default::default()
+    };
+    let plugin = Arc::new(SitePlugin {
+        root: root.to_path_buf(),
+        resolver: Resolver::for_build(jsx_flags),
+        asset,
+        compile_error: Mutex::new(None),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .map_err(|err| ScriptError {
+            message: err.to_string(),
+            report: None,
+        })?;
+    let shared = plugin.clone();
+    let generated = runtime.block_on(async move {
+        let mut bundler = Bundler::with_plugins(options, vec![shared])?;
+        let generated = bundler.generate().await;
+        let _ = bundler.close().await;
+        generated
+    });
+    let output = match generated {
+        Ok(output) => output,
+        Err(diagnostics) => {
+            let report = plugin
+                .compile_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .take()
+                .map(Box::new);
+            let message = diagnostics
+                .iter()
+                .map(|d| d.to_diagnostic().to_string())
+                .collect::<Vec<_>>()
+                .join("\n");
+            return Err(ScriptError { message, report });
+        }
+    };
+    let mut bundle = Bundle::default();
+    for item in output.assets {
+        match item {
+            Output::Chunk(chunk) => {
+                let url = format!("/{}", chunk.filename);
+                if chunk.is_entry
+                    && let Some(facade) = &chunk.facade_module_id
+                {
+                    bundle
+                        .entries
+                        .insert(PathBuf::from(facade.as_str()), url.clone());
+                }
+                let styles = chunk
+                    .module_ids
+                    .iter()
+                    .map(|id| PathBuf::from(id.as_str()))
+                    .filter(|path| is_style(path))
+                    .collect();
+                bundle.chunks.insert(
+                    url,
+                    Chunk {
+                        imports: chunk.imports.iter().map(|f| format!("/{f}")).collect(),
+                        dynamic_imports: chunk
+                            .dynamic_imports
+                            .iter()
+                            .map(|f| format!("/{f}"))
+                            .collect(),
+                        styles,
+                    },
+                );
+                bundle
+                    .files
+                    .push((chunk.filename.to_string(), chunk.code.clone().into_bytes()));
+                if let (Some(map), Some(name)) = (&chunk.map, &chunk.sourcemap_filename) {
+                    bundle
+                        .files
+                        .push((name.clone(), map.to_json_string().into_bytes()));
+                }
+            }
+            Output::Asset(asset) => {
+                if !bundle
+                    .files
+                    .iter()
+                    .any(|(name, _)| **name == *asset.filename)
+                {
+                    bundle
+                        .files
+                        .push((asset.filename.to_string(), asset.source.as_bytes().to_vec()));
+                }
+            }
+        }
+    }
+    Ok(bundle)
+}
+
+/// The name of an entry's chunk: its URL path without the leading slash and the extension
+/// (`/src/main.tsx` → `src/main`), so the output keeps the site's layout.
+fn chunk_name(url: &str) -> String {
+    let path = url.trim_start_matches('/');
+    match path.rsplit_once('.') {
+        Some((stem, _)) if !stem.ends_with('/') => stem.to_string(),
+        _ => path.to_string(),
+    }
+}
+
+fn extension(path: &Path) -> String {
+    path.extension()
+        .map(|e| e.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn is_style(path: &Path) -> bool {
+    extension(path) == "css"
+}
+
+/// What rolldown reads as code itself.
+fn is_code(path: &Path) -> bool {
+    matches!(
+        extension(path).as_str(),
+        "js" | "mjs" | "cjs" | "ts" | "mts" | "cts" | "tsx" | "jsx" | "json"
+    )
+}
+
+/// The dev server's stages, as rolldown hooks.
+struct SitePlugin {
+    root: PathBuf,
+    resolver: Resolver,
+    asset: AssetUrl,
+    /// The first file that did not compile, with its line and frame.
+    compile_error: Mutex<Option<crate::base::ErrorReport>>,
+}
+
+impl std::fmt::Debug for SitePlugin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SitePlugin")
+            .field("root", &self.root)
+            .finish()
+    }
+}
+
+impl SitePlugin {
+    fn site_path(&self, file: &Path) -> String {
+        file.strip_prefix(&self.root)
+            .unwrap_or(file)
+            .to_string_lossy()
+            .replace('\\', "/")
+    }
+}
+
+impl Plugin for SitePlugin {
+    fn name(&self) -> Cow<'static, str> {
+        Cow::Borrowed("hotplate:site")
+    }
+
+    async fn resolve_id(
+        &self,
+        _ctx: &PluginContext,
+        args: &HookResolveIdArgs<'_>,
+    ) -> HookResolveIdReturn {
+        let specifier = args.specifier.split(['?', '#']).next().unwrap_or("");
+        if args.is_entry || specifier.is_empty() || specifier.contains("://") {
+            return Ok(None);
+        }
+        if specifier.starts_with('/') && !specifier.starts_with("//") {
+            return Ok(match route::resolve(&self.root, specifier) {
+                Ok(Target::File { path, .. }) => Some(HookResolveIdOutput::from_id(
+                    path.to_string_lossy().into_owned(),
+                )),
+                _ => None,
+            });
+        }
+        let Some(importer) = args.importer else {
+            return Ok(None);
+        };
+        Ok(self
+            .resolver
+            .resolve(Path::new(importer), specifier)
+            .map(|path| HookResolveIdOutput::from_id(path.to_string_lossy().into_owned())))
+    }
+
+    async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+        let path = Path::new(args.id);
+        if is_style(path) {
+            // Its stylesheet is linked by the page; in the chunk it is only a mark.
+            return Ok(Some(HookLoadOutput {
+                code: ArcStr::from(""),
+                module_type: Some(ModuleType::Js),
+                side_effects: Some(HookSideEffects::NoTreeshake),
+                ..HookLoadOutput::default()
+            }));
+        }
+        if is_code(path) || !path.is_file() {
+            return Ok(None);
+        }
+        let url = (self.asset)(path).map_err(anyhow::Error::msg)?;
+        let code = format!("export default {};\n", serde_json::to_string(&url)?);
+        Ok(Some(HookLoadOutput {
+            code: ArcStr::from(code),
+            module_type: Some(ModuleType::Js),
+            ..HookLoadOutput::default()
+        }))
+    }
+
+    async fn transform(
+        &self,
+        _ctx: SharedTransformPluginContext,
+        args: &HookTransformArgs<'_>,
+    ) -> HookTransformReturn {
+        let path = Path::new(args.id);
+        if !ts::is_compiled(args.id) || !path.is_file() {
+            return Ok(None);
+        }
+        let (settings, tsconfig_error) = self.resolver.compile_settings(path);
+        if let Some(error) = tsconfig_error {
+            return Err(anyhow::anyhow!(
+                "{}: {}",
+                self.site_path(&error.tsconfig),
+                error.message
+            ));
+        }
+        let source = args.code.to_string();
+        if let Err(js::AnalysisError::Refused(why)) = js::check_limits(&source) {
+            return Err(anyhow::anyhow!("{} {why}", self.site_path(path)));
+        }
+        let name = args.id.to_string();
+        let compiled =
+            crate::pool::on_big_stack(move || ts::compile_mapped(&name, &source, &settings));
+        match compiled {
+            Ok((code, map)) => Ok(Some(HookTransformOutput {
+                code: Some(code),
+                map: map.map_or_else(Default::default, Into::into),
+                module_type: Some(ModuleType::Js),
+                ..HookTransformOutput::default()
+            })),
+            Err(error) => {
+                let site = self.site_path(path);
+                let report = error.report(&crate::base::SitePath::new(&site));
+                let line = report.one_line();
+                self.compile_error
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .get_or_insert(report);
+                Err(anyhow::anyhow!("{line}"))
+            }
+        }
+    }
+
+    fn register_hook_usage(&self) -> HookUsage {
+        HookUsage::ResolveId | HookUsage::Load | HookUsage::Transform
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_chunk_is_named_after_its_url() {
+        assert_eq!(chunk_name("/src/main.tsx"), "src/main");
+        assert_eq!(chunk_name("/app.js"), "app");
+        assert_eq!(chunk_name("/vendor/lib"), "vendor/lib");
+    }
+
+    #[test]
+    fn preloads_follow_static_imports_and_styles_follow_dynamic_ones_too() {
+        let chunk = |imports: &[&str], dynamic: &[&str], styles: &[&str]| Chunk {
+            imports: imports.iter().map(|s| s.to_string()).collect(),
+            dynamic_imports: dynamic.iter().map(|s| s.to_string()).collect(),
+            styles: styles.iter().map(PathBuf::from).collect(),
+        };
+        let bundle = Bundle {
+            chunks: [
+                ("/main.js", chunk(&["/a.js"], &["/lazy.js"], &["main.css"])),
+                ("/a.js", chunk(&["/b.js"], &[], &["a.css"])),
+                ("/b.js", chunk(&[], &[], &["a.css", "b.css"])),
+                ("/lazy.js", chunk(&[], &[], &["lazy.css"])),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+            ..Bundle::default()
+        };
+        assert_eq!(bundle.preloads("/main.js"), ["/a.js", "/b.js"]);
+        assert_eq!(
+            bundle.styles("/main.js"),
+            ["main.css", "a.css", "b.css", "lazy.css"].map(PathBuf::from)
+        );
+    }
+}
