@@ -2,18 +2,18 @@
 //! stages, so that what was seen in dev is what ships.
 //!
 //! The stages, in order (each a module):
-//! 1. [`crawl`]: every reachable page, rendered by [`crate::site::render`] as the dev server
+//! 1. `crawl`: every reachable page, rendered by `crate::site::render` as the dev server
 //!    renders it (minus the client runtime), with `version` a hash of the build's inputs and
 //!    `asset(url)` the URL with its fingerprint;
-//! 2. [`scripts`]: the pages' module scripts bundled by rolldown, compiled and resolved by
-//!    [`crate::rewrite::ts`] and [`crate::modules::resolve`];
-//! 3. [`styles`]: each stylesheet with its `@import`s inlined and minified (lightningcss);
-//! 4. [`assets`]: every other file a page, a stylesheet or a script loads, under a name with a
+//! 2. `scripts`: the pages' module scripts bundled by rolldown, compiled and resolved by
+//!    `crate::rewrite::ts` and `crate::modules::resolve`;
+//! 3. `styles`: each stylesheet with its `@import`s inlined and minified (lightningcss);
+//! 4. `assets`: every other file a page, a stylesheet or a script loads, under a name with a
 //!    hash of its content;
-//! 5. [`html`]: each page's references rewritten to what the stages made;
-//! 6. [`compress`]: `.br` and `.gz` beside the text files;
-//! 7. [`output`]: written into a fresh folder that replaces the last build only when all
-//!    went well; [`report`] lists it.
+//! 5. `html`: each page's references rewritten to what the stages made;
+//! 6. `compress`: `.br` and `.gz` beside the text files;
+//! 7. `output`: written into a fresh folder that replaces the last build only when all
+//!    went well; `report` lists it.
 //!
 //! `public/` is copied as it is: its files keep their names. Everything is ordered (pages by
 //! URL, files by path) and every hash is of content, so the same inputs give the same bytes.
