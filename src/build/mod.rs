@@ -280,7 +280,12 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
         .par_iter()
         .map(|path| {
             let bytes = &files[path];
-            (path.clone(), compress::brotli(bytes), compress::gzip(bytes))
+            let quality = compress::brotli_quality(path);
+            (
+                path.clone(),
+                compress::brotli(bytes, quality),
+                compress::gzip(bytes),
+            )
         })
         .collect();
     let mut lines: Vec<report::Line> = files
