@@ -1,7 +1,9 @@
 //! The command line, as raw flags. [`crate::settings::Settings::resolve`] turns them into the
 //! settings that the stages read; nothing downstream looks at argv.
 
-use clap::{Args, Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{ArgMatches, Args, CommandFactory, FromArgMatches, Parser, Subcommand};
+use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -15,6 +17,39 @@ pub struct Cli {
     pub command: Command,
 }
 
+impl Cli {
+    /// Parses the process's arguments (exiting with clap's message on a bad one), and says
+    /// which flags of the subcommand were given on the command line (clap's ids: field names),
+    /// so that `hotplate.toml` fills in only the others.
+    pub fn parse_given() -> (Cli, BTreeSet<String>) {
+        Cli::parse_given_from(std::env::args_os()).unwrap_or_else(|err| err.exit())
+    }
+
+    /// [`Cli::parse_given`] for the arguments `args` (the first is the program's name).
+    pub fn parse_given_from<I, T>(args: I) -> Result<(Cli, BTreeSet<String>), clap::Error>
+    where
+        I: IntoIterator<Item = T>,
+        T: Into<std::ffi::OsString> + Clone,
+    {
+        let matches = Cli::command().try_get_matches_from(args)?;
+        let cli = Cli::from_arg_matches(&matches)?;
+        let given = matches
+            .subcommand()
+            .map(|(_, sub)| given(sub))
+            .unwrap_or_default();
+        Ok((cli, given))
+    }
+}
+
+/// The ids of the arguments `matches` got from the command line.
+fn given(matches: &ArgMatches) -> BTreeSet<String> {
+    matches
+        .ids()
+        .filter(|id| matches.value_source(id.as_str()) == Some(ValueSource::CommandLine))
+        .map(|id| id.as_str().to_string())
+        .collect()
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve a site folder, or stand in front of a backend (--proxy), pushing updates to open
@@ -22,7 +57,7 @@ pub enum Command {
     Serve(Box<ServeArgs>),
     /// Build the site into a folder any static host serves: every page a visitor can reach,
     /// scripts bundled, stylesheets minified, assets fingerprinted, `.br` and `.gz` beside.
-    Build(BuildArgs),
+    Build(Box<BuildArgs>),
     /// Send a custom event to every page of a running server: `import.meta.hot.on(EVENT, cb)`
     /// gets DATA. (What pages send back streams from /__hotplate/received.)
     Send(SendArgs),

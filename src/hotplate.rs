@@ -88,6 +88,11 @@ impl Hotplate {
     }
 
     /// The site's whole HTTP surface (guard, runtime, pages, files), to bind or call in memory.
+    /// Resolves when `hotplate.toml` changed (in dev, where the watcher sees it).
+    pub async fn config_changed(&self) {
+        self.app.live.config_changed.notified().await;
+    }
+
     pub fn router(&self) -> axum::Router {
         crate::serve::router(self.app.clone())
     }

@@ -79,6 +79,7 @@ mod backend;
 mod base;
 pub mod build;
 pub mod cli;
+pub mod config;
 mod error;
 mod graph;
 mod hotplate;

@@ -18,6 +18,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::io;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 use tokio::net::TcpListener;
 use tower::ServiceExt;
@@ -25,8 +26,13 @@ use tower::ServiceExt;
 /// How long the loop waits after an accept failed for lack of resources.
 const BACKOFF: Duration = Duration::from_millis(100);
 
-/// Accepts connections on `listener` and serves `router` on each, forever.
-pub async fn serve(listener: TcpListener, router: Router, header_timeout: Duration) {
+/// The router requests go to. The server puts another in its place when it restarts with new
+/// settings; connections already open (kept alive) go to the new one from their next request.
+pub type Routes = Arc<RwLock<Router>>;
+
+/// Accepts connections on `listener` and serves each request with what `routes` holds then,
+/// forever.
+pub async fn serve(listener: TcpListener, routes: Routes, header_timeout: Duration) {
     let mut starved = false;
     loop {
         let (stream, peer) = match listener.accept().await {
@@ -56,10 +62,15 @@ pub async fn serve(listener: TcpListener, router: Router, header_timeout: Durati
             tracing::debug!("TCP_NODELAY: {err}");
         }
         // Who is asking (a proxied request says so in `X-Forwarded-For`).
-        let service = TowerToHyperService::new(router.clone().map_request(
+        let routes = routes.clone();
+        let service = TowerToHyperService::new(tower::service_fn(
             move |mut req: axum::http::Request<hyper::body::Incoming>| {
                 req.extensions_mut().insert(ConnectInfo(peer));
-                req
+                let router = routes
+                    .read()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .clone();
+                router.oneshot(req)
             },
         ));
         let connection = http1::Builder::new()

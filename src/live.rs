@@ -31,6 +31,8 @@ pub struct Live {
     last_timestamp: Arc<AtomicU64>,
     /// What pages send with `import.meta.hot.send(event, data)`.
     pub messages: Arc<Messages>,
+    /// Told when `hotplate.toml` changed: the server restarts with it.
+    pub config_changed: Arc<tokio::sync::Notify>,
 }
 
 impl Live {
@@ -47,6 +49,7 @@ impl Live {
             graph: Arc::default(),
             last_timestamp: Arc::default(),
             messages: Arc::default(),
+            config_changed: Arc::default(),
         }
     }
 

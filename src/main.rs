@@ -1,8 +1,8 @@
 //! The `hotplate` command: parse the flags, then hand over to the library.
 
-use clap::Parser;
 use hotplate::cli::{BuildArgs, Cli, Command};
-use hotplate::{Server, Settings};
+use hotplate::{Server, config};
+use std::collections::BTreeSet;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -25,15 +25,18 @@ async fn run() -> anyhow::Result<()> {
         .with_target(false)
         .with_writer(std::io::stderr)
         .init();
-    let args = match Cli::parse().command {
+    let (cli, given) = Cli::parse_given();
+    let args = match cli.command {
         Command::Serve(args) => args,
         Command::Send(send) => {
             hotplate::send_event(&send.host, send.port, &send.event, send.data.as_deref()).await?;
             return Ok(());
         }
-        Command::Build(args) => return build(args).await,
+        Command::Build(args) => return build(*args, given).await,
     };
-    let server = Server::bind(Settings::resolve(&args)?).await?;
+    let server = Server::bind(config::serve_settings(&args, &given)?)
+        .await?
+        .restart_with(move || config::serve_settings(&args, &given));
     print!("{}", server.banner());
     if server.settings().open
         && let Err(err) = webbrowser::open(&server.url())
@@ -46,12 +49,15 @@ async fn run() -> anyhow::Result<()> {
 
 /// `hotplate build`: progress on stderr as it goes, then the report; a page that does not
 /// render shows its file, line and code frame.
-async fn build(args: BuildArgs) -> anyhow::Result<()> {
+async fn build(mut args: BuildArgs, given: BTreeSet<String>) -> anyhow::Result<()> {
+    let config = config::Config::read(&args.root)?;
+    let root = args.root.clone();
+    config.apply_build(&mut args, &root, |id| given.contains(id));
     let options = hotplate::build::Options {
         root: args.root,
-        out: args.out.clone(),
+        out: args.out,
         strict: args.strict,
-        entries: Vec::new(),
+        entries: config.entries(),
         jsx: args.jsx.written(),
     };
     let progress = |step: hotplate::build::Progress| eprintln!("{}", step);

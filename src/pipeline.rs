@@ -149,6 +149,9 @@ pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>
             }
             batch = next => {
                 let Some(batch) = batch else { return };
+                if batch.changes.iter().any(|c| c.path.as_str() == crate::config::FILE) {
+                    app.live.config_changed.notify_one();
+                }
                 let app = app.clone();
                 lane.run(move || react(&app, &batch)).await;
             }

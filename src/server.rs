@@ -17,8 +17,7 @@ use crate::listen;
 use crate::settings::Settings;
 use crate::watch;
 use std::net::{IpAddr, SocketAddr};
-#[cfg(feature = "testing")]
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::net::TcpListener;
 
 /// How many ports after the requested one are tried when it is taken.
@@ -31,7 +30,12 @@ pub struct Server {
     addr: SocketAddr,
     /// The port asked for, when another one had to be used.
     requested_port: Option<u16>,
+    /// Settles the settings again when `hotplate.toml` changes (see [`Server::restart_with`]).
+    reload: Option<Reload>,
 }
+
+/// What settles the settings again: the command line's flags over `hotplate.toml` as it now is.
+pub type Reload = Box<dyn Fn() -> Result<Settings, FatalError> + Send + Sync>;
 
 impl Server {
     /// Listens on the configured address. A taken port is fatal with `strict_port`; otherwise
@@ -68,6 +72,7 @@ impl Server {
                         listener,
                         addr,
                         requested_port: (offset > 0).then_some(first),
+                        reload: None,
                     });
                 }
                 Err(err) if err.kind() == std::io::ErrorKind::AddrInUse => last_error = Some(err),
@@ -127,23 +132,88 @@ impl Server {
         self.run_until(stop_requested()).await
     }
 
+    /// Restarts in place when `hotplate.toml` changes: `reload` settles the settings again,
+    /// a new hotplate starts with them on the same listener, and the open pages reload into it.
+    /// Settings that do not resolve (a bad key) are logged, and the server goes on as it was.
+    pub fn restart_with(
+        mut self,
+        reload: impl Fn() -> Result<Settings, FatalError> + Send + Sync + 'static,
+    ) -> Server {
+        self.reload = Some(Box::new(reload));
+        self
+    }
+
     /// Serves until `shutdown` resolves.
     pub async fn run_until(
         self,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> Result<(), FatalError> {
-        let router = self.hotplate.router();
-        let timeout = self.settings().header_timeout;
+        let Server {
+            mut hotplate,
+            listener,
+            addr,
+            reload,
+            ..
+        } = self;
+        let routes: listen::Routes = Arc::new(RwLock::new(hotplate.router()));
+        let timeout = hotplate.settings().header_timeout;
         // Not a graceful shutdown: event streams never end by themselves, and a dev server
         // should stop at once. Stopping the hotplate stops the watcher, the pipeline and a
         // backend it runs (waiting for its processes to be gone).
-        tokio::select! {
-            () = listen::serve(self.listener, router, timeout) => {}
-            () = shutdown => {}
+        let serving = listen::serve(listener, routes.clone(), timeout);
+        tokio::pin!(serving);
+        tokio::pin!(shutdown);
+        loop {
+            tokio::select! {
+                () = &mut serving => break,
+                () = &mut shutdown => break,
+                () = hotplate.config_changed(), if reload.is_some() => {
+                    let Some(reload) = &reload else { continue };
+                    hotplate = restart(hotplate, reload, &routes, addr).await;
+                }
+            }
         }
-        self.hotplate.stop().await;
+        hotplate.stop().await;
         Ok(())
     }
+}
+
+/// `hotplate`, or a new one started with the settings `reload` settles now, serving in its
+/// place: the open pages are told to reload, and the old one stops.
+async fn restart(
+    hotplate: Hotplate,
+    reload: &Reload,
+    routes: &listen::Routes,
+    addr: SocketAddr,
+) -> Hotplate {
+    let settings = match reload() {
+        Ok(settings) => settings,
+        Err(err) => {
+            tracing::error!("{err}; hotplate goes on with the settings it had");
+            return hotplate;
+        }
+    };
+    if settings.host != addr.ip() || (settings.port != addr.port() && settings.port != 0) {
+        tracing::warn!(
+            "{} asks for {}:{}; stop and start hotplate to listen there (it stays on {addr})",
+            crate::config::FILE,
+            settings.host,
+            settings.port
+        );
+    }
+    let next = Hotplate::start(settings);
+    *routes
+        .write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner) = next.router();
+    hotplate
+        .handle()
+        .reload(&format!("{} changed", crate::config::FILE));
+    hotplate.stop().await;
+    tracing::info!(
+        "{} changed: hotplate restarted with it",
+        crate::config::FILE
+    );
+    next
 }
 
 /// Resolves when the process is asked to stop: Ctrl-C, or `SIGTERM`/`SIGHUP` on Unix.
