@@ -34,7 +34,11 @@ async fn run() -> anyhow::Result<()> {
         }
         Command::Build(args) => return build(*args, given).await,
     };
-    let server = Server::bind(config::serve_settings(&args, &given)?)
+    let mut settings = config::serve_settings(&args, &given)?;
+    if settings.mode == hotplate::Mode::Prod {
+        prepare_prod(&mut settings).await?;
+    }
+    let server = Server::bind(settings)
         .await?
         .restart_with(move || config::serve_settings(&args, &given));
     print!("{}", server.banner());
@@ -44,6 +48,27 @@ async fn run() -> anyhow::Result<()> {
         tracing::warn!("could not open a browser: {err}");
     }
     server.run().await?;
+    Ok(())
+}
+
+/// `serve --prod` serves a build: the folder as it is when it is one, else the site built
+/// first (with its report), so that production never serves raw TypeScript.
+async fn prepare_prod(settings: &mut hotplate::Settings) -> anyhow::Result<()> {
+    let entries = config::Config::read(&settings.root)?.entries();
+    let mut owned = settings.clone();
+    let built = tokio::task::spawn_blocking(move || {
+        let progress = |step: hotplate::build::Progress| eprintln!("{step}");
+        hotplate::build::for_prod(&mut owned, &entries, &progress).map(|built| (owned, built))
+    })
+    .await?;
+    let (prepared, built) = built.inspect_err(show)?;
+    if let Some(built) = built {
+        eprint!(
+            "{}",
+            hotplate::build::report(&built, &built.out.to_string_lossy())
+        );
+    }
+    *settings = prepared;
     Ok(())
 }
 
@@ -75,17 +100,22 @@ async fn build(mut args: BuildArgs, given: BTreeSet<String>) -> anyhow::Result<(
             Ok(())
         }
         Err(err) => {
-            if let Some(report) = err.report()
-                && !report.frame.is_empty()
-            {
-                eprintln!("{}\n{}", report.one_line(), report.frame);
-            }
-            if let hotplate::build::BuildError::Broken(broken) = &err {
-                for link in broken {
-                    eprintln!("broken link on {}: nothing answers {}", link.page, link.url);
-                }
-            }
+            show(&err);
             Err(err.into())
+        }
+    }
+}
+
+/// What a failed build shows beside its one-line error: the code frame, the broken links.
+fn show(err: &hotplate::build::BuildError) {
+    if let Some(report) = err.report()
+        && !report.frame.is_empty()
+    {
+        eprintln!("{}\n{}", report.one_line(), report.frame);
+    }
+    if let hotplate::build::BuildError::Broken(broken) = err {
+        for link in broken {
+            eprintln!("broken link on {}: nothing answers {}", link.page, link.url);
         }
     }
 }

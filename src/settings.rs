@@ -152,6 +152,9 @@ pub struct Settings {
     pub proxy: Option<Proxy>,
     /// The `--jsx*` flags: how JSX compiles, whatever a `tsconfig.json` says.
     pub jsx: JsxOptionsWritten,
+    /// In production: `root` is a build (`hotplate build`'s output), served as a static host
+    /// would serve it (see `serve::built`).
+    pub built: bool,
 }
 
 impl Settings {
@@ -210,6 +213,7 @@ impl Settings {
             poll: None,
             allowed_hosts: Vec::new(),
             jsx: JsxOptionsWritten::default(),
+            built: false,
             interfaces: interface_addresses(),
             version: random_token(),
             boot: random_token(),

@@ -138,6 +138,44 @@ impl BuildError {
     }
 }
 
+/// The file `hotplate build` leaves at the top of a build, so that `hotplate serve --prod`
+/// serves the folder as it is instead of building it again. Static hosts may serve it; it says
+/// only that hotplate made the folder.
+pub const MARKER: &str = ".hotplate-build";
+
+/// Whether `folder` is a build (holds the [`MARKER`]).
+pub fn is_build(folder: &Path) -> bool {
+    folder.join(MARKER).is_file()
+}
+
+/// Settles what `hotplate serve --prod` serves, so that it never serves raw TypeScript or an
+/// unrendered template: a build as it is, or else the site built first (with `entries`) into a
+/// folder of its own under the system's temporary folder. Returns that build's report.
+pub fn for_prod(
+    settings: &mut Settings,
+    entries: &[String],
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Option<Built>, BuildError> {
+    settings.built = true;
+    if is_build(&settings.root) {
+        return Ok(None);
+    }
+    let key = assets::content_hash(settings.root.as_os_str().as_encoded_bytes());
+    let out = std::env::temp_dir().join(format!("hotplate-prod-{key}"));
+    let built = build(
+        &Options {
+            root: settings.root.clone(),
+            out: Some(out.clone()),
+            strict: false,
+            entries: entries.to_vec(),
+            jsx: settings.jsx.clone(),
+        },
+        progress,
+    )?;
+    settings.root = std::fs::canonicalize(&out).map_err(|e| BuildError::io(&out, e))?;
+    Ok(Some(built))
+}
+
 /// Builds the site `options` describe. `progress` hears how far it is.
 pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<Built, BuildError> {
     let started = Instant::now();
@@ -263,6 +301,10 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
         made.put(relative.to_string_lossy().replace('\\', "/"), bytes);
     }
 
+    made.put(
+        MARKER.to_string(),
+        b"{\"built-by\":\"hotplate\"}\n".to_vec(),
+    );
     broken.sort();
     broken.dedup();
     if options.strict && !broken.is_empty() {
@@ -290,6 +332,7 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
         .collect();
     let mut lines: Vec<report::Line> = files
         .iter()
+        .filter(|(path, _)| *path != MARKER)
         .map(|(path, bytes)| report::Line {
             path: path.clone(),
             size: bytes.len(),

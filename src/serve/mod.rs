@@ -29,6 +29,7 @@
 //! site (in production: the guard and the site service alone); [`crate::server`] binds it to
 //! a port.
 
+pub mod built;
 pub mod cache;
 pub mod decode;
 pub mod document;
@@ -103,6 +104,12 @@ impl Pages {
 
 /// The whole HTTP surface of a site, ready to serve or to call in memory.
 pub fn router(app: Arc<App>) -> Router {
+    if app.settings.built {
+        return built::router(&app.settings.root).layer(axum::middleware::from_fn_with_state(
+            app.settings.clone(),
+            this_host,
+        ));
+    }
     let scripts = Arc::new(Scripts::of(&app));
     let pages = Arc::new(Pages::of(&app));
     let mut router = match &app.backend {
