@@ -95,6 +95,11 @@ pub struct BuildArgs {
     #[arg(long)]
     pub strict: bool,
 
+    /// For a backend that renders its own pages: build only the asset folders (`static/`,
+    /// `assets/`, or hotplate.toml's `assets`) and write `manifest.json` in Vite's format.
+    #[arg(long)]
+    pub manifest: bool,
+
     #[command(flatten)]
     pub jsx: JsxArgs,
 }

@@ -61,6 +61,8 @@ pub struct BuildConfig {
     /// URLs built besides those the crawl finds.
     pub entries: Option<Vec<String>>,
     pub strict: Option<bool>,
+    /// Build only the asset folders, with `manifest.json` (`--manifest`).
+    pub manifest: Option<bool>,
 }
 
 /// Every key the file may hold, for suggestions.
@@ -84,7 +86,7 @@ const KEYS: [&str; 18] = [
     "ready-timeout",
     "build",
 ];
-const BUILD_KEYS: [&str; 3] = ["out", "entries", "strict"];
+const BUILD_KEYS: [&str; 4] = ["out", "entries", "strict", "manifest"];
 
 impl Config {
     /// Reads `root/hotplate.toml`; no file is an empty config.
@@ -160,6 +162,11 @@ impl Config {
             && !given("strict")
         {
             args.strict = strict;
+        }
+        if let Some(manifest) = build.manifest
+            && !given("manifest")
+        {
+            args.manifest = manifest;
         }
         self.apply_jsx(&mut args.jsx, &given);
     }

@@ -84,6 +84,8 @@ async fn build(mut args: BuildArgs, given: BTreeSet<String>) -> anyhow::Result<(
         strict: args.strict,
         entries: config.entries(),
         jsx: args.jsx.written(),
+        manifest: args.manifest,
+        assets: config.assets.clone().unwrap_or_default(),
     };
     let progress = |step: hotplate::build::Progress| eprintln!("{}", step);
     let built =

@@ -295,6 +295,24 @@ const DEFAULT_ASSETS: &[&str] = &["static", "assets"];
 /// at `/static` and `/assets`; `public/` at `/` for Node and Rails projects; and in a Django
 /// project (a `manage.py`) every app's `static/` at `/static`, where Django's development
 /// server serves them.
+/// The asset folders (canonical, under `root`) that `specs` (`--assets PREFIX=DIR`) name, or the
+/// default ones when there are none: what `hotplate build --manifest` builds.
+pub fn asset_folders(root: &Path, specs: &[String]) -> Result<Vec<PathBuf>, FatalError> {
+    let specs: Vec<(String, PathBuf)> = if specs.is_empty() {
+        default_assets(root)
+    } else {
+        specs
+            .iter()
+            .map(|spec| parse_assets(spec))
+            .collect::<Result<_, _>>()?
+    };
+    Ok(specs
+        .into_iter()
+        .filter_map(|(_, folder)| std::fs::canonicalize(root.join(folder)).ok())
+        .filter(|folder| folder.is_dir() && folder.starts_with(root))
+        .collect())
+}
+
 fn default_assets(root: &Path) -> Vec<(String, PathBuf)> {
     let mut specs: Vec<(String, PathBuf)> = DEFAULT_ASSETS
         .iter()

@@ -666,3 +666,93 @@ fn the_command_exits_with_status_1_and_shows_the_code_frame() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("rendered"), "progress as it goes: {stderr}");
 }
+
+#[test]
+fn a_manifest_build_makes_the_asset_folders_and_says_what_each_source_became() {
+    let dir = site(&[
+        (
+            "static/js/main.ts",
+            "import { shout } from './shared';\nimport './main.css';\nconsole.log(shout('main'));\n",
+        ),
+        (
+            "static/js/admin.ts",
+            "import { shout } from './shared';\nconsole.log(shout('admin'));\n",
+        ),
+        (
+            "static/js/shared.ts",
+            "export const shout = (s: string) => s.toUpperCase();\n",
+        ),
+        ("static/js/main.css", "body { color: red; }\n"),
+        ("static/css/site.css", "h1 { color: blue; }\n"),
+        (
+            "templates/page.html",
+            "<script src=\"{{ asset('/static/js/main.ts') }}\"></script>",
+        ),
+        (
+            "hotplate.toml",
+            "[build]\nentries = [\"static/js/main.ts\", \"static/js/admin.ts\", \"static/css/site.css\"]\n",
+        ),
+    ]);
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args(["build", "--manifest"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let out = dir.path().join("dist");
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out, "manifest.json")).unwrap();
+    let main = &manifest["static/js/main.ts"];
+    let file = main["file"].as_str().unwrap();
+    assert_eq!(file, fingerprinted(&out, "static/js/main.", ".js"));
+    assert_eq!(main["src"], "static/js/main.ts");
+    assert_eq!(main["isEntry"], true);
+    let shared = main["imports"][0].as_str().unwrap();
+    assert!(shared.starts_with('_'), "a shared chunk's key: {shared}");
+    assert!(
+        out.join(manifest[shared]["file"].as_str().unwrap())
+            .is_file()
+    );
+    assert_eq!(manifest["static/js/admin.ts"]["imports"][0], shared);
+    let css = main["css"][0].as_str().unwrap();
+    assert_eq!(read(&out, css), "body{color:red}");
+    let site_css = manifest["static/css/site.css"]["file"].as_str().unwrap();
+    assert_eq!(read(&out, site_css), "h1{color:#00f}");
+    assert!(
+        !out.join("index.html").exists(),
+        "no pages: the backend renders its own"
+    );
+
+    // hotplate::Templates' asset() reads it when no layer is on.
+    let templates = hotplate::Templates::new(dir.path().join("templates"))
+        .with_manifest(out.join("manifest.json"))
+        .unwrap();
+    let page = templates.render("page.html", ()).unwrap();
+    assert_eq!(page.html(), format!("<script src=\"/{file}\"></script>"));
+
+    // Without `[build] entries`, every script and stylesheet of the asset folders is one.
+    std::fs::remove_file(dir.path().join("hotplate.toml")).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args(["build", "--manifest"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let manifest: serde_json::Value = serde_json::from_str(&read(&out, "manifest.json")).unwrap();
+    for source in [
+        "static/js/main.ts",
+        "static/js/admin.ts",
+        "static/js/shared.ts",
+        "static/js/main.css",
+        "static/css/site.css",
+    ] {
+        assert_eq!(manifest[source]["isEntry"], true, "{source} in {manifest}");
+    }
+}

@@ -22,6 +22,7 @@ mod assets;
 mod compress;
 mod crawl;
 mod html;
+mod manifest;
 mod output;
 mod report;
 mod scripts;
@@ -55,8 +56,15 @@ pub struct Options {
     pub out: Option<PathBuf>,
     /// Broken links fail the build.
     pub strict: bool,
-    /// URLs built besides those the crawl finds (`[build] entries`).
+    /// URLs built besides those the crawl finds (`[build] entries`); with `manifest`, the
+    /// files (relative to the root) to build instead of every script and stylesheet of the
+    /// asset folders.
     pub entries: Vec<String>,
+    /// Build only the asset folders, for a backend that renders its own pages, and write
+    /// `manifest.json` in Vite's format (`--manifest`).
+    pub manifest: bool,
+    /// The asset folders as `--assets` gives them (`/static=static`); the defaults when empty.
+    pub assets: Vec<String>,
     /// The `--jsx*` flags, which win over every tsconfig.json.
     pub jsx: JsxOptionsWritten,
 }
@@ -169,6 +177,7 @@ pub fn for_prod(
             strict: false,
             entries: entries.to_vec(),
             jsx: settings.jsx.clone(),
+            ..Options::default()
         },
         progress,
     )?;
@@ -189,10 +198,43 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
     settings.mode = Mode::Prod;
     settings.jsx = options.jsx.clone();
     settings.version = inputs_hash(&root, &out);
-    let renderer = Renderer::with_asset(&settings, assets::marker);
-
-    let crawled = crawl::crawl(&root, &renderer, &options.entries, progress)?;
     let made = Arc::new(Made::new(root.clone()));
+    let (pages, mut broken) = if options.manifest {
+        manifest::build(&root, options, &made, progress)?;
+        (0, Vec::new())
+    } else {
+        site(&settings, options, &made, progress)?
+    };
+    made.put(
+        MARKER.to_string(),
+        b"{\"built-by\":\"hotplate\"}\n".to_vec(),
+    );
+    broken.sort();
+    broken.dedup();
+    if options.strict && !broken.is_empty() {
+        return Err(BuildError::Broken(broken));
+    }
+    let files = compressed(made.take(), progress);
+    output::write(&out, &files.0)?;
+    Ok(Built {
+        out,
+        pages,
+        files: files.1,
+        broken,
+        took: started.elapsed(),
+    })
+}
+
+/// The pages of the site and what they load: how many pages, and the broken links.
+fn site(
+    settings: &Settings,
+    options: &Options,
+    made: &Arc<Made>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(usize, Vec<Broken>), BuildError> {
+    let root = settings.root.clone();
+    let renderer = Renderer::with_asset(settings, assets::marker);
+    let crawled = crawl::crawl(&root, &renderer, &options.entries, progress)?;
     let mut broken: Vec<Broken> = crawled.broken.iter().cloned().collect();
 
     // What the pages load, by file: module entries, stylesheets, and the rest.
@@ -223,32 +265,7 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
             }
         }
     }
-    progress(Progress::Bundling {
-        entries: entries.len(),
-    });
-    let asset_made = made.clone();
-    let bundle = scripts::bundle(
-        &root,
-        &entries,
-        options.jsx.clone(),
-        Arc::new(move |path: &Path| asset_made.asset(path).map_err(|e| e.to_string())),
-    )?;
-    for (path, bytes) in &bundle.files {
-        made.put(path.clone(), bytes.clone());
-    }
-    // The stylesheets the entries' modules import, built like linked ones.
-    let mut entry_tags: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
-    for (file, url) in &bundle.entries {
-        let mut before = String::new();
-        for style in bundle.styles(url) {
-            let href = made.style(&style)?;
-            before.push_str(&format!("<link rel=\"stylesheet\" href=\"{href}\">"));
-        }
-        for chunk in bundle.preloads(url) {
-            before.push_str(&format!("<link rel=\"modulepreload\" href=\"{chunk}\">"));
-        }
-        entry_tags.insert(file.clone(), (url.clone(), before));
-    }
+    let (_, entry_tags) = bundle_scripts(&root, &entries, options, made, progress)?;
 
     // The pages, their references now answered.
     let answer = |url: &str, role: Role| -> Option<Replacement> {
@@ -301,17 +318,55 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
         made.put(relative.to_string_lossy().replace('\\', "/"), bytes);
     }
 
-    made.put(
-        MARKER.to_string(),
-        b"{\"built-by\":\"hotplate\"}\n".to_vec(),
-    );
-    broken.sort();
-    broken.dedup();
-    if options.strict && !broken.is_empty() {
-        return Err(BuildError::Broken(broken));
+    Ok((crawled.pages.len(), broken))
+}
+
+/// Bundles `entries` (file → the URL pages load it by), and says for each entry file its
+/// chunk's URL and the tags that go before its `<script>`: its stylesheets and preloads.
+#[allow(clippy::type_complexity)]
+fn bundle_scripts(
+    root: &Path,
+    entries: &BTreeMap<PathBuf, String>,
+    options: &Options,
+    made: &Arc<Made>,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<(scripts::Bundle, BTreeMap<PathBuf, (String, String)>), BuildError> {
+    progress(Progress::Bundling {
+        entries: entries.len(),
+    });
+    let asset_made = made.clone();
+    let bundle = scripts::bundle(
+        root,
+        entries,
+        options.jsx.clone(),
+        Arc::new(move |path: &Path| asset_made.asset(path).map_err(|e| e.to_string())),
+    )?;
+    for (path, bytes) in &bundle.files {
+        made.put(path.clone(), bytes.clone());
+    }
+    // The stylesheets the entries' modules import, built like linked ones.
+    let mut entry_tags: BTreeMap<PathBuf, (String, String)> = BTreeMap::new();
+    for (file, url) in &bundle.entries {
+        let mut before = String::new();
+        for style in bundle.styles(url) {
+            let href = made.style(&style)?;
+            before.push_str(&format!("<link rel=\"stylesheet\" href=\"{href}\">"));
+        }
+        for chunk in bundle.preloads(url) {
+            before.push_str(&format!("<link rel=\"modulepreload\" href=\"{chunk}\">"));
+        }
+        entry_tags.insert(file.clone(), (url.clone(), before));
     }
 
-    let mut files = made.take();
+    Ok((bundle, entry_tags))
+}
+
+/// `files` with a `.br` and a `.gz` beside each text file that is worth it, and the report's
+/// lines (the marker left out).
+fn compressed(
+    mut files: output::Files,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> (output::Files, Vec<report::Line>) {
     let texts: Vec<String> = files
         .iter()
         .filter(|(path, bytes)| compress::wanted(path, bytes.len()))
@@ -351,14 +406,7 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
             files.insert(format!("{path}.gz"), gz);
         }
     }
-    output::write(&out, &files)?;
-    Ok(Built {
-        out,
-        pages: crawled.pages.len(),
-        files: lines,
-        broken,
-        took: started.elapsed(),
-    })
+    (files, lines)
 }
 
 fn absolute(path: &Path) -> PathBuf {

@@ -18,10 +18,10 @@ use axum::response::{Html, IntoResponse, Response};
 use minijinja::Environment;
 use serde::Serialize;
 use std::cell::RefCell;
-use std::collections::BTreeSet;
-use std::path::PathBuf;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{PoisonError, RwLock};
+use std::sync::{Arc, PoisonError, RwLock};
 
 /// Templates loaded from a folder.
 pub struct Templates {
@@ -29,6 +29,8 @@ pub struct Templates {
     folder: PathBuf,
     /// Whether templates are read again when their files change.
     reloading: AtomicBool,
+    /// What `asset()` reads when no layer is on: a build's manifest, source → output URL.
+    manifest: Arc<RwLock<BTreeMap<String, String>>>,
 }
 
 thread_local! {
@@ -58,11 +60,47 @@ impl Templates {
             });
             name.into()
         });
+        let manifest: Arc<RwLock<BTreeMap<String, String>>> = Arc::default();
+        let outputs = manifest.clone();
+        // `asset("/static/js/main.ts")`: the URL as it is while a layer serves the folder (hot
+        // updates), the built file's URL from the manifest otherwise.
+        env.add_function("asset", move |url: &str| {
+            if super::is_on() {
+                return minijinja::Value::from_safe_string(url.to_string());
+            }
+            let outputs = outputs.read().unwrap_or_else(PoisonError::into_inner);
+            let key = url.split(['?', '#']).next().unwrap_or(url);
+            let built = outputs.get(key.trim_start_matches('/')).cloned();
+            minijinja::Value::from_safe_string(built.unwrap_or_else(|| url.to_string()))
+        });
         Templates {
             env: RwLock::new(env),
             folder,
             reloading: AtomicBool::new(debug),
+            manifest,
         }
+    }
+
+    /// Reads the manifest `hotplate build --manifest` wrote (`dist/manifest.json`): with no
+    /// layer on, `asset("/static/js/main.ts")` then returns the built file's URL
+    /// (`/static/js/main.4f9c2a1b.js`, its path in the build: serve the build at `/`). A source
+    /// the manifest does not name is returned as it is.
+    pub fn with_manifest(self, manifest: impl AsRef<Path>) -> std::io::Result<Templates> {
+        let text = std::fs::read_to_string(manifest.as_ref())?;
+        let parsed: BTreeMap<String, serde_json::Value> =
+            serde_json::from_str(&text).map_err(std::io::Error::other)?;
+        let outputs = parsed
+            .into_iter()
+            .filter_map(|(key, entry)| {
+                let file = entry.get("file")?.as_str()?;
+                Some((key, format!("/{file}")))
+            })
+            .collect();
+        *self
+            .manifest
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = outputs;
+        Ok(self)
     }
 
     /// The environment, to add filters, functions and globals.
