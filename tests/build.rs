@@ -352,7 +352,9 @@ const mode: string = process.env.NODE_ENV;
 if (import.meta.hot) {
   import.meta.hot.accept(() => console.log('HOT BRANCH KEPT'));
 }
+const icon = new URL('./icon.png', import.meta.url);
 document.getElementById('out')!.textContent = shout('one') + ' ' + mode + ' ' + logo;
+document.getElementById('out')!.dataset.icon = icon.pathname;
 "#,
         ),
         (
@@ -371,6 +373,7 @@ document.getElementById('out')!.innerHTML = <b>{shout('two')}</b>;
             "src/logo.svg",
             "<svg xmlns=\"http://www.w3.org/2000/svg\"/>",
         ),
+        ("src/icon.png", "an icon"),
         (
             "tsconfig.json",
             r#"{ "compilerOptions": { "jsx": "react", "jsxFactory": "h" } }"#,
@@ -440,6 +443,12 @@ fn module_scripts_are_bundled_split_minified_and_mapped_for_production() {
     );
     let logo = fingerprinted(&out, "src/logo.", ".svg");
     assert!(code.contains(&format!("/{logo}")), "{code}");
+    let icon = fingerprinted(&out, "src/icon.", ".png");
+    assert!(
+        code.contains(&format!("new URL(`/{icon}`,import.meta.url)"))
+            || code.contains(&format!("new URL(\"/{icon}\",import.meta.url)")),
+        "new URL(…, import.meta.url) names the fingerprinted file: {code}"
+    );
 }
 
 /// Serves `out` as a static host would: files as they are, folders by their `index.html`,
@@ -488,6 +497,17 @@ fn a_built_app_runs_in_chromium_from_a_plain_static_host() {
     );
     let text = text.as_str().unwrap();
     assert!(text.starts_with("ONE! production /src/logo."), "{text}");
+    let icon = page.eval("document.getElementById('out').dataset.icon");
+    let icon = icon.as_str().unwrap();
+    assert!(
+        icon.starts_with("/src/icon.") && icon.ends_with(".png"),
+        "{icon}"
+    );
+    assert_eq!(
+        page.eval(&format!("fetch({icon:?}).then((r) => r.text())")),
+        "an icon",
+        "the URL new URL() made answers"
+    );
     assert_eq!(
         page.eval("getComputedStyle(document.getElementById('out')).color"),
         "rgb(255, 0, 0)",

@@ -11,8 +11,9 @@
 //!   settings and the `--jsx*` flags, as in dev;
 //! - a stylesheet a module imports is noted for its chunk (the caller builds and links it)
 //!   and adds no code;
-//! - any other file a module imports (`import logo from './logo.svg'`) is its URL with a
-//!   fingerprint, which the caller gives.
+//! - any other file a module imports (`import logo from './logo.svg'`), or names with
+//!   `new URL('./logo.svg', import.meta.url)`, is its URL with a fingerprint, which the caller
+//!   gives.
 
 use crate::modules::resolve::Resolver;
 use crate::rewrite::{js, ts};
@@ -294,6 +295,37 @@ impl SitePlugin {
     }
 }
 
+impl SitePlugin {
+    /// `code` (the module at `file`) with each `new URL('./x', import.meta.url)` naming the
+    /// file's fingerprinted URL. A module that does not parse is left to rolldown to report.
+    fn new_urls(&self, file: &Path, code: &str) -> anyhow::Result<String> {
+        let Ok(analysis) = js::analyze(code) else {
+            return Ok(code.to_string());
+        };
+        let base = super::assets::plain_url(&self.root, file);
+        let mut out = String::with_capacity(code.len());
+        let mut cursor = 0;
+        for specifier in analysis.specifiers.iter().filter(|s| s.as_url) {
+            let Some(url) = route::absolute(&base, &specifier.text) else {
+                continue;
+            };
+            let Ok(Target::File { path, .. }) = route::resolve(&self.root, &url) else {
+                return Err(anyhow::anyhow!(
+                    "{}: new URL({:?}, import.meta.url) names nothing",
+                    self.site_path(file),
+                    specifier.text
+                ));
+            };
+            let built = (self.asset)(&path).map_err(anyhow::Error::msg)?;
+            out.push_str(&code[cursor..specifier.start as usize]);
+            out.push_str(&serde_json::to_string(&built)?);
+            cursor = specifier.end as usize;
+        }
+        out.push_str(&code[cursor..]);
+        Ok(out)
+    }
+}
+
 impl Plugin for SitePlugin {
     fn name(&self) -> Cow<'static, str> {
         Cow::Borrowed("hotplate:site")
@@ -354,7 +386,18 @@ impl Plugin for SitePlugin {
         args: &HookTransformArgs<'_>,
     ) -> HookTransformReturn {
         let path = Path::new(args.id);
-        if !ts::is_compiled(args.id) || !path.is_file() {
+        let ours = path.is_file() && !args.id.contains("/node_modules/");
+        if !ts::is_compiled(args.id) {
+            if !ours || !args.code.contains("import.meta.url") {
+                return Ok(None);
+            }
+            let code = self.new_urls(path, args.code)?;
+            return Ok((code != args.code.as_str()).then(|| HookTransformOutput {
+                code: Some(code),
+                ..HookTransformOutput::default()
+            }));
+        }
+        if !ours {
             return Ok(None);
         }
         let (settings, tsconfig_error) = self.resolver.compile_settings(path);
@@ -374,7 +417,11 @@ impl Plugin for SitePlugin {
             crate::pool::on_big_stack(move || ts::compile_mapped(&name, &source, &settings));
         match compiled {
             Ok((code, map)) => Ok(Some(HookTransformOutput {
-                code: Some(code),
+                code: Some(if code.contains("import.meta.url") {
+                    self.new_urls(path, &code)?
+                } else {
+                    code
+                }),
                 map: map.map_or_else(Default::default, Into::into),
                 module_type: Some(ModuleType::Js),
                 ..HookTransformOutput::default()
