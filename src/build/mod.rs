@@ -197,7 +197,9 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
     output::check(&root, &out)?;
     settings.mode = Mode::Prod;
     settings.jsx = options.jsx.clone();
+    let stage = Stage::new();
     settings.version = inputs_hash(&root, &out);
+    stage.done("inputs hashed");
     let made = Arc::new(Made::new(root.clone()));
     let (pages, mut broken) = if options.manifest {
         manifest::build(&root, options, &made, progress)?;
@@ -214,8 +216,11 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
     if options.strict && !broken.is_empty() {
         return Err(BuildError::Broken(broken));
     }
+    stage.done("pages and assets made");
     let files = compressed(made.take(), progress);
+    stage.done("compressed");
     output::write(&out, &files.0)?;
+    stage.done("written");
     Ok(Built {
         out,
         pages,
@@ -234,7 +239,9 @@ fn site(
 ) -> Result<(usize, Vec<Broken>), BuildError> {
     let root = settings.root.clone();
     let renderer = Renderer::with_asset(settings, assets::marker);
+    let started = Instant::now();
     let crawled = crawl::crawl(&root, &renderer, &options.entries, progress)?;
+    tracing::debug!("build: crawled in {:?}", started.elapsed());
     let mut broken: Vec<Broken> = crawled.broken.iter().cloned().collect();
 
     // What the pages load, by file: module entries, stylesheets, and the rest.
@@ -266,6 +273,7 @@ fn site(
         }
     }
     let (_, entry_tags) = bundle_scripts(&root, &entries, options, made, progress)?;
+    tracing::debug!("build: loads and scripts made in {:?}", started.elapsed());
 
     // The pages, their references now answered.
     let answer = |url: &str, role: Role| -> Option<Replacement> {
@@ -407,6 +415,20 @@ fn compressed(
         }
     }
     (files, lines)
+}
+
+/// How long each stage took, logged at debug level (`RUST_LOG=hotplate=debug`).
+struct Stage(std::cell::Cell<Instant>);
+
+impl Stage {
+    fn new() -> Stage {
+        Stage(std::cell::Cell::new(Instant::now()))
+    }
+
+    fn done(&self, what: &str) {
+        tracing::debug!("build: {what} in {:?}", self.0.get().elapsed());
+        self.0.set(Instant::now());
+    }
 }
 
 fn absolute(path: &Path) -> PathBuf {
