@@ -86,6 +86,7 @@ async fn build(mut args: BuildArgs, given: BTreeSet<String>) -> anyhow::Result<(
         jsx: args.jsx.written(),
         manifest: args.manifest,
         assets: config.assets.clone().unwrap_or_default(),
+        max_pages: hotplate::build::MAX_PAGES,
     };
     let progress = |step: hotplate::build::Progress| eprintln!("{}", step);
     let built =

@@ -221,7 +221,11 @@ fn links_that_nothing_answers_are_reported_with_their_page_and_fail_a_strict_bui
             r##"<a href="/about">about</a> <a href="/gone">gone</a> <img src="/missing.png">
 <a href="https://example.com/elsewhere">out</a> <a href="#top">top</a> <a href="mailto:a@b.c">mail</a>"##,
         ),
-        ("pages/about.html", r#"<a href="/blog/nope">nope</a>"#),
+        (
+            "pages/about.html",
+            r#"<a href="/blog/nope">nope</a><link rel="stylesheet" href="/style.css">"#,
+        ),
+        ("style.css", "body { background: url(img/none.png) }"),
     ]);
     let built = built(dir.path());
     let broken: Vec<(String, String)> = built
@@ -235,6 +239,7 @@ fn links_that_nothing_answers_are_reported_with_their_page_and_fail_a_strict_bui
             ("/".to_string(), "/gone".to_string()),
             ("/".to_string(), "/missing.png".to_string()),
             ("/about".to_string(), "/blog/nope".to_string()),
+            ("/style.css".to_string(), "/img/none.png".to_string()),
         ]
     );
     let strict = build::build(
@@ -247,7 +252,7 @@ fn links_that_nothing_answers_are_reported_with_their_page_and_fail_a_strict_bui
         &|_| {},
     );
     match strict {
-        Err(BuildError::Broken(links)) => assert_eq!(links.len(), 3),
+        Err(BuildError::Broken(links)) => assert_eq!(links.len(), 4),
         other => panic!("--strict fails on broken links, got {other:?}"),
     }
     assert!(!dir.path().join("strict").exists(), "nothing is written");
@@ -775,4 +780,34 @@ fn a_manifest_build_makes_the_asset_folders_and_says_what_each_source_became() {
     ] {
         assert_eq!(manifest[source]["isEntry"], true, "{source} in {manifest}");
     }
+}
+
+#[test]
+fn a_crawl_that_finds_ever_new_urls_stops_with_an_error_that_says_why() {
+    let dir = site(&[
+        ("pages/index.html", "<a href=\"/page/1\">next</a>"),
+        (
+            "pages/page/[n].html",
+            "<a href=\"/page/{{ params.n | int + 1 }}\">next</a>",
+        ),
+    ]);
+    let started = std::time::Instant::now();
+    let result = build::build(
+        &Options {
+            root: dir.path().to_path_buf(),
+            max_pages: 200,
+            ..Options::default()
+        },
+        &|_| {},
+    );
+    match result {
+        Err(BuildError::TooManyPages { max, url, from }) => {
+            assert_eq!(max, 200);
+            assert!(url.starts_with("/page/"), "{url}");
+            assert!(from.starts_with("/page/"), "{from}");
+        }
+        other => panic!("the crawl stops, got {other:?}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert!(!dir.path().join("dist").exists(), "nothing is written");
 }

@@ -59,6 +59,7 @@ pub fn crawl(
     root: &Path,
     renderer: &Renderer,
     entries: &[String],
+    max_pages: usize,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Crawled, BuildError> {
     let mut crawled = Crawled::default();
@@ -110,6 +111,15 @@ pub fn crawl(
         progress(Progress::Rendered {
             pages: crawled.pages.len(),
         });
+        // A page that links to ever new URLs (`/page/{{ n + 1 }}`) would crawl for good.
+        if seen.len() > max_pages {
+            let (url, from) = next.first().cloned().unwrap_or_default();
+            return Err(BuildError::TooManyPages {
+                max: max_pages,
+                url,
+                from,
+            });
+        }
         next.sort();
         frontier = next;
     }

@@ -67,7 +67,13 @@ pub struct Options {
     pub assets: Vec<String>,
     /// The `--jsx*` flags, which win over every tsconfig.json.
     pub jsx: JsxOptionsWritten,
+    /// How many URLs the crawl may find before it stops with an error; [`MAX_PAGES`] when 0.
+    pub max_pages: usize,
 }
+
+/// How many URLs a crawl finds at most, by default: a site of more is rare, and a page that
+/// links to ever new URLs would otherwise crawl until the machine's memory ran out.
+pub const MAX_PAGES: usize = 100_000;
 
 /// How far the build is, for the terminal.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -120,6 +126,15 @@ pub enum BuildError {
     Style(#[from] styles::StyleError),
     #[error("{} broken link(s), and --strict makes that an error", .0.len())]
     Broken(Vec<Broken>),
+    #[error(
+        "the crawl found more than {max} URLs (the last, {url}, linked from {from}): a page that \
+         links to ever new URLs? List the pages to build with [build] entries instead"
+    )]
+    TooManyPages {
+        max: usize,
+        url: String,
+        from: String,
+    },
     #[error("{}: {source}", .path.display())]
     Io {
         path: PathBuf,
@@ -207,6 +222,7 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
     } else {
         site(&settings, options, &made, progress)?
     };
+    broken.extend(lock(&made.broken).drain(..));
     made.put(
         MARKER.to_string(),
         b"{\"built-by\":\"hotplate\"}\n".to_vec(),
@@ -240,7 +256,12 @@ fn site(
     let root = settings.root.clone();
     let renderer = Renderer::with_asset(settings, assets::marker);
     let started = Instant::now();
-    let crawled = crawl::crawl(&root, &renderer, &options.entries, progress)?;
+    let max_pages = if options.max_pages == 0 {
+        MAX_PAGES
+    } else {
+        options.max_pages
+    };
+    let crawled = crawl::crawl(&root, &renderer, &options.entries, max_pages, progress)?;
     tracing::debug!("build: crawled in {:?}", started.elapsed());
     let mut broken: Vec<Broken> = crawled.broken.iter().cloned().collect();
 
@@ -485,6 +506,8 @@ struct Made {
     root: PathBuf,
     files: Mutex<Files>,
     urls: Mutex<BTreeMap<PathBuf, String>>,
+    /// `url()`s of stylesheets that nothing answers, with the stylesheet.
+    broken: Mutex<Vec<Broken>>,
 }
 
 impl Made {
@@ -493,6 +516,7 @@ impl Made {
             root,
             files: Mutex::default(),
             urls: Mutex::default(),
+            broken: Mutex::default(),
         }
     }
 
@@ -543,7 +567,13 @@ impl Made {
             let url = route::absolute(&from_url, href)?;
             match route::resolve(&self.root, &url) {
                 Ok(Target::File { path, .. }) => self.asset(&path).ok(),
-                _ => None,
+                _ => {
+                    lock(&self.broken).push(Broken {
+                        page: from_url,
+                        url,
+                    });
+                    None
+                }
             }
         })?;
         let url =
