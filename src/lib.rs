@@ -41,19 +41,21 @@
 //! # A site of its own
 //!
 //! `hotplate serve ROOT` serves a folder of pages, templates and files; [`Server`] is the same
-//! from Rust, and [`Hotplate::start`] the same without binding a port.
+//! from Rust, and [`Hotplate::start`] the same without binding a port. `hotplate build ROOT`
+//! writes it as a folder any static host serves; [`build::build`] is the same from Rust.
 //!
 //! # Inside
 //!
 //! [`architecture`] explains the design. The stages below are private: the public face is
-//! what an embedding app and the binary use (the items above, [`settings`] and [`cli`]).
+//! what an embedding app and the binary use (the items above, [`settings`], [`cli`],
+//! [`config`] and [`build`]).
 //! hotplate's own integration tests and benches reach the stages through `hotplate::testing`,
 //! built only with the `testing` feature. Upstream first:
 //!
 //! | module | what it owns |
 //! |---|---|
 //! | `base`, `protocol` | shared vocabulary (site paths, file kinds, change batches, messages); the wire protocol's names, defined once |
-//! | `cli`, `settings`, `error` | raw flags, then the resolved [`Settings`] every stage reads; fatal errors |
+//! | `cli`, [`config`], `settings`, `error` | raw flags; `hotplate.toml` filling in what the flags leave out; the resolved [`Settings`] every stage reads; fatal errors |
 //! | `watch` | file-system events → coalesced, hashed change batches; what is never reported |
 //! | `graph`, `plan`, `hub`, `inbox`, `problems`, `pool` | what depends on what; the smallest update; SSE fan-out; the HTTP side's queue to the pipeline; the overlay's errors; the threads |
 //! | `rewrite` | transforms: runtime injection, Content-Security-Policy, TypeScript and JSX, `import.meta.hot`, `?t=` |
@@ -62,7 +64,8 @@
 //! | `backend` | the backend behind `--proxy`: whether it is up, and running it (`--exec`) |
 //! | `live` | what ties the HTTP side, the pipeline and the browsers: hub, problems, inbox, graph, update clock |
 //! | `app` | the composition of the owners' handles, which the HTTP side and the pipeline take apart |
-//! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service, proxy service |
+//! | `serve` | the HTTP side as tower pieces: guard, runtime router, inject and module layers, site service, proxy service, a build served as it is (`--prod`) |
+//! | [`build`] | `hotplate build`: pages crawled and rendered by `site`, scripts bundled by rolldown through `modules` and `rewrite`, stylesheets by lightningcss, fingerprints, precompression, written aside and swapped in; beside `serve`, not using it |
 //! | `pipeline` | the graph's one writer: carries a batch through check → plan → hub → re-render → reload |
 //! | [`hotplate`](Hotplate), [`layer`](layer()), [`Server`], `listen`, `remote` | composition roots: the watcher, pipeline and supervisor beside whatever serves; the same around an app's router; a port; `hotplate send` |
 //!

@@ -406,11 +406,11 @@ fn compressed(
         .par_iter()
         .map(|path| {
             let bytes = &files[path];
-            let quality = compress::brotli_quality(path);
+            let quality = compress::brotli_quality(path, bytes.len());
             (
                 path.clone(),
                 compress::brotli(bytes, quality),
-                compress::gzip(bytes),
+                compress::gzip(bytes, compress::gzip_level(path)),
             )
         })
         .collect();
