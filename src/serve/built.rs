@@ -1,8 +1,10 @@
 //! A build, served as a static host would serve it (`hotplate serve --prod` serves a build:
 //! `hotplate build`'s output, or a site built first).
 //!
-//! - Files as they are (tower-http's `ServeDir`: Content-Type, ETag, Last-Modified, Range);
-//!   `/about` is `about/index.html`.
+//! - Files as they are: small ones (and their variants) from memory, as the site service keeps
+//!   them ([`crate::site::memo`], checked with one `stat`), the rest through tower-http's
+//!   `ServeDir` (Content-Type, ETag, Last-Modified, Range, the folder redirect);
+//!   `/about/` is `about/index.html`.
 //! - A fingerprinted name (`style.4f9c2a1b.css`: 8 hex digits before the extension) is cached
 //!   for good (`immutable`); anything else (pages, `public/` files) is revalidated
 //!   (`no-cache`), so a deploy shows at once.
@@ -11,22 +13,143 @@
 //! - Dotfiles are not served.
 
 use super::cache::IMMUTABLE;
+use super::files;
+use crate::site::memo::{Memo, SmallFile};
+use crate::site::route::confine;
 use axum::Router;
-use axum::extract::Request;
+use axum::body::Body;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use tower::ServiceExt;
 use tower_http::services::{ServeDir, ServeFile};
 
-/// The router that serves the build at `folder`.
-pub fn router(folder: &Path) -> Router {
+/// What serving a build reads.
+struct Built {
+    folder: PathBuf,
+    memo: Arc<Memo>,
+    files: ServeDir<tower_http::set_status::SetStatus<ServeFile>>,
+}
+
+/// The router that serves the build at `folder` (canonical), keeping small files in `memo`.
+pub fn router(folder: &Path, memo: Arc<Memo>) -> Router {
     let files = ServeDir::new(folder)
         .precompressed_br()
         .precompressed_gzip()
         .not_found_service(ServeFile::new(folder.join("404.html")));
     Router::new()
-        .fallback_service(files)
+        .fallback(serve)
+        .with_state(Arc::new(Built {
+            folder: folder.to_path_buf(),
+            memo,
+            files,
+        }))
         .layer(axum::middleware::from_fn(caching))
+}
+
+/// A small file from memory when the request allows it, else `ServeDir`.
+async fn serve(State(built): State<Arc<Built>>, req: Request) -> Response {
+    let (parts, body) = req.into_parts();
+    if files::answerable(&parts)
+        && let Some(file) = built.file_at(parts.uri.path())
+    {
+        let accepts = parts
+            .headers
+            .get(header::ACCEPT_ENCODING)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_ascii_lowercase();
+        // From memory on this worker (a `stat` or two); read on a blocking thread the first time.
+        let found = match built.small(&file, &accepts, false) {
+            Some(found) => Some(found),
+            None => {
+                let state = built.clone();
+                tokio::task::spawn_blocking(move || state.small(&file, &accepts, true))
+                    .await
+                    .ok()
+                    .flatten()
+            }
+        };
+        if let Some((small, encoding, content_type)) = found {
+            let mut response = files::respond(&small, &parts, HeaderValue::from_static("no-cache"));
+            let modified = response.status() != StatusCode::NOT_MODIFIED;
+            let headers = response.headers_mut();
+            headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
+            if modified {
+                headers.insert(header::CONTENT_TYPE, content_type);
+            }
+            if let Some(encoding) = encoding {
+                headers.insert(header::CONTENT_ENCODING, HeaderValue::from_static(encoding));
+            }
+            return response;
+        }
+    }
+    match built
+        .files
+        .clone()
+        .oneshot(Request::from_parts(parts, body))
+        .await
+    {
+        Ok(response) => response.map(Body::new),
+        Err(never) => match never {},
+    }
+}
+
+impl Built {
+    /// The file `url_path` names in the build (a folder's `index.html` for a path ending in
+    /// `/`), confined to it; `None` for anything else, which `ServeDir` then answers.
+    fn file_at(&self, url_path: &str) -> Option<PathBuf> {
+        let segments = confine::sanitize(url_path).ok()?;
+        let mut candidate = segments.iter().fold(self.folder.clone(), |p, s| p.join(s));
+        if url_path.ends_with('/') {
+            candidate.push("index.html");
+        }
+        Some(candidate)
+    }
+
+    /// The small file at `file` in memory, or the variant of it the browser accepts (`br`, then
+    /// `gzip`), with that encoding and the file's own Content-Type. With `load`, what is not in
+    /// memory yet is read (blocking); without, `None` says it must be.
+    fn small(
+        &self,
+        file: &Path,
+        accepts: &str,
+        load: bool,
+    ) -> Option<(Arc<SmallFile>, Option<&'static str>, HeaderValue)> {
+        let real = confine::enforce(&self.folder, file).ok()??;
+        let mime = mime_guess::from_path(&real).first_or_octet_stream();
+        let content_type = HeaderValue::from_str(mime.as_ref()).ok()?;
+        let get = |path: &Path| {
+            if load {
+                self.memo
+                    .small_file(path)
+                    .or_else(|| self.memo.load_small_file(path))
+            } else {
+                self.memo.small_file(path)
+            }
+        };
+        for (encoding, ext) in [("br", "br"), ("gzip", "gz")] {
+            if !accepts
+                .split(',')
+                .any(|e| e.trim().split(';').next() == Some(encoding))
+            {
+                continue;
+            }
+            let mut name = real.clone().into_os_string();
+            name.push(".");
+            name.push(ext);
+            let variant = PathBuf::from(name);
+            if let Some(small) = get(&variant) {
+                return Some((small, Some(encoding), content_type));
+            }
+            if !load && variant.is_file() {
+                return None;
+            }
+        }
+        get(&real).map(|small| (small, None, content_type))
+    }
 }
 
 /// Refuses dotfiles, and says how long a response may be cached by what its name says.

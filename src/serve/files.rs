@@ -91,7 +91,7 @@ pub fn answerable(req: &Parts) -> bool {
 }
 
 /// The response to `req`, with `cache_control`: 304 when the client's validators match.
-fn respond(file: &SmallFile, req: &Parts, cache_control: HeaderValue) -> Response {
+pub fn respond(file: &SmallFile, req: &Parts, cache_control: HeaderValue) -> Response {
     let not_modified = matches(file, &req.headers);
     let mut response = if not_modified {
         Response::builder().status(StatusCode::NOT_MODIFIED)

@@ -105,10 +105,10 @@ impl Pages {
 /// The whole HTTP surface of a site, ready to serve or to call in memory.
 pub fn router(app: Arc<App>) -> Router {
     if app.settings.built {
-        return built::router(&app.settings.root).layer(axum::middleware::from_fn_with_state(
-            app.settings.clone(),
-            this_host,
-        ));
+        let memo = Arc::new(crate::site::memo::Memo::default());
+        return built::router(&app.settings.root, memo).layer(
+            axum::middleware::from_fn_with_state(app.settings.clone(), this_host),
+        );
     }
     let scripts = Arc::new(Scripts::of(&app));
     let pages = Arc::new(Pages::of(&app));
