@@ -10,6 +10,8 @@
 //! measured here, with the same gzip at level 9). Targets (issue 21): at most half of Vite's
 //! time, and JavaScript within 5% of Vite's gzip size.
 
+mod common;
+use common::median;
 use std::io::Write;
 use std::path::Path;
 use std::process::Command;
@@ -22,29 +24,7 @@ fn main() {
         .skip(1)
         .find_map(|a| a.parse().ok())
         .unwrap_or(5);
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/react-ts");
-    if !example.join("node_modules").is_dir() {
-        npm(&example, &["ci", "--no-audit", "--no-fund"]);
-    }
-    let ours = testkit::copy_site(&example);
-    let theirs = testkit::copy_site(&example);
-    npm(
-        theirs.path(),
-        &[
-            "install",
-            "--no-save",
-            "--no-package-lock",
-            "--no-audit",
-            "--no-fund",
-            "--loglevel=error",
-            VITE,
-        ],
-    );
-    let version = std::fs::read_to_string(theirs.path().join("node_modules/vite/package.json"))
-        .ok()
-        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
-        .and_then(|json| json["version"].as_str().map(str::to_string))
-        .unwrap_or_default();
+    let (ours, theirs, version) = common::react_ts_and_vite(VITE);
     let vite = theirs.path().join("node_modules/vite/bin/vite.js");
     let hotplate = env!("CARGO_BIN_EXE_hotplate");
     let build = |which: usize| -> f64 {
@@ -110,19 +90,4 @@ fn javascript(dir: &Path) -> (usize, usize) {
         }
     }
     (raw, gz)
-}
-
-fn median(samples: &[f64]) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
-}
-
-fn npm(dir: &Path, args: &[&str]) {
-    let status = Command::new("npm")
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("npm runs");
-    assert!(status.success(), "npm {args:?} in {}", dir.display());
 }

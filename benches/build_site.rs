@@ -11,6 +11,8 @@
 //! writing a `.br` and a `.gz` beside every page; the others write none. The ratio is
 //! hotplate's median over the other's.
 
+mod common;
+use common::{median, npm};
 use std::path::Path;
 use std::process::Command;
 use std::time::Instant;
@@ -124,12 +126,6 @@ fn main() {
 
 /// A tool's name, how to start it, the site it builds, and its output folder.
 type Tool<'a> = (&'a str, Box<dyn Fn() -> Command + 'a>, &'a Path, &'a str);
-
-fn median(samples: &[f64]) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
-}
 
 fn count_pages(dir: &Path) -> usize {
     let mut count = 0;
@@ -298,13 +294,4 @@ fn ensure_hugo() {
         status.is_ok_and(|s| s.success()),
         "install Debian's hugo package (apt-get install hugo) to run this bench"
     );
-}
-
-fn npm(dir: &Path, args: &[&str]) {
-    let status = Command::new("npm")
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("npm runs");
-    assert!(status.success(), "npm {args:?} in {}", dir.display());
 }

@@ -16,7 +16,7 @@
 //! The ratio is hotplate's median over Vite's.
 
 mod common;
-use common::report;
+use common::{median, report};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
@@ -33,29 +33,7 @@ fn main() {
         .collect();
     let rounds = counts.first().copied().unwrap_or(5);
     let edits = counts.get(1).copied().unwrap_or(20);
-    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/react-ts");
-    if !example.join("node_modules").is_dir() {
-        npm(&example, &["ci", "--no-audit", "--no-fund"]);
-    }
-    let ours = testkit::copy_site(&example);
-    let theirs = testkit::copy_site(&example);
-    npm(
-        theirs.path(),
-        &[
-            "install",
-            "--no-save",
-            "--no-package-lock",
-            "--no-audit",
-            "--no-fund",
-            VITE,
-        ],
-    );
-    let vite_version =
-        std::fs::read_to_string(theirs.path().join("node_modules/vite/package.json"))
-            .ok()
-            .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
-            .and_then(|json| json["version"].as_str().map(str::to_string))
-            .unwrap_or_default();
+    let (ours, theirs, vite_version) = common::react_ts_and_vite(VITE);
     let browser = Browser::launch();
 
     println!("cold start to first render of examples/react-ts, {rounds} rounds (ms; median / p90)");
@@ -95,21 +73,6 @@ fn main() {
         "  ratio hotplate / vite (medians)        {:.2}",
         median(&hot) / median(&vite)
     );
-}
-
-fn npm(dir: &Path, args: &[&str]) {
-    let status = Command::new("npm")
-        .args(args)
-        .current_dir(dir)
-        .status()
-        .expect("npm runs");
-    assert!(status.success(), "npm {args:?} in {}", dir.display());
-}
-
-fn median(samples: &[f64]) -> f64 {
-    let mut sorted = samples.to_vec();
-    sorted.sort_by(f64::total_cmp);
-    sorted[sorted.len() / 2]
 }
 
 fn now_ms() -> f64 {

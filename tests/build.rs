@@ -11,20 +11,7 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use testkit::Browser;
 
-/// A site made of `files`, in a temporary folder.
-fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        write(dir.path(), name, text);
-    }
-    dir
-}
-
-fn write(root: &Path, name: &str, text: &str) {
-    let path = root.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use testkit::{site, write};
 
 fn build_at(root: &Path, out: &Path) -> Result<Built, BuildError> {
     build::build(
@@ -692,6 +679,20 @@ fn the_command_exits_with_status_1_and_shows_the_code_frame() {
     assert!(stderr.contains("rendered"), "progress as it goes: {stderr}");
 }
 
+/// `hotplate build --manifest root`, which must succeed.
+fn build_manifest(root: &Path) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args(["build", "--manifest"])
+        .arg(root)
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
 #[test]
 fn a_manifest_build_makes_the_asset_folders_and_says_what_each_source_became() {
     let dir = site(&[
@@ -718,16 +719,7 @@ fn a_manifest_build_makes_the_asset_folders_and_says_what_each_source_became() {
             "[build]\nentries = [\"static/js/main.ts\", \"static/js/admin.ts\", \"static/css/site.css\"]\n",
         ),
     ]);
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hotplate"))
-        .args(["build", "--manifest"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    build_manifest(dir.path());
     let out = dir.path().join("dist");
     let manifest: serde_json::Value = serde_json::from_str(&read(&out, "manifest.json")).unwrap();
     let main = &manifest["static/js/main.ts"];
@@ -760,16 +752,7 @@ fn a_manifest_build_makes_the_asset_folders_and_says_what_each_source_became() {
 
     // Without `[build] entries`, every script and stylesheet of the asset folders is one.
     std::fs::remove_file(dir.path().join("hotplate.toml")).unwrap();
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_hotplate"))
-        .args(["build", "--manifest"])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    build_manifest(dir.path());
     let manifest: serde_json::Value = serde_json::from_str(&read(&out, "manifest.json")).unwrap();
     for source in [
         "static/js/main.ts",

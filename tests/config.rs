@@ -8,23 +8,10 @@
 use hotplate::cli::{Cli, Command, ServeArgs};
 use hotplate::{Server, config};
 use std::collections::BTreeSet;
-use std::path::Path;
 use std::process::Command as Process;
 use testkit::Browser;
 
-fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for (name, text) in files {
-        write(dir.path(), name, text);
-    }
-    dir
-}
-
-fn write(root: &Path, name: &str, text: &str) {
-    let path = root.join(name);
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, text).unwrap();
-}
+use testkit::{site, write};
 
 fn serve_args(args: &[&str]) -> (ServeArgs, BTreeSet<String>) {
     let (cli, given) = Cli::parse_given_from(["hotplate", "serve"].iter().chain(args)).unwrap();

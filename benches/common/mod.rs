@@ -1,5 +1,5 @@
-//! What the benches share: hotplate serving a folder in this process, the report line, and
-//! ([`loopback`]) a bounded load generator.
+//! What the benches share: hotplate serving a folder in this process, the report line, npm and
+//! the React example beside Vite, and ([`loopback`]) a bounded load generator.
 #![allow(dead_code)] // each bench uses some of it
 
 pub mod loopback;
@@ -52,4 +52,50 @@ pub fn report(name: &str, mut samples: Vec<f64>) {
     samples.sort_by(f64::total_cmp);
     let at = |q: f64| samples[((samples.len() - 1) as f64 * q).round() as usize];
     println!("  {name:<36} {:>7.2} / {:>7.2}", at(0.5), at(0.9));
+}
+
+/// `npm ARGS` in `dir`, which must succeed.
+pub fn npm(dir: &Path, args: &[&str]) {
+    let status = std::process::Command::new("npm")
+        .args(args)
+        .current_dir(dir)
+        .status()
+        .expect("npm runs");
+    assert!(status.success(), "npm {args:?} in {}", dir.display());
+}
+
+/// The middle sample.
+pub fn median(samples: &[f64]) -> f64 {
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    sorted[sorted.len() / 2]
+}
+
+/// Two copies of `examples/react-ts` with its packages (`npm ci` first when it has none): one
+/// for hotplate, one with `vite` (`vite@8`) installed beside them; and Vite's version.
+pub fn react_ts_and_vite(vite: &str) -> (tempfile::TempDir, tempfile::TempDir, String) {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/react-ts");
+    if !example.join("node_modules").is_dir() {
+        npm(&example, &["ci", "--no-audit", "--no-fund"]);
+    }
+    let ours = testkit::copy_site(&example);
+    let theirs = testkit::copy_site(&example);
+    npm(
+        theirs.path(),
+        &[
+            "install",
+            "--no-save",
+            "--no-package-lock",
+            "--no-audit",
+            "--no-fund",
+            "--loglevel=error",
+            vite,
+        ],
+    );
+    let version = std::fs::read_to_string(theirs.path().join("node_modules/vite/package.json"))
+        .ok()
+        .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
+        .and_then(|json| json["version"].as_str().map(str::to_string))
+        .unwrap_or_default();
+    (ours, theirs, version)
 }

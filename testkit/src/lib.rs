@@ -288,6 +288,22 @@ pub fn free_port() -> u16 {
         .expect("a free port on loopback")
 }
 
+/// A site made of `files` (path from the root, content), in a new temporary folder.
+pub fn site(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for (name, text) in files {
+        write(dir.path(), name, text);
+    }
+    dir
+}
+
+/// Writes `text` to `root/name`, making the folders on the way.
+pub fn write(root: &Path, name: &str, text: &str) {
+    let path = root.join(name);
+    std::fs::create_dir_all(path.parent().expect("a file in a folder")).unwrap();
+    std::fs::write(path, text).unwrap();
+}
+
 /// Copies the folder `fixture` into a new temporary folder, for a test to edit.
 pub fn copy_site(fixture: &Path) -> tempfile::TempDir {
     let dir = tempfile::tempdir().expect("a temporary folder");
