@@ -794,3 +794,41 @@ fn a_crawl_that_finds_ever_new_urls_stops_with_an_error_that_says_why() {
     assert!(started.elapsed() < std::time::Duration::from_secs(30));
     assert!(!dir.path().join("dist").exists(), "nothing is written");
 }
+
+#[test]
+fn a_module_that_does_not_parse_stops_the_build_with_its_file_line_and_frame() {
+    let dir = site(&[
+        (
+            "pages/index.html",
+            "<script type=\"module\" src=\"/src/main.ts\"></script>",
+        ),
+        ("src/main.ts", "const x: number = 1;\nexport const y = (;\n"),
+    ]);
+    let err = build_at(dir.path(), &dir.path().join("dist")).unwrap_err();
+    let report = err.report().expect("a report with file and line");
+    assert_eq!(report.file.as_deref(), Some("src/main.ts"));
+    assert_eq!(report.line, Some(2));
+    assert!(
+        report.frame.contains("export const y = (;"),
+        "{}",
+        report.frame
+    );
+    assert!(
+        !err.to_string().contains("backtrace"),
+        "said plainly: {err}"
+    );
+
+    // A JavaScript module rolldown reads itself: its diagnostic names the file and line.
+    write(
+        dir.path(),
+        "pages/index.html",
+        "<script type=\"module\" src=\"/src/plain.js\"></script>",
+    );
+    write(
+        dir.path(),
+        "src/plain.js",
+        "let z = 1;\nconsole.log(z +);\n",
+    );
+    let err = build_at(dir.path(), &dir.path().join("dist")).unwrap_err();
+    assert!(err.to_string().contains("src/plain.js:2"), "{err}");
+}

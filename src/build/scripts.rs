@@ -152,7 +152,7 @@ pub fn bundle(
         root: root.to_path_buf(),
         resolver: Resolver::for_build(jsx_flags),
         asset,
-        compile_error: Mutex::new(None),
+        failure: Mutex::new(None),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -172,18 +172,25 @@ pub fn bundle(
     let output = match generated {
         Ok(output) => output,
         Err(diagnostics) => {
-            let report = plugin
-                .compile_error
+            let failure = plugin
+                .failure
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .take()
-                .map(Box::new);
-            let message = diagnostics
-                .iter()
-                .map(|d| d.to_diagnostic().to_string())
-                .collect::<Vec<_>>()
-                .join("\n");
-            return Err(ScriptError { message, report });
+                .take();
+            return Err(match failure {
+                Some(Failure { message, report }) => ScriptError {
+                    message,
+                    report: report.map(Box::new),
+                },
+                None => ScriptError {
+                    message: diagnostics
+                        .iter()
+                        .map(|d| d.to_diagnostic().to_string())
+                        .collect::<Vec<_>>()
+                        .join("\n"),
+                    report: None,
+                },
+            });
         }
     };
     let mut bundle = Bundle::default();
@@ -274,8 +281,9 @@ struct SitePlugin {
     root: PathBuf,
     resolver: Resolver,
     asset: AssetUrl,
-    /// The first file that did not compile, with its line and frame.
-    compile_error: Mutex<Option<crate::base::ErrorReport>>,
+    /// The first thing the plugin failed on: said plainly (rolldown's diagnostic would carry
+    /// the plugin's error with its backtrace).
+    failure: Mutex<Option<Failure>>,
 }
 
 impl std::fmt::Debug for SitePlugin {
@@ -286,7 +294,23 @@ impl std::fmt::Debug for SitePlugin {
     }
 }
 
+/// What the plugin failed on.
+struct Failure {
+    message: String,
+    report: Option<crate::base::ErrorReport>,
+}
+
 impl SitePlugin {
+    /// Notes the first failure, and gives rolldown an error to stop with.
+    fn fail(&self, message: String, report: Option<crate::base::ErrorReport>) -> anyhow::Error {
+        let error = anyhow::Error::msg(message.clone());
+        self.failure
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get_or_insert(Failure { message, report });
+        error
+    }
+
     fn site_path(&self, file: &Path) -> String {
         file.strip_prefix(&self.root)
             .unwrap_or(file)
@@ -310,13 +334,16 @@ impl SitePlugin {
                 continue;
             };
             let Ok(Target::File { path, .. }) = route::resolve(&self.root, &url) else {
-                return Err(anyhow::anyhow!(
-                    "{}: new URL({:?}, import.meta.url) names nothing",
-                    self.site_path(file),
-                    specifier.text
+                return Err(self.fail(
+                    format!(
+                        "{}: new URL({:?}, import.meta.url) names nothing",
+                        self.site_path(file),
+                        specifier.text
+                    ),
+                    None,
                 ));
             };
-            let built = (self.asset)(&path).map_err(anyhow::Error::msg)?;
+            let built = (self.asset)(&path).map_err(|why| self.fail(why, None))?;
             out.push_str(&code[cursor..specifier.start as usize]);
             out.push_str(&serde_json::to_string(&built)?);
             cursor = specifier.end as usize;
@@ -371,7 +398,7 @@ impl Plugin for SitePlugin {
         if is_code(path) || !path.is_file() {
             return Ok(None);
         }
-        let url = (self.asset)(path).map_err(anyhow::Error::msg)?;
+        let url = (self.asset)(path).map_err(|why| self.fail(why, None))?;
         let code = format!("export default {};\n", serde_json::to_string(&url)?);
         Ok(Some(HookLoadOutput {
             code: ArcStr::from(code),
@@ -402,15 +429,12 @@ impl Plugin for SitePlugin {
         }
         let (settings, tsconfig_error) = self.resolver.compile_settings(path);
         if let Some(error) = tsconfig_error {
-            return Err(anyhow::anyhow!(
-                "{}: {}",
-                self.site_path(&error.tsconfig),
-                error.message
-            ));
+            let message = format!("{}: {}", self.site_path(&error.tsconfig), error.message);
+            return Err(self.fail(message, None));
         }
         let source = args.code.to_string();
         if let Err(js::AnalysisError::Refused(why)) = js::check_limits(&source) {
-            return Err(anyhow::anyhow!("{} {why}", self.site_path(path)));
+            return Err(self.fail(format!("{} {why}", self.site_path(path)), None));
         }
         let name = args.id.to_string();
         let compiled =
@@ -429,12 +453,7 @@ impl Plugin for SitePlugin {
             Err(error) => {
                 let site = self.site_path(path);
                 let report = error.report(&crate::base::SitePath::new(&site));
-                let line = report.one_line();
-                self.compile_error
-                    .lock()
-                    .unwrap_or_else(std::sync::PoisonError::into_inner)
-                    .get_or_insert(report);
-                Err(anyhow::anyhow!("{line}"))
+                Err(self.fail(report.one_line(), Some(report)))
             }
         }
     }
