@@ -427,6 +427,11 @@ fn module_scripts_are_bundled_split_minified_and_mapped_for_production() {
             )),
             "{page} preloads the shared chunk: {html}"
         );
+        let preload = html.find("rel=\"modulepreload\"").unwrap();
+        assert!(
+            preload < html.find("</head>").unwrap(),
+            "in <head>, as Vite puts it: {html}"
+        );
     }
     // The stylesheet a module imports is linked by the page; the image is a URL.
     let css = fingerprinted(&out, "src/one.", ".css");

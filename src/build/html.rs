@@ -36,7 +36,8 @@ pub enum Role {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Replacement {
     pub url: String,
-    /// HTML that goes right before the element (a module entry's preloads and stylesheets).
+    /// HTML that goes right before the element (a module entry's stylesheets and preloads, in a
+    /// document without a `<head>`).
     pub before: String,
 }
 
@@ -66,6 +67,16 @@ pub fn visit(
     html: &str,
     each: impl FnMut(&str, Role) -> Option<Replacement>,
 ) -> Result<String, String> {
+    visit_with_head(html, "", each).map(|(html, _)| html)
+}
+
+/// [`visit`], with `head` (tags) appended to the document's `<head>`; says whether it had one.
+pub fn visit_with_head(
+    html: &str,
+    head: &str,
+    each: impl FnMut(&str, Role) -> Option<Replacement>,
+) -> Result<(String, bool), String> {
+    let head_seen = std::cell::Cell::new(false);
     let each = RefCell::new(each);
     let answer = |value: &str, role: Role| -> Option<Replacement> {
         let url = unwrap_marker(value).unwrap_or(value);
@@ -107,6 +118,12 @@ pub fn visit(
     };
     let style_text = RefCell::new(String::new());
     let handlers = vec![
+        element!("head", |el| {
+            if !head_seen.replace(true) && !head.is_empty() {
+                el.append(head, ContentType::Html);
+            }
+            Ok(())
+        }),
         element!("a[href], area[href]", |el| {
             attribute(el, "href", Role::Link);
             Ok(())
@@ -182,7 +199,8 @@ pub fn visit(
         .fold(RewriteStrSettings::new(), |settings, handler| {
             settings.append_element_content_handler(handler)
         });
-    rewrite_str(html, settings).map_err(|err| err.to_string())
+    let written = rewrite_str(html, settings).map_err(|err| err.to_string())?;
+    Ok((written, head_seen.get()))
 }
 
 /// `srcset` with each candidate's URL replaced where `replace` answers.
@@ -271,6 +289,23 @@ mod tests {
             out,
             r#"<link rel="stylesheet" href="/style.12345678.css"><img srcset="/a.87654321.png 2x"><link rel="modulepreload" href="/chunk.js"><script type="module" src="/main.abcdef01.js"></script><a href="/x">x</a>"#
         );
+    }
+
+    #[test]
+    fn tags_for_the_head_go_at_its_end() {
+        let (out, had) = visit_with_head(
+            "<html><head><title>t</title></head><body></body></html>",
+            "<link rel=\"modulepreload\" href=\"/a.js\">",
+            |_, _| None,
+        )
+        .unwrap();
+        assert!(had);
+        assert_eq!(
+            out,
+            "<html><head><title>t</title><link rel=\"modulepreload\" href=\"/a.js\"></head><body></body></html>"
+        );
+        let (_, had) = visit_with_head("<p>no head</p>", "<link>", |_, _| None).unwrap();
+        assert!(!had);
     }
 
     #[test]

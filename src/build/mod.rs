@@ -301,16 +301,8 @@ fn site(
         let Ok(Target::File { path, .. }) = route::resolve(&root, url) else {
             return None;
         };
-        if let Some((chunk, before)) = entry_tags.get(&path) {
-            let before = if role == Role::Module {
-                before.clone()
-            } else {
-                String::new()
-            };
-            return Some(Replacement {
-                url: chunk.clone(),
-                before,
-            });
+        if let Some((chunk, _)) = entry_tags.get(&path) {
+            return Some(Replacement::url(chunk.clone()));
         }
         match role {
             Role::Link => None,
@@ -321,10 +313,46 @@ fn site(
         .pages
         .par_iter()
         .map(|page| {
-            let visited = html::visit(&page.html, |href, role| {
-                route::absolute(&page.url, href).and_then(|url| answer(&url, role))
-            })
-            .unwrap_or_else(|_| page.html.clone());
+            // Its module entries' stylesheets and preloads go at the end of `<head>`, as Vite
+            // puts them (or before each `<script>`, in a document without one).
+            let mut head = String::new();
+            if page.html.contains("module") {
+                let _ = html::visit(&page.html, |href, role| {
+                    let url = route::absolute(&page.url, href)?;
+                    let Ok(Target::File { path, .. }) = route::resolve(&root, &url) else {
+                        return None;
+                    };
+                    if let (Role::Module, Some((_, tags))) = (role, entry_tags.get(&path))
+                        && !head.contains(tags.as_str())
+                    {
+                        head.push_str(tags);
+                    }
+                    None
+                });
+            }
+            let rewrite = |in_head: bool| {
+                html::visit_with_head(
+                    &page.html,
+                    if in_head { &head } else { "" },
+                    |href, role| {
+                        let url = route::absolute(&page.url, href)?;
+                        let mut answered = answer(&url, role)?;
+                        if !in_head
+                            && role == Role::Module
+                            && let Ok(Target::File { path, .. }) = route::resolve(&root, &url)
+                            && let Some((_, tags)) = entry_tags.get(&path)
+                        {
+                            answered.before = tags.clone();
+                        }
+                        Some(answered)
+                    },
+                )
+            };
+            let visited = match rewrite(true) {
+                Ok((html, true)) => html,
+                Ok((_, false)) => rewrite(false).map_or_else(|_| page.html.clone(), |(h, _)| h),
+                Err(_) => page.html.clone(),
+            };
             let written = assets::replace_markers(&visited, |marked| {
                 route::absolute(&page.url, marked)
                     .and_then(|url| answer(&url, Role::Asset))
