@@ -357,6 +357,14 @@ document.getElementById('out')!.innerHTML = <b>{shout('two')}</b>;
 "#,
         ),
         (
+            "pages/three.html",
+            r#"<!doctype html><html><head><title>three</title></head><body><p id="out"></p>
+<script type="module">import { shout } from '/src/shared.ts';
+import './three.css';
+document.getElementById('out').textContent = shout('three');</script></body></html>"#,
+        ),
+        ("three.css", "p { margin: 0 }"),
+        (
             "src/shared.ts",
             "export function shout(word: string): string {\n  return word.toUpperCase() + '!';\n}\n",
         ),
@@ -514,6 +522,25 @@ fn a_built_app_runs_in_chromium_from_a_plain_static_host() {
     page.wait_for(
         "document.getElementById('out')?.innerHTML === '<b>TWO!</b>'",
         "the second page's bundle, with its JSX, to run",
+    );
+    // An inline module script is bundled as an entry of its own, as Vite does.
+    let three = read(&dir.path().join("dist"), "three/index.html");
+    assert!(
+        !three.contains("shout("),
+        "its code moved into a chunk: {three}"
+    );
+    assert!(
+        three.contains("<script type=\"module\" src=\"/three/index-inline0."),
+        "{three}"
+    );
+    assert!(
+        three.contains("<link rel=\"stylesheet\" href=\"/three."),
+        "what it imports is linked: {three}"
+    );
+    page.goto(&format!("{}/three", host.url));
+    page.wait_for(
+        "document.getElementById('out')?.textContent === 'THREE!'",
+        "the inline module's bundle to run",
     );
 }
 

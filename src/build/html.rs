@@ -203,6 +203,42 @@ pub fn visit_with_head(
     Ok((written, head_seen.get()))
 }
 
+/// The text of each `<script type="module">` without a `src`, in document order.
+pub fn inline_modules(html: &str) -> Vec<String> {
+    let found = RefCell::new(Vec::new());
+    let current = RefCell::new(String::new());
+    let settings = RewriteStrSettings::new().append_element_content_handler(text!(
+        "script[type=module]:not([src])",
+        |chunk| {
+            current.borrow_mut().push_str(chunk.as_str());
+            if chunk.last_in_text_node() {
+                found.borrow_mut().push(current.take());
+            }
+            Ok(())
+        }
+    ));
+    let _ = rewrite_str(html, settings);
+    found.into_inner()
+}
+
+/// `html` with the `n`th inline module script (counted as [`inline_modules`] counts them)
+/// loading `srcs[n]` instead of its text, where that is given.
+pub fn externalize(html: &str, srcs: &[Option<String>]) -> String {
+    let n = std::cell::Cell::new(0);
+    let settings = RewriteStrSettings::new().append_element_content_handler(element!(
+        "script[type=module]:not([src])",
+        |el| {
+            let i = n.replace(n.get() + 1);
+            if let Some(Some(src)) = srcs.get(i) {
+                el.set_attribute("src", src)?;
+                el.set_inner_content("", ContentType::Text);
+            }
+            Ok(())
+        }
+    ));
+    rewrite_str(html, settings).unwrap_or_else(|_| html.to_string())
+}
+
 /// `srcset` with each candidate's URL replaced where `replace` answers.
 fn rewrite_srcset(value: &str, replace: impl Fn(&str) -> Option<String>) -> String {
     value
@@ -288,6 +324,18 @@ mod tests {
         assert_eq!(
             out,
             r#"<link rel="stylesheet" href="/style.12345678.css"><img srcset="/a.87654321.png 2x"><link rel="modulepreload" href="/chunk.js"><script type="module" src="/main.abcdef01.js"></script><a href="/x">x</a>"#
+        );
+    }
+
+    #[test]
+    fn inline_module_scripts_are_read_in_order_and_can_load_a_file_instead() {
+        let html = "<script type=\"module\">import './a.ts'</script><script>classic()</script>\
+                    <script type=\"module\" src=\"/b.ts\"></script><script type=\"module\">2</script>";
+        assert_eq!(inline_modules(html), ["import './a.ts'", "2"]);
+        assert_eq!(
+            externalize(html, &[Some("/index-inline0.12345678.js".into()), None]),
+            "<script type=\"module\" src=\"/index-inline0.12345678.js\"></script><script>classic()</script>\
+             <script type=\"module\" src=\"/b.ts\"></script><script type=\"module\">2</script>"
         );
     }
 

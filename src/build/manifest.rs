@@ -43,7 +43,7 @@ pub fn build(
         .filter(|f| is_script(f))
         .map(|f| (f.clone(), assets::plain_url(root, f)))
         .collect();
-    let (bundle, _) = bundle_scripts(root, &scripts, options, made, progress)?;
+    let (bundle, _) = bundle_scripts(root, &scripts, BTreeMap::new(), options, made, progress)?;
     let key = |file: &Path| -> String {
         file.strip_prefix(root)
             .unwrap_or(file)

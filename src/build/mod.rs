@@ -293,7 +293,30 @@ fn site(
             }
         }
     }
-    let (_, entry_tags) = bundle_scripts(&root, &entries, options, made, progress)?;
+    // Inline module scripts that import something: entries of their own, as Vite makes them.
+    let mut inline: BTreeMap<String, scripts::Inline> = BTreeMap::new();
+    let mut inline_of: BTreeMap<String, Vec<Option<PathBuf>>> = BTreeMap::new();
+    for page in crawled.pages.iter().filter(|p| p.html.contains("module")) {
+        let mut ids = Vec::new();
+        for (n, text) in html::inline_modules(&page.html).into_iter().enumerate() {
+            let imports =
+                crate::rewrite::js::analyze(&text).is_ok_and(|a| !a.specifiers.is_empty());
+            if !imports {
+                ids.push(None);
+                continue;
+            }
+            let id = format!("{}?hotplate-inline={n}", root.join(&page.out).display());
+            let stem = page.out.strip_suffix(".html").unwrap_or(&page.out);
+            entries.insert(PathBuf::from(&id), format!("/{stem}-inline{n}.js"));
+            let page = page.url.clone();
+            inline.insert(id.clone(), scripts::Inline { text, page });
+            ids.push(Some(PathBuf::from(id)));
+        }
+        if ids.iter().any(Option::is_some) {
+            inline_of.insert(page.out.clone(), ids);
+        }
+    }
+    let (_, entry_tags) = bundle_scripts(&root, &entries, inline, options, made, progress)?;
     tracing::debug!("build: loads and scripts made in {:?}", started.elapsed());
 
     // The pages, their references now answered.
@@ -316,6 +339,14 @@ fn site(
             // Its module entries' stylesheets and preloads go at the end of `<head>`, as Vite
             // puts them (or before each `<script>`, in a document without one).
             let mut head = String::new();
+            let inline_ids = inline_of.get(&page.out);
+            for id in inline_ids.into_iter().flatten().flatten() {
+                if let Some((_, tags)) = entry_tags.get(id)
+                    && !head.contains(tags.as_str())
+                {
+                    head.push_str(tags);
+                }
+            }
             if page.html.contains("module") {
                 let _ = html::visit(&page.html, |href, role| {
                     let url = route::absolute(&page.url, href)?;
@@ -348,11 +379,18 @@ fn site(
                     },
                 )
             };
-            let visited = match rewrite(true) {
+            let mut visited = match rewrite(true) {
                 Ok((html, true)) => html,
                 Ok((_, false)) => rewrite(false).map_or_else(|_| page.html.clone(), |(h, _)| h),
                 Err(_) => page.html.clone(),
             };
+            if let Some(ids) = inline_ids {
+                let srcs: Vec<Option<String>> = ids
+                    .iter()
+                    .map(|id| Some(entry_tags.get(id.as_ref()?)?.0.clone()))
+                    .collect();
+                visited = html::externalize(&visited, &srcs);
+            }
             let written = assets::replace_markers(&visited, |marked| {
                 route::absolute(&page.url, marked)
                     .and_then(|url| answer(&url, Role::Asset))
@@ -384,6 +422,7 @@ fn site(
 fn bundle_scripts(
     root: &Path,
     entries: &BTreeMap<PathBuf, String>,
+    inline: BTreeMap<String, scripts::Inline>,
     options: &Options,
     made: &Arc<Made>,
     progress: &(dyn Fn(Progress) + Sync),
@@ -395,6 +434,7 @@ fn bundle_scripts(
     let bundle = scripts::bundle(
         root,
         entries,
+        inline,
         options.jsx.clone(),
         Arc::new(move |path: &Path| asset_made.asset(path).map_err(|e| e.to_string())),
     )?;

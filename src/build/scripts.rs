@@ -110,10 +110,20 @@ pub struct ScriptError {
     pub report: Option<Box<crate::base::ErrorReport>>,
 }
 
-/// Bundles `entries` (files under `root`, each with the URL a page loads it by).
+/// An inline `<script type="module">` of a page, bundled as an entry of its own.
+#[derive(Clone, Debug)]
+pub struct Inline {
+    pub text: String,
+    /// The URL of the page it is in: its relative imports are relative to it.
+    pub page: String,
+}
+
+/// Bundles `entries` (files under `root`, each with the URL a page loads it by; or an id of
+/// `inline`, with the URL its chunk is named after).
 pub fn bundle(
     root: &Path,
     entries: &BTreeMap<PathBuf, String>,
+    inline: BTreeMap<String, Inline>,
     jsx_flags: ts::JsxOptionsWritten,
     asset: AssetUrl,
 ) -> Result<Bundle, ScriptError> {
@@ -152,6 +162,7 @@ pub fn bundle(
         root: root.to_path_buf(),
         resolver: Resolver::for_build(jsx_flags),
         asset,
+        inline,
         failure: Mutex::new(None),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -281,6 +292,8 @@ struct SitePlugin {
     root: PathBuf,
     resolver: Resolver,
     asset: AssetUrl,
+    /// The pages' inline module scripts, by their entry ids.
+    inline: BTreeMap<String, Inline>,
     /// The first thing the plugin failed on: said plainly (rolldown's diagnostic would carry
     /// the plugin's error with its backtrace).
     failure: Mutex<Option<Failure>>,
@@ -363,9 +376,25 @@ impl Plugin for SitePlugin {
         _ctx: &PluginContext,
         args: &HookResolveIdArgs<'_>,
     ) -> HookResolveIdReturn {
+        if self.inline.contains_key(args.specifier) {
+            return Ok(Some(HookResolveIdOutput::from_id(
+                args.specifier.to_string(),
+            )));
+        }
         let specifier = args.specifier.split(['?', '#']).next().unwrap_or("");
         if args.is_entry || specifier.is_empty() || specifier.contains("://") {
             return Ok(None);
+        }
+        // From a page's inline script: a path is relative to the page's URL, as in the browser.
+        if let Some(page) = args.importer.and_then(|id| self.inline.get(id))
+            && (specifier.starts_with('.') || specifier.starts_with('/'))
+        {
+            return Ok(route::absolute(&page.page, specifier)
+                .and_then(|url| match route::resolve(&self.root, &url) {
+                    Ok(Target::File { path, .. }) => Some(path),
+                    _ => None,
+                })
+                .map(|path| HookResolveIdOutput::from_id(path.to_string_lossy().into_owned())));
         }
         if specifier.starts_with('/') && !specifier.starts_with("//") {
             return Ok(match route::resolve(&self.root, specifier) {
@@ -385,6 +414,13 @@ impl Plugin for SitePlugin {
     }
 
     async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+        if let Some(inline) = self.inline.get(args.id) {
+            return Ok(Some(HookLoadOutput {
+                code: ArcStr::from(inline.text.as_str()),
+                module_type: Some(ModuleType::Js),
+                ..HookLoadOutput::default()
+            }));
+        }
         let path = Path::new(args.id);
         if is_style(path) {
             // Its stylesheet is linked by the page; in the chunk it is only a mark.
