@@ -18,6 +18,22 @@ pub fn content_hash(bytes: &[u8]) -> String {
     format!("{:016x}", xxh3_64(bytes))[..HASH_DIGITS].to_string()
 }
 
+/// [`content_hash`] of the file at `path`, read in pieces (a video is never held whole).
+pub fn file_hash(path: &std::path::Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = xxhash_rust::xxh3::Xxh3::new();
+    let mut buffer = vec![0; 64 * 1024];
+    loop {
+        let n = file.read(&mut buffer)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buffer[..n]);
+    }
+    Ok(format!("{:016x}", hasher.digest())[..HASH_DIGITS].to_string())
+}
+
 /// `url_path` (`/css/style.css`) with `hash` before its extension (`/css/style.4f9c2a1b.css`).
 pub fn fingerprinted(url_path: &str, hash: &str) -> String {
     let (folder, name) = url_path.rsplit_once('/').unwrap_or(("", url_path));
@@ -108,6 +124,15 @@ mod tests {
         assert_eq!(content_hash(b"body{}"), content_hash(b"body{}"));
         assert_ne!(content_hash(b"body{}"), content_hash(b"body{ }"));
         assert_eq!(content_hash(b"").len(), HASH_DIGITS);
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("big.bin");
+        let bytes: Vec<u8> = (0..200_000u32).map(|i| (i % 251) as u8).collect();
+        std::fs::write(&file, &bytes).unwrap();
+        assert_eq!(
+            file_hash(&file).unwrap(),
+            content_hash(&bytes),
+            "read in pieces, the same"
+        );
     }
 
     #[test]

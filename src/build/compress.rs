@@ -1,4 +1,5 @@
-//! Precompression: a `.br` and a `.gz` beside every text file over [`MIN_SIZE`], for servers
+//! Precompression: a `.br` and a `.gz` beside every text file over [`MIN_SIZE`] (up to
+//! [`MAX_SIZE`]), for servers
 //! that send a stored variant by `Accept-Encoding` (nginx's `gzip_static`/`brotli_static`,
 //! Caddy's `precompressed`, tower-http's `ServeDir::precompressed_br`/`_gzip`) instead of
 //! compressing each response.
@@ -38,10 +39,14 @@ const TEXT: [&str; 12] = [
 ];
 
 /// Whether the file at `path` gets a `.br` and a `.gz`.
-pub fn wanted(path: &str, len: usize) -> bool {
+pub fn wanted(path: &str, len: u64) -> bool {
     let ext = path.rsplit_once('.').map(|(_, e)| e.to_ascii_lowercase());
-    len > MIN_SIZE && ext.is_some_and(|ext| TEXT.contains(&ext.as_str()))
+    len > MIN_SIZE as u64 && len <= MAX_SIZE && ext.is_some_and(|ext| TEXT.contains(&ext.as_str()))
 }
+
+/// Text files larger than this are copied without variants: compressing one means holding it
+/// whole (a data dump in `public/`, not a page).
+pub const MAX_SIZE: u64 = 64 << 20;
 
 /// Files larger than this get a quicker brotli quality.
 const LARGE: usize = 128 * 1024;
@@ -103,6 +108,7 @@ mod tests {
         assert!(!wanted("/index.html", 1024));
         assert!(!wanted("/photo.png", 50_000));
         assert!(!wanted("/LICENSE", 50_000));
+        assert!(!wanted("/dump.json", MAX_SIZE + 1));
     }
 
     #[test]

@@ -40,7 +40,7 @@ use crate::settings::{Mode, Settings};
 use crate::site::render::Renderer;
 use crate::site::route::{self, Target};
 use html::{Replacement, Role};
-use output::Files;
+use output::{Content, Files};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -233,7 +233,7 @@ pub fn build(options: &Options, progress: &(dyn Fn(Progress) + Sync)) -> Result<
         return Err(BuildError::Broken(broken));
     }
     stage.done("pages and assets made");
-    let files = compressed(made.take(), progress);
+    let files = compressed(made.take(), progress)?;
     stage.done("compressed");
     output::write(&out, &files.0)?;
     stage.done("written");
@@ -403,14 +403,12 @@ fn site(
         made.put(path, bytes);
     }
     for (url, path) in &crawled.linked {
-        let bytes = std::fs::read(path).map_err(|e| BuildError::io(path, e))?;
-        made.put(url.trim_start_matches('/').to_string(), bytes);
+        made.copy(url.trim_start_matches('/').to_string(), path)?;
     }
     let public = root.join("public");
     for file in crawl::walkdir(&public) {
         let relative = file.strip_prefix(&public).unwrap_or(&file);
-        let bytes = std::fs::read(&file).map_err(|e| BuildError::io(&file, e))?;
-        made.put(relative.to_string_lossy().replace('\\', "/"), bytes);
+        made.copy(relative.to_string_lossy().replace('\\', "/"), &file)?;
     }
 
     Ok((crawled.pages.len(), broken))
@@ -463,31 +461,33 @@ fn bundle_scripts(
 fn compressed(
     mut files: output::Files,
     progress: &(dyn Fn(Progress) + Sync),
-) -> (output::Files, Vec<report::Line>) {
+) -> Result<(output::Files, Vec<report::Line>), BuildError> {
     let texts: Vec<String> = files
         .iter()
-        .filter(|(path, bytes)| compress::wanted(path, bytes.len()))
+        .filter(|(path, content)| compress::wanted(path, content.len()))
         .map(|(path, _)| path.clone())
         .collect();
     progress(Progress::Compressing { files: texts.len() });
     let variants: Vec<(String, Vec<u8>, Vec<u8>)> = texts
         .par_iter()
         .map(|path| {
-            let bytes = &files[path];
+            let bytes = files[path]
+                .bytes()
+                .map_err(|e| BuildError::io(Path::new(path), e))?;
             let quality = compress::brotli_quality(path, bytes.len());
-            (
+            Ok((
                 path.clone(),
-                compress::brotli(bytes, quality),
-                compress::gzip(bytes, compress::gzip_level(path)),
-            )
+                compress::brotli(&bytes, quality),
+                compress::gzip(&bytes, compress::gzip_level(path)),
+            ))
         })
-        .collect();
+        .collect::<Result<_, BuildError>>()?;
     let mut lines: Vec<report::Line> = files
         .iter()
         .filter(|(path, _)| *path != MARKER)
-        .map(|(path, bytes)| report::Line {
+        .map(|(path, content)| report::Line {
             path: path.clone(),
-            size: bytes.len(),
+            size: content.len() as usize,
             gzip: None,
         })
         .collect();
@@ -495,15 +495,15 @@ fn compressed(
         if let Some(line) = lines.iter_mut().find(|l| l.path == path) {
             line.gzip = Some(gz.len());
         }
-        let size = files[&path].len();
+        let size = files[&path].len() as usize;
         if br.len() < size {
-            files.insert(format!("{path}.br"), br);
+            files.insert(format!("{path}.br"), Content::Made(br));
         }
         if gz.len() < size {
-            files.insert(format!("{path}.gz"), gz);
+            files.insert(format!("{path}.gz"), Content::Made(gz));
         }
     }
-    (files, lines)
+    Ok((files, lines))
 }
 
 /// How long each stage took, logged at debug level (`RUST_LOG=hotplate=debug`).
@@ -562,9 +562,7 @@ fn inputs_hash(root: &Path, out: &Path) -> String {
                 .as_encoded_bytes(),
         );
         all.push(0);
-        all.extend_from_slice(
-            &assets::content_hash(&std::fs::read(&file).unwrap_or_default()).into_bytes(),
-        );
+        all.extend_from_slice(assets::file_hash(&file).unwrap_or_default().as_bytes());
     }
     assets::content_hash(&all)
 }
@@ -589,7 +587,17 @@ impl Made {
     }
 
     fn put(&self, path: String, bytes: Vec<u8>) {
-        lock(&self.files).insert(path, bytes);
+        lock(&self.files).insert(path, Content::Made(bytes));
+    }
+
+    /// `file` of the site, to be copied as it is to `path`.
+    fn copy(&self, path: String, file: &Path) -> Result<(), BuildError> {
+        let len = std::fs::metadata(file)
+            .map_err(|e| BuildError::io(file, e))?
+            .len();
+        let from = file.to_path_buf();
+        lock(&self.files).insert(path, Content::Copied { from, len });
+        Ok(())
     }
 
     fn take(&self) -> Files {
@@ -611,13 +619,17 @@ impl Made {
             return Ok(url);
         }
         let plain = self.plain_url(file);
-        let bytes = std::fs::read(file)?;
         let url = if file.starts_with(self.root.join("public")) {
             plain
         } else {
-            assets::fingerprinted(&plain, &assets::content_hash(&bytes))
+            assets::fingerprinted(&plain, &assets::file_hash(file)?)
         };
-        self.put(url.trim_start_matches('/').to_string(), bytes);
+        let len = std::fs::metadata(file)?.len();
+        let from = file.to_path_buf();
+        lock(&self.files).insert(
+            url.trim_start_matches('/').to_string(),
+            Content::Copied { from, len },
+        );
         lock(&self.urls).insert(file.to_path_buf(), url.clone());
         Ok(url)
     }
