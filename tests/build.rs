@@ -332,7 +332,8 @@ fn app() -> tempfile::TempDir {
         ),
         (
             "pages/two.html",
-            r#"<!doctype html><html><head><title>two</title></head><body><p id="out"></p>
+            r#"<!doctype html><html><head><title>two</title>
+<link rel="modulepreload" href="/src/extra.ts"></head><body><p id="out"></p>
 <script type="module" src="/src/two.tsx"></script></body></html>"#,
         ),
         (
@@ -364,6 +365,7 @@ import './three.css';
 document.getElementById('out').textContent = shout('three');</script></body></html>"#,
         ),
         ("three.css", "p { margin: 0 }"),
+        ("src/extra.ts", "export const extra: number = 1;\n"),
         (
             "src/shared.ts",
             "export function shout(word: string): string {\n  return word.toUpperCase() + '!';\n}\n",
@@ -441,6 +443,13 @@ fn module_scripts_are_bundled_split_minified_and_mapped_for_production() {
             "in <head>, as Vite puts it: {html}"
         );
     }
+    // A module the page preloads is preloaded as built, never as its source.
+    let two_html = read(&out, "two/index.html");
+    let extra = fingerprinted(&out, "src/extra.", ".js");
+    assert!(
+        two_html.contains(&format!("<link rel=\"modulepreload\" href=\"/{extra}\">")),
+        "{two_html}"
+    );
     // The stylesheet a module imports is linked by the page; the image is a URL.
     let css = fingerprinted(&out, "src/one.", ".css");
     assert!(

@@ -24,7 +24,8 @@ use std::cell::RefCell;
 pub enum Role {
     /// `<a href>`, `<area href>`: another page to crawl, or a file copied under its own name.
     Link,
-    /// `<script type=module src>`: an entry the script stage bundles.
+    /// `<script type=module src>` or `<link rel=modulepreload>`: an entry the script stage
+    /// bundles.
     Module,
     /// `<link rel=stylesheet>`, or an `@import` in a `<style>` element.
     Stylesheet,
@@ -136,6 +137,9 @@ pub fn visit_with_head(
             let rels: Vec<&str> = rel.split_ascii_whitespace().collect();
             if rels.contains(&"stylesheet") {
                 attribute(el, "href", Role::Stylesheet);
+            } else if rels.contains(&"modulepreload") {
+                // A module: preloading it is loading its chunk.
+                attribute(el, "href", Role::Module);
             } else if rels.iter().any(|r| LOADED_RELS.contains(r)) {
                 attribute(el, "href", Role::Asset);
             }
