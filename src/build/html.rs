@@ -226,16 +226,19 @@ pub fn inline_modules(html: &str) -> Vec<String> {
 }
 
 /// `html` with the `n`th inline module script (counted as [`inline_modules`] counts them)
-/// loading `srcs[n]` instead of its text, where that is given.
-pub fn externalize(html: &str, srcs: &[Option<String>]) -> String {
+/// loading `srcs[n]` instead of its text (with its `before` tags), where that is given.
+pub fn externalize(html: &str, srcs: &[Option<Replacement>]) -> String {
     let n = std::cell::Cell::new(0);
     let settings = RewriteStrSettings::new().append_element_content_handler(element!(
         "script[type=module]:not([src])",
         |el| {
             let i = n.replace(n.get() + 1);
             if let Some(Some(src)) = srcs.get(i) {
-                el.set_attribute("src", src)?;
+                el.set_attribute("src", &src.url)?;
                 el.set_inner_content("", ContentType::Text);
+                if !src.before.is_empty() {
+                    el.before(&src.before, ContentType::Html);
+                }
             }
             Ok(())
         }
@@ -337,8 +340,17 @@ mod tests {
                     <script type=\"module\" src=\"/b.ts\"></script><script type=\"module\">2</script>";
         assert_eq!(inline_modules(html), ["import './a.ts'", "2"]);
         assert_eq!(
-            externalize(html, &[Some("/index-inline0.12345678.js".into()), None]),
-            "<script type=\"module\" src=\"/index-inline0.12345678.js\"></script><script>classic()</script>\
+            externalize(
+                html,
+                &[
+                    Some(Replacement {
+                        url: "/index-inline0.12345678.js".into(),
+                        before: "<link rel=\"stylesheet\" href=\"/a.css\">".into(),
+                    }),
+                    None
+                ]
+            ),
+            "<link rel=\"stylesheet\" href=\"/a.css\"><script type=\"module\" src=\"/index-inline0.12345678.js\"></script><script>classic()</script>\
              <script type=\"module\" src=\"/b.ts\"></script><script type=\"module\">2</script>"
         );
     }

@@ -379,15 +379,25 @@ fn site(
                     },
                 )
             };
-            let mut visited = match rewrite(true) {
-                Ok((html, true)) => html,
-                Ok((_, false)) => rewrite(false).map_or_else(|_| page.html.clone(), |(h, _)| h),
-                Err(_) => page.html.clone(),
+            let (mut visited, in_head) = match rewrite(true) {
+                Ok((html, true)) => (html, true),
+                Ok((_, false)) => (
+                    rewrite(false).map_or_else(|_| page.html.clone(), |(h, _)| h),
+                    false,
+                ),
+                Err(_) => (page.html.clone(), true),
             };
             if let Some(ids) = inline_ids {
-                let srcs: Vec<Option<String>> = ids
+                let srcs: Vec<Option<Replacement>> = ids
                     .iter()
-                    .map(|id| Some(entry_tags.get(id.as_ref()?)?.0.clone()))
+                    .map(|id| {
+                        let (chunk, tags) = entry_tags.get(id.as_ref()?)?;
+                        let before = if in_head { String::new() } else { tags.clone() };
+                        Some(Replacement {
+                            url: chunk.clone(),
+                            before,
+                        })
+                    })
                     .collect();
                 visited = html::externalize(&visited, &srcs);
             }
