@@ -385,13 +385,17 @@ fn stack_with(start_backend: bool, assets: &[&str]) -> Stack {
         "import.meta.hot.accept();\nexport const n = 1;\n",
     )
     .unwrap();
-    let backend_port = free_port();
+    // The backend's port stays taken until hotplate has bound its own (port 0 could otherwise
+    // be given the same one, and hotplate would refuse to proxy to itself).
+    let reserved = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let backend_port = reserved.local_addr().unwrap().port();
     let hotplate = util::run_dir(dir, |settings| {
         let mut proxy = Proxy::to(&format!("http://127.0.0.1:{backend_port}")).unwrap();
         proxy.patience = Duration::from_secs(3);
         let assets: Vec<String> = assets.iter().map(|a| a.to_string()).collect();
         settings.proxy_to(proxy, &assets).unwrap();
     });
+    drop(reserved);
     let stack = Stack {
         hotplate,
         backend_port,
