@@ -65,29 +65,6 @@ pub struct BuildConfig {
     pub manifest: Option<bool>,
 }
 
-/// Every key the file may hold, for suggestions.
-const KEYS: [&str; 18] = [
-    "port",
-    "host",
-    "strict-port",
-    "open",
-    "prod",
-    "poll",
-    "poll-interval",
-    "allowed-hosts",
-    "jsx",
-    "jsx-import-source",
-    "jsx-factory",
-    "jsx-fragment",
-    "proxy",
-    "assets",
-    "exec",
-    "restart-on",
-    "ready-timeout",
-    "build",
-];
-const BUILD_KEYS: [&str; 4] = ["out", "entries", "strict", "manifest"];
-
 impl Config {
     /// Reads `root/hotplate.toml`; no file is an empty config.
     pub fn read(root: &Path) -> Result<Config, ConfigError> {
@@ -211,12 +188,9 @@ pub fn serve_settings(args: &ServeArgs, given: &BTreeSet<String>) -> Result<Sett
 fn explain(err: &toml::de::Error, text: &str) -> String {
     let message = err.message().trim().to_string();
     if let Some(rest) = message.strip_prefix("unknown field `") {
-        let key = rest.split('`').next().unwrap_or("");
-        let known: &[&str] = if rest.contains("`strict`") && rest.contains("`entries`") {
-            &BUILD_KEYS
-        } else {
-            &KEYS
-        };
+        let (key, rest) = rest.split_once('`').unwrap_or((rest, ""));
+        // serde lists the valid keys of the table at fault after the unknown one, quoted.
+        let known: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
         let nearest = known
             .iter()
             .map(|k| (strsim::damerau_levenshtein(key, k), *k))

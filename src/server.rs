@@ -35,7 +35,7 @@ pub struct Server {
 }
 
 /// What settles the settings again: the command line's flags over `hotplate.toml` as it now is.
-pub type Reload = Box<dyn Fn() -> Result<Settings, FatalError> + Send + Sync>;
+pub type Reload = Arc<dyn Fn() -> Result<Settings, FatalError> + Send + Sync>;
 
 impl Server {
     /// Listens on the configured address. A taken port is fatal with `strict_port`; otherwise
@@ -139,7 +139,7 @@ impl Server {
         mut self,
         reload: impl Fn() -> Result<Settings, FatalError> + Send + Sync + 'static,
     ) -> Server {
-        self.reload = Some(Box::new(reload));
+        self.reload = Some(Arc::new(reload));
         self
     }
 
@@ -186,8 +186,15 @@ async fn restart(
     routes: &listen::Routes,
     addr: SocketAddr,
 ) -> Hotplate {
-    let settings = match reload() {
-        Ok(settings) => settings,
+    // Reading the file and resolving the settings (a host name, the root) block: not here.
+    let settle = reload.clone();
+    let settled = tokio::task::spawn_blocking(move || settle()).await;
+    let settings = match settled {
+        Ok(Ok(settings)) => settings,
+        Ok(Err(err)) => {
+            tracing::error!("{err}; hotplate goes on with the settings it had");
+            return hotplate;
+        }
         Err(err) => {
             tracing::error!("{err}; hotplate goes on with the settings it had");
             return hotplate;

@@ -43,15 +43,23 @@ pub fn fingerprinted(url_path: &str, hash: &str) -> String {
     }
 }
 
-/// The URL a request for `file` (under `root`) uses: its path from the root, or from
-/// `public/` for the files there.
+/// The URL a request for `file` (under `root`) uses, as the dev server serves it: its path from
+/// the root, or from `public/` for the files there, percent-encoded.
 pub fn plain_url(root: &std::path::Path, file: &std::path::Path) -> String {
     let relative = file
         .strip_prefix(root)
         .unwrap_or(file)
         .to_string_lossy()
         .replace('\\', "/");
-    format!("/{}", relative.strip_prefix("public/").unwrap_or(&relative))
+    crate::base::SitePath::new(&relative).url()
+}
+
+/// Where the file answering `url` is written under the output folder: the URL's path,
+/// decoded (`/a%20b.png` → `a b.png`).
+pub fn output_path(url: &str) -> String {
+    percent_encoding::percent_decode_str(url.trim_start_matches('/'))
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 const MARKER_START: &str = "__hotplate_asset(";
@@ -132,6 +140,18 @@ mod tests {
             file_hash(&file).unwrap(),
             content_hash(&bytes),
             "read in pieces, the same"
+        );
+    }
+
+    #[test]
+    fn a_files_url_is_encoded_and_its_output_path_is_not() {
+        let root = std::path::Path::new("/site");
+        let url = plain_url(root, std::path::Path::new("/site/public/a b#1.png"));
+        assert_eq!(url, "/a%20b%231.png");
+        assert_eq!(output_path(&url), "a b#1.png");
+        assert_eq!(
+            plain_url(root, std::path::Path::new("/site/css/x.css")),
+            "/css/x.css"
         );
     }
 

@@ -175,28 +175,21 @@ fn starts(root: &Path) -> Vec<String> {
     urls.into_iter().collect()
 }
 
-/// Every file under `dir`, in name order (hidden ones left out).
+/// Every file under `dir`, in name order (hidden ones left out; ignore files are not read:
+/// `public/` is copied whole).
 pub fn walkdir(dir: &Path) -> Vec<PathBuf> {
-    let mut files = Vec::new();
-    let Ok(read) = std::fs::read_dir(dir) else {
-        return files;
-    };
-    let mut entries: Vec<PathBuf> = read
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            !p.file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'))
-        })
-        .collect();
-    entries.sort();
-    for path in entries {
-        if path.is_dir() {
-            files.extend(walkdir(&path));
-        } else {
-            files.push(path);
-        }
+    if !dir.is_dir() {
+        return Vec::new();
     }
-    files
+    ignore::WalkBuilder::new(dir)
+        .standard_filters(false)
+        .hidden(true)
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build()
+        .filter_map(Result::ok)
+        .filter(|entry| entry.file_type().is_some_and(|t| t.is_file()))
+        .map(ignore::DirEntry::into_path)
+        .collect()
 }
 
 enum Visit {
@@ -237,7 +230,7 @@ fn visit(root: &Path, renderer: &Renderer, url: &str) -> Result<Visit, BuildErro
             Visit::Page {
                 page: Page {
                     url: url.to_string(),
-                    out: url.trim_start_matches('/').to_string(),
+                    out: super::assets::output_path(url),
                     html,
                 },
                 links,
@@ -300,16 +293,10 @@ fn read(html: &str, url: &str) -> (Vec<String>, Vec<(String, Role)>) {
 
 /// What a URL `asset()` named is for, by its extension.
 fn role_by_name(url: &str) -> Role {
-    let lower = url.to_ascii_lowercase();
-    if lower.ends_with(".css") {
-        Role::Stylesheet
-    } else if crate::rewrite::ts::is_compiled(&lower)
-        || lower.ends_with(".js")
-        || lower.ends_with(".mjs")
-    {
-        Role::Module
-    } else {
-        Role::Asset
+    match crate::base::Kind::of(url) {
+        crate::base::Kind::Style => Role::Stylesheet,
+        crate::base::Kind::Script => Role::Module,
+        _ => Role::Asset,
     }
 }
 
@@ -327,7 +314,8 @@ fn check_link(root: &Path, page: &str, url: &str) -> Option<Broken> {
 /// Where the page at `url` is written: `/` → `index.html`, `/about` → `about/index.html`,
 /// so that any static host answers `/about` with it.
 pub fn out_path(url: &str) -> String {
-    let path = url.trim_matches('/');
+    let path = super::assets::output_path(url);
+    let path = path.trim_matches('/');
     if path.is_empty() {
         "index.html".to_string()
     } else {

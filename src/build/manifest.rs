@@ -70,8 +70,8 @@ pub fn build(
     }
     let mut manifest: BTreeMap<String, Value> = BTreeMap::new();
     for (url, chunk) in &bundle.chunks {
-        let path = url.trim_start_matches('/');
-        let mut entry = json!({ "file": path, "name": name_of(path) });
+        let path = assets::output_path(url);
+        let mut entry = json!({ "file": path, "name": name_of(&path) });
         let source = bundle.entries.iter().find(|(_, u)| *u == url);
         if let Some((file, _)) = source {
             entry["src"] = json!(key(file));
@@ -88,7 +88,7 @@ pub fn build(
         }
         let mut css = Vec::new();
         for style in &chunk.styles {
-            css.push(made.style(style)?.trim_start_matches('/').to_string());
+            css.push(assets::output_path(&made.style(style)?));
         }
         if !css.is_empty() {
             entry["css"] = json!(css);
@@ -96,11 +96,10 @@ pub fn build(
         manifest.insert(keys[url].clone(), entry);
     }
     for style in files.iter().filter(|f| !is_script(f)) {
-        let url = made.style(style)?;
-        let path = url.trim_start_matches('/');
+        let path = assets::output_path(&made.style(style)?);
         manifest.insert(
             key(style),
-            json!({ "file": path, "src": key(style), "isEntry": true, "name": name_of(path) }),
+            json!({ "file": path, "src": key(style), "isEntry": true, "name": name_of(&path) }),
         );
     }
     let text = serde_json::to_string_pretty(&manifest).expect("a manifest is JSON");
@@ -125,7 +124,9 @@ fn entries(root: &Path, options: &Options) -> Result<Vec<PathBuf>, BuildError> {
     for folder in crate::settings::asset_folders(root, &options.assets)? {
         for file in super::crawl::walkdir(&folder) {
             let name = file.to_string_lossy().to_ascii_lowercase();
-            let wanted = (is_script(&file) || name.ends_with(".css")) && !name.ends_with(".d.ts");
+            let kind = crate::base::Kind::of(&name);
+            let wanted = matches!(kind, crate::base::Kind::Script | crate::base::Kind::Style)
+                && !name.ends_with(".d.ts");
             if wanted && !file.components().any(|c| c.as_os_str() == "node_modules") {
                 files.push(file);
             }

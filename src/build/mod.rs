@@ -33,7 +33,7 @@ pub use report::{Line, render as report};
 pub use scripts::ScriptError;
 pub use styles::StyleError;
 
-use crate::base::ErrorReport;
+use crate::base::{ErrorReport, Kind};
 use crate::error::FatalError;
 use crate::rewrite::ts::JsxOptionsWritten;
 use crate::settings::{Mode, Settings};
@@ -413,7 +413,7 @@ fn site(
         made.put(path, bytes);
     }
     for (url, path) in &crawled.linked {
-        made.copy(url.trim_start_matches('/').to_string(), path)?;
+        made.copy(assets::output_path(url), path)?;
     }
     let public = root.join("public");
     for file in crawl::walkdir(&public) {
@@ -541,8 +541,7 @@ fn absolute(path: &Path) -> PathBuf {
 }
 
 fn is_script(path: &Path) -> bool {
-    let name = path.to_string_lossy().to_ascii_lowercase();
-    crate::rewrite::ts::is_compiled(&name) || name.ends_with(".js") || name.ends_with(".mjs")
+    Kind::of(&path.to_string_lossy()) == Kind::Script
 }
 
 /// A hash of everything the build reads: every file under the root, by path and content
@@ -636,10 +635,7 @@ impl Made {
         };
         let len = std::fs::metadata(file)?.len();
         let from = file.to_path_buf();
-        lock(&self.files).insert(
-            url.trim_start_matches('/').to_string(),
-            Content::Copied { from, len },
-        );
+        lock(&self.files).insert(assets::output_path(&url), Content::Copied { from, len });
         lock(&self.urls).insert(file.to_path_buf(), url.clone());
         Ok(url)
     }
@@ -668,7 +664,7 @@ impl Made {
         })?;
         let url =
             assets::fingerprinted(&self.plain_url(file), &assets::content_hash(css.as_bytes()));
-        self.put(url.trim_start_matches('/').to_string(), css.into_bytes());
+        self.put(assets::output_path(&url), css.into_bytes());
         lock(&self.urls).insert(file.to_path_buf(), url.clone());
         Ok(url)
     }

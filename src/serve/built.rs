@@ -14,8 +14,9 @@
 
 use super::cache::IMMUTABLE;
 use super::files;
-use crate::site::memo::{Memo, SmallFile};
-use crate::site::route::confine;
+use crate::base::SitePath;
+use crate::site::memo::{Memo, Resolved, SmallFile};
+use crate::site::route::{Target, confine};
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
@@ -61,15 +62,25 @@ async fn serve(State(built): State<Arc<Built>>, req: Request) -> Response {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
             .to_ascii_lowercase();
-        // From memory on this worker (a `stat` or two); read on a blocking thread the first time.
-        let found = match built.small(&file, &accepts, false) {
+        let url = parts.uri.path().to_string();
+        // On this worker: where the URL led (remembered for a second, as the site service
+        // remembers routes) and the small file in memory (a `stat` or two). On a blocking
+        // thread: resolving the path (symlinks, confinement) and reading the file, when not.
+        let remembered = match built.memo.route(&url, false).map(|r| r.target) {
+            Some(Target::File { path, .. }) => built.small(&path, &accepts, false),
+            _ => None,
+        };
+        let found = match remembered {
             Some(found) => Some(found),
             None => {
                 let state = built.clone();
-                tokio::task::spawn_blocking(move || state.small(&file, &accepts, true))
-                    .await
-                    .ok()
-                    .flatten()
+                tokio::task::spawn_blocking(move || {
+                    let real = state.resolve(&url, &file)?;
+                    state.small(&real, &accepts, true)
+                })
+                .await
+                .ok()
+                .flatten()
             }
         };
         if let Some((small, encoding, content_type)) = found {
@@ -109,17 +120,34 @@ impl Built {
         Some(candidate)
     }
 
-    /// The small file at `file` in memory, or the variant of it the browser accepts (`br`, then
-    /// `gzip`), with that encoding and the file's own Content-Type. With `load`, what is not in
-    /// memory yet is read (blocking); without, `None` says it must be.
+    /// The file `candidate` (what `url` names) really is, confined to the build, remembered for
+    /// `url`. Blocking.
+    fn resolve(&self, url: &str, candidate: &Path) -> Option<PathBuf> {
+        let real = confine::enforce(&self.folder, candidate).ok()??;
+        let meta = std::fs::metadata(&real).ok().filter(|m| m.is_file())?;
+        let relative = real.strip_prefix(&self.folder).ok()?.to_string_lossy();
+        let resolved = Resolved {
+            target: Target::File {
+                site: SitePath::new(&relative.replace('\\', "/")),
+                path: real.clone(),
+            },
+            len: Some(meta.len()),
+        };
+        self.memo.remember_route(url, &resolved);
+        Some(real)
+    }
+
+    /// The small file `real` (canonical, in the build) from memory, or the variant of it the
+    /// browser accepts (`br`, then `gzip`), with that encoding and the file's own Content-Type.
+    /// With `load`, what is not in memory yet is read (blocking); without, `None` says it must
+    /// be.
     fn small(
         &self,
-        file: &Path,
+        real: &Path,
         accepts: &str,
         load: bool,
     ) -> Option<(Arc<SmallFile>, Option<&'static str>, HeaderValue)> {
-        let real = confine::enforce(&self.folder, file).ok()??;
-        let mime = mime_guess::from_path(&real).first_or_octet_stream();
+        let mime = mime_guess::from_path(real).first_or_octet_stream();
         let content_type = HeaderValue::from_str(mime.as_ref()).ok()?;
         let get = |path: &Path| {
             if load {
@@ -137,7 +165,7 @@ impl Built {
             {
                 continue;
             }
-            let mut name = real.clone().into_os_string();
+            let mut name = real.as_os_str().to_os_string();
             name.push(".");
             name.push(ext);
             let variant = PathBuf::from(name);
@@ -148,7 +176,7 @@ impl Built {
                 return None;
             }
         }
-        get(&real).map(|small| (small, None, content_type))
+        get(real).map(|small| (small, None, content_type))
     }
 }
 

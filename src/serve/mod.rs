@@ -19,6 +19,8 @@
 //!   caching headers of everything served.
 //! - [`proxy`]: the proxy service (`--proxy`), which serves the mapped asset folders and
 //!   forwards the rest to the backend ([`crate::backend`] owns whether it is up, and runs it).
+//! - [`built`]: a build (`hotplate build`'s output) served as a static host would, which is
+//!   what `hotplate serve --prod` serves: the guard and it alone.
 //!
 //! Each piece takes the handles it reads, not the whole application: [`Scripts`] (settings,
 //! live connections, module state) for the module layer and the runtime router, [`Pages`]
