@@ -6,6 +6,7 @@
 use crate::backend::Backend;
 use crate::live::Live;
 use crate::modules::Modules;
+use crate::protocol;
 use crate::settings::Settings;
 use crate::site::Site;
 use std::sync::Arc;
@@ -25,7 +26,10 @@ pub struct App {
 impl App {
     pub fn new(settings: Settings) -> Arc<App> {
         let live = Live::new(&settings);
-        let modules = Modules::new(&settings.root, settings.jsx.clone(), live.overlay());
+        let mut modules = Modules::new(&settings.root, settings.jsx.clone(), live.overlay());
+        if settings.fast_refresh {
+            modules = modules.with_fast_refresh(protocol::runtime_folder(&settings.boot));
+        }
         Arc::new(App {
             site: Arc::new(Site::new(&settings)),
             modules: Arc::new(modules),

@@ -182,6 +182,12 @@ pub struct ServeArgs {
     #[command(flatten)]
     pub jsx: JsxArgs,
 
+    /// Reload React and Preact components when saved, instead of re-rendering them in place
+    /// with their state (Fast Refresh, on for modules whose JSX runtime is React's or
+    /// Preact's).
+    #[arg(long)]
+    pub no_fast_refresh: bool,
+
     /// Put hot updates in front of a backend (Django, Rails, Go, Express…) listening at URL:
     /// every path hotplate does not own is forwarded there, and its pages get the runtime.
     #[arg(long, value_name = "URL", conflicts_with = "prod")]

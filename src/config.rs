@@ -44,6 +44,7 @@ pub struct Config {
     pub jsx_import_source: Option<String>,
     pub jsx_factory: Option<String>,
     pub jsx_fragment: Option<String>,
+    pub no_fast_refresh: Option<bool>,
     pub proxy: Option<String>,
     pub assets: Option<Vec<String>>,
     pub exec: Option<String>,
@@ -123,6 +124,7 @@ impl Config {
         take!(exec, optional);
         take!(restart_on);
         take!(ready_timeout);
+        take!(no_fast_refresh);
         self.apply_jsx(&mut args.jsx, &given);
     }
 

@@ -150,7 +150,13 @@ static EARLY: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
 
 /// Where modules import `createHotContext` from.
 pub fn hot_url(boot: &str) -> String {
-    format!("{PREFIX}{boot}/hot.js")
+    format!("{}hot.js", runtime_folder(boot))
+}
+
+/// Where the client runtime's files are served for the server started as `boot` (they are
+/// cached for good: a restart changes the URL).
+pub fn runtime_folder(boot: &str) -> String {
+    format!("{PREFIX}{boot}/")
 }
 
 /// Whether the query string has a parameter called `name` (`v` for versioned URLs, `t` for

@@ -152,6 +152,9 @@ pub struct Settings {
     pub proxy: Option<Proxy>,
     /// The `--jsx*` flags: how JSX compiles, whatever a `tsconfig.json` says.
     pub jsx: JsxOptionsWritten,
+    /// Whether React and Preact components re-render in place when saved (Fast Refresh), for
+    /// modules whose JSX runtime is one of theirs. On unless `--no-fast-refresh`.
+    pub fast_refresh: bool,
     /// In production: `root` is a build (`hotplate build`'s output), served as a static host
     /// would serve it (see `serve::built`).
     pub built: bool,
@@ -171,6 +174,7 @@ impl Settings {
             .then(|| Duration::from_millis(args.poll_interval.max(10)));
         settings.allowed_hosts = args.allowed_hosts.clone();
         settings.jsx = args.jsx.written();
+        settings.fast_refresh = !args.no_fast_refresh;
         if let Some(url) = &args.proxy {
             let mut proxy = Proxy::to(url)?;
             proxy.exec = args
@@ -213,6 +217,7 @@ impl Settings {
             poll: None,
             allowed_hosts: Vec::new(),
             jsx: JsxOptionsWritten::default(),
+            fast_refresh: true,
             built: false,
             interfaces: interface_addresses(),
             version: random_token(),

@@ -2,7 +2,9 @@
 //! (and the build) share to turn a file into the module the browser runs.
 //!
 //! 1. **Compile** ([`crate::rewrite::ts`]): TypeScript and JSX, with the settings of the
-//!    nearest `tsconfig.json` ([`resolve`]), once per version of the file.
+//!    nearest `tsconfig.json` ([`resolve`]), once per version of the file; with Fast Refresh,
+//!    React and Preact components are wrapped to re-render in place
+//!    ([`crate::rewrite::refresh`]).
 //! 2. **Analyse** ([`crate::rewrite::js`]): what a module imports and accepts, once per version.
 //! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
 //!    find it.
@@ -20,6 +22,7 @@ pub mod resolve;
 use crate::base::{ErrorReport, SitePath};
 use crate::problems::Overlay;
 use crate::rewrite::js::{Analysis, AnalysisCache, AnalysisError};
+use crate::rewrite::refresh::Refresh;
 use crate::rewrite::ts::{self, TransformCache};
 use optimize::Optimizer;
 use resolve::{Resolver, TsconfigError};
@@ -46,6 +49,8 @@ pub struct Modules {
     /// Where a `tsconfig.json` that cannot be read, or a package that cannot be converted, is
     /// shown.
     overlay: Overlay,
+    /// With Fast Refresh: where hotplate's client files are served (`/__hotplate/<boot>/`).
+    refresh_runtime: Option<String>,
 }
 
 impl Modules {
@@ -60,7 +65,15 @@ impl Modules {
             npm_key: RwLock::new(npm::lock_key(root)),
             import_mapped: RwLock::default(),
             overlay,
+            refresh_runtime: None,
         }
+    }
+
+    /// These modules with Fast Refresh: React and Preact components are compiled to re-render
+    /// in place, with the runtime served from `runtime_folder` (`/__hotplate/<boot>/`).
+    pub fn with_fast_refresh(mut self, runtime_folder: String) -> Modules {
+        self.refresh_runtime = Some(runtime_folder);
+        self
     }
 
     /// The site's root, which the module paths are relative to.
@@ -76,10 +89,18 @@ impl Modules {
         source: String,
     ) -> Result<(String, Arc<Analysis>), AnalysisError> {
         let code = if ts::is_compiled(site.as_str()) {
-            let (settings, problem) = self
+            let (mut settings, problem) = self
                 .resolver
                 .compile_settings(&self.root.join(site.as_str()));
             self.note_tsconfig(problem);
+            settings.refresh = self
+                .refresh_runtime
+                .as_deref()
+                .zip(settings.jsx.framework())
+                .map(|(folder, framework)| Refresh {
+                    framework,
+                    runtime_folder: folder.to_string(),
+                });
             self.transforms
                 .transform(site.as_str(), &source, &settings)?
                 .to_string()

@@ -138,6 +138,7 @@ impl Resolver {
             decorator_metadata: options.emit_decorator_metadata == Some(true),
             verbatim_imports: options.verbatim_module_syntax == Some(true)
                 || options.preserve_value_imports == Some(true),
+            refresh: None,
         };
         (compile, None)
     }

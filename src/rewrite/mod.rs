@@ -5,6 +5,8 @@
 //! - [`js`]: parses modules with oxc; adds the `import.meta.hot` prologue and `?t=` to the
 //!   specifiers of changed dependencies.
 //! - [`ts`]: compiles TypeScript and JSX into JavaScript (before [`js`] reads it).
+//! - [`refresh`]: wraps a compiled module that defines React or Preact components, so that a
+//!   save re-renders them in place (Fast Refresh).
 //! - [`nesting`]: how deep a script nests, estimated before it is parsed, so that no input can
 //!   overflow a parser's stack.
 //! - [`css`]: reads `@import` and `url()` with cssparser; adds `?t=` the same way.
@@ -14,6 +16,7 @@ pub mod css;
 pub mod html;
 pub mod js;
 pub mod nesting;
+pub mod refresh;
 pub mod ts;
 
 pub use crate::base::with_timestamp;

@@ -13,6 +13,7 @@
 
 use super::ByContent;
 use super::js::{self, AnalysisError, SyntaxError};
+use super::refresh::{self, Framework, Refresh};
 use oxc_allocator::Allocator;
 use oxc_codegen::{Codegen, CodegenOptions};
 use oxc_parser::Parser;
@@ -47,6 +48,25 @@ pub enum Jsx {
     },
 }
 
+impl Jsx {
+    /// Whose components this JSX makes, when that framework can refresh them in place: React's
+    /// automatic runtime or `React.createElement`, or Preact's automatic runtime. Anything else
+    /// (`h` from some library, Solid, a custom runtime) has no runtime to refresh with.
+    pub fn framework(&self) -> Option<Framework> {
+        match self {
+            Jsx::Automatic { import_source, .. } => match import_source.as_str() {
+                "react" => Some(Framework::React),
+                "preact" | "preact/compat" => Some(Framework::Preact),
+                _ => None,
+            },
+            Jsx::Classic { factory, .. } if factory == "React.createElement" => {
+                Some(Framework::React)
+            }
+            Jsx::Classic { .. } => None,
+        }
+    }
+}
+
 impl Default for Jsx {
     fn default() -> Self {
         Jsx::Classic {
@@ -70,6 +90,9 @@ pub struct Compile {
     /// `verbatimModuleSyntax` (or `preserveValueImports`): only `import type` is removed; an
     /// import used only as a type stays, side effects and all.
     pub verbatim_imports: bool,
+    /// Fast Refresh (dev only): components registered, and their module wrapped to refresh
+    /// them in place ([`super::refresh`]).
+    pub refresh: Option<Refresh>,
 }
 
 impl From<Jsx> for Compile {
@@ -143,6 +166,9 @@ pub fn transform(name: &str, source: &str, settings: &Compile) -> Result<String,
 
 fn compile(name: &str, source: &str, settings: &Compile) -> Result<String, SyntaxError> {
     let (mut code, map) = compile_mapped(name, source, settings)?;
+    if let Some(refreshed) = &settings.refresh {
+        code = refresh::wrap(&code, name, refreshed);
+    }
     if let Some(map) = map {
         if !code.ends_with('\n') {
             code.push('\n');
@@ -227,6 +253,8 @@ fn options(settings: &Compile) -> TransformOptions {
             options.jsx.conform();
         }
     }
+    // Components are registered wherever they are: in a `.ts` file of hooks too.
+    options.jsx.refresh = settings.refresh.as_ref().map(|_| refresh::oxc_options());
     options
 }
 
@@ -322,6 +350,46 @@ mod tests {
         let out = transform("app.tsx", source, &h.into()).unwrap();
         assert!(out.contains("h(\"div\""), "{out}");
         assert!(out.contains("h(Fragment"), "{out}");
+    }
+
+    #[test]
+    fn react_and_preact_runtimes_can_refresh_and_others_cannot() {
+        let automatic = |source: &str| Jsx::Automatic {
+            import_source: source.into(),
+            development: false,
+        };
+        assert_eq!(automatic("react").framework(), Some(Framework::React));
+        assert_eq!(Jsx::default().framework(), Some(Framework::React));
+        assert_eq!(automatic("preact").framework(), Some(Framework::Preact));
+        assert_eq!(automatic("solid-js/h").framework(), None);
+        let h = Jsx::Classic {
+            factory: "h".into(),
+            fragment: "Fragment".into(),
+        };
+        assert_eq!(h.framework(), None);
+    }
+
+    #[test]
+    fn components_are_registered_only_with_refresh() {
+        let source = "import { useState } from 'react';\n\
+                      export function App() { const [n] = useState(0); return <b>{n}</b>; }\n";
+        let plain = transform("App.tsx", source, &classic()).unwrap();
+        assert!(!plain.contains("__hotplateRefresh"), "{plain}");
+        let refreshed = Compile {
+            refresh: Some(Refresh {
+                framework: Framework::React,
+                runtime_folder: "/__hotplate/b00t/".into(),
+            }),
+            ..classic()
+        };
+        let out = transform("App.tsx", source, &refreshed).unwrap();
+        assert!(
+            out.contains("__hotplateRefresh.register(_c, \"App\")"),
+            "{out}"
+        );
+        assert!(out.contains("__hotplateRefresh.signature()"), "{out}");
+        assert!(out.contains("import.meta.hot.accept("), "{out}");
+        js::analyze(&out).expect("the output is a module");
     }
 
     #[test]

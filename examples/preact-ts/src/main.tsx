@@ -3,11 +3,6 @@
 import { render } from 'preact';
 import { App } from './App';
 
-const app = document.getElementById('app')!;
-render(<App />, app);
-
-// Save App.tsx: the new component renders in place. The count lives in store.ts, which is
-// not reloaded, so it survives.
-import.meta.hot?.accept('./App', (next?: { App: typeof App }) => {
-  if (next) render(<next.App />, app);
-});
+// Save a component (App.tsx): it re-renders in place, and its hooks and signals keep their
+// state (Fast Refresh, as prefresh does it for Vite).
+render(<App />, document.getElementById('app')!);

@@ -48,6 +48,15 @@ pub const ASSETS: &[(&str, &str)] = &[
     ("morph.js", include_str!("../../../client/morph.js")),
     ("worker.js", include_str!("../../../client/worker.js")),
     ("protocol.js", include_str!("../../../client/protocol.js")),
+    ("refresh.js", include_str!("../../../client/refresh.js")),
+    (
+        "react-refresh.js",
+        include_str!("../../../client/react-refresh.js"),
+    ),
+    (
+        "preact-refresh.js",
+        include_str!("../../../client/preact-refresh.js"),
+    ),
 ];
 
 /// A message from a page.
