@@ -584,6 +584,39 @@ fn the_react_example_builds_and_runs_from_a_static_host() {
 }
 
 #[test]
+fn the_lit_example_builds_with_hotplates_decorator_helper_and_runs_from_a_static_host() {
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/lit-ts");
+    assert!(
+        example.join("node_modules").is_dir(),
+        "run `npm ci` in examples/lit-ts first (scripts/test does)"
+    );
+    assert!(
+        !example.join("node_modules/@oxc-project").exists(),
+        "the example has no helper package: hotplate answers the import itself"
+    );
+    let out = tempfile::tempdir().unwrap();
+    build_at(&example, out.path()).unwrap_or_else(|err| panic!("{err}"));
+    let code = read(
+        out.path(),
+        &fingerprinted(out.path(), "src/my-element.", ".js"),
+    );
+    assert!(!code.contains("@oxc-project"), "the helper is bundled");
+    let host = static_host(out.path());
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", host.url));
+    let button = "document.querySelector('my-element')?.shadowRoot?.querySelector('button')";
+    page.wait_for(
+        &format!("{button}?.textContent.trim() === 'Count is 0'"),
+        "the element to render",
+    );
+    page.eval(&format!("{button}.click(); true"));
+    page.wait_for(
+        &format!("{button}?.textContent.trim() === 'Count is 1'"),
+        "its decorated property to update it",
+    );
+}
+
+#[test]
 fn text_files_over_a_kilobyte_get_brotli_and_gzip_variants_beside_them() {
     let long = format!("<p>{}</p>", "words and more words ".repeat(100));
     let dir = site(&[

@@ -6,6 +6,9 @@
 //! - Saving a React component renders it in place, without a reload.
 //! - Preact and @preact/signals load as ES modules from `node_modules`, and saving a component
 //!   keeps the count its signal holds.
+//! - `examples/lit-ts` (create-vite's app): Lit's decorators compile with TypeScript's legacy
+//!   semantics and `useDefineForClassFields: false`, the helper they import is hotplate's own
+//!   (the app does not install `@oxc-project/runtime`), and the element's property updates it.
 
 mod util;
 use std::path::Path;
@@ -107,4 +110,43 @@ fn preact_and_signals_load_as_es_modules_and_a_saved_component_keeps_the_count()
     wait_for_text(&page, "doubled", "twice: 6");
     wait_for_text(&page, "count", "count is 3");
     assert_eq!(page.eval("window.marker"), 42, "the page reloaded");
+}
+
+#[test]
+fn lit_decorators_work_without_the_helper_package_and_a_save_reloads() {
+    let site = example("lit-ts");
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    let button = "document.querySelector('my-element')?.shadowRoot?.querySelector('button')";
+    page.wait_for(
+        &format!("{button}?.textContent.trim() === 'Count is 0'"),
+        "the element to render",
+    );
+    page.eval(&format!(
+        "{button}.click(); {button}.click(); window.marker = 42; true"
+    ));
+    page.wait_for(
+        &format!("{button}?.textContent.trim() === 'Count is 2'"),
+        "the decorated property to update the element",
+    );
+    let loaded = page.eval(
+        "performance.getEntriesByType('resource').map((e) => new URL(e.name).pathname).join(' ')",
+    );
+    assert!(
+        loaded.as_str().unwrap().contains("/helpers/decorate.js"),
+        "{loaded}"
+    );
+
+    // A custom element cannot be defined twice: as in Vite, its module has no boundary, and the
+    // page reloads with the new code.
+    site.edit(
+        "src/my-element.ts",
+        "Count is ${this.count}",
+        "Clicked ${this.count}",
+    );
+    page.wait_for(
+        &format!("window.marker === undefined && {button}?.textContent.trim() === 'Clicked 0'"),
+        "the page to reload with the new element",
+    );
 }

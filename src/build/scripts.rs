@@ -11,10 +11,13 @@
 //!   settings and the `--jsx*` flags, as in dev;
 //! - a stylesheet a module imports is noted for its chunk (the caller builds and links it)
 //!   and adds no code;
+//! - oxc's helpers (`@oxc-project/runtime/helpers/decorate`) are hotplate's own when the app
+//!   does not install them ([`crate::modules::helpers`]);
 //! - any other file a module imports (`import logo from './logo.svg'`), or names with
 //!   `new URL('./logo.svg', import.meta.url)`, is its URL with a fingerprint, which the caller
 //!   gives.
 
+use crate::modules::helpers;
 use crate::modules::resolve::Resolver;
 use crate::rewrite::{js, ts};
 use crate::site::route::{self, Target};
@@ -34,6 +37,10 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
+
+/// The id of one of hotplate's own helpers for oxc's output ([`helpers`]): rolldown's
+/// convention for a virtual module, which no file has.
+const HELPER_ID: &str = "\0hotplate:helper:";
 
 /// Gives the URL (with its fingerprint) of a file a module imports that is not a module.
 pub type AssetUrl = Arc<dyn Fn(&Path) -> Result<String, String> + Send + Sync>;
@@ -407,13 +414,25 @@ impl Plugin for SitePlugin {
         let Some(importer) = args.importer else {
             return Ok(None);
         };
-        Ok(self
-            .resolver
-            .resolve(Path::new(importer), specifier)
-            .map(|path| HookResolveIdOutput::from_id(path.to_string_lossy().into_owned())))
+        let resolved = self.resolver.resolve(Path::new(importer), specifier);
+        Ok(match resolved {
+            Some(path) => Some(HookResolveIdOutput::from_id(
+                path.to_string_lossy().into_owned(),
+            )),
+            // oxc's helpers, when the app does not install them: hotplate's own.
+            None => helpers::named(specifier)
+                .map(|name| HookResolveIdOutput::from_id(format!("{HELPER_ID}{name}"))),
+        })
     }
 
     async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+        if let Some(source) = args.id.strip_prefix(HELPER_ID).and_then(helpers::source) {
+            return Ok(Some(HookLoadOutput {
+                code: ArcStr::from(source),
+                module_type: Some(ModuleType::Js),
+                ..HookLoadOutput::default()
+            }));
+        }
         if let Some(inline) = self.inline.get(args.id) {
             return Ok(Some(HookLoadOutput {
                 code: ArcStr::from(inline.text.as_str()),

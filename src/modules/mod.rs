@@ -8,13 +8,16 @@
 //! 2. **Analyse** ([`crate::rewrite::js`]): what a module imports and accepts, once per version.
 //! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
 //!    find it.
-//! 4. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
+//! 4. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
+//!    app does not install it.
+//! 5. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
 //!    by the lockfile; a CommonJS one is converted with the project's others ([`optimize`]).
 //!
 //! [`Modules`] holds the caches of each step. It reports what cannot be read (a broken
 //! `tsconfig.json`, a package rolldown cannot convert) through an [`Overlay`] and knows
 //! nothing else of the server.
 
+pub mod helpers;
 pub mod npm;
 pub mod optimize;
 pub mod resolve;
@@ -89,14 +92,16 @@ impl Modules {
         source: String,
     ) -> Result<(String, Arc<Analysis>), AnalysisError> {
         let code = if ts::is_compiled(site.as_str()) {
-            let (mut settings, problem) = self
-                .resolver
-                .compile_settings(&self.root.join(site.as_str()));
+            let file = self.root.join(site.as_str());
+            let (mut settings, problem) = self.resolver.compile_settings(&file);
             self.note_tsconfig(problem);
             settings.refresh = self
                 .refresh_runtime
                 .as_deref()
                 .zip(settings.jsx.framework())
+                .filter(|(_, framework)| {
+                    self.resolver.resolve(&file, framework.package()).is_some()
+                })
                 .map(|(folder, framework)| Refresh {
                     framework,
                     runtime_folder: folder.to_string(),

@@ -138,6 +138,9 @@ impl Resolver {
             decorator_metadata: options.emit_decorator_metadata == Some(true),
             verbatim_imports: options.verbatim_module_syntax == Some(true)
                 || options.preserve_value_imports == Some(true),
+            assign_class_fields: !options
+                .use_define_for_class_fields
+                .unwrap_or_else(|| defines_class_fields(options.target.as_deref())),
             refresh: None,
         };
         (compile, None)
@@ -146,6 +149,19 @@ impl Resolver {
     /// Forgets what was read of the file system: files changed.
     pub fn forget(&self) {
         self.inner.clear_cache();
+    }
+}
+
+/// TypeScript's default for `useDefineForClassFields`: on for an ES2022 or later `target` (and
+/// when there is none, as esbuild and Vite take it), off below.
+fn defines_class_fields(target: Option<&str>) -> bool {
+    let Some(target) = target else { return true };
+    let target = target.to_ascii_lowercase();
+    match target.strip_prefix("es") {
+        Some("next") => true,
+        Some("3" | "5" | "6") => false,
+        Some(year) => year.parse::<u32>().is_ok_and(|year| year >= 2022),
+        None => true,
     }
 }
 
@@ -346,5 +362,35 @@ mod tests {
             assert!(!problem.message.is_empty());
         }
         assert!(is_tsconfig("tsconfig.base.json") && !is_tsconfig("package.json"));
+    }
+
+    #[test]
+    fn class_fields_are_defined_from_es2022_on_unless_the_tsconfig_says_otherwise() {
+        let dir = tree(&[
+            (
+                "old/tsconfig.json",
+                r#"{"compilerOptions":{"target":"ES2019"}}"#,
+            ),
+            (
+                "new/tsconfig.json",
+                r#"{"compilerOptions":{"target":"es2023"}}"#,
+            ),
+            (
+                "lit/tsconfig.json",
+                r#"{"compilerOptions":{"target":"es2023","useDefineForClassFields":false}}"#,
+            ),
+            ("none/tsconfig.json", r#"{"compilerOptions":{}}"#),
+        ]);
+        let resolver = Resolver::new(JsxOptionsWritten::default());
+        let assigned = |folder: &str| {
+            resolver
+                .compile_settings(&dir.path().join(folder).join("a.ts"))
+                .0
+                .assign_class_fields
+        };
+        assert!(assigned("old"));
+        assert!(!assigned("new"));
+        assert!(assigned("lit"));
+        assert!(!assigned("none"));
     }
 }

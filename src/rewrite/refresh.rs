@@ -30,6 +30,15 @@ pub enum Framework {
 }
 
 impl Framework {
+    /// The package that must be installed for a module to be refreshed: a site whose JSX
+    /// settings say React by default, but that has no React, is not refreshed.
+    pub fn package(self) -> &'static str {
+        match self {
+            Framework::React => "react",
+            Framework::Preact => "preact",
+        }
+    }
+
     /// The runtime's file among hotplate's client files.
     pub fn runtime_file(self) -> &'static str {
         match self {

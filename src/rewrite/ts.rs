@@ -90,6 +90,10 @@ pub struct Compile {
     /// `verbatimModuleSyntax` (or `preserveValueImports`): only `import type` is removed; an
     /// import used only as a type stays, side effects and all.
     pub verbatim_imports: bool,
+    /// `useDefineForClassFields: false` (TypeScript's default below an ES2022 `target`): class
+    /// fields are assigned in the constructor, not defined, so they do not hide the accessors
+    /// a base class or a decorator put on the prototype (Lit's reactive properties).
+    pub assign_class_fields: bool,
     /// Fast Refresh (dev only): components registered, and their module wrapped to refresh
     /// them in place ([`super::refresh`]).
     pub refresh: Option<Refresh>,
@@ -228,6 +232,8 @@ fn options(settings: &Compile) -> TransformOptions {
     options.decorator.emit_decorator_metadata =
         settings.legacy_decorators && settings.decorator_metadata;
     options.typescript.only_remove_type_imports = settings.verbatim_imports;
+    options.assumptions.set_public_class_fields = settings.assign_class_fields;
+    options.typescript.remove_class_fields_without_initializer = settings.assign_class_fields;
     match &settings.jsx {
         Jsx::Classic { factory, fragment } => {
             options.jsx = JsxOptions {
@@ -417,6 +423,21 @@ mod tests {
             out.contains("./types"),
             "verbatimModuleSyntax keeps it: {out}"
         );
+    }
+
+    #[test]
+    fn class_fields_are_assigned_when_the_tsconfig_says_so() {
+        let source = "class A extends Base { count = 0; name: string; }\n";
+        let out = transform("a.ts", source, &classic()).unwrap();
+        assert!(out.contains("count = 0;"), "{out}");
+        assert!(!out.contains("this.count"), "{out}");
+        let assigned = Compile {
+            assign_class_fields: true,
+            ..classic()
+        };
+        let out = transform("a.ts", source, &assigned).unwrap();
+        assert!(out.contains("this.count = 0"), "{out}");
+        assert!(!out.contains("name"), "{out}");
     }
 
     #[test]

@@ -20,7 +20,7 @@ use super::extensions::Module;
 use super::{cache, files};
 use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
-use crate::modules::npm;
+use crate::modules::{helpers, npm};
 use crate::protocol::{self, IMPORT_PARAM};
 use crate::rewrite::js::{Analysis, Place};
 use crate::rewrite::{css, js, ts, with_timestamp};
@@ -255,6 +255,10 @@ pub(super) fn resolutions(
             continue;
         }
         let Some(file) = scripts.modules.resolver.resolve(importer, text) else {
+            if let Some(helper) = helpers::named(text) {
+                let folder = protocol::runtime_folder(&scripts.settings.boot);
+                resolved.insert(text.to_string(), format!("{folder}helpers/{helper}.js"));
+            }
             continue;
         };
         let root = &scripts.settings.root;

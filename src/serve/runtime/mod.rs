@@ -17,6 +17,7 @@ mod npm;
 
 use super::{cache, guard};
 use crate::inbox::Input;
+use crate::modules::helpers;
 use crate::protocol;
 use crate::serve::Scripts;
 use axum::Router;
@@ -91,6 +92,7 @@ pub fn router(scripts: Arc<Scripts>) -> Router {
         )
         .route("/{file}", get(asset))
         .route("/{folder}/{file}", get(asset))
+        .route("/{folder}/helpers/{file}", get(helper))
         .fallback(|| async {
             (
                 StatusCode::NOT_FOUND,
@@ -241,6 +243,25 @@ async fn receive(State(scripts): State<Arc<Scripts>>, body: Bytes) -> Response {
 }
 
 /// A file of the runtime, as `/__hotplate/<file>` or `/__hotplate/<folder>/<file>`.
+/// One of oxc's helpers, answered by hotplate (see [`crate::modules::helpers`]).
+async fn helper(Path((_, file)): Path<(String, String)>) -> Response {
+    match helpers::source(&file) {
+        Some(source) => (
+            [
+                (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+                (header::CACHE_CONTROL, cache::IMMUTABLE),
+            ],
+            source,
+        )
+            .into_response(),
+        None => (
+            StatusCode::NOT_FOUND,
+            format!("hotplate has no helper {file:?}\n"),
+        )
+            .into_response(),
+    }
+}
+
 async fn asset(State(scripts): State<Arc<Scripts>>, Path(segments): Path<Vec<String>>) -> Response {
     let (folder, file) = match segments.as_slice() {
         [file] => ("", file.as_str()),
