@@ -5,6 +5,8 @@
 //! same bytes for the same inputs, and a failed build that leaves the last one whole. The
 //! bundles run in Chromium, served by tower-http's plain `ServeDir`.
 
+mod util;
+
 use hotplate::build::{self, BuildError, Built, Options};
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -12,6 +14,7 @@ use std::path::{Path, PathBuf};
 use testkit::Browser;
 
 use testkit::{site, write};
+use util::static_host;
 
 fn build_at(root: &Path, out: &Path) -> Result<Built, BuildError> {
     build::build(
@@ -463,39 +466,6 @@ fn module_scripts_are_bundled_split_minified_and_mapped_for_production() {
             || code.contains(&format!("new URL(\"/{icon}\",import.meta.url)")),
         "new URL(…, import.meta.url) names the fingerprinted file: {code}"
     );
-}
-
-/// Serves `out` as a static host would: files as they are, folders by their `index.html`,
-/// `.br`/`.gz` by `Accept-Encoding`, `404.html` for the rest.
-struct StaticHost {
-    url: String,
-    _thread: std::thread::JoinHandle<()>,
-}
-
-fn static_host(out: &Path) -> StaticHost {
-    use tower_http::services::{ServeDir, ServeFile};
-    let service = ServeDir::new(out)
-        .precompressed_br()
-        .precompressed_gzip()
-        .not_found_service(ServeFile::new(out.join("404.html")));
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    listener.set_nonblocking(true).unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let thread = std::thread::spawn(move || {
-        tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap()
-            .block_on(async move {
-                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
-                let app = axum::Router::new().fallback_service(service);
-                axum::serve(listener, app).await.unwrap();
-            });
-    });
-    StaticHost {
-        url,
-        _thread: thread,
-    }
 }
 
 #[test]

@@ -48,9 +48,16 @@ fn counts_and_keeps_the_count_across_saves(name: &str, app: &str, css: &str) {
     let browser = Browser::launch();
     let page = open(&browser, &site);
     page.eval(&format!("{BUTTON}.click(); {BUTTON}.click(); true"));
-    page.wait_for(&format!("{BUTTON}.textContent === 'Count is 2'"), "the count");
+    page.wait_for(
+        &format!("{BUTTON}.textContent === 'Count is 2'"),
+        "the count",
+    );
 
-    site.edit(app, "<h1>Get started</h1>", "<h1>Started with hotplate</h1>");
+    site.edit(
+        app,
+        "<h1>Get started</h1>",
+        "<h1>Started with hotplate</h1>",
+    );
     page.wait_for(
         "document.querySelector('h1')?.textContent === 'Started with hotplate'",
         "the saved component to render",
@@ -58,7 +65,11 @@ fn counts_and_keeps_the_count_across_saves(name: &str, app: &str, css: &str) {
     assert_eq!(page.eval(&format!("{BUTTON}.textContent")), "Count is 2");
     assert_eq!(page.eval("window.marker"), 42, "the page reloaded");
 
-    site.edit(css, ".counter {", ".counter {\n  outline: 3px solid rgb(1, 2, 3);");
+    site.edit(
+        css,
+        ".counter {",
+        ".counter {\n  outline: 3px solid rgb(1, 2, 3);",
+    );
     page.wait_for(
         &format!("getComputedStyle({BUTTON}).outlineColor === 'rgb(1, 2, 3)'"),
         "the stylesheet to apply",

@@ -35,6 +35,7 @@ pub use styles::StyleError;
 
 use crate::base::{ErrorReport, Kind};
 use crate::error::FatalError;
+use crate::modules::css_modules;
 use crate::rewrite::ts::JsxOptionsWritten;
 use crate::settings::{Mode, Settings};
 use crate::site::render::Renderer;
@@ -648,7 +649,7 @@ impl Made {
         if file.starts_with(self.root.join("public")) {
             return self.asset(file).map_err(|why| BuildError::io(file, why));
         }
-        let css = styles::build(&self.root, file, |href, from| {
+        let asset = |href: &str, from: &Path| {
             let from_url = self.plain_url(from);
             let url = route::absolute(&from_url, href)?;
             match route::resolve(&self.root, &url) {
@@ -661,7 +662,12 @@ impl Made {
                     None
                 }
             }
-        })?;
+        };
+        let css = if css_modules::is_css_module(&file.to_string_lossy()) {
+            styles::build_module(&self.root, file, asset)?
+        } else {
+            styles::build(&self.root, file, asset)?
+        };
         let url =
             assets::fingerprinted(&self.plain_url(file), &assets::content_hash(css.as_bytes()));
         self.put(assets::output_path(&url), css.into_bytes());

@@ -17,8 +17,8 @@
 //!   `new URL('./logo.svg', import.meta.url)`, is its URL with a fingerprint, which the caller
 //!   gives.
 
-use crate::modules::helpers;
 use crate::modules::resolve::Resolver;
+use crate::modules::{css_modules, helpers};
 use crate::rewrite::{js, ts};
 use crate::site::route::{self, Target};
 use arcstr::ArcStr;
@@ -441,6 +441,22 @@ impl Plugin for SitePlugin {
             }));
         }
         let path = Path::new(args.id);
+        if is_style(path) && css_modules::is_css_module(args.id) {
+            // Its class names, as its stylesheet (built and linked by the caller) has them.
+            let source = std::fs::read_to_string(path)?;
+            let scoped = css_modules::scope(
+                &self.site_path(path),
+                &source,
+                css_modules::Output { minify: true },
+            )
+            .map_err(|report| self.fail(report.one_line(), None))?;
+            return Ok(Some(HookLoadOutput {
+                code: ArcStr::from(css_modules::module_code(&scoped.names)),
+                module_type: Some(ModuleType::Js),
+                side_effects: Some(HookSideEffects::NoTreeshake),
+                ..HookLoadOutput::default()
+            }));
+        }
         if is_style(path) {
             // Its stylesheet is linked by the page; in the chunk it is only a mark.
             return Ok(Some(HookLoadOutput {

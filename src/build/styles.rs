@@ -9,6 +9,7 @@
 //! lends out text it owns, and resolves `/x.css` from the site root as a request would.
 
 use crate::base::{ErrorReport, code_frame};
+use crate::modules::css_modules;
 use crate::rewrite::css;
 use crate::site::route::{self, Target};
 use lightningcss::bundler::{Bundler, ResolveResult, SourceProvider};
@@ -58,6 +59,32 @@ pub fn build(
             let written = asset(&url.url, Path::new(&url.loc.file_path)).unwrap_or(url.url);
             code = code.replace(&url.placeholder, &written);
         }
+    }
+    Ok(code)
+}
+
+/// Builds the CSS module `entry` (`*.module.css`): scoped as in dev
+/// ([`crate::modules::css_modules`], so its class names are the ones its importers' bundle
+/// exports), minified, and each `url()` answered by `asset` as in [`build`].
+pub fn build_module(
+    root: &Path,
+    entry: &Path,
+    asset: impl Fn(&str, &Path) -> Option<String>,
+) -> Result<String, StyleError> {
+    let site = entry
+        .strip_prefix(root)
+        .unwrap_or(entry)
+        .to_string_lossy()
+        .replace('\\', "/");
+    let text = std::fs::read_to_string(entry).map_err(|err| StyleError {
+        report: Box::new(ErrorReport::about_file(&site, err.to_string())),
+    })?;
+    let scoped = css_modules::scope(&site, &text, css_modules::Output { minify: true })
+        .map_err(|report| StyleError { report })?;
+    let mut code = scoped.css;
+    for (url, placeholder) in scoped.urls {
+        let written = asset(&url, entry).unwrap_or(url);
+        code = code.replace(&placeholder, &written);
     }
     Ok(code)
 }

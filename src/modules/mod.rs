@@ -8,15 +8,17 @@
 //! 2. **Analyse** ([`crate::rewrite::js`]): what a module imports and accepts, once per version.
 //! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
 //!    find it.
-//! 4. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
+//! 4. **CSS Modules** ([`css_modules`]): a `*.module.css` file's class names, scoped.
+//! 5. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
 //!    app does not install it.
-//! 5. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
+//! 6. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
 //!    by the lockfile; a CommonJS one is converted with the project's others ([`optimize`]).
 //!
 //! [`Modules`] holds the caches of each step. It reports what cannot be read (a broken
 //! `tsconfig.json`, a package rolldown cannot convert) through an [`Overlay`] and knows
 //! nothing else of the server.
 
+pub mod css_modules;
 pub mod helpers;
 pub mod npm;
 pub mod optimize;

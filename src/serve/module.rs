@@ -20,7 +20,7 @@ use super::extensions::Module;
 use super::{cache, files};
 use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
-use crate::modules::{helpers, npm};
+use crate::modules::{css_modules, helpers, npm};
 use crate::protocol::{self, IMPORT_PARAM};
 use crate::rewrite::js::{Analysis, Place};
 use crate::rewrite::{css, js, ts, with_timestamp};
@@ -169,22 +169,53 @@ fn explicit_import(url: &str) -> String {
 /// the stylesheet in a `<style>` of its own, with every `url()` and `@import` made absolute,
 /// and replaces it when it is saved again (it accepts itself). What the stylesheet names goes
 /// to the graph, as for a linked one.
+///
+/// A CSS module (`*.module.css`, [`css_modules`]) is scoped first, and exports its class
+/// names. Its new version swaps its styles in place too, but when its names changed it
+/// invalidates itself, so that its importers render with the new ones. One that does not parse
+/// shows the overlay, and is a module that throws why.
 pub fn style_module(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
     let (references, named) = read_style(scripts, url, site, source, true);
     let graph = scripts.live.graph();
-    let css = css::rewrite(source, &references, |reference| {
+    let mut css = css::rewrite(source, &references, |reference| {
         let import = named.files.get(reference)?;
         Some(stamped(&graph, import, &import.url).unwrap_or_else(|| import.url.clone()))
     });
+    let mut exports = "export default css;\n".to_string();
+    let mut accept = "import.meta.hot.accept();\n".to_string();
+    if css_modules::is_css_module(site.as_str()) {
+        match css_modules::scope(site.as_str(), &css, css_modules::Output::default()) {
+            Ok(scoped) => {
+                css = scoped.css;
+                exports = css_modules::module_code(&scoped.names);
+                accept = "import.meta.hot.accept((next) => {\n  \
+                     if (next && JSON.stringify(next.default) !== JSON.stringify(classes)) \
+                     import.meta.hot.invalidate('its class names changed');\n});\n"
+                    .to_string();
+                scripts
+                    .live
+                    .problems
+                    .resolve(&scripts.live.hub, site.as_str());
+            }
+            Err(report) => {
+                let thrown = thrown(&report.one_line());
+                scripts
+                    .live
+                    .problems
+                    .report(&scripts.live.hub, site.as_str(), *report);
+                return thrown;
+            }
+        }
+    }
     let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
     format!(
         "{prologue}const css = {css};\n\
          let style = [...document.querySelectorAll('style[data-hotplate-css]')].find((s) => s.dataset.hotplateCss === {id});\n\
          if (!style) {{\n  style = document.createElement('style');\n  style.dataset.hotplateCss = {id};\n  document.head.append(style);\n}}\n\
          style.textContent = css;\n\
-         import.meta.hot.accept();\n\
+         {accept}\
          import.meta.hot.prune(() => style.remove());\n\
-         export default css;\n",
+         {exports}",
         prologue = js::prologue(&protocol::hot_url(&scripts.settings.boot), url),
         css = quote(&css),
         id = quote(url),

@@ -355,3 +355,36 @@ pub async fn open_stream(router: Router, path: &str, headers: &[(&str, &str)]) -
         buffer: String::new(),
     }
 }
+
+/// Serves `out` as a static host would: files as they are, folders by their `index.html`,
+/// `.br`/`.gz` by `Accept-Encoding`, `404.html` for the rest.
+pub struct StaticHost {
+    pub url: String,
+    _thread: std::thread::JoinHandle<()>,
+}
+
+pub fn static_host(out: &Path) -> StaticHost {
+    use tower_http::services::{ServeDir, ServeFile};
+    let service = ServeDir::new(out)
+        .precompressed_br()
+        .precompressed_gzip()
+        .not_found_service(ServeFile::new(out.join("404.html")));
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.set_nonblocking(true).unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let thread = std::thread::spawn(move || {
+        tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap()
+            .block_on(async move {
+                let listener = tokio::net::TcpListener::from_std(listener).unwrap();
+                let app = axum::Router::new().fallback_service(service);
+                axum::serve(listener, app).await.unwrap();
+            });
+    });
+    StaticHost {
+        url,
+        _thread: thread,
+    }
+}

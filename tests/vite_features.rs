@@ -1,0 +1,165 @@
+//! The module features Vite apps rely on, in headless Chromium, in dev and in what
+//! `hotplate build` makes:
+//!
+//! - CSS Modules: `*.module.css` imported from a script gives its scoped class names, and its
+//!   rules apply. A save that keeps the names swaps the styles in place; one that changes them
+//!   updates the importers.
+
+mod util;
+use std::path::Path;
+use testkit::{Browser, Page, site};
+use util::{Running, run_dir, static_host};
+
+/// Builds the site at `root` into `out`, which must succeed.
+fn build(root: &Path, out: &Path) {
+    hotplate::build::build(
+        &hotplate::build::Options {
+            root: root.to_path_buf(),
+            out: Some(out.to_path_buf()),
+            ..hotplate::build::Options::default()
+        },
+        &|_| {},
+    )
+    .unwrap_or_else(|err| panic!("{err}"));
+}
+
+fn open<'b>(browser: &'b Browser, site: &Running, ready: &str) -> Page<'b> {
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    page.wait_for(ready, "the page's script to run");
+    page.eval("window.marker = 42; true");
+    page
+}
+
+fn assert_not_reloaded(page: &Page) {
+    assert_eq!(page.eval("window.marker"), 42, "the page reloaded");
+}
+
+/// How many times the page imported `path` again, with `?t=`.
+fn reimports(page: &Page, path: &str) -> u64 {
+    page.eval(&format!(
+        "performance.getEntriesByType('resource').filter((e) => e.name.includes({:?})).length",
+        format!("{path}?t=")
+    ))
+    .as_u64()
+    .unwrap()
+}
+
+const CARD: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><title>card</title><div id=card></div><script type=module src=/card.js></script>",
+    ),
+    (
+        "card.module.css",
+        ".title { color: rgb(255, 0, 0); }\n.big { composes: title; font-size: 30px; }\n",
+    ),
+    (
+        "card.js",
+        "import styles, { title } from './card.module.css';\n\
+         const card = document.getElementById('card');\n\
+         card.className = styles.big;\n\
+         card.dataset.names = Object.keys(styles).join(',');\n\
+         card.dataset.title = title;\n\
+         card.textContent = 'card';\n\
+         import.meta.hot?.accept();\n",
+    ),
+];
+
+const CARD_COLOR: &str = "getComputedStyle(document.getElementById('card')).color";
+
+#[test]
+fn a_css_module_gives_scoped_names_and_a_save_swaps_its_styles_or_updates_its_importers() {
+    let site = run_dir(site(CARD), |_| {});
+    let browser = Browser::launch();
+    let page = open(
+        &browser,
+        &site,
+        "document.getElementById('card').dataset.names === 'big,title'",
+    );
+    let class = page.eval("document.getElementById('card').className");
+    let class = class.as_str().unwrap();
+    let title = page.eval("document.getElementById('card').dataset.title");
+    let title = title.as_str().unwrap();
+    assert!(title.ends_with("_title") && title != "title", "{title}");
+    assert!(
+        class.ends_with(&format!(" {title}")),
+        "big composes title: {class}"
+    );
+    assert_eq!(page.eval(CARD_COLOR), "rgb(255, 0, 0)");
+    assert_eq!(
+        page.eval("getComputedStyle(document.getElementById('card')).fontSize"),
+        "30px"
+    );
+
+    // Same names: the styles change in place, and the script that uses them is left alone.
+    site.edit("card.module.css", "rgb(255, 0, 0)", "rgb(0, 0, 255)");
+    page.wait_for(
+        &format!("{CARD_COLOR} === 'rgb(0, 0, 255)'"),
+        "the new color",
+    );
+    assert_eq!(reimports(&page, "/card.js"), 0);
+    assert_not_reloaded(&page);
+
+    // A new class: the importer runs again with the new names.
+    site.edit(
+        "card.module.css",
+        ".big {",
+        ".small { font-size: 10px; }\n.big {",
+    );
+    page.wait_for(
+        "document.getElementById('card').dataset.names === 'big,small,title'",
+        "the importer to get the new names",
+    );
+    assert_eq!(reimports(&page, "/card.js"), 1);
+    assert_eq!(page.eval(CARD_COLOR), "rgb(0, 0, 255)");
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn a_css_module_that_does_not_parse_shows_the_overlay_and_the_fix_applies() {
+    let site = run_dir(site(CARD), |_| {});
+    let browser = Browser::launch();
+    let page = open(
+        &browser,
+        &site,
+        "!!document.getElementById('card').dataset.names",
+    );
+    site.edit("card.module.css", ".big {", ".big > > .x {");
+    let overlay = page.wait_for_overlay();
+    assert!(overlay.contains("card.module.css"), "{overlay}");
+    assert_eq!(page.eval(CARD_COLOR), "rgb(255, 0, 0)");
+    site.edit("card.module.css", ".big > > .x {", ".big {");
+    site.edit("card.module.css", "rgb(255, 0, 0)", "rgb(0, 128, 0)");
+    page.wait_for(&format!("{CARD_COLOR} === 'rgb(0, 128, 0)'"), "the fix");
+    page.wait_for_no_overlay();
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn a_built_css_module_has_the_same_names_in_its_script_and_its_stylesheet() {
+    let dir = site(CARD);
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), out.path());
+    let host = static_host(out.path());
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", host.url));
+    page.wait_for(
+        "document.getElementById('card')?.dataset.names === 'big,title'",
+        "the bundle to run",
+    );
+    assert_eq!(page.eval(CARD_COLOR), "rgb(255, 0, 0)");
+    assert_eq!(
+        page.eval("getComputedStyle(document.getElementById('card')).fontSize"),
+        "30px"
+    );
+    let class = page.eval("document.getElementById('card').className");
+    assert!(
+        !class
+            .as_str()
+            .unwrap()
+            .split(' ')
+            .any(|c| c == "big" || c == "title"),
+        "scoped: {class}"
+    );
+}
