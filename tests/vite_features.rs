@@ -4,6 +4,9 @@
 //! - CSS Modules: `*.module.css` imported from a script gives its scoped class names, and its
 //!   rules apply. A save that keeps the names swaps the styles in place; one that changes them
 //!   updates the importers.
+//! - Asset queries: `?raw`, `?url`, `?inline` (a stylesheet's text, not applied; another file
+//!   as a `data:` URL), `?worker`, and `new Worker(new URL('./w.ts', import.meta.url))`, with
+//!   the worker's TypeScript compiled (and, in the build, bundled as a chunk of its own).
 
 mod util;
 use std::path::Path;
@@ -161,5 +164,119 @@ fn a_built_css_module_has_the_same_names_in_its_script_and_its_stylesheet() {
             .split(' ')
             .any(|c| c == "big" || c == "title"),
         "scoped: {class}"
+    );
+}
+
+const QUERIES: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><title>queries</title><div id=out class=card></div>\
+         <script type=module src=/src/main.ts></script>",
+    ),
+    (
+        "src/main.ts",
+        "import raw from './note.txt?raw';\n\
+         import logo from './logo.svg?url';\n\
+         import css from './card.css?inline';\n\
+         import cssUrl from './card.css?url';\n\
+         import dot from './dot.png?inline';\n\
+         import Work from './work.ts?worker';\n\
+         const out = document.getElementById('out')!;\n\
+         Object.assign(out.dataset, { raw, logo, css, cssUrl, dot });\n\
+         new Work().onmessage = (e: MessageEvent) => { out.dataset.worker = e.data; };\n\
+         const other = new Worker(new URL('./other.ts', import.meta.url), { type: 'module' });\n\
+         other.onmessage = (e: MessageEvent) => { out.dataset.other = e.data; };\n",
+    ),
+    ("src/note.txt", "hello\n"),
+    ("src/logo.svg", "<svg xmlns='http://www.w3.org/2000/svg'/>"),
+    ("src/dot.png", "not really a png"),
+    (
+        "src/card.css",
+        ".card { color: rgb(255, 0, 0); background: url(./logo.svg); }\n",
+    ),
+    (
+        "src/work.ts",
+        "const n: number = 21;\npostMessage(`worker ${n * 2}`);\n",
+    ),
+    (
+        "src/other.ts",
+        "import { twice } from './twice';\npostMessage(`other ${twice(2)}`);\n",
+    ),
+    (
+        "src/twice.ts",
+        "export const twice = (n: number): number => n * 2;\n",
+    ),
+];
+
+/// What the page of [`QUERIES`] got, once its workers answered.
+fn queried(page: &Page) -> serde_json::Value {
+    page.wait_for(
+        "document.getElementById('out')?.dataset.worker && document.getElementById('out').dataset.other",
+        "both workers to answer",
+    );
+    page.eval("({ ...document.getElementById('out').dataset, color: getComputedStyle(document.getElementById('out')).color })")
+}
+
+#[test]
+fn asset_queries_give_what_vite_gives() {
+    let site = run_dir(site(QUERIES), |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    let got = queried(&page);
+    assert_eq!(got["raw"], "hello\n");
+    assert_eq!(got["logo"], "/src/logo.svg");
+    assert_eq!(got["cssUrl"], "/src/card.css");
+    let css = got["css"].as_str().unwrap();
+    assert!(css.contains("rgb(255, 0, 0)"), "{css}");
+    assert!(
+        css.contains("/src/logo.svg"),
+        "its url() made absolute: {css}"
+    );
+    assert_ne!(got["color"], "rgb(255, 0, 0)", "?inline applies nothing");
+    assert!(
+        got["dot"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,"),
+        "{got}"
+    );
+    assert_eq!(got["worker"], "worker 42");
+    assert_eq!(got["other"], "other 4");
+}
+
+#[test]
+fn asset_queries_and_workers_build() {
+    let dir = site(QUERIES);
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), out.path());
+    let host = static_host(out.path());
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", host.url));
+    let got = queried(&page);
+    assert_eq!(got["raw"], "hello\n");
+    let logo = got["logo"].as_str().unwrap();
+    assert!(
+        logo.starts_with("/src/logo.") && logo.ends_with(".svg"),
+        "{logo}"
+    );
+    let css = got["css"].as_str().unwrap();
+    assert!(css.contains("red") && css.contains(logo), "{css}");
+    assert_ne!(got["color"], "rgb(255, 0, 0)", "?inline applies nothing");
+    assert!(
+        got["dot"]
+            .as_str()
+            .unwrap()
+            .starts_with("data:image/png;base64,"),
+        "{got}"
+    );
+    assert_eq!(got["worker"], "worker 42");
+    assert_eq!(got["other"], "other 4");
+    let files: Vec<String> = std::fs::read_dir(out.path().join("src"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !files.iter().any(|f| f.ends_with(".ts")),
+        "no TypeScript ships: {files:?}"
     );
 }

@@ -17,6 +17,7 @@
 //!   `new URL('./logo.svg', import.meta.url)`, is its URL with a fingerprint, which the caller
 //!   gives.
 
+use crate::modules::queries::{self, AssetQuery};
 use crate::modules::resolve::Resolver;
 use crate::modules::{css_modules, helpers};
 use crate::rewrite::{js, ts};
@@ -341,8 +342,10 @@ impl SitePlugin {
 
 impl SitePlugin {
     /// `code` (the module at `file`) with each `new URL('./x', import.meta.url)` naming the
-    /// file's fingerprinted URL. A module that does not parse is left to rolldown to report.
-    fn new_urls(&self, file: &Path, code: &str) -> anyhow::Result<String> {
+    /// file's fingerprinted URL; a script (`new Worker(new URL('./work.ts', import.meta.url))`)
+    /// is bundled as a chunk of its own, and named by its chunk's URL. A module that does not
+    /// parse is left to rolldown to report.
+    fn new_urls(&self, ctx: &PluginContext, file: &Path, code: &str) -> anyhow::Result<String> {
         let Ok(analysis) = js::analyze(code) else {
             return Ok(code.to_string());
         };
@@ -363,13 +366,108 @@ impl SitePlugin {
                     None,
                 ));
             };
-            let built = (self.asset)(&path).map_err(|why| self.fail(why, None))?;
+            let built = if is_code(&path) {
+                self.chunk_url(ctx, &path)?
+            } else {
+                let built = (self.asset)(&path).map_err(|why| self.fail(why, None))?;
+                serde_json::to_string(&built)?
+            };
             out.push_str(&code[cursor..specifier.start as usize]);
-            out.push_str(&serde_json::to_string(&built)?);
+            out.push_str(&built);
             cursor = specifier.end as usize;
         }
         out.push_str(&code[cursor..]);
         Ok(out)
+    }
+
+    /// The id `specifier`, written in `importer`, names (`None`: rolldown's own resolution):
+    /// the inline modules of pages, URLs of the site, what [`Resolver`] finds, and hotplate's
+    /// helpers when the app does not have oxc's.
+    fn resolve(&self, written: &str, importer: Option<&str>, is_entry: bool) -> Option<String> {
+        if self.inline.contains_key(written) {
+            return Some(written.to_string());
+        }
+        let specifier = written.split(['?', '#']).next().unwrap_or("");
+        if is_entry || specifier.is_empty() || specifier.contains("://") {
+            return None;
+        }
+        let id = |path: PathBuf| path.to_string_lossy().into_owned();
+        // From a page's inline script: a path is relative to the page's URL, as in the browser.
+        if let Some(page) = importer.and_then(|id| self.inline.get(id))
+            && (specifier.starts_with('.') || specifier.starts_with('/'))
+        {
+            return route::absolute(&page.page, specifier).and_then(|url| {
+                match route::resolve(&self.root, &url) {
+                    Ok(Target::File { path, .. }) => Some(id(path)),
+                    _ => None,
+                }
+            });
+        }
+        if specifier.starts_with('/') && !specifier.starts_with("//") {
+            return match route::resolve(&self.root, specifier) {
+                Ok(Target::File { path, .. }) => Some(id(path)),
+                _ => None,
+            };
+        }
+        match self.resolver.resolve(Path::new(importer?), specifier) {
+            Some(path) => Some(id(path)),
+            // oxc's helpers, when the app does not install them: hotplate's own.
+            None => helpers::named(specifier).map(|name| format!("{HELPER_ID}{name}")),
+        }
+    }
+
+    /// The script `path` bundled as a chunk of its own (a worker's), as an expression of its
+    /// URL that rolldown writes once the chunk has its name.
+    fn chunk_url(&self, ctx: &PluginContext, path: &Path) -> anyhow::Result<String> {
+        let name = chunk_name(&super::assets::plain_url(&self.root, path));
+        let reference = ctx.emit_chunk(rolldown_common::EmittedChunk {
+            name: Some(ArcStr::from(name)),
+            id: path.to_string_lossy().into_owned(),
+            ..rolldown_common::EmittedChunk::default()
+        })?;
+        Ok(format!("import.meta.ROLLDOWN_FILE_URL_{reference}"))
+    }
+
+    /// The module a file imported with one of Vite's asset queries is ([`queries`]).
+    fn queried(
+        &self,
+        ctx: &PluginContext,
+        path: &Path,
+        query: AssetQuery,
+    ) -> anyhow::Result<String> {
+        let read = || {
+            std::fs::read(path)
+                .map_err(|err| self.fail(format!("{}: {err}", self.site_path(path)), None))
+        };
+        Ok(match query {
+            AssetQuery::Url => {
+                queries::string_module(&(self.asset)(path).map_err(|why| self.fail(why, None))?)
+            }
+            AssetQuery::Raw => queries::string_module(&String::from_utf8_lossy(&read()?)),
+            AssetQuery::Inline if is_style(path) => {
+                let asset = |href: &str, from: &Path| {
+                    let url = route::absolute(&super::assets::plain_url(&self.root, from), href)?;
+                    match route::resolve(&self.root, &url) {
+                        Ok(Target::File { path, .. }) => (self.asset)(&path).ok(),
+                        _ => None,
+                    }
+                };
+                let css = if css_modules::is_css_module(&path.to_string_lossy()) {
+                    super::styles::build_module(&self.root, path, asset)
+                } else {
+                    super::styles::build(&self.root, path, asset)
+                }
+                .map_err(|err| self.fail(err.to_string(), Some(*err.report)))?;
+                queries::string_module(&css)
+            }
+            AssetQuery::Inline => {
+                queries::string_module(&queries::data_url(&path.to_string_lossy(), &read()?))
+            }
+            AssetQuery::Worker | AssetQuery::SharedWorker => queries::worker_module(
+                &self.chunk_url(ctx, path)?,
+                query == AssetQuery::SharedWorker,
+            ),
+        })
     }
 }
 
@@ -383,49 +481,27 @@ impl Plugin for SitePlugin {
         _ctx: &PluginContext,
         args: &HookResolveIdArgs<'_>,
     ) -> HookResolveIdReturn {
-        if self.inline.contains_key(args.specifier) {
-            return Ok(Some(HookResolveIdOutput::from_id(
-                args.specifier.to_string(),
-            )));
-        }
-        let specifier = args.specifier.split(['?', '#']).next().unwrap_or("");
-        if args.is_entry || specifier.is_empty() || specifier.contains("://") {
-            return Ok(None);
-        }
-        // From a page's inline script: a path is relative to the page's URL, as in the browser.
-        if let Some(page) = args.importer.and_then(|id| self.inline.get(id))
-            && (specifier.starts_with('.') || specifier.starts_with('/'))
-        {
-            return Ok(route::absolute(&page.page, specifier)
-                .and_then(|url| match route::resolve(&self.root, &url) {
-                    Ok(Target::File { path, .. }) => Some(path),
-                    _ => None,
-                })
-                .map(|path| HookResolveIdOutput::from_id(path.to_string_lossy().into_owned())));
-        }
-        if specifier.starts_with('/') && !specifier.starts_with("//") {
-            return Ok(match route::resolve(&self.root, specifier) {
-                Ok(Target::File { path, .. }) => Some(HookResolveIdOutput::from_id(
-                    path.to_string_lossy().into_owned(),
-                )),
-                _ => None,
-            });
-        }
-        let Some(importer) = args.importer else {
-            return Ok(None);
-        };
-        let resolved = self.resolver.resolve(Path::new(importer), specifier);
-        Ok(match resolved {
-            Some(path) => Some(HookResolveIdOutput::from_id(
-                path.to_string_lossy().into_owned(),
-            )),
-            // oxc's helpers, when the app does not install them: hotplate's own.
-            None => helpers::named(specifier)
-                .map(|name| HookResolveIdOutput::from_id(format!("{HELPER_ID}{name}"))),
-        })
+        let resolved = self.resolve(args.specifier, args.importer, args.is_entry);
+        // `./a.svg?url`: the file, with the query on its id for `load`.
+        Ok(resolved.map(|id| {
+            HookResolveIdOutput::from_id(match AssetQuery::of_specifier(args.specifier) {
+                Some(query) => format!("{id}?{}", query.flag()),
+                None => id,
+            })
+        }))
     }
 
-    async fn load(&self, _ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+    async fn load(&self, ctx: SharedLoadPluginContext, args: &HookLoadArgs<'_>) -> HookLoadReturn {
+        if let Some((path, query)) = args.id.split_once('?')
+            && let Some(query) = AssetQuery::of(Some(query))
+        {
+            let code = self.queried(&ctx, Path::new(path), query)?;
+            return Ok(Some(HookLoadOutput {
+                code: ArcStr::from(code),
+                module_type: Some(ModuleType::Js),
+                ..HookLoadOutput::default()
+            }));
+        }
         if let Some(source) = args.id.strip_prefix(HELPER_ID).and_then(helpers::source) {
             return Ok(Some(HookLoadOutput {
                 code: ArcStr::from(source),
@@ -480,7 +556,7 @@ impl Plugin for SitePlugin {
 
     async fn transform(
         &self,
-        _ctx: SharedTransformPluginContext,
+        ctx: SharedTransformPluginContext,
         args: &HookTransformArgs<'_>,
     ) -> HookTransformReturn {
         let path = Path::new(args.id);
@@ -489,7 +565,7 @@ impl Plugin for SitePlugin {
             if !ours || !args.code.contains("import.meta.url") {
                 return Ok(None);
             }
-            let code = self.new_urls(path, args.code)?;
+            let code = self.new_urls(&ctx, path, args.code)?;
             return Ok((code != args.code.as_str()).then(|| HookTransformOutput {
                 code: Some(code),
                 ..HookTransformOutput::default()
@@ -513,7 +589,7 @@ impl Plugin for SitePlugin {
         match compiled {
             Ok((code, map)) => Ok(Some(HookTransformOutput {
                 code: Some(if code.contains("import.meta.url") {
-                    self.new_urls(path, &code)?
+                    self.new_urls(&ctx, path, &code)?
                 } else {
                     code
                 }),

@@ -11,7 +11,8 @@
 //! 4. **CSS Modules** ([`css_modules`]): a `*.module.css` file's class names, scoped.
 //! 5. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
 //!    app does not install it.
-//! 6. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
+//! 6. **Asset queries** ([`queries`]): `?url`, `?raw`, `?inline`, `?worker`, as in Vite.
+//! 7. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
 //!    by the lockfile; a CommonJS one is converted with the project's others ([`optimize`]).
 //!
 //! [`Modules`] holds the caches of each step. It reports what cannot be read (a broken
@@ -22,6 +23,7 @@ pub mod css_modules;
 pub mod helpers;
 pub mod npm;
 pub mod optimize;
+pub mod queries;
 pub mod resolve;
 
 use crate::base::{ErrorReport, SitePath};

@@ -20,7 +20,7 @@ use super::extensions::Module;
 use super::{cache, files};
 use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
-use crate::modules::{css_modules, helpers, npm};
+use crate::modules::{css_modules, helpers, npm, queries};
 use crate::protocol::{self, IMPORT_PARAM};
 use crate::rewrite::js::{Analysis, Place};
 use crate::rewrite::{css, js, ts, with_timestamp};
@@ -29,7 +29,7 @@ use crate::watch;
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use axum::response::Response;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 use std::time::Instant;
 
@@ -175,38 +175,22 @@ fn explicit_import(url: &str) -> String {
 /// invalidates itself, so that its importers render with the new ones. One that does not parse
 /// shows the overlay, and is a module that throws why.
 pub fn style_module(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
-    let (references, named) = read_style(scripts, url, site, source, true);
-    let graph = scripts.live.graph();
-    let mut css = css::rewrite(source, &references, |reference| {
-        let import = named.files.get(reference)?;
-        Some(stamped(&graph, import, &import.url).unwrap_or_else(|| import.url.clone()))
-    });
-    let mut exports = "export default css;\n".to_string();
-    let mut accept = "import.meta.hot.accept();\n".to_string();
-    if css_modules::is_css_module(site.as_str()) {
-        match css_modules::scope(site.as_str(), &css, css_modules::Output::default()) {
-            Ok(scoped) => {
-                css = scoped.css;
-                exports = css_modules::module_code(&scoped.names);
-                accept = "import.meta.hot.accept((next) => {\n  \
-                     if (next && JSON.stringify(next.default) !== JSON.stringify(classes)) \
-                     import.meta.hot.invalidate('its class names changed');\n});\n"
-                    .to_string();
-                scripts
-                    .live
-                    .problems
-                    .resolve(&scripts.live.hub, site.as_str());
-            }
-            Err(report) => {
-                let thrown = thrown(&report.one_line());
-                scripts
-                    .live
-                    .problems
-                    .report(&scripts.live.hub, site.as_str(), *report);
-                return thrown;
-            }
-        }
-    }
+    let (css, names) = match styled(scripts, url, site, source) {
+        Ok(styled) => styled,
+        Err(thrown) => return thrown,
+    };
+    let (exports, accept) = match names {
+        Some(names) => (
+            css_modules::module_code(&names),
+            "import.meta.hot.accept((next) => {\n  \
+             if (next && JSON.stringify(next.default) !== JSON.stringify(classes)) \
+             import.meta.hot.invalidate('its class names changed');\n});\n",
+        ),
+        None => (
+            "export default css;\n".to_string(),
+            "import.meta.hot.accept();\n",
+        ),
+    };
     let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
     format!(
         "{prologue}const css = {css};\n\
@@ -220,6 +204,52 @@ pub fn style_module(scripts: &Scripts, url: &str, site: &SitePath, source: &str)
         css = quote(&css),
         id = quote(url),
     )
+}
+
+/// The stylesheet `site` imported with `?inline`: its text, as [`style_module`] would apply it,
+/// as the module's default export, not applied.
+pub fn inline_style(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
+    match styled(scripts, url, site, source) {
+        Ok((css, _)) => queries::string_module(&css),
+        Err(thrown) => thrown,
+    }
+}
+
+/// The stylesheet `site` as a module applies it: `url()`s and `@import`s absolute (what it
+/// names goes to the graph), and, for a CSS module, scoped, with its names. A CSS module that
+/// does not parse shows the overlay; the error is then the module that throws why.
+fn styled(
+    scripts: &Scripts,
+    url: &str,
+    site: &SitePath,
+    source: &str,
+) -> Result<(String, Option<BTreeMap<String, String>>), String> {
+    let (references, named) = read_style(scripts, url, site, source, true);
+    let graph = scripts.live.graph();
+    let css = css::rewrite(source, &references, |reference| {
+        let import = named.files.get(reference)?;
+        Some(stamped(&graph, import, &import.url).unwrap_or_else(|| import.url.clone()))
+    });
+    if !css_modules::is_css_module(site.as_str()) {
+        return Ok((css, None));
+    }
+    match css_modules::scope(site.as_str(), &css, css_modules::Output::default()) {
+        Ok(scoped) => {
+            scripts
+                .live
+                .problems
+                .resolve(&scripts.live.hub, site.as_str());
+            Ok((scoped.css, Some(scoped.names)))
+        }
+        Err(report) => {
+            let thrown = thrown(&report.one_line());
+            scripts
+                .live
+                .problems
+                .report(&scripts.live.hub, site.as_str(), *report);
+            Err(thrown)
+        }
+    }
 }
 
 /// A file imported by a module that is neither script nor stylesheet, as a module: JSON is its

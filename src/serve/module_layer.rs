@@ -4,7 +4,9 @@
 //! - a script: the `import.meta.hot` prologue, and `?t=` on imports a hot update made stale
 //!   ([`module::rewrite_script`]); what it imports and accepts goes to the graph;
 //! - a stylesheet: `?t=` on its `@import`s and `url()`s ([`module::rewrite_style`]);
-//! - a stylesheet, image or JSON file a module imports (`?import`): answered as a module.
+//! - a stylesheet, image or JSON file a module imports (`?import`): answered as a module;
+//! - any file imported with `?url`, `?raw`, `?inline`, `?worker` or `?sharedworker`: answered
+//!   as the module Vite gives ([`crate::modules::queries`]).
 //!
 //! Which requests: for a site, any URL of a script or stylesheet (`.js`, `.mjs`, `.ts`,
 //! `.tsx`, `.jsx`, `.mts`, `.css`: [`Kind::of`]); for an app, any URL
@@ -20,6 +22,7 @@ use super::module;
 use super::outgoing::{self, Asked};
 use crate::base::Kind;
 use crate::graph::Record;
+use crate::modules::queries::{self, AssetQuery};
 use crate::rewrite::ts;
 use crate::site::route::{self, Target};
 use axum::extract::{Request, State};
@@ -40,12 +43,17 @@ fn around(
 ) -> BoxFuture<'static, Response> {
     Box::pin(async move {
         let asked = Asked::of(&req);
+        let query = AssetQuery::of(asked.query.as_deref());
         if asked.readable()
-            && crate::protocol::query_has(asked.query.as_deref(), crate::protocol::IMPORT_PARAM)
-            && Kind::of(&asked.path) != Kind::Script
+            && (query.is_some()
+                || crate::protocol::query_has(
+                    asked.query.as_deref(),
+                    crate::protocol::IMPORT_PARAM,
+                ) && Kind::of(&asked.path) != Kind::Script)
         {
             let (scripts, path) = (scripts.clone(), asked.path.clone());
-            if let Some(response) = crate::pool::run(move || imported(&scripts, &path)).await {
+            if let Some(response) = crate::pool::run(move || imported(&scripts, &path, query)).await
+            {
                 return response;
             }
         }
@@ -137,18 +145,27 @@ async fn rewrite(scripts: Arc<Scripts>, response: Response, asked: Asked) -> Res
     outgoing::answer(parts, rewritten, &asked)
 }
 
-/// A stylesheet or another file imported by a module (`?import`), answered as a module
-/// ([`module::style_module`], [`module::asset_module`]); `None` when no file of the watched
-/// folders answers `path` (the request goes on as it is).
-fn imported(scripts: &Scripts, path: &str) -> Option<Response> {
+/// A stylesheet or another file imported by a module (`?import`), or any file imported with
+/// one of Vite's asset queries ([`AssetQuery`]), answered as a module
+/// ([`module::style_module`], [`module::asset_module`], [`crate::modules::queries`]); `None`
+/// when no file of the watched folders answers `path` (the request goes on as it is).
+fn imported(scripts: &Scripts, path: &str, query: Option<AssetQuery>) -> Option<Response> {
     let Ok(Target::File { path: file, site }) = route::locate(&scripts.settings, path) else {
         return None;
     };
     let bytes = std::fs::read(&file).ok()?;
-    let body = if site.kind() == Kind::Style {
-        module::style_module(scripts, path, &site, &String::from_utf8_lossy(&bytes))
-    } else {
-        module::asset_module(path, &site, &bytes)
+    let text = || String::from_utf8_lossy(&bytes);
+    let quoted = || serde_json::to_string(path).expect("a string serializes");
+    let style = site.kind() == Kind::Style;
+    let body = match query {
+        Some(AssetQuery::Url) => queries::string_module(path),
+        Some(AssetQuery::Raw) => queries::string_module(&text()),
+        Some(AssetQuery::Inline) if style => module::inline_style(scripts, path, &site, &text()),
+        Some(AssetQuery::Inline) => queries::string_module(&queries::data_url(path, &bytes)),
+        Some(AssetQuery::Worker) => queries::worker_module(&quoted(), false),
+        Some(AssetQuery::SharedWorker) => queries::worker_module(&quoted(), true),
+        None if style => module::style_module(scripts, path, &site, &text()),
+        None => module::asset_module(path, &site, &bytes),
     };
     let mut response = Response::new(axum::body::Body::from(body));
     let headers = response.headers_mut();
