@@ -95,6 +95,7 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     }
     let mut reload = reload;
     reload.merge(compile_settings_changed(app, &batch));
+    reload.merge(env_changed(app, &batch));
     publish_reload(app, reload);
     tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
 }
@@ -120,6 +121,20 @@ fn compile_settings_changed(app: &App, batch: &ChangeBatch) -> Reload {
         .collect();
     app.live.problems.settle(&app.live.hub, &fixed, Vec::new());
     Reload::Everything(format!("{first} changed how TypeScript and JSX compile"))
+}
+
+/// A `.env` file changed: `import.meta.env` is read again, and every page reloads with it.
+fn env_changed(app: &App, batch: &ChangeBatch) -> Reload {
+    let Some(file) = batch
+        .changes
+        .iter()
+        .map(|c| c.path.as_str())
+        .find(|path| crate::modules::env::is_env_file(path))
+    else {
+        return Reload::Nothing;
+    };
+    app.modules.reload_env();
+    Reload::Everything(format!("{file} changed what import.meta.env holds"))
 }
 
 /// Carries batches (when there is a watcher) and what the HTTP side sends through the pipeline,

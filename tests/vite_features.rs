@@ -7,6 +7,9 @@
 //! - Asset queries: `?raw`, `?url`, `?inline` (a stylesheet's text, not applied; another file
 //!   as a `data:` URL), `?worker`, and `new Worker(new URL('./w.ts', import.meta.url))`, with
 //!   the worker's TypeScript compiled (and, in the build, bundled as a chunk of its own).
+//! - `import.meta.env`: Vite's built-in keys, and the `VITE_`/`HOTPLATE_` variables of the
+//!   `.env` files for the mode, later files winning; a secret without the prefix is never
+//!   served; a saved `.env` reloads the pages.
 
 mod util;
 use std::path::Path;
@@ -279,4 +282,104 @@ fn asset_queries_and_workers_build() {
         !files.iter().any(|f| f.ends_with(".ts")),
         "no TypeScript ships: {files:?}"
     );
+}
+
+const ENV: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><title>env</title><div id=out></div><script type=module src=/main.js></script>",
+    ),
+    (
+        "main.js",
+        "const env = import.meta.env;\n\
+         document.getElementById('out').dataset.env = JSON.stringify(env);\n\
+         if (import.meta.env.DEV) document.getElementById('out').dataset.dev = 'yes';\n",
+    ),
+    (
+        ".env",
+        "VITE_TITLE=My App\nDB_PASSWORD=hunter2\nHOTPLATE_FLAG=on\n",
+    ),
+    (".env.local", "VITE_TITLE=Local App\n"),
+    (".env.development", "VITE_WHERE=dev\n"),
+    (".env.production", "VITE_WHERE=prod\n"),
+];
+
+fn env_of(page: &Page) -> serde_json::Value {
+    let text = page.wait_for(
+        "document.getElementById('out')?.dataset.env",
+        "the script to set the env",
+    );
+    serde_json::from_str(text.as_str().unwrap()).unwrap()
+}
+
+#[test]
+fn import_meta_env_holds_vites_keys_and_the_prefixed_variables_of_the_mode() {
+    let site = run_dir(site(ENV), |_| {});
+    let browser = Browser::launch();
+    let page = open(
+        &browser,
+        &site,
+        "!!document.getElementById('out').dataset.env",
+    );
+    let env = env_of(&page);
+    assert_eq!(env["VITE_TITLE"], "Local App");
+    assert_eq!(env["VITE_WHERE"], "dev");
+    assert_eq!(env["HOTPLATE_FLAG"], "on");
+    assert_eq!(env["MODE"], "development");
+    assert_eq!(env["DEV"], true);
+    assert_eq!(env["PROD"], false);
+    assert_eq!(env["BASE_URL"], "/");
+    assert_eq!(env["SSR"], false);
+    assert!(env.get("DB_PASSWORD").is_none(), "{env}");
+
+    // The secret is in no answer: not the module, not the file itself.
+    for path in ["/main.js", "/.env", "/.env.local", "/%2Eenv"] {
+        let reply = testkit::http_get(&format!("{}{path}", site.url), &[]);
+        let body = String::from_utf8_lossy(&reply.body);
+        assert!(
+            !body.contains("hunter2"),
+            "{path} served the secret: {body}"
+        );
+    }
+
+    site.write(".env.local", "VITE_TITLE=Saved App\n");
+    page.wait_for(
+        "window.marker === undefined && JSON.parse(document.getElementById('out')?.dataset.env || '{}').VITE_TITLE === 'Saved App'",
+        "the page to reload with the new value",
+    );
+}
+
+#[test]
+fn the_build_defines_import_meta_env_for_production() {
+    let dir = site(ENV);
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), out.path());
+    let host = static_host(out.path());
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", host.url));
+    let env = env_of(&page);
+    assert_eq!(env["VITE_WHERE"], "prod");
+    assert_eq!(env["MODE"], "production");
+    assert_eq!(env["PROD"], true);
+    assert!(env.get("DB_PASSWORD").is_none(), "{env}");
+    assert_eq!(
+        page.eval("document.getElementById('out').dataset.dev ?? 'gone'"),
+        "gone"
+    );
+    let mut stack = vec![out.path().to_path_buf()];
+    while let Some(folder) = stack.pop() {
+        for entry in std::fs::read_dir(folder).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else {
+                let bytes = std::fs::read(&path).unwrap();
+                assert!(
+                    !String::from_utf8_lossy(&bytes).contains("hunter2"),
+                    "{} holds the secret",
+                    path.display()
+                );
+            }
+        }
+    }
 }

@@ -115,13 +115,21 @@ async fn editor_temp_files_dotfiles_and_ignored_paths_are_never_reported() {
         ".#style.css",
         ".style.css.swp",
         "dist/bundle.js",
-        ".env",
+        ".hidden",
     ] {
         write(&w.path(name), "x");
     }
     write(&w.path("real.txt"), "r");
     let seen = w.paths_until("real.txt").await;
     assert_eq!(seen, vec![("real.txt".to_string(), ChangeKind::Modified)]);
+}
+
+#[tokio::test]
+async fn the_roots_env_files_are_reported_though_hidden() {
+    let mut w = watched(None).armed().await;
+    write(&w.path(".env.local"), "VITE_X=1");
+    let seen = w.paths_until(".env.local").await;
+    assert_eq!(seen, vec![(".env.local".to_string(), ChangeKind::Modified)]);
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The script stage of the build: every module script the pages load, bundled in one rolldown
 //! run with code splitting (a module two pages share is one chunk), minified, with
-//! `process.env.NODE_ENV` as `"production"` and `import.meta.hot` as `undefined` (so the hot
-//! branches go), and a source map beside each chunk.
+//! `process.env.NODE_ENV` as `"production"`, `import.meta.hot` as `undefined` (so the hot
+//! branches go) and `import.meta.env` as the production environment
+//! ([`crate::modules::env`]), and a source map beside each chunk.
 //!
 //! The modules are what the dev server serves, through a rolldown plugin ([`SitePlugin`]):
 //! - a specifier is resolved by [`crate::modules::resolve`], the dev server's resolver (the
@@ -17,6 +18,7 @@
 //!   `new URL('./logo.svg', import.meta.url)`, is its URL with a fingerprint, which the caller
 //!   gives.
 
+use crate::modules::env::Env;
 use crate::modules::queries::{self, AssetQuery};
 use crate::modules::resolve::Resolver;
 use crate::modules::{css_modules, helpers};
@@ -162,6 +164,7 @@ pub fn bundle(
             ]
             .into_iter()
             .map(|(k, v)| (k.to_string(), v.to_string()))
+            .chain(Env::load(root, "production").defines())
             .collect(),
         ),
         ..Default::default()

@@ -8,6 +8,7 @@
 //! 2. **Analyse** ([`crate::rewrite::js`]): what a module imports and accepts, once per version.
 //! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
 //!    find it.
+//!    A module that names `import.meta.env` gets a prologue that sets it ([`env`]).
 //! 4. **CSS Modules** ([`css_modules`]): a `*.module.css` file's class names, scoped.
 //! 5. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
 //!    app does not install it.
@@ -20,6 +21,7 @@
 //! nothing else of the server.
 
 pub mod css_modules;
+pub mod env;
 pub mod helpers;
 pub mod npm;
 pub mod optimize;
@@ -31,6 +33,7 @@ use crate::problems::Overlay;
 use crate::rewrite::js::{Analysis, AnalysisCache, AnalysisError};
 use crate::rewrite::refresh::Refresh;
 use crate::rewrite::ts::{self, TransformCache};
+use env::Env;
 use optimize::Optimizer;
 use resolve::{Resolver, TsconfigError};
 use std::collections::BTreeSet;
@@ -58,6 +61,8 @@ pub struct Modules {
     overlay: Overlay,
     /// With Fast Refresh: where hotplate's client files are served (`/__hotplate/<boot>/`).
     refresh_runtime: Option<String>,
+    /// What `import.meta.env` holds, read from the root's `.env` files.
+    env: RwLock<Arc<Env>>,
 }
 
 impl Modules {
@@ -73,7 +78,14 @@ impl Modules {
             import_mapped: RwLock::default(),
             overlay,
             refresh_runtime: None,
+            env: RwLock::new(Arc::new(Env::load(root, "development"))),
         }
+    }
+
+    /// Reads the `.env` files again (one changed).
+    pub fn reload_env(&self) {
+        let env = Arc::new(Env::load(&self.root, "development"));
+        *self.env.write().unwrap_or_else(PoisonError::into_inner) = env;
     }
 
     /// These modules with Fast Refresh: React and Preact components are compiled to re-render
@@ -115,6 +127,16 @@ impl Modules {
                 .to_string()
         } else {
             source
+        };
+        let code = if code.contains("import.meta.env") {
+            let env = self
+                .env
+                .read()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clone();
+            env.prologue() + &code
+        } else {
+            code
         };
         let analysis = self.scripts.analyze(site.as_str(), &code)?;
         Ok((code, analysis))

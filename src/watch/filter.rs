@@ -1,6 +1,7 @@
-//! Which paths the watcher never reports: hidden files, editor temp files, what the root's
-//! `.gitignore` and `.ignore` leave out (read once, with the `ignore` crate), what is outside
-//! an app's mounted folders, and what backends write as they run.
+//! Which paths the watcher never reports: hidden files (but the root's `.env` files), editor
+//! temp files, what the root's `.gitignore` and `.ignore` leave out (read once, with the
+//! `ignore` crate), what is outside an app's mounted folders, and what backends write as they
+//! run.
 
 use crate::settings::Settings;
 use ignore::gitignore::{Gitignore, GitignoreBuilder};
@@ -38,6 +39,11 @@ impl IgnoreRules {
 
 impl Filter for IgnoreRules {
     fn is_ignored(&self, relative: &Path, is_dir: bool) -> bool {
+        // The root's `.env` files are watched, hidden and git-ignored as they are: they change
+        // what `import.meta.env` holds.
+        if crate::modules::env::is_env_file(&relative.to_string_lossy()) {
+            return false;
+        }
         let hidden = relative
             .components()
             .any(|c| c.as_os_str().to_string_lossy().starts_with('.'));
