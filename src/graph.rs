@@ -22,6 +22,7 @@
 //! page by its pattern (`/blog/:slug`), others one by one.
 
 use crate::base::{Reads, Role, SitePath};
+use crate::modules::glob::Globs;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// One file in the client environment.
@@ -77,6 +78,8 @@ pub enum Record {
         imports: Vec<Import>,
         accepts: Accepts,
         missing: BTreeSet<String>,
+        /// Its `import.meta.glob` patterns, relative to the root (see [`Graph::globbing`]).
+        globs: Vec<String>,
         /// Requested with a `?t=` query (see [`Graph::record_cache_busted`]).
         cache_busted: bool,
     },
@@ -98,6 +101,9 @@ pub struct Graph {
     rendered: BTreeMap<String, Reads>,
     /// A file or folder → the routes whose last render read (or listed) it.
     readers: BTreeMap<SitePath, BTreeSet<String>>,
+    /// Modules that call `import.meta.glob` → their patterns: a file that appears or goes and
+    /// matches one changes what the module imports.
+    globbing: BTreeMap<SitePath, Globs>,
     /// Files pruned or deleted while browsers held an instance of them. The browser keeps that
     /// instance under its plain URL, so when one is imported again it is named with the fresh
     /// timestamp (`?t=`) chosen when it was retired, and runs again, as in Vite.
@@ -137,10 +143,19 @@ impl Graph {
                 imports,
                 accepts,
                 missing,
+                globs,
                 cache_busted,
             } => {
                 let pruned = self.record_module(&file, &url, imports, accepts);
                 self.record_missing(&file, missing);
+                match Globs::new(&globs) {
+                    Some(globs) => {
+                        self.globbing.insert(file.clone(), globs);
+                    }
+                    None => {
+                        self.globbing.remove(&file);
+                    }
+                }
                 if cache_busted {
                     self.record_cache_busted(&file);
                 }
@@ -221,6 +236,37 @@ impl Graph {
             .unwrap_or_default()
     }
 
+    /// The files that named the new file `file` before it existed: by its URL, or as a
+    /// resolver finds it, without its extension (`./util` for `util.ts`) or by its folder
+    /// (`./lib` for `lib/index.ts`).
+    pub fn waiting_for_file(&self, file: &SitePath) -> Vec<SitePath> {
+        let url = file.url();
+        let mut names = vec![url.clone()];
+        if let Some((stem, _)) = url.rsplit_once('.')
+            && !stem.ends_with('/')
+        {
+            names.push(stem.to_string());
+            if let Some(folder) = stem.strip_suffix("/index") {
+                names.push(folder.to_string());
+                names.push(format!("{folder}/"));
+            }
+        }
+        let mut waiting: BTreeSet<SitePath> = BTreeSet::new();
+        for name in names {
+            waiting.extend(self.waiting_for(&name));
+        }
+        waiting.into_iter().collect()
+    }
+
+    /// The modules whose `import.meta.glob` patterns match `file`.
+    pub fn globbing(&self, file: &SitePath) -> Vec<SitePath> {
+        self.globbing
+            .iter()
+            .filter(|(_, globs)| globs.matches(file.as_str()))
+            .map(|(module, _)| module.clone())
+            .collect()
+    }
+
     /// Marks `file`, served with a `?t=` query, as imported by a page itself when nothing
     /// known imports it (see [`Node::page_managed`]).
     pub fn record_cache_busted(&mut self, file: &SitePath) {
@@ -237,6 +283,7 @@ impl Graph {
         };
         self.retire(file);
         self.stop_waiting(file, &node.missing);
+        self.globbing.remove(file);
         for importer in &node.importers {
             if let Some(importer) = self.client.get_mut(importer) {
                 importer.imports.remove(file);
@@ -675,6 +722,30 @@ mod tests {
         );
         assert_eq!(graph.preloads(&page, 2), vec!["/a.js", "/b.js?t=7"]);
         assert!(graph.preloads(&SitePath::new("other.html"), 10).is_empty());
+    }
+
+    #[test]
+    fn a_new_file_is_found_by_the_names_a_resolver_knows_it_by() {
+        let mut graph = Graph::new();
+        let main = SitePath::new("src/main.ts");
+        graph.record_module(&main, "/src/main.ts", Vec::new(), Accepts::default());
+        graph.record_missing(
+            &main,
+            ["/src/util".to_string(), "/src/lib".to_string()].into(),
+        );
+        assert_eq!(
+            graph.waiting_for_file(&SitePath::new("src/util.ts")),
+            vec![main.clone()]
+        );
+        assert_eq!(
+            graph.waiting_for_file(&SitePath::new("src/lib/index.tsx")),
+            vec![main.clone()]
+        );
+        assert!(
+            graph
+                .waiting_for_file(&SitePath::new("src/other.ts"))
+                .is_empty()
+        );
     }
 
     #[test]

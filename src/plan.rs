@@ -177,15 +177,19 @@ pub fn plan(batch: &ChangeBatch, graph: &Graph, timestamp: u64) -> UpdatePlan {
             plan.reload.merge(routes(graph.routes_showing(path)));
         } else if !graph.contains(path) {
             // Never served, so no browser has it; but files that named it before it existed
-            // are what changed now.
+            // are what changed now, and so are modules whose globs match it (as it comes or
+            // goes).
             if !removed {
-                let waiting = graph.waiting_for(&path.url());
+                let waiting = graph.waiting_for_file(path);
                 if !waiting.is_empty() {
                     plan.edits.push(Edit::Appeared(path.clone()));
                 }
                 for waiting in waiting {
                     walk.file(&graph, &waiting);
                 }
+            }
+            for globbing in graph.globbing(path) {
+                walk.file(&graph, &globbing);
             }
         } else if removed {
             walk.importers_of(&graph, path);

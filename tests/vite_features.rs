@@ -10,6 +10,10 @@
 //! - `import.meta.env`: Vite's built-in keys, and the `VITE_`/`HOTPLATE_` variables of the
 //!   `.env` files for the mode, later files winning; a secret without the prefix is never
 //!   served; a saved `.env` reloads the pages.
+//! - `import.meta.glob`, eager and lazy, with `import`: a file that appears or goes updates the
+//!   module that globs.
+//! - An extensionless import (`./util`) of a file that does not exist yet: creating `util.ts`
+//!   updates the importer.
 
 mod util;
 use std::path::Path;
@@ -382,4 +386,95 @@ fn the_build_defines_import_meta_env_for_production() {
             }
         }
     }
+}
+
+const GLOB: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><title>glob</title><div id=out></div><script type=module src=/src/main.js></script>",
+    ),
+    (
+        "src/main.js",
+        "const eager = import.meta.glob('./pages/*.js', { eager: true, import: 'name' });\n\
+         const lazy = import.meta.glob(['./pages/*.js', '!**/b.js']);\n\
+         const out = document.getElementById('out');\n\
+         out.dataset.keys = Object.keys(eager).join(',');\n\
+         Promise.all(Object.values(lazy).map((load) => load())).then((modules) => {\n\
+           out.dataset.lazy = modules.map((m) => m.name).join(',');\n\
+           out.dataset.eager = Object.values(eager).join(',');\n\
+         });\n\
+         import.meta.hot?.accept();\n",
+    ),
+    ("src/pages/a.js", "export const name = 'a';\n"),
+    ("src/pages/b.js", "export const name = 'b';\n"),
+];
+
+fn globbed(page: &Page, eager: &str, lazy: &str) {
+    page.wait_for(
+        &format!(
+            "document.getElementById('out')?.dataset.eager === {eager:?} && document.getElementById('out').dataset.lazy === {lazy:?}"
+        ),
+        &format!("eager {eager:?} and lazy {lazy:?}"),
+    );
+}
+
+#[test]
+fn import_meta_glob_follows_the_files_it_matches() {
+    let site = run_dir(site(GLOB), |_| {});
+    let browser = Browser::launch();
+    let page = open(
+        &browser,
+        &site,
+        "!!document.getElementById('out').dataset.eager",
+    );
+    globbed(&page, "a,b", "a");
+    assert_eq!(
+        page.eval("document.getElementById('out').dataset.keys"),
+        "./pages/a.js,./pages/b.js"
+    );
+
+    site.write("src/pages/c.js", "export const name = 'c';\n");
+    globbed(&page, "a,b,c", "a,c");
+    std::fs::remove_file(site.path("src/pages/a.js")).unwrap();
+    globbed(&page, "b,c", "c");
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn import_meta_glob_builds() {
+    let dir = site(GLOB);
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), out.path());
+    let host = static_host(out.path());
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", host.url));
+    globbed(&page, "a,b", "a");
+}
+
+#[test]
+fn an_extensionless_import_of_a_file_that_appears_updates_its_importer() {
+    let site = run_dir(
+        site(&[
+            (
+                "index.html",
+                "<!doctype html><div id=out></div><script type=module src=/main.ts></script>",
+            ),
+            (
+                "main.ts",
+                "import { twice } from './util';\ndocument.getElementById('out')!.textContent = `${twice(21)}`;\n",
+            ),
+        ]),
+        |_| {},
+    );
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for_runtime();
+    site.write(
+        "util.ts",
+        "export const twice = (n: number): number => n * 2;\n",
+    );
+    page.wait_for(
+        "document.getElementById('out')?.textContent === '42'",
+        "the importer to run with the new file",
+    );
 }

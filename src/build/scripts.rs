@@ -21,7 +21,7 @@
 use crate::modules::env::Env;
 use crate::modules::queries::{self, AssetQuery};
 use crate::modules::resolve::Resolver;
-use crate::modules::{css_modules, helpers};
+use crate::modules::{css_modules, glob, helpers};
 use crate::rewrite::{js, ts};
 use crate::site::route::{self, Target};
 use arcstr::ArcStr;
@@ -419,6 +419,30 @@ impl SitePlugin {
         }
     }
 
+    /// `code`, the module at `path` (compiled), as the dev server has it too: its
+    /// `import.meta.glob` calls expanded ([`glob`]) and its `new URL(…, import.meta.url)`s
+    /// naming what the build made.
+    fn finish(&self, ctx: &PluginContext, path: &Path, code: String) -> anyhow::Result<String> {
+        let code = if code.contains("import.meta.glob") {
+            let (file, root) = (path.to_path_buf(), self.root.clone());
+            let expanded = crate::pool::on_big_stack(move || {
+                glob::expand(&code, &file, &root).map(|expanded| expanded.map_or(code, |e| e.code))
+            });
+            expanded.map_err(|error| {
+                let site = self.site_path(path);
+                let report = error.report(&crate::base::SitePath::new(&site));
+                self.fail(report.one_line(), Some(report))
+            })?
+        } else {
+            code
+        };
+        if code.contains("import.meta.url") {
+            self.new_urls(ctx, path, &code)
+        } else {
+            Ok(code)
+        }
+    }
+
     /// The script `path` bundled as a chunk of its own (a worker's), as an expression of its
     /// URL that rolldown writes once the chunk has its name.
     fn chunk_url(&self, ctx: &PluginContext, path: &Path) -> anyhow::Result<String> {
@@ -565,10 +589,13 @@ impl Plugin for SitePlugin {
         let path = Path::new(args.id);
         let ours = path.is_file() && !args.id.contains("/node_modules/");
         if !ts::is_compiled(args.id) {
-            if !ours || !args.code.contains("import.meta.url") {
+            if !ours
+                || !(args.code.contains("import.meta.url")
+                    || args.code.contains("import.meta.glob"))
+            {
                 return Ok(None);
             }
-            let code = self.new_urls(&ctx, path, args.code)?;
+            let code = self.finish(&ctx, path, args.code.to_string())?;
             return Ok((code != args.code.as_str()).then(|| HookTransformOutput {
                 code: Some(code),
                 ..HookTransformOutput::default()
@@ -591,11 +618,7 @@ impl Plugin for SitePlugin {
             crate::pool::on_big_stack(move || ts::compile_mapped(&name, &source, &settings));
         match compiled {
             Ok((code, map)) => Ok(Some(HookTransformOutput {
-                code: Some(if code.contains("import.meta.url") {
-                    self.new_urls(&ctx, path, &code)?
-                } else {
-                    code
-                }),
+                code: Some(self.finish(&ctx, path, code)?),
                 map: map.map_or_else(Default::default, Into::into),
                 module_type: Some(ModuleType::Js),
                 ..HookTransformOutput::default()

@@ -9,6 +9,7 @@
 //! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
 //!    find it.
 //!    A module that names `import.meta.env` gets a prologue that sets it ([`env`]).
+//!    `import.meta.glob` calls become the imports of what they match ([`glob`]).
 //! 4. **CSS Modules** ([`css_modules`]): a `*.module.css` file's class names, scoped.
 //! 5. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
 //!    app does not install it.
@@ -22,6 +23,7 @@
 
 pub mod css_modules;
 pub mod env;
+pub mod glob;
 pub mod helpers;
 pub mod npm;
 pub mod optimize;
@@ -39,6 +41,16 @@ use resolve::{Resolver, TsconfigError};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, PoisonError, RwLock};
+
+/// A script as the browser gets it, before its specifiers are written as URLs.
+pub struct Script {
+    /// Compiled, with its prologues and its globs expanded.
+    pub code: String,
+    /// What it imports and accepts.
+    pub analysis: Arc<Analysis>,
+    /// Its `import.meta.glob` patterns, relative to the root ([`glob`]).
+    pub globs: Vec<String>,
+}
 
 /// The module state of one site: caches of each step, and what the pages' import maps map.
 pub struct Modules {
@@ -100,13 +112,10 @@ impl Modules {
         &self.root
     }
 
-    /// The site file `site`, with this `source`, compiled when it is TypeScript or JSX and
-    /// analysed: the code the browser runs, and what it imports and accepts.
-    pub fn analyze_script(
-        &self,
-        site: &SitePath,
-        source: String,
-    ) -> Result<(String, Arc<Analysis>), AnalysisError> {
+    /// The site file `site`, with this `source`, compiled when it is TypeScript or JSX, its
+    /// `import.meta.env` set and `import.meta.glob` calls expanded, and analysed: the code the
+    /// browser runs, what it imports and accepts, and what it globs.
+    pub fn analyze_script(&self, site: &SitePath, source: String) -> Result<Script, AnalysisError> {
         let code = if ts::is_compiled(site.as_str()) {
             let file = self.root.join(site.as_str());
             let (mut settings, problem) = self.resolver.compile_settings(&file);
@@ -138,8 +147,25 @@ impl Modules {
         } else {
             code
         };
+        let (code, globs) = if code.contains("import.meta.glob") {
+            let (file, root) = (self.root.join(site.as_str()), self.root.clone());
+            let globbed = crate::pool::on_big_stack(move || {
+                glob::expand(&code, &file, &root).map(|expanded| expanded.ok_or(code))
+            })
+            .map_err(AnalysisError::Syntax)?;
+            match globbed {
+                Ok(expanded) => (expanded.code, expanded.patterns),
+                Err(code) => (code, Vec::new()),
+            }
+        } else {
+            (code, Vec::new())
+        };
         let analysis = self.scripts.analyze(site.as_str(), &code)?;
-        Ok((code, analysis))
+        Ok(Script {
+            code,
+            analysis,
+            globs,
+        })
     }
 
     /// Shows a `tsconfig.json` that cannot be read in the overlay (the files under it compile

@@ -74,8 +74,8 @@ pub fn rewrite_script(
     source: String,
 ) -> String {
     let compiled = ts::is_compiled(site.as_str());
-    let (code, analysis) = match scripts.modules.analyze_script(site, source.clone()) {
-        Ok(analyzed) => analyzed,
+    let (code, analysis, globs) = match scripts.modules.analyze_script(site, source.clone()) {
+        Ok(script) => (script.code, script.analysis, script.globs),
         Err(error) => {
             let report = error.report(site);
             tracing::warn!("{}", report.one_line());
@@ -129,6 +129,7 @@ pub fn rewrite_script(
         imports: named.imports(),
         accepts,
         missing: named.missing.clone(),
+        globs,
         cache_busted: crate::protocol::query_has(query, protocol::TIMESTAMP_PARAM),
     });
     let graph = scripts.live.graph();
@@ -481,6 +482,7 @@ fn read_style(
             deps: Default::default(),
         },
         missing: named.missing.clone(),
+        globs: Vec::new(),
         cache_busted: false,
     });
     (references, named)

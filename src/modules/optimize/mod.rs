@@ -203,7 +203,7 @@ fn scan_project(modules: &Modules) -> BTreeMap<String, PathBuf> {
         };
         read += 1;
         let site = SitePath::new(&relative.to_string_lossy().replace('\\', "/"));
-        let Ok((_, analysis)) = modules.analyze_script(&site, source) else {
+        let Ok(super::Script { analysis, .. }) = modules.analyze_script(&site, source) else {
             continue;
         };
         for specifier in analysis.specifiers.iter().map(|s| s.text.as_str()) {
