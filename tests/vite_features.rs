@@ -12,6 +12,7 @@
 //!   served; a saved `.env` reloads the pages.
 //! - `import.meta.glob`, eager and lazy, with `import`: a file that appears or goes updates the
 //!   module that globs.
+//! - An inline `<script type=module>`'s bare imports resolve as a file's do.
 //! - An extensionless import (`./util`) of a file that does not exist yet: creating `util.ts`
 //!   updates the importer.
 
@@ -476,5 +477,43 @@ fn an_extensionless_import_of_a_file_that_appears_updates_its_importer() {
     page.wait_for(
         "document.getElementById('out')?.textContent === '42'",
         "the importer to run with the new file",
+    );
+}
+
+const INLINE: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><title>inline</title><div id=out></div>\
+         <script type=module>import { hello } from 'tiny';\n\
+         document.getElementById('out').textContent = hello();</script>",
+    ),
+    (
+        "node_modules/tiny/package.json",
+        r#"{"name": "tiny", "type": "module", "exports": "./index.js"}"#,
+    ),
+    (
+        "node_modules/tiny/index.js",
+        "export const hello = () => 'hi from tiny';\n",
+    ),
+];
+
+#[test]
+fn an_inline_modules_bare_imports_resolve_as_a_files_do() {
+    let site = run_dir(site(INLINE), |_| {});
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for(
+        "document.getElementById('out')?.textContent === 'hi from tiny'",
+        "the inline module to run",
+    );
+
+    let dir = testkit::site(INLINE);
+    let out = tempfile::tempdir().unwrap();
+    build(dir.path(), out.path());
+    let host = static_host(out.path());
+    let page = browser.open(&format!("{}/", host.url));
+    page.wait_for(
+        "document.getElementById('out')?.textContent === 'hi from tiny'",
+        "the built inline module to run",
     );
 }

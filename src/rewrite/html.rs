@@ -6,7 +6,9 @@
 //!    stylesheets and module preloads (`<link rel=stylesheet|modulepreload href>`), and
 //!    images (`src` and the URLs of `srcset` on `<img>` and `<source>`, `<video poster>`), and
 //!    what inline `<script type=module>`s import (read with oxc, as served modules are);
-//! 3. the specifiers a `<script type=importmap>` maps, which hotplate then leaves to the page.
+//! 3. the specifiers a `<script type=importmap>` maps, which hotplate then leaves to the page;
+//! 4. with an [`InlineModules`] rewrite, the text of each inline `<script type=module>` is
+//!    replaced by what it gives (its bare imports written as URLs, as in a served module).
 
 use super::js;
 use lol_html::html_content::ContentType;
@@ -42,7 +44,7 @@ const LOADED_LINKS: [&str; 3] = ["stylesheet", "modulepreload", "icon"];
 /// Injects `tag` (when given) and collects what the document loads.
 #[cfg(any(test, feature = "testing"))]
 pub fn rewrite(html: &str, tag: Option<&str>) -> Rewritten {
-    rewrite_with_policy(html, tag, None)
+    rewrite_with_policy(html, tag, None, None)
 }
 
 /// Injects `tag` (when given) and collects what the document loads, with every
@@ -52,8 +54,9 @@ pub fn rewrite_with_policy(
     html: &str,
     tag: Option<&str>,
     amend_policy: Option<Amend>,
+    inline: Option<InlineModules>,
 ) -> Rewritten {
-    let mut rewriter = Rewriter::new(tag.map(str::to_string), amend_policy, false);
+    let mut rewriter = Rewriter::new(tag.map(str::to_string), amend_policy, false, inline);
     let mut out = rewriter.write(html.as_bytes());
     let ended = rewriter.end();
     out.extend_from_slice(&ended.html);
@@ -71,6 +74,10 @@ pub fn rewrite_with_policy(
 
 /// Rewrites a `<meta>` Content-Security-Policy's value for the runtime.
 pub type Amend = Box<dyn Fn(&str) -> String + Send>;
+
+/// Rewrites the text of an inline `<script type=module>`, given the specifiers the document's
+/// import maps map so far (left to the page); `None` leaves it as it is.
+pub type InlineModules = Arc<dyn Fn(&str, &[String]) -> Option<String> + Send + Sync>;
 
 /// The most the HTML rewriter may hold of a document while it waits for the end of a tag (an
 /// attribute that never ends, say). Past it the rewriter gives up: what it held, and the rest
@@ -113,6 +120,11 @@ struct Seen {
     references: Vec<String>,
     /// The inline module read so far, unless it grew past [`INLINE_LIMIT`].
     inline: Option<String>,
+    /// With an [`InlineModules`] rewrite: whether the inline module's chunks are held back
+    /// (removed, to go out rewritten with its last chunk) rather than passed on, and what was
+    /// held of it so far (up to [`INLINE_LIMIT`]).
+    holding: bool,
+    held: String,
     import_map_text: Option<String>,
     import_map: Vec<String>,
     injected: bool,
@@ -147,11 +159,18 @@ impl Rewriter {
     /// A rewriter that injects `tag` (when given), amends `<meta>` policies with
     /// `amend_policy`, and collects what the document loads. `streaming` places the tag before
     /// `<body>` or at the end when there is no `<head>`; otherwise the caller places it
-    /// ([`rewrite_with_policy`] does, after the whole document).
-    pub fn new(tag: Option<String>, amend_policy: Option<Amend>, streaming: bool) -> Rewriter {
+    /// ([`rewrite_with_policy`] does, after the whole document). `inline` rewrites inline
+    /// modules.
+    pub fn new(
+        tag: Option<String>,
+        amend_policy: Option<Amend>,
+        streaming: bool,
+        inline: Option<InlineModules>,
+    ) -> Rewriter {
         let seen = Arc::new(Mutex::new(Seen {
             injected: tag.is_none(),
             inline: Some(String::new()),
+            holding: inline.is_some(),
             import_map_text: Some(String::new()),
             ..Seen::default()
         }));
@@ -189,7 +208,28 @@ impl Rewriter {
         let inline_modules = text!("script[type=module]:not([src])", move |chunk| {
             let mut seen = lock(&s3);
             keep_inline(&mut seen.inline, chunk.as_str());
-            if chunk.last_in_text_node() {
+            let last = chunk.last_in_text_node();
+            if let (Some(rewrite), true) = (&inline, seen.holding) {
+                if seen.held.len() + chunk.as_str().len() > INLINE_LIMIT {
+                    // Too long to hold: what was held goes out before this chunk, as it came,
+                    // and the rest passes on.
+                    let held = std::mem::take(&mut seen.held);
+                    chunk.before(&held, ContentType::Html);
+                    seen.holding = false;
+                } else if !last {
+                    seen.held.push_str(chunk.as_str());
+                    chunk.remove();
+                } else {
+                    let mut source = std::mem::take(&mut seen.held);
+                    source.push_str(chunk.as_str());
+                    // The chunks held back go out with the last, rewritten or as they came.
+                    let out = rewrite(&source, &seen.import_map).unwrap_or(source);
+                    chunk.replace(&out, ContentType::Html);
+                }
+            }
+            if last {
+                seen.holding = inline.is_some();
+                seen.held.clear();
                 let source = seen.inline.replace(String::new());
                 if let Some(Ok(analysis)) = source.map(|s| js::analyze(&s)) {
                     seen.references.extend(
@@ -508,7 +548,11 @@ mod tests {
 
     /// `pieces` through one [`Rewriter`], as a stream: the output and how it ended.
     fn streamed(pieces: &[&[u8]]) -> (Vec<u8>, Ended) {
-        let mut rewriter = Rewriter::new(Some(TAG.to_string()), None, true);
+        streamed_with(pieces, None)
+    }
+
+    fn streamed_with(pieces: &[&[u8]], inline: Option<InlineModules>) -> (Vec<u8>, Ended) {
+        let mut rewriter = Rewriter::new(Some(TAG.to_string()), None, true, inline);
         let mut out = Vec::new();
         for piece in pieces {
             out.extend(rewriter.write(piece));
@@ -516,6 +560,56 @@ mod tests {
         let ended = rewriter.end();
         out.extend_from_slice(&ended.html);
         (out, ended)
+    }
+
+    /// Writes `preact` as `/npm/preact.js`, and says which specifiers the import map mapped;
+    /// leaves a module without `preact` as it is.
+    fn npm_rewrite() -> InlineModules {
+        Arc::new(|source: &str, mapped: &[String]| {
+            let out = source.replace("'preact'", "'/npm/preact.js'");
+            (out != source).then(|| format!("{out}/* mapped: {} */", mapped.join(",")))
+        })
+    }
+
+    #[test]
+    fn inline_modules_are_rewritten_whole_however_they_arrive() {
+        let doc = "<html><head><script type=importmap>{\"imports\":{\"lib\":\"/lib.js\"}}</script></head><body>\
+                   <script type=module>import { render } from 'preact'; import './local.js'; render();</script>\
+                   <script>const plain = 'preact';</script></body></html>";
+        for size in [1, 7, doc.len()] {
+            let pieces: Vec<&[u8]> = doc.as_bytes().chunks(size).collect();
+            let (out, ended) = streamed_with(&pieces, Some(npm_rewrite()));
+            let out = String::from_utf8(out).unwrap();
+            assert!(
+                out.contains("<script type=module>import { render } from '/npm/preact.js'; import './local.js'; render();/* mapped: lib */</script>"),
+                "pieces of {size}: {out}"
+            );
+            assert!(
+                out.contains("<script>const plain = 'preact';</script>"),
+                "{out}"
+            );
+            assert_eq!(ended.loads.references, vec!["./local.js"]);
+        }
+        let untouched = "<script type=module>import './a.js'; run();</script>";
+        for size in [1, 5, untouched.len()] {
+            let pieces: Vec<&[u8]> = untouched.as_bytes().chunks(size).collect();
+            let (out, _) = streamed_with(&pieces, Some(npm_rewrite()));
+            assert!(
+                String::from_utf8(out).unwrap().contains(untouched),
+                "pieces of {size}: a module the rewrite leaves goes out whole"
+            );
+        }
+    }
+
+    #[test]
+    fn an_inline_module_too_long_to_hold_goes_out_as_it_came() {
+        let body = format!("const s = '{}';", "x".repeat(INLINE_LIMIT + 10));
+        let doc = format!("<script type=module>{body}</script><p>after</p>");
+        let pieces: Vec<&[u8]> = doc.as_bytes().chunks(4096).collect();
+        let (out, _) = streamed_with(&pieces, Some(npm_rewrite()));
+        let out = String::from_utf8(out).unwrap();
+        assert!(out.contains(&format!("<script type=module>{body}</script><p>after</p>")));
+        assert!(!out.contains("mapped"));
     }
 
     #[test]

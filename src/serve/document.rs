@@ -3,7 +3,8 @@
 //! Every document goes the same way out:
 //! 1. render it (a page) or read it (a static file);
 //! 2. rewrite it: in dev, inject the client runtime (with `modulepreload`s for the modules its
-//!    scripts imported last time) and collect what it loads;
+//!    scripts imported last time), write the bare imports of its inline modules as URLs, and
+//!    collect what it loads;
 //! 3. record in the graph that this route showed this entry, which loads those files, and (for
 //!    a page) what its render read;
 //! 4. answer with an ETag over the body, so an unchanged document revalidates to 304.
@@ -14,7 +15,7 @@ use super::extensions::Entry;
 use crate::base::{ErrorReport, SitePath};
 use crate::graph::Record;
 use crate::protocol;
-use crate::rewrite::{csp, html};
+use crate::rewrite::{csp, html, js};
 use crate::settings::Settings;
 use crate::site::render::{self, RenderError};
 use crate::site::route;
@@ -24,6 +25,7 @@ use axum::http::{Method, StatusCode};
 use axum::response::Response;
 use std::collections::BTreeMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::time::Instant;
 
 const HTML: &str = "text/html; charset=utf-8";
@@ -228,13 +230,49 @@ pub fn inject(
     let amend = policy
         .cloned()
         .map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
-    let rewritten = html::rewrite_with_policy(body, Some(&tag), amend);
+    let inline = inline_modules(pages, entry);
+    let rewritten = html::rewrite_with_policy(body, Some(&tag), amend, Some(inline));
     if let Some(why) = &rewritten.gave_up {
         tracing::warn!("{route}: {why}");
     }
     record_document(pages, route, entry, &rewritten.references);
     pages.modules.note_import_map(&rewritten.import_map);
     rewritten.html
+}
+
+/// What rewrites a document's inline `<script type=module>`s: their bare imports (`preact`)
+/// written as the URLs that serve them, resolved from the document's file (`entry`) as a
+/// served module's are; what the page's import map maps, and paths, are left as they are.
+pub fn inline_modules(pages: &Pages, entry: Option<&SitePath>) -> html::InlineModules {
+    let scripts = pages.scripts.clone();
+    let importer = pages
+        .settings
+        .root
+        .join(entry.map_or("index.html", SitePath::as_str));
+    Arc::new(move |source: &str, import_map: &[String]| {
+        let mapped = |text: &str| {
+            import_map
+                .iter()
+                .any(|key| key == text || (key.ends_with('/') && text.starts_with(key.as_str())))
+        };
+        let bare = |text: &str| {
+            !js::names_a_path(text)
+                && !text.contains(':')
+                && !mapped(text)
+                && !scripts.modules.is_import_mapped(text)
+        };
+        if !source.contains("import") {
+            return None;
+        }
+        let analysis = js::analyze(source).ok()?;
+        if !analysis.specifiers.iter().any(|s| bare(&s.text)) {
+            return None;
+        }
+        let resolved = super::specifiers::resolutions(&scripts, &importer, &analysis, bare);
+        Some(js::rewrite(source, &analysis, None, |specifier, _| {
+            resolved.get(specifier).cloned()
+        }))
+    })
 }
 
 /// What goes first into a document: the runtime (resuming from hub message `since`, carrying

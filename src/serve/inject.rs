@@ -328,7 +328,8 @@ impl Streamed {
         };
         let tag = document::runtime_tag(&self.pages, self.entry.as_ref(), shown, policy.as_ref());
         let amend = policy.map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);
-        self.rewriter = Some(html::Rewriter::new(Some(tag), amend, true));
+        let inline = document::inline_modules(&self.pages, self.entry.as_ref());
+        self.rewriter = Some(html::Rewriter::new(Some(tag), amend, true, Some(inline)));
     }
 
     /// Decodes and rewrites the next piece; `None` when the body cannot go on (it does not

@@ -16,7 +16,8 @@
 //!   they share, [`decode`] reads a compressed body, and [`extensions`] is what an inner
 //!   service tells them. [`crate::layer()`] puts the same two, and the runtime, around an app.
 //! - [`site`]: the site service, with [`document`], [`module`] and [`files`]; [`cache`] is the
-//!   caching headers of everything served.
+//!   caching headers of everything served; [`specifiers`] writes what a module (or a page's
+//!   inline module) imports as the URLs that serve it.
 //! - [`proxy`]: the proxy service (`--proxy`), which serves the mapped asset folders and
 //!   forwards the rest to the backend ([`crate::backend`] owns whether it is up, and runs it).
 //! - [`built`]: a build (`hotplate build`'s output) served as a static host would, which is
@@ -45,6 +46,7 @@ pub mod outgoing;
 pub mod proxy;
 pub mod runtime;
 pub mod site;
+pub mod specifiers;
 
 use crate::app::App;
 use crate::live::Live;

@@ -17,10 +17,11 @@
 
 use super::Scripts;
 use super::extensions::Module;
+use super::specifiers::{is_elsewhere, resolutions};
 use super::{cache, files};
 use crate::base::{ErrorReport, Kind, SitePath};
 use crate::graph::{Accepts, Graph, Import, Record};
-use crate::modules::{css_modules, helpers, npm, queries};
+use crate::modules::{css_modules, queries};
 use crate::protocol::{self, IMPORT_PARAM};
 use crate::rewrite::js::{Analysis, Place};
 use crate::rewrite::{css, js, ts, with_timestamp};
@@ -300,49 +301,6 @@ fn thrown(message: &str) -> String {
     )
 }
 
-/// What each specifier of the module at `importer` that `wanted` picks resolves to, as
-/// TypeScript and Node resolve it ([`crate::modules::resolve`]), written as the URL that serves it:
-/// `./util` → `/src/util.ts`, `@/lib/x` (tsconfig `paths`) → `/src/lib/x.ts`, `preact` →
-/// `/__hotplate/npm/node_modules/preact/dist/preact.module.js?v=…` (`runtime::npm`).
-pub(super) fn resolutions(
-    scripts: &Scripts,
-    importer: &Path,
-    analysis: &Analysis,
-    wanted: impl Fn(&str) -> bool,
-) -> HashMap<String, String> {
-    let mut resolved = HashMap::new();
-    let written = analysis.specifiers.iter().chain(&analysis.accepted);
-    for text in written.map(|s| s.text.as_str()) {
-        if resolved.contains_key(text) || is_elsewhere(text) || !wanted(text) {
-            continue;
-        }
-        let Some(file) = scripts.modules.resolver.resolve(importer, text) else {
-            if let Some(helper) = helpers::named(text) {
-                let folder = protocol::runtime_folder(&scripts.settings.boot);
-                resolved.insert(text.to_string(), format!("{folder}helpers/{helper}.js"));
-            }
-            continue;
-        };
-        let root = &scripts.settings.root;
-        let to = if npm::is_package_file(root, &file) {
-            if scripts.modules.is_es_module(&file) {
-                npm::url_of(root, &file, &scripts.modules.npm_key())
-            } else if npm::is_script(&file) && !js::names_a_path(text) {
-                // CommonJS: converted once, with the project's other CommonJS packages.
-                Some(scripts.modules.optimized_url(text, &file))
-            } else {
-                None
-            }
-        } else {
-            route::url_of(&scripts.settings, &file)
-        };
-        if let Some(to) = to {
-            resolved.insert(text.to_string(), to);
-        }
-    }
-    resolved
-}
-
 /// Shows the overlay for bare imports that nothing answers: no package in `node_modules`, and
 /// no import map in a page. The browser would only say it cannot resolve them.
 fn report_missing_packages(
@@ -393,16 +351,6 @@ fn package_name(specifier: &str) -> String {
         [name, ..] => name.to_string(),
         [] => specifier.to_string(),
     }
-}
-
-/// Whether a specifier names something no resolution applies to: another site, a `data:`
-/// URL, or one with a query or fragment (`./worker.js?worker`).
-fn is_elsewhere(text: &str) -> bool {
-    text.is_empty()
-        || text.contains("://")
-        || text.starts_with("//")
-        || text.starts_with("data:")
-        || text.contains(['?', '#'])
 }
 
 /// Whether the specifier `text`, written in the module at `url`, is one that names no file

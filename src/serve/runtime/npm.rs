@@ -15,7 +15,7 @@
 use crate::modules::npm::{PREFIX, is_package_file, is_script, looks_commonjs};
 use crate::rewrite::js;
 use crate::serve::Scripts;
-use crate::serve::module;
+use crate::serve::{module, specifiers};
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -124,7 +124,7 @@ fn rewrite_package_script(
              converts CommonJS ones imported by name (/__hotplate/deps/)"
         ));
     }
-    let resolved = module::resolutions(scripts, file, &analysis, |text| {
+    let resolved = specifiers::resolutions(scripts, file, &analysis, |text| {
         !scripts.modules.is_import_mapped(text)
     });
     Ok(js::rewrite(&source, &analysis, None, |specifier, _| {
