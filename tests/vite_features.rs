@@ -13,6 +13,8 @@
 //! - `import.meta.glob`, eager and lazy, with `import`: a file that appears or goes updates the
 //!   module that globs.
 //! - An inline `<script type=module>`'s bare imports resolve as a file's do.
+//! - A site in a workspace loads the packages installed at the workspace root; nothing above
+//!   that root is served.
 //! - An extensionless import (`./util`) of a file that does not exist yet: creating `util.ts`
 //!   updates the importer.
 
@@ -516,4 +518,62 @@ fn an_inline_modules_bare_imports_resolve_as_a_files_do() {
         "document.getElementById('out')?.textContent === 'hi from tiny'",
         "the built inline module to run",
     );
+}
+
+#[test]
+fn a_site_in_a_workspace_loads_packages_from_the_workspace_root_and_nothing_above() {
+    let outer = site(&[
+        (
+            "node_modules/secret/package.json",
+            r#"{"name": "secret", "type": "module", "exports": "./index.js"}"#,
+        ),
+        (
+            "node_modules/secret/index.js",
+            "export const secret = 'outside the workspace';\n",
+        ),
+        (
+            "ws/package.json",
+            r#"{"private": true, "workspaces": ["apps/*"]}"#,
+        ),
+        (
+            "ws/node_modules/tiny/package.json",
+            r#"{"name": "tiny", "type": "module", "exports": "./index.js"}"#,
+        ),
+        (
+            "ws/node_modules/tiny/index.js",
+            "export const hello = () => 'hi from the workspace';\n",
+        ),
+        ("ws/apps/web/package.json", r#"{"name": "web"}"#),
+        (
+            "ws/apps/web/index.html",
+            "<!doctype html><div id=out></div><div id=secret></div><script type=module src=/main.js></script>",
+        ),
+        (
+            "ws/apps/web/main.js",
+            "import { hello } from 'tiny';\n\
+             document.getElementById('out').textContent = hello();\n\
+             import('secret').then((m) => { document.getElementById('secret').textContent = m.secret; }, \
+             () => { document.getElementById('secret').textContent = 'refused'; });\n",
+        ),
+    ]);
+    let app = outer.path().join("ws/apps/web");
+    let site = util::run_at(outer, &app);
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    page.wait_for(
+        "document.getElementById('out')?.textContent === 'hi from the workspace'",
+        "the workspace's package to load",
+    );
+    page.wait_for(
+        "document.getElementById('secret')?.textContent === 'refused'",
+        "the package above the workspace to be refused",
+    );
+    for path in [
+        "/__hotplate/npm/node_modules/secret/index.js",
+        "/__hotplate/npm/../node_modules/secret/index.js",
+        "/__hotplate/npm/%2E%2E/node_modules/secret/index.js",
+    ] {
+        let reply = testkit::http_get(&format!("{}{path}", site.url), &[]);
+        assert_ne!(reply.status, 200, "{path}");
+    }
 }

@@ -55,6 +55,9 @@ pub struct Script {
 /// The module state of one site: caches of each step, and what the pages' import maps map.
 pub struct Modules {
     root: PathBuf,
+    /// Where packages are found: the site root, or the root of the workspace it is in
+    /// ([`npm::packages_root`]).
+    packages: PathBuf,
     /// What each script names and accepts, parsed once per version of the file.
     pub scripts: AnalysisCache,
     /// TypeScript and JSX compiled, once per version of the file and its JSX settings.
@@ -80,13 +83,15 @@ pub struct Modules {
 impl Modules {
     /// The module state of the site at `root` (canonical), with the `--jsx*` flags.
     pub fn new(root: &Path, jsx: ts::JsxOptionsWritten, overlay: Overlay) -> Modules {
+        let packages = npm::packages_root(root);
         Modules {
             root: root.to_path_buf(),
             scripts: AnalysisCache::default(),
             transforms: TransformCache::default(),
             resolver: Resolver::new(jsx),
             optimizer: Optimizer::new(root),
-            npm_key: RwLock::new(npm::lock_key(root)),
+            npm_key: RwLock::new(npm::lock_key(&packages)),
+            packages,
             import_mapped: RwLock::default(),
             overlay,
             refresh_runtime: None,
@@ -110,6 +115,11 @@ impl Modules {
     /// The site's root, which the module paths are relative to.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// Where packages are found and served from: the site root, or its workspace's.
+    pub fn packages_root(&self) -> &Path {
+        &self.packages
     }
 
     /// The site file `site`, with this `source`, compiled when it is TypeScript or JSX, its
@@ -211,7 +221,7 @@ impl Modules {
 
     /// Reads the lockfile again (it changed).
     pub fn refresh_npm_key(&self) {
-        let key = npm::lock_key(&self.root);
+        let key = npm::lock_key(&self.packages);
         *self.npm_key.write().unwrap_or_else(PoisonError::into_inner) = key;
     }
 

@@ -1,11 +1,16 @@
 //! npm packages as files: which lockfile versions them, which files are a package's, what
 //! URL serves one, and whether it is an ES module (served as it is) or CommonJS (converted by
 //! [`super::optimize`]). The HTTP side (`serve::runtime::npm`) answers the URLs.
+//!
+//! Packages are found in the `node_modules` folders of the site root, or, for a site inside a
+//! workspace (npm's, yarn's or pnpm's), of the workspace root and the folders between: npm
+//! installs a workspace's packages once, at its root ([`packages_root`]). Nothing above that
+//! root is ever served.
 
 use crate::base::url_path;
 use crate::rewrite::js::AnalysisCache;
 use std::hash::{DefaultHasher, Hash, Hasher};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Where package files are served.
 pub use crate::protocol::NPM_PREFIX as PREFIX;
@@ -20,6 +25,23 @@ pub const LOCKFILES: [&str; 5] = [
     "npm-shrinkwrap.json",
 ];
 
+/// Where the packages of the site at `root` (canonical) are: the root of the workspace the site
+/// is in (the nearest folder, the root itself included, whose `package.json` has `workspaces`
+/// or that has a `pnpm-workspace.yaml`), or else the site root.
+pub fn packages_root(root: &Path) -> PathBuf {
+    let declares_workspaces = |folder: &Path| {
+        folder.join("pnpm-workspace.yaml").is_file()
+            || std::fs::read_to_string(folder.join("package.json"))
+                .ok()
+                .and_then(|text| serde_json::from_str::<serde_json::Value>(&text).ok())
+                .is_some_and(|manifest| manifest.get("workspaces").is_some())
+    };
+    root.ancestors()
+        .find(|folder| declares_workspaces(folder))
+        .unwrap_or(root)
+        .to_path_buf()
+}
+
 /// The key that versions every package URL: a hash of the root's lockfile (`dev` without
 /// one).
 pub fn lock_key(root: &Path) -> String {
@@ -33,8 +55,8 @@ pub fn lock_key(root: &Path) -> String {
     "dev".into()
 }
 
-/// Whether `real` (canonical) is a file of a package: under the root, inside a
-/// `node_modules` folder.
+/// Whether `real` (canonical) is a file of a package: under the packages' root
+/// ([`packages_root`]), inside a `node_modules` folder.
 pub fn is_package_file(root: &Path, real: &Path) -> bool {
     real.strip_prefix(root).is_ok_and(|relative| {
         relative
@@ -89,4 +111,39 @@ pub fn is_es_module(scripts: &AnalysisCache, real: &Path) -> bool {
 /// `exports`.
 pub fn looks_commonjs(source: &str) -> bool {
     source.contains("require(") || source.contains("module.exports") || source.contains("exports.")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_site_in_a_workspace_finds_its_packages_at_the_workspace_root() {
+        let dir = testkit::site(&[
+            (
+                "package.json",
+                r#"{"private": true, "workspaces": ["apps/*"]}"#,
+            ),
+            ("apps/web/package.json", r#"{"name": "web"}"#),
+            ("apps/web/index.html", ""),
+            ("node_modules/lib/index.js", "export {}"),
+            ("pnpm/pnpm-workspace.yaml", "packages: ['site']"),
+            ("pnpm/site/index.html", ""),
+        ]);
+        let top = std::fs::canonicalize(dir.path()).unwrap();
+        let web = top.join("apps/web");
+        assert_eq!(packages_root(&web), top);
+        assert!(is_package_file(
+            &top,
+            &top.join("node_modules/lib/index.js")
+        ));
+        assert_eq!(
+            url_of(&top, &top.join("node_modules/lib/index.js"), "k").as_deref(),
+            Some("/__hotplate/npm/node_modules/lib/index.js?v=k")
+        );
+        assert_eq!(packages_root(&top.join("pnpm/site")), top.join("pnpm"));
+        let alone = testkit::site(&[("index.html", "")]);
+        let alone = std::fs::canonicalize(alone.path()).unwrap();
+        assert_eq!(packages_root(&alone), alone);
+    }
 }

@@ -34,10 +34,10 @@ pub fn resolutions(
             }
             continue;
         };
-        let root = &scripts.settings.root;
-        let to = if npm::is_package_file(root, &file) {
+        let packages = scripts.modules.packages_root();
+        let to = if npm::is_package_file(packages, &file) {
             if scripts.modules.is_es_module(&file) {
-                npm::url_of(root, &file, &scripts.modules.npm_key())
+                npm::url_of(packages, &file, &scripts.modules.npm_key())
             } else if npm::is_script(&file) && !js::names_a_path(text) {
                 // CommonJS: converted once, with the project's other CommonJS packages.
                 Some(scripts.modules.optimized_url(text, &file))

@@ -205,6 +205,14 @@ pub fn run(fixture_name: &str) -> Running {
     run_dir(testkit::copy_site(&fixture(fixture_name)), |_| {})
 }
 
+/// Serves the folder `root` inside `dir` (which the test keeps for as long as it runs).
+pub fn run_at(dir: tempfile::TempDir, root: &Path) -> Running {
+    let root = root.to_path_buf();
+    run_dir(dir, move |settings| {
+        *settings = Settings::for_root(&root).unwrap();
+    })
+}
+
 pub fn run_dir(dir: tempfile::TempDir, configure: impl FnOnce(&mut Settings)) -> Running {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -214,7 +214,7 @@ fn scan_project(modules: &Modules) -> BTreeMap<String, PathBuf> {
                 continue;
             }
             if let Some(file) = modules.resolver.resolve(path, specifier)
-                && npm::is_package_file(root, &file)
+                && npm::is_package_file(modules.packages_root(), &file)
                 && npm::is_script(&file)
                 && !modules.is_es_module(&file)
             {

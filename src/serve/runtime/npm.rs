@@ -1,5 +1,6 @@
 //! npm packages in the browser, without a bundler: the files of ES-module packages under the
-//! root's `node_modules`, served at `/__hotplate/npm/<path from the root>?v=<key>`.
+//! `node_modules` of the root (or of its workspace's root, [`crate::modules::npm`]), served at
+//! `/__hotplate/npm/<path from that root>?v=<key>`.
 //!
 //! - A bare specifier in a module (`preact`, `@scope/pkg/sub`) is resolved the way Node
 //!   resolves it for a browser ([`crate::modules::resolve`]) and written as that URL
@@ -70,7 +71,7 @@ fn answer(scripts: &Scripts, path: &str, versioned: bool) -> Response {
         .strip_prefix(PREFIX)
         .or_else(|| path.strip_prefix("/npm/"))
         .unwrap_or(path);
-    let Some(file) = file_of(&scripts.settings.root, rest) else {
+    let Some(file) = file_of(scripts.modules.packages_root(), rest) else {
         return (
             StatusCode::NOT_FOUND,
             format!("hotplate: no package file at {path}\n"),
