@@ -126,6 +126,9 @@ proptest! {
         match js::analyze(&source) {
             Ok(_) | Err(js::AnalysisError::Syntax(_)) => {}
             Err(js::AnalysisError::Refused(reason)) => prop_assert!(reason.contains("deep")),
+            Err(js::AnalysisError::Unsupported(reason)) => {
+                prop_assert!(false, "plain JavaScript is always supported: {}", reason)
+            }
         }
     }
 

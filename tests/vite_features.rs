@@ -15,6 +15,8 @@
 //! - An inline `<script type=module>`'s bare imports resolve as a file's do.
 //! - A site in a workspace loads the packages installed at the workspace root; nothing above
 //!   that root is served.
+//! - What cannot be compiled here (`.vue`, `.svelte`, Solid's JSX) gets an overlay that names
+//!   the file and the compiler it needs, and the build fails saying the same.
 //! - An extensionless import (`./util`) of a file that does not exist yet: creating `util.ts`
 //!   updates the importer.
 
@@ -576,4 +578,74 @@ fn a_site_in_a_workspace_loads_packages_from_the_workspace_root_and_nothing_abov
         let reply = testkit::http_get(&format!("{}{path}", site.url), &[]);
         assert_ne!(reply.status, 200, "{path}");
     }
+}
+
+#[test]
+fn vue_svelte_and_solid_get_an_overlay_that_says_why_and_the_build_says_it_too() {
+    let files: &[(&str, &str)] = &[
+        (
+            "index.html",
+            "<!doctype html><div id=app></div><script type=module src=/src/main.ts></script>",
+        ),
+        (
+            "src/main.ts",
+            "import App from './App.vue';\nconsole.log(App);\n",
+        ),
+        ("src/App.vue", "<template><p>hi</p></template>\n"),
+        (
+            "solid/index.html",
+            "<!doctype html><script type=module src=/solid/main.tsx></script>",
+        ),
+        (
+            "solid/tsconfig.json",
+            r#"{"compilerOptions": {"jsx": "preserve", "jsxImportSource": "solid-js"}}"#,
+        ),
+        ("solid/main.tsx", "export const App = () => <p>hi</p>;\n"),
+        (
+            "svelte/index.html",
+            "<!doctype html><script type=module src=/svelte/main.js></script>",
+        ),
+        (
+            "svelte/main.js",
+            "import Counter from './Counter.svelte';\nconsole.log(Counter);\n",
+        ),
+        ("svelte/Counter.svelte", "<button>0</button>\n"),
+    ];
+    let site = run_dir(site(files), |_| {});
+    let browser = Browser::launch();
+    for (page_url, file, compiler) in [
+        ("/", "App.vue", "@vue/compiler-sfc"),
+        ("/solid/", "solid/main.tsx", "babel-preset-solid"),
+        ("/svelte/", "Counter.svelte", "svelte/compiler"),
+    ] {
+        let page = browser.open(&format!("{}{page_url}", site.url));
+        let overlay = page.wait_for_overlay();
+        assert!(overlay.contains(file), "{page_url}: {overlay}");
+        assert!(overlay.contains(compiler), "{page_url}: {overlay}");
+    }
+    let reply = testkit::http_get(&format!("{}/src/App.vue?import", site.url), &[]);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("text/javascript; charset=utf-8"),
+        "never application/octet-stream"
+    );
+
+    let dir = testkit::site(files);
+    let out = tempfile::tempdir().unwrap();
+    let err = hotplate::build::build(
+        &hotplate::build::Options {
+            root: dir.path().to_path_buf(),
+            out: Some(out.path().to_path_buf()),
+            ..hotplate::build::Options::default()
+        },
+        &|_| {},
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("@vue/compiler-sfc")
+            || err.contains("babel-preset-solid")
+            || err.contains("svelte/compiler"),
+        "{err}"
+    );
 }

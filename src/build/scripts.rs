@@ -21,7 +21,7 @@
 use crate::modules::env::Env;
 use crate::modules::queries::{self, AssetQuery};
 use crate::modules::resolve::Resolver;
-use crate::modules::{css_modules, glob, helpers};
+use crate::modules::{css_modules, frameworks, glob, helpers};
 use crate::rewrite::{js, ts};
 use crate::site::route::{self, Target};
 use arcstr::ArcStr;
@@ -543,6 +543,9 @@ impl Plugin for SitePlugin {
                 ..HookLoadOutput::default()
             }));
         }
+        if let Some(why) = frameworks::unsupported_file(&self.site_path(Path::new(args.id))) {
+            return Err(self.fail(why, None));
+        }
         let path = Path::new(args.id);
         if is_style(path) && css_modules::is_css_module(args.id) {
             // Its class names, as its stylesheet (built and linked by the caller) has them.
@@ -608,6 +611,11 @@ impl Plugin for SitePlugin {
         if let Some(error) = tsconfig_error {
             let message = format!("{}: {}", self.site_path(&error.tsconfig), error.message);
             return Err(self.fail(message, None));
+        }
+        if let ts::Jsx::Automatic { import_source, .. } = &settings.jsx
+            && let Some(why) = frameworks::unsupported_jsx(&self.site_path(path), import_source)
+        {
+            return Err(self.fail(why, None));
         }
         let source = args.code.to_string();
         if let Err(js::AnalysisError::Refused(why)) = js::check_limits(&source) {

@@ -17,12 +17,16 @@
 //! 7. **Packages** ([`npm`]): an ES-module package file is served as it is, under a URL keyed
 //!    by the lockfile; a CommonJS one is converted with the project's others ([`optimize`]).
 //!
+//! What none of these can compile (Vue, Svelte, Solid's JSX) is said plainly
+//! ([`frameworks`]).
+//!
 //! [`Modules`] holds the caches of each step. It reports what cannot be read (a broken
 //! `tsconfig.json`, a package rolldown cannot convert) through an [`Overlay`] and knows
 //! nothing else of the server.
 
 pub mod css_modules;
 pub mod env;
+pub mod frameworks;
 pub mod glob;
 pub mod helpers;
 pub mod npm;
@@ -130,6 +134,11 @@ impl Modules {
             let file = self.root.join(site.as_str());
             let (mut settings, problem) = self.resolver.compile_settings(&file);
             self.note_tsconfig(problem);
+            if let ts::Jsx::Automatic { import_source, .. } = &settings.jsx
+                && let Some(why) = frameworks::unsupported_jsx(site.as_str(), import_source)
+            {
+                return Err(AnalysisError::Unsupported(why));
+            }
             settings.refresh = self
                 .refresh_runtime
                 .as_deref()

@@ -95,6 +95,9 @@ pub enum AnalysisError {
     /// It is too deep or too big to analyze safely. It is served as it is, without hot
     /// updates; the reason says which limit it passed.
     Refused(String),
+    /// It is written for a compiler hotplate does not have (Solid's JSX): the reason says
+    /// which.
+    Unsupported(String),
 }
 
 impl AnalysisError {
@@ -106,6 +109,7 @@ impl AnalysisError {
                 file.as_str(),
                 format!("{file} {reason}: hotplate serves it as it is, without hot updates"),
             ),
+            AnalysisError::Unsupported(reason) => ErrorReport::about_file(file.as_str(), reason),
         }
     }
 }

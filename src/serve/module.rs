@@ -292,6 +292,18 @@ pub fn too_large(scripts: &Scripts, url: &str, site: Option<&SitePath>, size: u6
     thrown(&message)
 }
 
+/// What a module that is written for a compiler hotplate does not have (`.vue`, `.svelte`:
+/// `why` says which) is answered as: the overlay says why, and the module throws it.
+pub fn unsupported(scripts: &Scripts, site: &SitePath, why: String) -> String {
+    tracing::warn!("{why}");
+    let report = ErrorReport::about_file(site.as_str(), why.clone());
+    scripts
+        .live
+        .problems
+        .report(&scripts.live.hub, site.as_str(), report);
+    thrown(&why)
+}
+
 /// A module that throws `message` when it runs: what a compiled file that does not compile
 /// is served as (its source would fail in the browser with a less helpful error).
 fn thrown(message: &str) -> String {

@@ -22,6 +22,7 @@ use super::module;
 use super::outgoing::{self, Asked};
 use crate::base::Kind;
 use crate::graph::Record;
+use crate::modules::frameworks;
 use crate::modules::queries::{self, AssetQuery};
 use crate::rewrite::ts;
 use crate::site::route::{self, Target};
@@ -153,6 +154,9 @@ fn imported(scripts: &Scripts, path: &str, query: Option<AssetQuery>) -> Option<
     let Ok(Target::File { path: file, site }) = route::locate(&scripts.settings, path) else {
         return None;
     };
+    if let Some(why) = frameworks::unsupported_file(path) {
+        return Some(as_javascript(module::unsupported(scripts, &site, why)));
+    }
     let bytes = std::fs::read(&file).ok()?;
     let text = || String::from_utf8_lossy(&bytes);
     let quoted = || serde_json::to_string(path).expect("a string serializes");
@@ -167,6 +171,11 @@ fn imported(scripts: &Scripts, path: &str, query: Option<AssetQuery>) -> Option<
         None if style => module::style_module(scripts, path, &site, &text()),
         None => module::asset_module(path, &site, &bytes),
     };
+    Some(as_javascript(body))
+}
+
+/// `body` as a module's answer, revalidated on every request.
+fn as_javascript(body: String) -> Response {
     let mut response = Response::new(axum::body::Body::from(body));
     let headers = response.headers_mut();
     headers.insert(
@@ -177,7 +186,7 @@ fn imported(scripts: &Scripts, path: &str, query: Option<AssetQuery>) -> Option<
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static(super::cache::REVALIDATE),
     );
-    Some(response)
+    response
 }
 
 /// The mounted file `path` names.
