@@ -8,10 +8,12 @@
 //!   as `node vite.js`) to the app's button in the page, with each one's dependency cache
 //!   deleted first (`node_modules/.hotplate`, `node_modules/.vite`): both convert React's
 //!   CommonJS build on that first load. Rounds alternate between the two.
-//! - **TS save to screen**: `src/App.tsx` is saved (its greeting changes), `main.tsx` accepts
-//!   it (`import.meta.hot.accept('./App', …)`) and renders the new component; applied = the
-//!   new greeting in the page, seen by a `MutationObserver`, minus the moment before the
-//!   write. Edits alternate between the two, after two warm-up edits each.
+//! - **React component save to screen (Fast Refresh)**: the counter is clicked three times,
+//!   then `src/App.tsx` is saved (its greeting changes) and re-rendered in place, by
+//!   hotplate's Fast Refresh and by `@vitejs/plugin-react`'s; applied = the new greeting in the
+//!   page, seen by a `MutationObserver`, minus the moment before the write. Edits alternate
+//!   between the two, after two warm-up edits each. At the end, each page must still show the
+//!   count (state kept) and not have reloaded.
 //!
 //! The ratio is hotplate's median over Vite's.
 
@@ -50,13 +52,22 @@ fn main() {
     );
 
     println!(
-        "TS save to screen: src/App.tsx, accepted by main.tsx, {edits} edits (ms; median / p90)"
+        "React component save to screen (Fast Refresh): src/App.tsx, {edits} edits (ms; median / p90)"
     );
     let (url, _runtime) = common::serve(ours.path());
     let ours_page = open_app(&browser, &url);
     let port = free_port();
     let server = start_vite(theirs.path(), port);
     let theirs_page = open_app(&browser, &format!("http://127.0.0.1:{port}"));
+    for page in [&ours_page, &theirs_page] {
+        page.eval(
+            "for (let i = 0; i < 3; i++) document.getElementById('count').click(); window.marker = 1; true",
+        );
+        page.wait_for(
+            "document.getElementById('count').textContent === 'count is 3'",
+            "the count",
+        );
+    }
     let (mut hot, mut vite) = (Vec::new(), Vec::new());
     for i in 0..edits + WARM_UP {
         let ours_ms = timed_edit(&ours_page, ours.path(), &format!("hotplate {i}"));
@@ -66,6 +77,12 @@ fn main() {
             vite.push(theirs_ms);
         }
     }
+    let kept = |page: &Page<'_>| {
+        page.eval(
+            "document.getElementById('count').textContent === 'count is 3' && window.marker === 1",
+        ) == true
+    };
+    let (ours_kept, theirs_kept) = (kept(&ours_page), kept(&theirs_page));
     stop(server);
     report("hotplate", hot.clone());
     report(&format!("vite {vite_version}"), vite.clone());
@@ -73,6 +90,7 @@ fn main() {
         "  ratio hotplate / vite (medians)        {:.2}",
         median(&hot) / median(&vite)
     );
+    println!("  state kept: hotplate {ours_kept}, vite {theirs_kept}");
 }
 
 fn now_ms() -> f64 {

@@ -72,7 +72,9 @@ pub fn median(samples: &[f64]) -> f64 {
 }
 
 /// Two copies of `examples/react-ts` with its packages (`npm ci` first when it has none): one
-/// for hotplate, one with `vite` (`vite@8`) installed beside them; and Vite's version.
+/// for hotplate, one with `vite` (`vite@8`) and `@vitejs/plugin-react` installed beside them
+/// and a `vite.config.mjs` that uses the plugin (Fast Refresh, as `npm create vite` sets up);
+/// and Vite's version.
 pub fn react_ts_and_vite(vite: &str) -> (tempfile::TempDir, tempfile::TempDir, String) {
     let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/react-ts");
     if !example.join("node_modules").is_dir() {
@@ -89,9 +91,16 @@ pub fn react_ts_and_vite(vite: &str) -> (tempfile::TempDir, tempfile::TempDir, S
             "--no-audit",
             "--no-fund",
             "--loglevel=error",
+            "--legacy-peer-deps",
             vite,
+            "@vitejs/plugin-react",
         ],
     );
+    std::fs::write(
+        theirs.path().join("vite.config.mjs"),
+        "import react from '@vitejs/plugin-react';\nexport default { plugins: [react()] };\n",
+    )
+    .unwrap();
     let version = std::fs::read_to_string(theirs.path().join("node_modules/vite/package.json"))
         .ok()
         .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())

@@ -8,7 +8,7 @@
 //! 2. **Analyse** ([`crate::rewrite::js`]): what a module imports and accepts, once per version.
 //! 3. **Resolve** ([`resolve`]): what each specifier names on disk, as TypeScript and Node
 //!    find it.
-//!    A module that names `import.meta.env` gets a prologue that sets it ([`env`]).
+//!    A module that names `import.meta.env` gets a prologue that sets it ([`mod@env`]).
 //!    `import.meta.glob` calls become the imports of what they match ([`glob`]).
 //! 4. **CSS Modules** ([`css_modules`]): a `*.module.css` file's class names, scoped.
 //! 5. **Helpers** ([`helpers`]): what oxc's transformer imports, answered by hotplate when the
