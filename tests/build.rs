@@ -537,6 +537,10 @@ fn the_react_example_builds_and_runs_from_a_static_host() {
         !code.contains("react-dom.development") && !code.contains("jsxDEV"),
         "React's production build is bundled"
     );
+    assert!(
+        !code.contains("__hotplateRefresh") && !code.contains("react-refresh"),
+        "no Fast Refresh in what ships"
+    );
     let host = static_host(out.path());
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", host.url));

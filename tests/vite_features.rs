@@ -254,6 +254,19 @@ fn asset_queries_give_what_vite_gives() {
     );
     assert_eq!(got["worker"], "worker 42");
     assert_eq!(got["other"], "other 4");
+
+    // A save of the stylesheet reaches the module that imported its text, and still applies
+    // nothing.
+    site.edit("src/card.css", "rgb(255, 0, 0)", "rgb(0, 0, 255)");
+    page.wait_for(
+        "document.getElementById('out')?.dataset.css?.includes('rgb(0, 0, 255)')",
+        "the new text",
+    );
+    assert_ne!(
+        page.eval("getComputedStyle(document.getElementById('out')).color"),
+        "rgb(0, 0, 255)",
+        "?inline applies nothing, after a save either"
+    );
 }
 
 #[test]

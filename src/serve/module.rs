@@ -177,7 +177,7 @@ fn explicit_import(url: &str) -> String {
 /// invalidates itself, so that its importers render with the new ones. One that does not parse
 /// shows the overlay, and is a module that throws why.
 pub fn style_module(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
-    let (css, names) = match styled(scripts, url, site, source) {
+    let (css, names) = match styled(scripts, url, site, source, true) {
         Ok(styled) => styled,
         Err(thrown) => return thrown,
     };
@@ -209,24 +209,27 @@ pub fn style_module(scripts: &Scripts, url: &str, site: &SitePath, source: &str)
 }
 
 /// The stylesheet `site` imported with `?inline`: its text, as [`style_module`] would apply it,
-/// as the module's default export, not applied.
+/// as the module's default export, not applied. It does not accept itself: a save updates the
+/// modules that import the text.
 pub fn inline_style(scripts: &Scripts, url: &str, site: &SitePath, source: &str) -> String {
-    match styled(scripts, url, site, source) {
+    match styled(scripts, url, site, source, false) {
         Ok((css, _)) => queries::string_module(&css),
         Err(thrown) => thrown,
     }
 }
 
 /// The stylesheet `site` as a module applies it: `url()`s and `@import`s absolute (what it
-/// names goes to the graph), and, for a CSS module, scoped, with its names. A CSS module that
-/// does not parse shows the overlay; the error is then the module that throws why.
+/// names goes to the graph, with whether the module `accepts_itself`), and, for a CSS module,
+/// scoped, with its names. A CSS module that does not parse shows the overlay; the error is
+/// then the module that throws why.
 fn styled(
     scripts: &Scripts,
     url: &str,
     site: &SitePath,
     source: &str,
+    accepts_itself: bool,
 ) -> Result<(String, Option<BTreeMap<String, String>>), String> {
-    let (references, named) = read_style(scripts, url, site, source, true);
+    let (references, named) = read_style(scripts, url, site, source, accepts_itself);
     let graph = scripts.live.graph();
     let css = css::rewrite(source, &references, |reference| {
         let import = named.files.get(reference)?;
