@@ -3,7 +3,8 @@
 //!
 //! - A saved component re-renders in place and keeps its state: React's `useState`, Preact's
 //!   hooks and signals. The page does not reload (`window.marker` survives).
-//! - A component whose hooks changed remounts: its state starts over, its neighbours' stays.
+//! - A component whose hooks changed remounts (React) or starts its hooks over (Preact): its
+//!   state starts over, its neighbours' and the signals' stay.
 //! - A module that exports something other than components is no refresh boundary: its update
 //!   goes on to its importers, and here, with no boundary above, the page reloads.
 //! - A component that throws while re-rendering: the overlay says so, the page keeps its tree
@@ -234,6 +235,27 @@ fn a_saved_preact_component_keeps_its_hooks_and_signals() {
     wait_for_text(&page, "likes", "hearts: 2");
     click(&page, "likes", 1);
     wait_for_text(&page, "likes", "hearts: 3");
+    assert_not_reloaded(&page);
+}
+
+#[test]
+fn a_preact_component_whose_hooks_changed_starts_over_and_the_signal_stays() {
+    let site = example("preact-ts", |_| {});
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    click(&page, "count", 2);
+    click(&page, "likes", 3);
+    wait_for_text(&page, "likes", "likes: 3");
+    site.edit(
+        "src/App.tsx",
+        "  const [likes, setLikes] = useState(0);\n",
+        "  const [likes, setLikes] = useState(0);\n  const [label] = useState('liked');\n",
+    );
+    site.edit("src/App.tsx", "likes: {likes}", "{label} {likes}");
+    wait_for_text(&page, "likes", "liked 0");
+    wait_for_text(&page, "count", "count is 2");
+    click(&page, "likes", 1);
+    wait_for_text(&page, "likes", "liked 1");
     assert_not_reloaded(&page);
 }
 

@@ -583,6 +583,36 @@ fn a_site_in_a_workspace_loads_packages_from_the_workspace_root_and_nothing_abov
         "document.getElementById('secret')?.textContent === 'refused'",
         "the package above the workspace to be refused",
     );
+    let web = testkit::site(&[
+        (
+            "ws/package.json",
+            r#"{"private": true, "workspaces": ["apps/*"]}"#,
+        ),
+        (
+            "ws/node_modules/tiny/package.json",
+            r#"{"name": "tiny", "type": "module", "exports": "./index.js"}"#,
+        ),
+        (
+            "ws/node_modules/tiny/index.js",
+            "export const hello = () => 'hi from the workspace';\n",
+        ),
+        (
+            "ws/apps/web/index.html",
+            "<!doctype html><div id=out></div><script type=module src=/main.js></script>",
+        ),
+        (
+            "ws/apps/web/main.js",
+            "import { hello } from 'tiny';\ndocument.getElementById('out').textContent = hello();\n",
+        ),
+    ]);
+    let out = tempfile::tempdir().unwrap();
+    build(&web.path().join("ws/apps/web"), out.path());
+    let host = static_host(out.path());
+    let built = browser.open(&format!("{}/", host.url));
+    built.wait_for(
+        "document.getElementById('out')?.textContent === 'hi from the workspace'",
+        "the built app to run",
+    );
     for path in [
         "/__hotplate/npm/node_modules/secret/index.js",
         "/__hotplate/npm/../node_modules/secret/index.js",
