@@ -12,24 +12,8 @@
 //! - `--no-fast-refresh` (`Settings::fast_refresh`): a component save reloads.
 
 mod util;
-use hotplate::Settings;
-use std::path::Path;
 use testkit::{Browser, Page};
-use util::{Running, run_dir};
-
-/// A copy of the example, with its `node_modules`, served with `configure`d settings.
-fn example(name: &str, configure: impl FnOnce(&mut Settings)) -> Running {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name);
-    assert!(
-        folder.join("node_modules").is_dir(),
-        "run `npm ci` in examples/{name} first (scripts/test does)"
-    );
-    let copy = testkit::copy_site(&folder);
-    let _ = std::fs::remove_dir_all(copy.path().join("node_modules/.hotplate"));
-    run_dir(copy, configure)
-}
+use util::{Running, example};
 
 /// The app open, with a marker that a reload would lose.
 fn open<'b>(browser: &'b Browser, site: &Running) -> Page<'b> {
@@ -51,6 +35,15 @@ fn wait_for_text(page: &Page, id: &str, text: &str) {
         &format!("document.getElementById({id:?})?.textContent === {text:?}"),
         &format!("#{id} to read {text:?}"),
     );
+}
+
+/// Types `name` into the app's input as a user would (React sees the `input` event).
+fn type_name(page: &Page, name: &str) {
+    page.eval(&format!(
+        "const input = document.getElementById('name'); \
+         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, {name:?}); \
+         input.dispatchEvent(new Event('input', {{ bubbles: true }})); true"
+    ));
 }
 
 fn assert_not_reloaded(page: &Page) {
@@ -89,11 +82,7 @@ fn a_saved_react_component_keeps_its_state() {
 
     // The component that renders it was saved too: its state (the typed name) stays, and so
     // does the counter below it.
-    page.eval(
-        "const input = document.getElementById('name'); \
-         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Ada'); \
-         input.dispatchEvent(new Event('input', { bubbles: true })); true",
-    );
+    type_name(&page, "Ada");
     wait_for_text(&page, "greeting", "Hello, Ada!");
     site.edit("src/App.tsx", "`Hello, ${name}!`", "`Welcome, ${name}!`");
     wait_for_text(&page, "greeting", "Welcome, Ada!");
@@ -108,11 +97,7 @@ fn a_react_component_whose_hooks_changed_remounts_and_its_neighbours_keep_their_
     let page = open(&browser, &site);
     click(&page, "count", 2);
     wait_for_text(&page, "count", "count is 2");
-    page.eval(
-        "const input = document.getElementById('name'); \
-         Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Ada'); \
-         input.dispatchEvent(new Event('input', { bubbles: true })); true",
-    );
+    type_name(&page, "Ada");
     wait_for_text(&page, "greeting", "Hello, Ada!");
 
     // One more hook: Counter's state cannot carry over, so it starts again from `start`.

@@ -11,23 +11,8 @@
 //!   (the app does not install `@oxc-project/runtime`), and the element's property updates it.
 
 mod util;
-use std::path::Path;
 use testkit::{Browser, Page};
-use util::{Running, run_dir};
-
-/// A copy of the example, with its `node_modules`, served.
-fn example(name: &str) -> Running {
-    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(name);
-    assert!(
-        folder.join("node_modules").is_dir(),
-        "run `npm ci` in examples/{name} first (scripts/test does)"
-    );
-    let copy = testkit::copy_site(&folder);
-    let _ = std::fs::remove_dir_all(copy.path().join("node_modules/.hotplate"));
-    run_dir(copy, |_| {})
-}
+use util::{Running, example};
 
 fn open<'b>(browser: &'b Browser, site: &Running) -> Page<'b> {
     let page = browser.open(&format!("{}/", site.url));
@@ -52,7 +37,7 @@ fn wait_for_text(page: &Page, id: &str, text: &str) {
 
 #[test]
 fn react_loads_from_its_commonjs_build_and_its_hooks_work() {
-    let site = example("react-ts");
+    let site = example("react-ts", |_| {});
     let browser = Browser::launch();
     let page = open(&browser, &site);
     wait_for_text(&page, "count", "count is 0");
@@ -72,7 +57,7 @@ fn react_loads_from_its_commonjs_build_and_its_hooks_work() {
 
 #[test]
 fn a_saved_react_component_renders_in_place() {
-    let site = example("react-ts");
+    let site = example("react-ts", |_| {});
     let browser = Browser::launch();
     let page = open(&browser, &site);
     wait_for_text(&page, "greeting", "Hello!");
@@ -83,7 +68,7 @@ fn a_saved_react_component_renders_in_place() {
 
 #[test]
 fn preact_and_signals_load_as_es_modules_and_a_saved_component_keeps_the_count() {
-    let site = example("preact-ts");
+    let site = example("preact-ts", |_| {});
     let browser = Browser::launch();
     let page = open(&browser, &site);
     click_count(&page, 3);
@@ -114,7 +99,7 @@ fn preact_and_signals_load_as_es_modules_and_a_saved_component_keeps_the_count()
 
 #[test]
 fn lit_decorators_work_without_the_helper_package_and_a_save_reloads() {
-    let site = example("lit-ts");
+    let site = example("lit-ts", |_| {});
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     page.wait_for_runtime();

@@ -25,6 +25,32 @@ use std::path::Path;
 use testkit::{Browser, Page, site};
 use util::{Running, run_dir, static_host};
 
+/// The site made of `files`, built (which must succeed) and served as a static host serves it.
+struct Built {
+    _site: tempfile::TempDir,
+    out: tempfile::TempDir,
+    host: util::StaticHost,
+}
+
+impl Built {
+    fn of(files: &[(&str, &str)]) -> Built {
+        let site = site(files);
+        let out = tempfile::tempdir().unwrap();
+        build(site.path(), out.path());
+        let host = static_host(out.path());
+        Built {
+            _site: site,
+            out,
+            host,
+        }
+    }
+
+    /// Its home page, open.
+    fn open<'b>(&self, browser: &'b Browser) -> Page<'b> {
+        browser.open(&format!("{}/", self.host.url))
+    }
+}
+
 /// Builds the site at `root` into `out`, which must succeed.
 fn build(root: &Path, out: &Path) {
     hotplate::build::build(
@@ -153,12 +179,9 @@ fn a_css_module_that_does_not_parse_shows_the_overlay_and_the_fix_applies() {
 
 #[test]
 fn a_built_css_module_has_the_same_names_in_its_script_and_its_stylesheet() {
-    let dir = site(CARD);
-    let out = tempfile::tempdir().unwrap();
-    build(dir.path(), out.path());
-    let host = static_host(out.path());
+    let built = Built::of(CARD);
     let browser = Browser::launch();
-    let page = browser.open(&format!("{}/", host.url));
+    let page = built.open(&browser);
     page.wait_for(
         "document.getElementById('card')?.dataset.names === 'big,title'",
         "the bundle to run",
@@ -271,12 +294,9 @@ fn asset_queries_give_what_vite_gives() {
 
 #[test]
 fn asset_queries_and_workers_build() {
-    let dir = site(QUERIES);
-    let out = tempfile::tempdir().unwrap();
-    build(dir.path(), out.path());
-    let host = static_host(out.path());
+    let built = Built::of(QUERIES);
     let browser = Browser::launch();
-    let page = browser.open(&format!("{}/", host.url));
+    let page = built.open(&browser);
     let got = queried(&page);
     assert_eq!(got["raw"], "hello\n");
     let logo = got["logo"].as_str().unwrap();
@@ -296,7 +316,7 @@ fn asset_queries_and_workers_build() {
     );
     assert_eq!(got["worker"], "worker 42");
     assert_eq!(got["other"], "other 4");
-    let files: Vec<String> = std::fs::read_dir(out.path().join("src"))
+    let files: Vec<String> = std::fs::read_dir(built.out.path().join("src"))
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
@@ -373,12 +393,9 @@ fn import_meta_env_holds_vites_keys_and_the_prefixed_variables_of_the_mode() {
 
 #[test]
 fn the_build_defines_import_meta_env_for_production() {
-    let dir = site(ENV);
-    let out = tempfile::tempdir().unwrap();
-    build(dir.path(), out.path());
-    let host = static_host(out.path());
+    let built = Built::of(ENV);
     let browser = Browser::launch();
-    let page = browser.open(&format!("{}/", host.url));
+    let page = built.open(&browser);
     let env = env_of(&page);
     assert_eq!(env["VITE_WHERE"], "prod");
     assert_eq!(env["MODE"], "production");
@@ -388,7 +405,7 @@ fn the_build_defines_import_meta_env_for_production() {
         page.eval("document.getElementById('out').dataset.dev ?? 'gone'"),
         "gone"
     );
-    let mut stack = vec![out.path().to_path_buf()];
+    let mut stack = vec![built.out.path().to_path_buf()];
     while let Some(folder) = stack.pop() {
         for entry in std::fs::read_dir(folder).unwrap() {
             let path = entry.unwrap().path();
@@ -460,12 +477,9 @@ fn import_meta_glob_follows_the_files_it_matches() {
 
 #[test]
 fn import_meta_glob_builds() {
-    let dir = site(GLOB);
-    let out = tempfile::tempdir().unwrap();
-    build(dir.path(), out.path());
-    let host = static_host(out.path());
+    let built = Built::of(GLOB);
     let browser = Browser::launch();
-    let page = browser.open(&format!("{}/", host.url));
+    let page = built.open(&browser);
     globbed(&page, "a,b", "a");
 }
 
@@ -524,11 +538,8 @@ fn an_inline_modules_bare_imports_resolve_as_a_files_do() {
         "the inline module to run",
     );
 
-    let dir = testkit::site(INLINE);
-    let out = tempfile::tempdir().unwrap();
-    build(dir.path(), out.path());
-    let host = static_host(out.path());
-    let page = browser.open(&format!("{}/", host.url));
+    let built = Built::of(INLINE);
+    let page = built.open(&browser);
     page.wait_for(
         "document.getElementById('out')?.textContent === 'hi from tiny'",
         "the built inline module to run",

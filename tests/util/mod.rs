@@ -205,6 +205,21 @@ pub fn run(fixture_name: &str) -> Running {
     run_dir(testkit::copy_site(&fixture(fixture_name)), |_| {})
 }
 
+/// A copy of `examples/<name>`, with the packages npm installed for it (`scripts/test` runs
+/// `npm ci` in each example), served with `configure`d settings.
+pub fn example(name: &str, configure: impl FnOnce(&mut Settings)) -> Running {
+    let folder = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("examples")
+        .join(name);
+    assert!(
+        folder.join("node_modules").is_dir(),
+        "run `npm ci` in examples/{name} first (scripts/test does)"
+    );
+    let copy = testkit::copy_site(&folder);
+    let _ = std::fs::remove_dir_all(copy.path().join("node_modules/.hotplate"));
+    run_dir(copy, configure)
+}
+
 /// Serves the folder `root` inside `dir` (which the test keeps for as long as it runs).
 pub fn run_at(dir: tempfile::TempDir, root: &Path) -> Running {
     let root = root.to_path_buf();
