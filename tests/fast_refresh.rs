@@ -158,6 +158,36 @@ fn a_module_that_also_exports_a_value_updates_its_importers_instead() {
 }
 
 #[test]
+fn a_ts_module_of_plain_functions_updates_the_components_that_use_it() {
+    let site = example("react-ts", |_| {});
+    site.write(
+        "src/format.ts",
+        "export function Shout(text: string): string {\n  return text.toUpperCase();\n}\n",
+    );
+    site.edit(
+        "src/App.tsx",
+        "import { Counter } from './Counter';",
+        "import { Counter } from './Counter';\nimport { Shout } from './format';",
+    );
+    site.edit("src/App.tsx", ": 'Hello!'", ": Shout('Hello!')");
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    wait_for_text(&page, "greeting", "HELLO!");
+    click(&page, "count", 2);
+    wait_for_text(&page, "count", "count is 2");
+
+    // `Shout` is capitalized, but a `.ts` file holds no components: App.tsx refreshes with it.
+    site.edit(
+        "src/format.ts",
+        "text.toUpperCase()",
+        "`${text.toUpperCase()}!`",
+    );
+    wait_for_text(&page, "greeting", "HELLO!!");
+    wait_for_text(&page, "count", "count is 2");
+    assert_not_reloaded(&page);
+}
+
+#[test]
 fn a_react_component_that_throws_keeps_the_last_good_tree_and_shows_the_overlay() {
     let site = example("react-ts", |_| {});
     let browser = Browser::launch();

@@ -139,9 +139,12 @@ impl Modules {
             {
                 return Err(AnalysisError::Unsupported(why));
             }
+            // As Vite's React plugin: only a file with JSX holds components to refresh (a `.ts`
+            // module's capitalized functions are not components, and its importers update).
             settings.refresh = self
                 .refresh_runtime
                 .as_deref()
+                .filter(|_| ts::has_jsx(site.as_str()))
                 .zip(settings.jsx.framework())
                 .filter(|(_, framework)| {
                     self.resolver.resolve(&file, framework.package()).is_some()

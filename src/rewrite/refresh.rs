@@ -10,7 +10,9 @@
 //!   or `client/preact-refresh.js`) and accepts its own updates. In the browser,
 //!   `client/refresh.js` then applies Vite's rule: a module whose exports are all components
 //!   refreshes in place; any other invalidates itself, so its importers update.
-//! - Every other React module imports the runtime first, for its side effect: React's renderer
+//! - Only `.tsx` and `.jsx` files are refreshed, as in Vite's React plugin: a `.ts` module's
+//!   capitalized functions are no components, and its importers update.
+//! - Every other React module with JSX imports the runtime first, for its side effect: React's renderer
 //!   must find the runtime's hook as it loads, and the entry (`main.tsx`, which imports
 //!   `react-dom` before any component) is such a module. Vite puts a preamble in the page for
 //!   this; a module needs no page, so the proxy's and the tower layer's pages get it too.

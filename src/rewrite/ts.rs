@@ -34,6 +34,12 @@ pub fn is_compiled(path: &str) -> bool {
         && !name.to_ascii_lowercase().ends_with(".d.ts")
 }
 
+/// Whether the file (or URL path) `path` may hold JSX: `.tsx` and `.jsx`.
+pub fn has_jsx(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or("").to_ascii_lowercase();
+    name.ends_with(".tsx") || name.ends_with(".jsx")
+}
+
 /// How JSX compiles, as TypeScript's `jsx`, `jsxImportSource`, `jsxFactory` and
 /// `jsxFragmentFactory` say.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -306,6 +312,8 @@ mod tests {
         for name in ["a.js", "b.mjs", "types.d.ts", "ts", "a.ts/b.css"] {
             assert!(!is_compiled(name), "{name}");
         }
+        assert!(has_jsx("src/App.TSX") && has_jsx("b.jsx"));
+        assert!(!has_jsx("src/hooks.ts") && !has_jsx("src.tsx/a.ts"));
     }
 
     #[test]
