@@ -158,6 +158,27 @@ fn a_module_that_also_exports_a_value_updates_its_importers_instead() {
 }
 
 #[test]
+fn an_app_whose_entry_has_no_jsx_and_loads_react_first_still_refreshes() {
+    let site = example("react-ts", |_| {});
+    site.write(
+        "src/main.ts",
+        "import { StrictMode, createElement } from 'react';\n\
+         import { createRoot } from 'react-dom/client';\n\
+         import { App } from './App';\n\
+         createRoot(document.getElementById('root')!).render(\n  \
+           createElement(StrictMode, null, createElement(App, { title: 'React' })),\n);\n",
+    );
+    site.edit("index.html", "/src/main.tsx", "/src/main.ts");
+    let browser = Browser::launch();
+    let page = open(&browser, &site);
+    click(&page, "count", 2);
+    wait_for_text(&page, "count", "count is 2");
+    site.edit("src/Counter.tsx", "count is {count}", "counted {count}");
+    wait_for_text(&page, "count", "counted 2");
+    assert_not_reloaded(&page);
+}
+
+#[test]
 fn a_ts_module_of_plain_functions_updates_the_components_that_use_it() {
     let site = example("react-ts", |_| {});
     site.write(

@@ -37,7 +37,7 @@ pub mod resolve;
 use crate::base::{ErrorReport, SitePath};
 use crate::problems::Overlay;
 use crate::rewrite::js::{Analysis, AnalysisCache, AnalysisError};
-use crate::rewrite::refresh::Refresh;
+use crate::rewrite::refresh::{Framework, Refresh};
 use crate::rewrite::ts::{self, TransformCache};
 use env::Env;
 use optimize::Optimizer;
@@ -101,6 +101,21 @@ impl Modules {
             refresh_runtime: None,
             env: RwLock::new(Arc::new(Env::load(root, "development"))),
         }
+    }
+
+    /// With Fast Refresh, in a React project (`react-dom` is installed): the URL of React's
+    /// refresh runtime, which every page loads before its own modules, as Vite's preamble: the
+    /// renderer must find the runtime's hook as it loads, whatever module the page starts
+    /// with. (Component modules import it too, so pages hotplate does not see still get it.)
+    pub fn refresh_preamble(&self) -> Option<String> {
+        let folder = self.refresh_runtime.as_deref()?;
+        self.resolver
+            .resolve(&self.packages.join("index.html"), "react-dom")
+            .or_else(|| {
+                self.resolver
+                    .resolve(&self.root.join("index.html"), "react-dom")
+            })?;
+        Some(format!("{folder}{}", Framework::React.runtime_file()))
     }
 
     /// Reads the `.env` files again (one changed).

@@ -14,8 +14,8 @@
 //!   capitalized functions are no components, and its importers update.
 //! - Every other React module with JSX imports the runtime first, for its side effect: React's renderer
 //!   must find the runtime's hook as it loads, and the entry (`main.tsx`, which imports
-//!   `react-dom` before any component) is such a module. Vite puts a preamble in the page for
-//!   this; a module needs no page, so the proxy's and the tower layer's pages get it too.
+//!   `react-dom` before any component) is such a module. Pages load it too, as Vite's
+//!   preamble (`Modules::refresh_preamble`), for an entry without JSX.
 //!
 //! The build never wraps: there are no hot updates in what ships.
 

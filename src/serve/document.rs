@@ -276,7 +276,7 @@ pub fn inline_modules(pages: &Pages, entry: Option<&SitePath>) -> html::InlineMo
 }
 
 /// What goes first into a document: the runtime (resuming from hub message `since`, carrying
-/// the policy's nonce), and `modulepreload`s for what `entry`'s scripts imported last time, so
+/// the policy's nonce), React's Fast Refresh runtime in a React project, and `modulepreload`s for what `entry`'s scripts imported last time, so
 /// the browser fetches it all at once instead of one import level after another.
 pub fn runtime_tag(
     pages: &Pages,
@@ -305,6 +305,11 @@ pub fn runtime_tag(
     let nonce_attribute = nonce
         .map(|n| format!(r#" nonce="{n}""#))
         .unwrap_or_default();
+    if let Some(preamble) = pages.modules.refresh_preamble() {
+        tag.push_str(&format!(
+            r#"<script type="module"{nonce_attribute} src="{preamble}"></script>"#
+        ));
+    }
     if let Some(entry) = entry {
         for url in pages.live.graph().preloads(entry, PRELOADS) {
             tag.push_str(&format!(
