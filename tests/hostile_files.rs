@@ -76,6 +76,29 @@ async fn a_module_nested_too_deep_to_analyze_is_served_as_it_is_with_a_warning()
     assert_eq!(site.get("/self/").await.status, 200, "the server goes on");
 }
 
+#[tokio::test]
+async fn a_deeply_nested_module_that_globs_or_a_css_module_nested_too_deep_is_an_answer_not_a_crash()
+ {
+    let site = site("modules");
+    let deep = format!(
+        "const pages = import.meta.glob('./*.js');\nexport const x = {}1{};\n",
+        "[".repeat(200_000),
+        "]".repeat(200_000)
+    );
+    site.write("self/main.js", &deep);
+    let reply = site.get("/self/main.js").await;
+    assert_eq!(reply.status, 200);
+    let css = format!("{}{}", ".a { ".repeat(200_000), "} ".repeat(200_000));
+    site.write("self/card.module.css", &css);
+    let reply = site.get("/self/card.module.css?import").await;
+    assert_eq!(reply.status, 200);
+    assert!(
+        reply.text().contains("blocks deep"),
+        "a module that throws why"
+    );
+    assert_eq!(site.get("/self/").await.status, 200, "the server goes on");
+}
+
 /// Nested JS of one shape, `depth` levels deep.
 fn nested_js(shape: usize, depth: usize) -> String {
     let (open, middle, close) = [

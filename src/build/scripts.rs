@@ -424,6 +424,9 @@ impl SitePlugin {
     /// naming what the build made.
     fn finish(&self, ctx: &PluginContext, path: &Path, code: String) -> anyhow::Result<String> {
         let code = if code.contains("import.meta.glob") {
+            if let Err(js::AnalysisError::Refused(why)) = js::check_limits(&code) {
+                return Err(self.fail(format!("{} {why}", self.site_path(path)), None));
+            }
             let (file, root) = (path.to_path_buf(), self.root.clone());
             let expanded = crate::pool::on_big_stack(move || {
                 glob::expand(&code, &file, &root).map(|expanded| expanded.map_or(code, |e| e.code))

@@ -125,7 +125,18 @@ impl Sources {
                     err.to_string(),
                 )),
             })?;
-            for reference in css::analyze_deep(&text).0 {
+            let (references, too_deep) = css::analyze_deep(&text);
+            if too_deep {
+                // lightningcss parses nested blocks recursively: deeper input could overflow
+                // its stack.
+                return Err(StyleError {
+                    report: Box::new(ErrorReport::about_file(
+                        &sources.site(&file),
+                        format!("{} {}", sources.site(&file), css_modules::too_deep()),
+                    )),
+                });
+            }
+            for reference in references {
                 if reference.kind == css::Kind::Import
                     && let Ok(ResolveResult::File(next)) = sources.resolve(&reference.url, &file)
                 {
@@ -253,6 +264,22 @@ mod tests {
         })
         .unwrap();
         assert!(css.contains("../../img/bg.png from hero.css"), "{css}");
+    }
+
+    #[test]
+    fn a_stylesheet_nested_too_deep_is_an_error_not_a_crash() {
+        let depth = 200_000;
+        let deep = format!("{}{}", ".a { ".repeat(depth), "} ".repeat(depth));
+        let (_dir, root) = site(&[
+            ("style.css", "@import './deep.css';\n"),
+            ("deep.css", &deep),
+        ]);
+        let error = build(&root, &root.join("style.css"), |_, _| None).unwrap_err();
+        assert!(
+            error.report.message.contains("deep.css nests more than"),
+            "{}",
+            error.report.message
+        );
     }
 
     #[test]

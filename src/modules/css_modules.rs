@@ -59,6 +59,10 @@ pub fn scope(site_path: &str, source: &str, output: Output) -> Result<Scoped, Bo
             frame: code_frame(source, line, Some(column as usize)),
         })
     };
+    // lightningcss parses nested blocks recursively: deeper input could overflow the stack.
+    if crate::rewrite::css::analyze_deep(source).1 {
+        return Err(report(too_deep(), None));
+    }
     let options = ParserOptions {
         filename: site_path.to_string(),
         css_modules: Some(Config::default()),
@@ -111,6 +115,15 @@ pub fn scope(site_path: &str, source: &str, output: Output) -> Result<Scoped, Bo
         names,
         urls,
     })
+}
+
+/// Why a stylesheet nested past [`crate::rewrite::css::MAX_NESTING`] blocks is not compiled.
+pub fn too_deep() -> String {
+    format!(
+        "nests more than {} blocks deep, more than hotplate compiles (a deeper stylesheet could \
+         overflow the parser's stack)",
+        crate::rewrite::css::MAX_NESTING
+    )
 }
 
 /// The exports of a CSS module with these `names`: the object as `default`, and each name that
@@ -243,6 +256,24 @@ mod tests {
         .unwrap_err();
         assert_eq!(error.file.as_deref(), Some("src/a.module.css"));
         assert_eq!(error.line, Some(2), "{error:?}");
+    }
+
+    #[test]
+    fn a_deeply_nested_module_is_refused_not_a_crash() {
+        for (open, close) in [
+            (".a { ", "} "),
+            ("@media screen { ", "} "),
+            (".a { color: calc(", ") } "),
+        ] {
+            let depth = 200_000;
+            let source = format!("{}{}", open.repeat(depth), close.repeat(depth));
+            for output in [Output::default(), Output { minify: true }] {
+                let error = scope("src/deep.module.css", &source, output).unwrap_err();
+                assert!(error.message.contains("blocks deep"), "{}", error.message);
+            }
+        }
+        let nested = ".a { .b { color: red } }\n";
+        assert!(scope("src/ok.module.css", nested, Output::default()).is_ok());
     }
 
     #[test]

@@ -185,6 +185,8 @@ impl Modules {
             code
         };
         let (code, globs) = if code.contains("import.meta.glob") {
+            // Parsed before the analysis that checks its limits: checked here first.
+            crate::rewrite::js::check_limits(&code)?;
             let (file, root) = (self.root.join(site.as_str()), self.root.clone());
             let globbed = crate::pool::on_big_stack(move || {
                 glob::expand(&code, &file, &root).map(|expanded| expanded.ok_or(code))
