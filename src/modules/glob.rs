@@ -24,6 +24,7 @@ use oxc_ast::ast::{
 use oxc_ast_visit::{Visit, walk};
 use oxc_parser::Parser;
 use oxc_span::{GetSpan, SourceType};
+use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 /// The most files one call may match: past it, the call is an error (a pattern such as
@@ -258,30 +259,59 @@ fn relative(folder: &Path, target: &Path) -> String {
 }
 
 /// The files under `root` the root-relative `patterns` match, sorted, the module `file` left
-/// out; no `node_modules` or hidden folder is entered.
+/// out; no `node_modules` or hidden folder is entered, and only the folders a pattern could
+/// match are read ([`bases`]).
 fn matching(root: &Path, file: &Path, patterns: &[String]) -> Result<Vec<PathBuf>, String> {
     let globs = Globs::new(patterns).ok_or("import.meta.glob() needs a pattern")?;
-    let walk = ignore::WalkBuilder::new(root)
-        .standard_filters(false)
-        .hidden(true)
-        .filter_entry(|entry| entry.file_name() != "node_modules")
-        .build();
-    let mut found = Vec::new();
-    for entry in walk.flatten() {
-        if !entry.file_type().is_some_and(|t| t.is_file()) || entry.path() == file {
-            continue;
-        }
-        if globs.matches(&site_path(root, entry.path())) {
-            found.push(entry.into_path());
-            if found.len() > MAX_MATCHES {
-                return Err(format!(
-                    "import.meta.glob() matches more than {MAX_MATCHES} files: narrow its pattern"
-                ));
+    let mut found = BTreeSet::new();
+    for base in bases(root, patterns) {
+        let walk = ignore::WalkBuilder::new(&base)
+            .standard_filters(false)
+            .hidden(true)
+            .filter_entry(|entry| entry.file_name() != "node_modules")
+            .build();
+        for entry in walk.flatten() {
+            if !entry.file_type().is_some_and(|t| t.is_file()) || entry.path() == file {
+                continue;
+            }
+            if globs.matches(&site_path(root, entry.path())) {
+                found.insert(entry.into_path());
+                if found.len() > MAX_MATCHES {
+                    return Err(format!(
+                        "import.meta.glob() matches more than {MAX_MATCHES} files: narrow its \
+                         pattern"
+                    ));
+                }
             }
         }
     }
-    found.sort();
-    Ok(found)
+    Ok(found.into_iter().collect())
+}
+
+/// The folders a walk for the root-relative `patterns` starts from: each including pattern's
+/// folders up to its first wildcard (`src/pages/**/*.ts` → `src/pages`), those inside another
+/// left to it. A glob reads what it could match, not the whole tree.
+fn bases(root: &Path, patterns: &[String]) -> BTreeSet<PathBuf> {
+    let mut bases = BTreeSet::new();
+    for pattern in patterns.iter().filter(|p| !p.starts_with('!')) {
+        let segments: Vec<&str> = pattern.split('/').collect();
+        let mut base = root.to_path_buf();
+        for segment in &segments[..segments.len().saturating_sub(1)] {
+            if segment.contains(['*', '?', '[', '{']) {
+                break;
+            }
+            base.push(segment);
+        }
+        if base.starts_with(root) && base.is_dir() {
+            bases.insert(base);
+        }
+    }
+    let all = bases.clone();
+    bases.retain(|base| {
+        !all.iter()
+            .any(|other| other != base && base.starts_with(other))
+    });
+    bases
 }
 
 fn error_at(code: &str, offset: u32, message: String) -> SyntaxError {
@@ -533,6 +563,24 @@ mod tests {
         assert_eq!(expand("const a = 1;\n", &file, &root).unwrap(), None);
         let error = expand("import.meta.glob('pages/*.js');\n", &file, &root).unwrap_err();
         assert!(error.message.contains("./"), "{}", error.message);
+    }
+
+    #[test]
+    fn a_glob_reads_only_the_folders_its_patterns_could_match() {
+        let (_dir, root) = tree();
+        let patterns = [
+            "src/pages/*.js".to_string(),
+            "src/pages/deep/**/*.js".to_string(),
+            "src/data/*.txt".to_string(),
+            "!**/skip.js".to_string(),
+            "src/missing/*.js".to_string(),
+        ];
+        let walked: Vec<PathBuf> = bases(&root, &patterns).into_iter().collect();
+        assert_eq!(walked, vec![root.join("src/data"), root.join("src/pages")]);
+        assert_eq!(
+            bases(&root, &["**/*.js".to_string()]),
+            BTreeSet::from([root.clone()])
+        );
     }
 
     #[test]

@@ -109,13 +109,12 @@ impl Modules {
     /// with. (Component modules import it too, so pages hotplate does not see still get it.)
     pub fn refresh_preamble(&self) -> Option<String> {
         let folder = self.refresh_runtime.as_deref()?;
-        self.resolver
-            .resolve(&self.packages.join("index.html"), "react-dom")
-            .or_else(|| {
-                self.resolver
-                    .resolve(&self.root.join("index.html"), "react-dom")
-            })?;
-        Some(format!("{folder}{}", Framework::React.runtime_file()))
+        // Resolved from the root, which finds the workspace root's packages too.
+        let react_dom = self
+            .resolver
+            .resolve(&self.root.join("index.html"), "react-dom")?;
+        npm::is_package_file(&self.packages, &react_dom)
+            .then(|| format!("{folder}{}", Framework::React.runtime_file()))
     }
 
     /// Reads the `.env` files again (one changed).
