@@ -5,7 +5,8 @@
 // SharedWorker it opens its own EventSource. It applies each message of the wire protocol
 // (docs/architecture.md, "Wire protocol"):
 //   hello        remember the server's boot; a different boot after a reconnect means reload
-//   update       swap stylesheets in place (css.js) and re-import modules at their
+//   update       update stylesheets in place (css.js: with the rules the message brings, or
+//                by fetching them) and re-import modules at their
 //                boundaries (hot.js), in the order given
 //   prune        run the dispose, then prune, callbacks of modules that are gone (hot.js)
 //   asset        re-request changed images (assets.js)
@@ -31,7 +32,7 @@
 //
 // Messages that change modules are applied one at a time, in the order they came.
 
-import { swapStylesheet } from './css.js';
+import { updateStylesheet } from './css.js';
 import { showError, clearError, showNotice } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
@@ -188,7 +189,7 @@ on('update', (payload) =>
     notifyListeners('vite:beforeUpdate', vitePayload);
     for (const update of payload.updates) {
       if (update.type === 'css') {
-        swapStylesheet(update.path, update.timestamp);
+        updateStylesheet(update.path, update.timestamp, update.rules);
         continue;
       }
       try {

@@ -253,6 +253,11 @@ pub struct ModuleUpdate {
     /// rule), so modules that invalidate each other cannot loop.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub first_invalidated_by: Option<String>,
+    /// A stylesheet's new text, cut into its top-level rules (references absolute), when it is
+    /// small enough to ride in the message: the page puts the rules into the sheet it has,
+    /// without fetching it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rules: Option<Vec<String>>,
 }
 
 /// An error shown in the browser overlay.
@@ -509,6 +514,7 @@ mod tests {
         assert_eq!(Message::reload_all("y").data(), r#"{"reason":"y"}"#);
         let update = Message::Update {
             updates: vec![ModuleUpdate {
+                rules: None,
                 kind: "css",
                 path: "/main.css".into(),
                 accepted_path: "/main.css".into(),

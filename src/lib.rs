@@ -92,6 +92,7 @@ mod layer;
 mod listen;
 mod live;
 mod modules;
+mod payload;
 mod pipeline;
 mod plan;
 mod pool;

@@ -7,7 +7,8 @@
 //! 2. **plan** the smallest correct updates against the graph ([`plan::plan`], which only
 //!    reads it), then apply the plan's graph edits ([`plan::UpdatePlan::apply`]): the routes it
 //!    forgets, the files it removes and the `?t=` stamps;
-//! 3. **publish** to the hub: `change`, `prune`, `update`, `asset`;
+//! 3. **publish** to the hub: `change`, `prune`, `update` (a small stylesheet's with its new
+//!    text: [`payload`]), `asset`;
 //! 4. **re-render** the routes whose last render read a changed file, keeping each render for
 //!    the hot refresh that follows (`render::RenderCache`). The routes that rendered
 //!    get one `html` message (the pages showing them morph); a route that failed shows the
@@ -20,9 +21,10 @@
 //! (`import.meta.hot.invalidate()`) gets steps 2 and 3. [`run`] is the task that does all this.
 
 use crate::app::App;
-use crate::base::{ChangeBatch, ChangeKind, Message};
+use crate::base::{ChangeBatch, ChangeKind, Message, ModuleUpdate};
 use crate::graph::Kind;
 use crate::inbox::Input;
+use crate::payload;
 use crate::plan::{self, Reload, UpdatePlan};
 use crate::pool;
 use crate::rewrite::js::AnalysisError;
@@ -222,7 +224,7 @@ fn publish(app: &App, plan: &UpdatePlan) -> Reload {
     }
     if !plan.updates.is_empty() {
         hub.publish(Message::Update {
-            updates: plan.updates.clone(),
+            updates: with_stylesheet_text(app, &plan.updates),
         });
     }
     if !plan.assets.is_empty() {
@@ -232,6 +234,19 @@ fn publish(app: &App, plan: &UpdatePlan) -> Reload {
         });
     }
     plan.reload.clone()
+}
+
+/// The updates, each stylesheet's with its new rules when they are small enough to ride along
+/// ([`payload::stylesheet`]): the page then applies them without fetching the file.
+fn with_stylesheet_text(app: &App, updates: &[ModuleUpdate]) -> Vec<ModuleUpdate> {
+    let mut updates = updates.to_vec();
+    for update in updates.iter_mut().filter(|u| u.kind == "css") {
+        if let Ok(route::Target::File { site, .. }) = route::locate(&app.settings, &update.path) {
+            update.rules =
+                payload::stylesheet::rules(&app.settings, &app.live.graph(), &update.path, &site);
+        }
+    }
+    updates
 }
 
 fn publish_reload(app: &App, reload: Reload) {
@@ -417,6 +432,7 @@ fn swap_backend_stylesheets(app: &App, batch: &ChangeBatch, timestamp: u64) {
                 .is_some_and(|name| names.contains(name))
         })
         .map(|url| crate::base::ModuleUpdate {
+            rules: None,
             kind: "css",
             path: url.to_string(),
             accepted_path: url.to_string(),

@@ -342,6 +342,7 @@ impl Walk {
             .any(|u| u.path == path && u.accepted_path == accepted_path);
         if !exists {
             self.updates.push(ModuleUpdate {
+                rules: None,
                 kind,
                 path: path.to_string(),
                 accepted_path: accepted_path.to_string(),

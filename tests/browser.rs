@@ -1,7 +1,9 @@
 //! End to end, in a real headless Chromium: a file is saved, the open page changes.
 //!
-//! - A linked stylesheet is swapped in place: the computed style changes, page state (a
-//!   `window` marker) survives, no navigation happens, and no frame is drawn unstyled.
+//! - A saved stylesheet is applied from the message: the computed style changes, page state (a
+//!   `window` marker) survives, no navigation happens, no frame is drawn unstyled, and the
+//!   stylesheet is not fetched; it keeps its cascade position, its `media` and its unchanged
+//!   `@import`s. One too big for the message is fetched again, as before.
 //! - A page template is saved: the page shows the new text without reloading (the morph
 //!   itself has its own file, `morph.rs`).
 //! - A static `.html` file is saved: only the tab showing it reloads.
@@ -22,14 +24,25 @@ fn ready(page: &testkit::Page<'_>) {
     page.eval("window.marker = 42");
 }
 
+/// How many times the page has requested a URL whose path is `path` since it loaded.
+fn requests_for(page: &testkit::Page<'_>, path: &str) -> u64 {
+    page.eval(&format!(
+        "performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '{path}').length"
+    ))
+    .as_u64()
+    .unwrap()
+}
+
 #[test]
-fn a_linked_stylesheet_is_swapped_without_reload_or_flash() {
+fn a_saved_stylesheet_is_applied_from_the_message_without_a_request_reload_or_flash() {
     let site = run("basic");
     let browser = Browser::launch();
     let page = browser.open(&format!("{}/", site.url));
     ready(&page);
     let color = "getComputedStyle(document.body).color";
     assert_eq!(page.eval(color), "rgb(10, 20, 30)");
+    let href = page.eval("document.querySelector('link[rel=stylesheet]').getAttribute('href')");
+    let fetched = requests_for(&page, "/style.css");
     // Record the body colour on every frame while the swap happens.
     page.eval(&format!(
         "window.seen = new Set(); (function sample() {{ seen.add({color}); requestAnimationFrame(sample); }})(); true"
@@ -46,6 +59,106 @@ fn a_linked_stylesheet_is_swapped_without_reload_or_flash() {
             "a frame was drawn without the stylesheet: {seen}"
         );
     }
+    assert_eq!(
+        requests_for(&page, "/style.css"),
+        fetched,
+        "the new text came in the message: the stylesheet was not fetched"
+    );
+    assert_eq!(
+        page.eval("document.querySelectorAll('link[rel=stylesheet]').length"),
+        1
+    );
+    assert_eq!(
+        page.eval("document.querySelector('link[rel=stylesheet]').getAttribute('href')"),
+        href,
+        "the same <link> holds the new rules"
+    );
+    assert_eq!(
+        page.eval("document.querySelector('link[rel=stylesheet]').sheet.cssRules[0].cssText"),
+        "body { color: rgb(200, 0, 0); }",
+        "code that reads link.sheet finds the new rules"
+    );
+}
+
+#[test]
+fn a_stylesheet_applied_in_place_keeps_its_cascade_position_media_and_unchanged_imports() {
+    let site = run("basic");
+    site.write(
+        "pages/cascade.html",
+        "<!doctype html><html><head>\
+        <link rel=stylesheet href=\"/first.css\">\
+        <link rel=stylesheet href=\"/second.css\">\
+        <link rel=stylesheet media=\"(max-width: 1px)\" href=\"/narrow.css\">\
+        </head><body><p id=p>text</p></body></html>",
+    );
+    site.write(
+        "first.css",
+        "@import \"base.css\";\np { color: rgb(1, 1, 1); }\n",
+    );
+    site.write("base.css", "p { border-top: 3px solid; }\n");
+    site.write("second.css", "p { color: rgb(2, 2, 2); }\n");
+    site.write("narrow.css", "p { background-color: rgb(3, 3, 3); }\n");
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/cascade", site.url));
+    ready(&page);
+    let style = |property: &str| {
+        page.eval(&format!(
+            "getComputedStyle(document.getElementById('p'))['{property}']"
+        ))
+    };
+    assert_eq!(style("color"), "rgb(2, 2, 2)");
+    let base_fetched = requests_for(&page, "/base.css");
+
+    // First comes before second: its new colour still loses to second's.
+    site.write(
+        "first.css",
+        "@import \"base.css\";\np { color: rgb(9, 9, 9); outline: 2px solid; }\n",
+    );
+    page.wait_for(
+        "getComputedStyle(document.getElementById('p')).outlineWidth === '2px'",
+        "first.css's new rules",
+    );
+    assert_eq!(
+        style("color"),
+        "rgb(2, 2, 2)",
+        "second.css still wins: same cascade position"
+    );
+    assert_eq!(style("borderTopWidth"), "3px", "the @import still applies");
+    assert_eq!(
+        requests_for(&page, "/base.css"),
+        base_fetched,
+        "an unchanged @import is not fetched again"
+    );
+
+    // A stylesheet for narrow screens stays one.
+    site.write("narrow.css", "p { background-color: rgb(4, 4, 4); }\n");
+    page.wait_for(
+        "document.querySelector('link[href=\"/narrow.css\"]').sheet.cssRules[0].cssText.includes('4, 4, 4')",
+        "narrow.css's new rule",
+    );
+    assert_eq!(
+        style("backgroundColor"),
+        "rgba(0, 0, 0, 0)",
+        "media is kept"
+    );
+    assert_eq!(page.eval("window.marker"), 42, "no reload");
+}
+
+#[test]
+fn a_stylesheet_too_big_for_the_message_is_fetched_again() {
+    let site = run("basic");
+    let browser = Browser::launch();
+    let page = browser.open(&format!("{}/", site.url));
+    ready(&page);
+    let padding = format!("/* {} */\n", "x".repeat(300 * 1024));
+    site.write(
+        "style.css",
+        &format!("{padding}body {{ color: rgb(200, 0, 0); }}\n"),
+    );
+    page.wait_for(
+        "getComputedStyle(document.body).color === 'rgb(200, 0, 0)'",
+        "the new colour",
+    );
     page.wait_for(
         "document.querySelectorAll('link[rel=stylesheet]').length === 1",
         "the old link to be removed",
@@ -56,6 +169,7 @@ fn a_linked_stylesheet_is_swapped_without_reload_or_flash() {
         href.contains("t=") && href.contains(&format!("v={}", site.app.settings.version)),
         "{href}"
     );
+    assert_eq!(page.eval("window.marker"), 42, "the page was not reloaded");
 }
 
 #[test]

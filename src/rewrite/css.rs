@@ -5,6 +5,8 @@
 //!    strings that merely look like either are not references.
 //! 2. [`rewrite`] replaces the references the caller asks to (the graph adds `?t=` to those of
 //!    changed files), so that a swapped stylesheet pulls in fresh copies of what changed.
+//! 3. [`rules`] cuts a stylesheet into its top-level rules, as the CSSOM's `insertRule` takes
+//!    them: what a stylesheet's text in an `update` message is sent as.
 
 use cssparser::{Parser, Token};
 
@@ -73,6 +75,56 @@ pub fn rewrite(
     }
     out.push_str(&source[cursor..]);
     out
+}
+
+/// The top-level rules of `source`, in order, each as written: a statement (`@import …;`,
+/// `@layer a, b;`) or a prelude with its `{}` block. `@charset` goes (the CSSOM takes no such
+/// rule), and so do comments, whitespace and `<!--`/`-->` between rules. A block left open at
+/// the end is closed by the parser as the browser's would be: the rule runs to the end.
+pub fn rules(source: &str) -> Vec<&str> {
+    let mut parser = Parser::new(source);
+    let mut found = Vec::new();
+    let mut start = None;
+    loop {
+        let position = parser.position().byte_index();
+        let Ok(token) = parser.next_including_whitespace_and_comments() else {
+            break;
+        };
+        let ends = match token {
+            Token::WhiteSpace(_) | Token::Comment(_) | Token::CDO | Token::CDC
+                if start.is_none() =>
+            {
+                continue;
+            }
+            Token::Semicolon | Token::CurlyBracketBlock => true,
+            _ => false,
+        };
+        let first = *start.get_or_insert(position);
+        if ends {
+            // The block is skipped by the next call: take its end from there.
+            if matches!(token, Token::CurlyBracketBlock) {
+                let _ = parser.parse_nested_block(|inner| {
+                    while inner.next_including_whitespace_and_comments().is_ok() {}
+                    Ok::<(), cssparser::ParseError<()>>(())
+                });
+            }
+            let rule = source[first..parser.position().byte_index()].trim_end();
+            start = None;
+            if !rule
+                .get(..8)
+                .is_some_and(|at| at.eq_ignore_ascii_case("@charset"))
+            {
+                found.push(rule);
+            }
+        }
+    }
+    if let Some(first) = start {
+        let rule = source[first..].trim_end();
+        if !rule.is_empty() {
+            found.push(rule);
+        }
+    }
+    found
 }
 
 fn scan(parser: &mut Parser, found: &mut Vec<Reference>, too_deep: &mut bool) {
@@ -195,6 +247,24 @@ body { background: url(bg.png) no-repeat, url( 'dots.svg' ); content: "url(in-a-
             out,
             "@import \"a.css?t=9\";\n@import url(b.css);\nx { background: url(\"c.png?t=9\") }\ny { background: url(\"a.css?t=9\") }\n"
         );
+    }
+
+    #[test]
+    fn a_stylesheet_is_cut_into_its_top_level_rules() {
+        let source = "@charset \"utf-8\";\n/* a { } */\n@import url(a.css) screen;\n<!-- -->\n\
+                      @layer base, theme;\nbody { color: red; content: \"}\" }\n\
+                      @media (min-width: 1px) { a { b: c } p { q: r } }\n  x{y:z";
+        assert_eq!(
+            rules(source),
+            vec![
+                "@import url(a.css) screen;",
+                "@layer base, theme;",
+                "body { color: red; content: \"}\" }",
+                "@media (min-width: 1px) { a { b: c } p { q: r } }",
+                "x{y:z",
+            ]
+        );
+        assert!(rules("  /* nothing */ ").is_empty());
     }
 
     proptest::proptest! {

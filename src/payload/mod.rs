@@ -1,0 +1,7 @@
+//! What an update carries, so that the page applies it without asking the server again.
+//!
+//! The pipeline fills these in before a message leaves:
+//! - [`stylesheet`]: a small stylesheet's new text, its references absolute, cut into the
+//!   rules the page puts into the sheet it already has.
+
+pub mod stylesheet;
