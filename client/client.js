@@ -12,7 +12,9 @@
 //   asset        re-request changed images (assets.js)
 //   reload       reload, when no routes are named or this page's path is one of them
 //   html         when this page shows one of the routes named (a pattern such as
-//                /blog/:slug matches any one segment): fetch this page again with the
+//                /blog/:slug matches any one segment): apply the patch the message brings
+//                for it, when it starts from the render this page shows (no request); else
+//                fetch this page again with the
 //                x-hotplate-refresh header and morph the document into it (morph.js); a
 //                page that is gone (404) reloads to show it, and an error (5xx) leaves
 //                the page as it is: the overlay says why (hotplate's own render errors come
@@ -40,6 +42,7 @@ import {
   ERROR_MESSAGE_ID,
   POSTED_META,
   REFRESH_HEADER,
+  RENDER_META,
   SINCE_META,
   SOURCE_HEADER,
   SOURCE_META,
@@ -47,14 +50,14 @@ import {
   listen,
   streamUrl,
 } from './protocol.js';
-import { morphDocument, rememberServed, watchAttributes } from './morph.js';
+import { morphDocument, patchDocument, rememberServed, watchAttributes } from './morph.js';
 
 const handlers = new Map();
 let boot = null;
 
 // For tools and tests: `window.__hotplate.boot` is set once the hub has said hello.
-// `morphs` counts the morphs applied.
-const state = (globalThis.__hotplate = { boot: null, morphs: 0 });
+// `morphs` counts the morphs applied, `patches` those of them that came in the message.
+const state = (globalThis.__hotplate = { boot: null, morphs: 0, patches: 0 });
 
 rememberServed();
 watchAttributes();
@@ -289,8 +292,34 @@ async function refresh() {
   shownStatus = response.status;
   const next = new DOMParser().parseFromString(await response.text(), 'text/html');
   await morphDocument(next);
+  shownRender = next.querySelector(`meta[name="${RENDER_META}"]`)?.content ?? null;
+  state.render = shownRender;
+  morphed();
+}
+
+function morphed() {
   state.morphs += 1;
   window.dispatchEvent(new CustomEvent('hotplate:morph'));
+}
+
+// The stamp of the render this page shows: a patch that starts from it applies here.
+let shownRender = document.querySelector(`meta[name="${RENDER_META}"]`)?.content ?? null;
+state.render = shownRender;
+
+// Applies the pushed patch for this page when it starts from what the page shows; false when
+// the page must be fetched instead.
+function applyPatch(patch) {
+  if (!patch || shownRender === null || patch.from !== shownRender) return false;
+  if (!patchDocument(patch.ops)) return false;
+  shownRender = patch.to;
+  if (serverErrorShown) {
+    serverErrorShown = false;
+    clearError();
+  }
+  state.patches += 1;
+  state.render = shownRender;
+  morphed();
+  return true;
 }
 
 // Saves in quick succession need one refresh each only until it starts: one that is queued
@@ -303,7 +332,7 @@ let refreshQueued = false;
 const waiting = document.documentElement.hasAttribute(WAITING_ATTRIBUTE);
 const posted = document.querySelector(`meta[name="${POSTED_META}"]`) !== null;
 
-on('html', ({ routes }) => {
+on('html', ({ routes, patches }) => {
   if (!showsRoute(routes)) return;
   htmlMessages += 1;
   if (waiting) {
@@ -319,9 +348,11 @@ on('html', ({ routes }) => {
     return;
   }
   if (refreshQueued) return;
+  const patch = patches?.find((p) => isThisPage(p.route));
   refreshQueued = true;
   enqueue(() => {
     refreshQueued = false;
+    if (applyPatch(patch)) return undefined;
     return refresh();
   });
 });

@@ -64,6 +64,60 @@ export function rememberServed(root = document) {
   for (const element of root.querySelectorAll(':not(:defined)')) served.set(element, element.innerHTML);
 }
 
+// Applies the ops of a patch the server pushed (docs/architecture.md, "Wire protocol"): each
+// names an element by its path of element-child indices from <html>, checked by the tags on
+// the way. Returns false, having changed nothing, when an element is not where the patch says
+// (a script moved things): the page is fetched instead. What a patch sends is morphed in with
+// the same rules as a whole page, and only the elements it names are touched.
+export function patchDocument(ops) {
+  const targets = ops.map(locate);
+  if (targets.some((target) => target === null)) return false;
+  const active = document.activeElement;
+  const caret = caretOf(active);
+  const { scrollX, scrollY } = window;
+  noteChanges();
+  ops.forEach((op, i) => {
+    const live = targets[i];
+    if (live.closest(`[${KEEP}]`)) return;
+    if (op.op === 'title') {
+      document.title = op.text;
+    } else if (op.op === 'attributes') {
+      const attributes = new Map(op.attributes);
+      syncAttributes(live, {
+        getAttributeNames: () => [...attributes.keys()],
+        getAttribute: (name) => (attributes.has(name) ? attributes.get(name) : null),
+        hasAttribute: (name) => attributes.has(name),
+      });
+    } else {
+      const template = document.createElement('template');
+      template.innerHTML = op.html;
+      const next = template.content.firstElementChild;
+      if (next && next.localName === live.localName) morphNode(live, next);
+    }
+  });
+  forgetOwnChanges();
+  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
+    active.focus({ preventScroll: true });
+  }
+  if (caret && active.isConnected && active.value === caret.value) {
+    active.setSelectionRange(caret.start, caret.end, caret.direction);
+  }
+  if (window.scrollX !== scrollX || window.scrollY !== scrollY) window.scrollTo(scrollX, scrollY);
+  return true;
+}
+
+// The live element an op names, or null when it is not there.
+function locate(op) {
+  if (op.op === 'title') return document.head;
+  let node = document.documentElement;
+  for (let i = 0; i < op.path.length; i++) {
+    node = node.children[op.path[i]];
+    if (!node || node.localName !== op.tags[i]) return null;
+  }
+  if (op.op === 'element' && node.parentElement.children.length !== op.siblings) return null;
+  return node;
+}
+
 export async function morphDocument(next) {
   const active = document.activeElement;
   const caret = caretOf(active);

@@ -260,6 +260,42 @@ pub struct ModuleUpdate {
     pub rules: Option<Vec<String>>,
 }
 
+/// The changes between two renders of a route's page, for the tabs that show the first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct PagePatch {
+    /// The URL path rendered.
+    pub route: String,
+    /// The render stamp of the page the patch starts from (`<meta name="hotplate-render">`).
+    pub from: String,
+    /// The render stamp of the page it makes.
+    pub to: String,
+    pub ops: Vec<PatchOp>,
+}
+
+/// One change in a [`PagePatch`]. An element is found by `path`, the indices of element
+/// children from `<html>` down (`[1, 0]`: `<body>`'s first element), and checked by `tags`, the
+/// tag of each element on the way; the tab fetches the page instead when they do not match.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "op", rename_all = "camelCase")]
+pub enum PatchOp {
+    /// Only the `<title>` of the `<head>` changed: its new text.
+    Title { text: String },
+    /// Only the element's attributes changed: all of them, as they are now.
+    Attributes {
+        path: Vec<usize>,
+        tags: Vec<String>,
+        attributes: Vec<(String, String)>,
+    },
+    /// What the element holds changed: the element as it is now, to morph it into. Its parent
+    /// had `siblings` element children.
+    Element {
+        path: Vec<usize>,
+        tags: Vec<String>,
+        siblings: usize,
+        html: String,
+    },
+}
+
 /// An error shown in the browser overlay.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct ErrorReport {
@@ -309,6 +345,10 @@ pub enum Message {
     Html {
         routes: Vec<String>,
         timestamp: u64,
+        /// The pages the pipeline rendered, as patches to what their tabs show: a tab showing
+        /// a patch's `from` applies it without fetching; any other fetches.
+        #[serde(skip_serializing_if = "Vec::is_empty")]
+        patches: Vec<PagePatch>,
     },
     Asset {
         paths: Vec<String>,

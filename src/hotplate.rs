@@ -120,6 +120,7 @@ impl Handle {
         self.0.live.hub.publish(Message::Html {
             routes: routes.iter().map(|r| r.to_string()).collect(),
             timestamp: self.0.live.next_timestamp(),
+            patches: Vec::new(),
         });
     }
 

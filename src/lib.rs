@@ -96,6 +96,7 @@ mod payload;
 mod pipeline;
 mod plan;
 mod pool;
+mod prepared;
 mod problems;
 mod protocol;
 mod remote;

@@ -1,7 +1,7 @@
 //! What ties the HTTP side, the pipeline and the browsers together while hotplate runs: the
 //! hub that tells the browsers, the overlay's problems, the inbox to the pipeline, the graph
-//! (read by the HTTP side, written by the pipeline alone), the clock of hot updates, and what
-//! pages send back ([`Messages`]).
+//! (read by the HTTP side, written by the pipeline alone), the clock of hot updates, the
+//! modules a hot update made ready ([`Prepared`]), and what pages send back ([`Messages`]).
 //!
 //! [`Live`] is a handle: cloning it is cheap, and each piece that answers requests or
 //! reports problems holds one instead of the whole application.
@@ -10,6 +10,7 @@ use crate::base::Message;
 use crate::graph::Graph;
 use crate::hub::Hub;
 use crate::inbox::Inbox;
+use crate::prepared::Prepared;
 use crate::problems::{Overlay, Problems};
 use crate::settings::Settings;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +34,9 @@ pub struct Live {
     pub messages: Arc<Messages>,
     /// Told when `hotplate.toml` changed: the server restarts with it.
     pub config_changed: Arc<tokio::sync::Notify>,
+    /// The modules of the last hot update, rewritten by the pipeline before its message left:
+    /// the module layer answers their `import()`s from memory.
+    pub prepared: Arc<Prepared>,
 }
 
 impl Live {
@@ -50,6 +54,7 @@ impl Live {
             last_timestamp: Arc::default(),
             messages: Arc::default(),
             config_changed: Arc::default(),
+            prepared: Arc::default(),
         }
     }
 

@@ -8,10 +8,12 @@
 //!    reads it), then apply the plan's graph edits ([`plan::UpdatePlan::apply`]): the routes it
 //!    forgets, the files it removes and the `?t=` stamps;
 //! 3. **publish** to the hub: `change`, `prune`, `update` (a small stylesheet's with its new
-//!    text: [`payload`]), `asset`;
+//!    text: [`payload`]; the scripts it stamped rewritten first and held for the `import()`s
+//!    that follow: [`crate::prepared`]), `asset`;
 //! 4. **re-render** the routes whose last render read a changed file, keeping each render for
 //!    the hot refresh that follows (`render::RenderCache`). The routes that rendered
-//!    get one `html` message (the pages showing them morph); a route that failed shows the
+//!    get one `html` message, with each one's patch ([`payload`]): the pages showing them
+//!    apply it, or fetch, and morph; a route that failed shows the
 //!    overlay, and its pages keep their last good DOM until a fix renders;
 //! 5. **reload** what nothing smaller can update.
 //!
@@ -21,13 +23,14 @@
 //! (`import.meta.hot.invalidate()`) gets steps 2 and 3. [`run`] is the task that does all this.
 
 use crate::app::App;
-use crate::base::{ChangeBatch, ChangeKind, Message, ModuleUpdate};
+use crate::base::{ChangeBatch, ChangeKind, Message, ModuleUpdate, PagePatch};
 use crate::graph::Kind;
 use crate::inbox::Input;
 use crate::payload;
-use crate::plan::{self, Reload, UpdatePlan};
+use crate::plan::{self, Edit, Reload, UpdatePlan};
 use crate::pool;
 use crate::rewrite::js::AnalysisError;
+use crate::serve;
 use crate::site::render;
 use crate::site::route;
 use std::collections::BTreeSet;
@@ -43,7 +46,9 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     let started = std::time::Instant::now();
     // What was served before this batch is in the graph it is planned against.
     drain(app);
-    // Any change may move a route or a file: requests resolve afresh.
+    // Any change may move a route or a file: requests resolve afresh, and the modules the last
+    // update made ready may name stale files.
+    app.live.prepared.clear();
     app.site.memo.forget();
     app.modules.resolver.forget();
     if batch
@@ -223,6 +228,7 @@ fn publish(app: &App, plan: &UpdatePlan) -> Reload {
         });
     }
     if !plan.updates.is_empty() {
+        prepare_modules(app, plan);
         hub.publish(Message::Update {
             updates: with_stylesheet_text(app, &plan.updates),
         });
@@ -234,6 +240,57 @@ fn publish(app: &App, plan: &UpdatePlan) -> Reload {
         });
     }
     plan.reload.clone()
+}
+
+/// Rewrites each script the plan stamped as the module layer answers `url?t=<timestamp>`, and
+/// holds them for the `import()`s the update makes ([`crate::prepared`]); the last update's
+/// go. An update without a module re-import holds nothing.
+fn prepare_modules(app: &App, plan: &UpdatePlan) {
+    if !plan.updates.iter().any(|u| u.kind == "js") {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let query = format!("{}={}", crate::protocol::TIMESTAMP_PARAM, plan.timestamp);
+    let urls: Vec<String> = {
+        let graph = app.live.graph();
+        plan.edits
+            .iter()
+            .filter_map(|edit| match edit {
+                Edit::Stamp(file) | Edit::Appeared(file) => Some(file),
+                _ => None,
+            })
+            .filter(|file| file.kind() == crate::base::Kind::Script)
+            .filter_map(|file| graph.node(file).map(|node| node.url.clone()))
+            .filter(|url| !url.is_empty())
+            .take(crate::prepared::MOST)
+            .collect()
+    };
+    let scripts = serve::Scripts::of(app);
+    let ready: Vec<(String, u64, String)> = urls
+        .into_iter()
+        .filter_map(|url| {
+            let Ok(route::Target::File { path, site }) = route::locate(&app.settings, &url) else {
+                return None;
+            };
+            if crate::modules::frameworks::unsupported_file(&url).is_some()
+                || std::fs::metadata(&path).ok()?.len() > crate::prepared::LARGEST as u64
+            {
+                return None;
+            }
+            // Read as a request reads it: a file caught empty mid-save is read again.
+            let deadline = std::time::Instant::now() + crate::watch::EMPTY_PATIENCE;
+            let bytes = crate::watch::read_settled(&path, deadline).ok()?;
+            let source = String::from_utf8(bytes).ok()?;
+            let body = serve::module::rewrite_script(&scripts, &url, Some(&query), &site, source);
+            Some((url, plan.timestamp, body))
+        })
+        .collect();
+    tracing::debug!(
+        "{} modules made ready in {:?}",
+        ready.len(),
+        started.elapsed()
+    );
+    app.live.prepared.replace(ready);
 }
 
 /// The updates, each stylesheet's with its new rules when they are small enough to ride along
@@ -319,12 +376,16 @@ fn batch_paths(batch: &ChangeBatch) -> Vec<String> {
 }
 
 /// Step 4: renders `routes` again, keeps the renders for the refreshes, settles their problems
-/// and sends one `html` message naming the routes that rendered.
+/// and sends one `html` message naming the routes that rendered, with each one's patch from the
+/// render its tabs were served ([`payload::patch`]), as long as the patches fit in
+/// [`payload::patch::MAX_PATCH`] together.
 fn rerender(app: &App, routes: &[String], timestamp: u64) {
     if routes.is_empty() {
         return;
     }
     let mut rendered = BTreeSet::new();
+    let mut patches = Vec::new();
+    let mut patched = 0;
     let (mut fixed, mut failed) = (Vec::new(), Vec::new());
     for (index, route) in routes.iter().enumerate() {
         // Found again: another page may answer now, or a static file.
@@ -338,6 +399,7 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
             rendered.insert(route.clone());
             continue;
         }
+        let shown = app.site.pages.last(route);
         let (result, reads) = render::render_route(
             &app.site.renderer,
             &app.site.pages,
@@ -353,6 +415,12 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
                 // A render that did not change (an edit in a branch not taken) needs no update.
                 if render.changed {
                     rendered.insert(route.clone());
+                    if let Some(patch) = patch(shown, route, &render)
+                        .filter(|p| patched + p.1 <= payload::patch::MAX_PATCH)
+                    {
+                        patched += patch.1;
+                        patches.push(patch.0);
+                    }
                 }
                 fixed.push(problem_source(route));
             }
@@ -362,8 +430,38 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
     app.live.problems.settle(&app.live.hub, &fixed, failed);
     if !rendered.is_empty() {
         let routes = app.live.graph().name_routes(&rendered);
-        app.live.hub.publish(Message::Html { routes, timestamp });
+        app.live.hub.publish(Message::Html {
+            routes,
+            timestamp,
+            patches,
+        });
     }
+}
+
+/// The patch from the render a route's tabs were `shown` to its new `render`, with its size;
+/// `None` when they must fetch the page (no render known, or a change no patch carries).
+fn patch(
+    shown: Option<(String, Arc<str>)>,
+    route: &str,
+    render: &render::Rendered,
+) -> Option<(PagePatch, usize)> {
+    let (from, old) = shown?;
+    let started = std::time::Instant::now();
+    let ops = payload::patch::diff(&old, &render.html);
+    tracing::debug!(
+        "{route}: diffed in {:?}: {}",
+        started.elapsed(),
+        ops.as_ref()
+            .map_or("fetched".to_string(), |ops| format!("{} ops", ops.len()))
+    );
+    let patch = PagePatch {
+        route: route.to_string(),
+        from,
+        to: render.stamp.clone(),
+        ops: ops?,
+    };
+    let size = serde_json::to_vec(&patch.ops).map_or(usize::MAX, |json| json.len());
+    Some((patch, size))
 }
 
 /// Step 4 for an app ([`crate::layer()`]) or a backend (`--proxy`): they render, so the routes
@@ -384,6 +482,7 @@ fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
         app.live.hub.publish(Message::Html {
             routes,
             timestamp: plan.timestamp,
+            patches: Vec::new(),
         });
     }
 }
@@ -462,7 +561,11 @@ fn refresh_all(app: &App, timestamp: u64) {
         return;
     }
     let routes = app.live.graph().name_routes(&routes);
-    app.live.hub.publish(Message::Html { routes, timestamp });
+    app.live.hub.publish(Message::Html {
+        routes,
+        timestamp,
+        patches: Vec::new(),
+    });
 }
 
 /// Render failures are open problems per route: fixing one page's template does not hide

@@ -84,6 +84,10 @@ pub const SOURCE_META: &str = "hotplate-source";
 /// The meta tag of a page that answers a form (POST): it is not refreshed after a save.
 pub const POSTED_META: &str = "hotplate-posted";
 
+/// The `<meta>` name that carries the stamp of a page's render: the pipeline's patches say which
+/// render they start from, and a page that shows another fetches itself instead.
+pub const RENDER_META: &str = "hotplate-render";
+
 /// The attribute of the page hotplate shows while a backend is down: it reloads once the
 /// backend answers.
 pub const WAITING_ATTRIBUTE: &str = "data-hotplate-waiting";
@@ -185,6 +189,7 @@ mod tests {
             ("SINCE_META", vec![SINCE_META]),
             ("SOURCE_META", vec![SOURCE_META]),
             ("POSTED_META", vec![POSTED_META]),
+            ("RENDER_META", vec![RENDER_META]),
             ("WAITING_ATTRIBUTE", vec![WAITING_ATTRIBUTE]),
             ("KEEP_ATTRIBUTE", vec![KEEP_ATTRIBUTE]),
             ("ERROR_MESSAGE_ID", vec![ERROR_MESSAGE_ID]),

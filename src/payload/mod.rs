@@ -2,6 +2,8 @@
 //!
 //! The pipeline fills these in before a message leaves:
 //! - [`stylesheet`]: a small stylesheet's new text, its references absolute, cut into the
-//!   rules the page puts into the sheet it already has.
+//!   rules the page puts into the sheet it already has;
+//! - [`patch`]: a re-rendered page as the changes to what its tabs show.
 
+pub mod patch;
 pub mod stylesheet;

@@ -11,7 +11,7 @@
 
 use super::Pages;
 use super::cache;
-use super::extensions::Entry;
+use super::extensions::{Entry, RenderStamp};
 use crate::base::{ErrorReport, SitePath};
 use crate::graph::Record;
 use crate::protocol;
@@ -55,12 +55,19 @@ pub fn page(
     let dev = pages.settings.is_dev();
     if dev
         && req.headers.contains_key(REFRESH)
-        && let Some(body) = pages.site.pages.get(route)
+        && let Some((stamp, body)) = pages.site.pages.get(route)
     {
-        return finish(pages, req, Some(template), status, &body);
+        return finish(pages, req, Some(template), status, &body, Some(stamp));
     }
     match render(pages, route, template, params) {
-        Ok(rendered) => finish(pages, req, Some(template), status, &rendered.html),
+        Ok(rendered) => finish(
+            pages,
+            req,
+            Some(template),
+            status,
+            &rendered.html,
+            dev.then_some(rendered.stamp),
+        ),
         Err(err) => {
             // Remember the route, so that fixing the template updates the error page too.
             if dev {
@@ -72,7 +79,14 @@ pub fn page(
                 });
             }
             let body = error_page(&err.report);
-            finish(pages, req, None, StatusCode::INTERNAL_SERVER_ERROR, &body)
+            finish(
+                pages,
+                req,
+                None,
+                StatusCode::INTERNAL_SERVER_ERROR,
+                &body,
+                None,
+            )
         }
     }
 }
@@ -110,7 +124,7 @@ pub fn render(
 pub fn static_html(pages: &Pages, req: &Parts, file: &Path, site: &SitePath) -> Response {
     match watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE) {
         Ok(bytes) => match String::from_utf8(bytes) {
-            Ok(text) => finish(pages, req, Some(site), StatusCode::OK, &text),
+            Ok(text) => finish(pages, req, Some(site), StatusCode::OK, &text, None),
             // In another encoding (Latin-1, Shift JIS), read as UTF-8 it would lose its
             // characters: it goes out byte for byte, and the inject layer leaves it so.
             Err(err) => {
@@ -198,17 +212,22 @@ pub fn plain_not_found(settings: &Settings, url_path: &str) -> Response {
 }
 
 /// Answers with a document as it was made. In dev it goes out through the inject layer
-/// ([`super::inject`]), which puts the runtime in and records `entry`'s imports.
+/// ([`super::inject`]), which puts the runtime in (with the render's `stamp`, for a page) and
+/// records `entry`'s imports.
 fn finish(
     pages: &Pages,
     req: &Parts,
     entry: Option<&SitePath>,
     status: StatusCode,
     body: &str,
+    stamp: Option<String>,
 ) -> Response {
     let mut response = cache::respond(&pages.settings, req, status, HTML, body.to_string());
     if pages.settings.is_dev() {
         response.extensions_mut().insert(Entry(entry.cloned()));
+        if let Some(stamp) = stamp {
+            response.extensions_mut().insert(RenderStamp(stamp));
+        }
     }
     response
 }
@@ -293,6 +312,13 @@ pub fn runtime_tag(
             &format!(r#"<meta name="{}" content="">"#, protocol::POSTED_META),
         );
     }
+    if let Some(render) = &shown.render {
+        tag.push_str(&format!(
+            r#"<meta name="{}" content="{}">"#,
+            protocol::RENDER_META,
+            escape(render)
+        ));
+    }
     if let Some(source) = &shown.source {
         tag.insert_str(
             0,
@@ -353,6 +379,8 @@ pub struct Shown {
     pub repeatable: bool,
     /// The fingerprint of the document as its backend or app made it ([`SOURCE`]), when known.
     pub source: Option<String>,
+    /// The stamp of the page's render ([`RenderStamp`]): a patch that starts from it applies.
+    pub render: Option<String>,
 }
 
 /// How a document under a Content-Security-Policy lets the runtime in ([`csp`]).

@@ -11,6 +11,11 @@ use std::path::PathBuf;
 #[derive(Clone, Debug)]
 pub struct Entry(pub Option<SitePath>);
 
+/// A response extension: the stamp of the page's render ([`crate::site::render::RenderCache`]),
+/// which the page carries so that it can tell whether a pushed patch starts from what it shows.
+#[derive(Clone, Debug)]
+pub struct RenderStamp(pub String);
+
 /// A response extension: the template files (paths on disk) the document's render read.
 #[derive(Clone, Debug, Default)]
 pub struct TemplateReads(pub BTreeSet<PathBuf>);

@@ -26,7 +26,7 @@
 use super::Pages;
 use super::decode;
 use super::document::{self, Policy};
-use super::extensions::{Entry, RenderFailed, TemplateReads};
+use super::extensions::{Entry, RenderFailed, RenderStamp, TemplateReads};
 use super::outgoing::{self, Asked};
 use super::runtime;
 use crate::base::SitePath;
@@ -109,6 +109,10 @@ async fn inject(pages: Arc<Pages>, response: Response, asked: Asked, since: u64)
         Some(Entry(entry)) => entry.clone(),
         None => Some(SitePath::document_at(&asked.path)),
     };
+    let render = response
+        .extensions()
+        .get::<RenderStamp>()
+        .map(|stamp| stamp.0.clone());
     if let Some(reads) = response.extensions().get::<TemplateReads>().cloned() {
         note_reads(&pages, &asked.path, reads);
         // Rendered by hotplate::Templates: its failure is an open problem of this URL until a
@@ -159,6 +163,7 @@ async fn inject(pages: Arc<Pages>, response: Response, asked: Asked, since: u64)
             since,
             repeatable: host.readable(),
             source,
+            render,
         };
         let html = document::inject(
             &pages,
@@ -325,6 +330,7 @@ impl Streamed {
             since,
             repeatable: self.asked.readable(),
             source: None,
+            render: None,
         };
         let tag = document::runtime_tag(&self.pages, self.entry.as_ref(), shown, policy.as_ref());
         let amend = policy.map(|p| Box::new(move |meta: &str| p.amend(meta).policy) as html::Amend);

@@ -6,7 +6,9 @@
 //! - a stylesheet: `?t=` on its `@import`s and `url()`s ([`module::rewrite_style`]);
 //! - a stylesheet, image or JSON file a module imports (`?import`): answered as a module;
 //! - any file imported with `?url`, `?raw`, `?inline`, `?worker` or `?sharedworker`: answered
-//!   as the module Vite gives ([`crate::modules::queries`]).
+//!   as the module Vite gives ([`crate::modules::queries`]);
+//! - a script a hot update stamped, asked for with that update's `?t=`: answered from memory,
+//!   as the pipeline rewrote it before the update left ([`crate::prepared`]).
 //!
 //! Which requests: for a site, any URL of a script or stylesheet (`.js`, `.mjs`, `.ts`,
 //! `.tsx`, `.jsx`, `.mts`, `.css`: [`Kind::of`]); for an app, any URL
@@ -32,6 +34,11 @@ use axum::response::Response;
 use futures_util::future::BoxFuture;
 use std::sync::Arc;
 
+/// The `Server-Timing` of a module answered from memory ([`crate::prepared`]): the browser's
+/// resource timing shows it (`serverTiming`), so a developer, or a test, can see which
+/// `import()`s cost no work.
+pub const READY_TIMING: &str = "ready;desc=\"made ready before the update left\"";
+
 /// The module layer, around any service.
 pub fn layer(scripts: Arc<Scripts>) -> outgoing::PieceLayer<Scripts> {
     axum::middleware::from_fn_with_state(scripts, around as outgoing::Piece<Scripts>)
@@ -44,6 +51,23 @@ fn around(
 ) -> BoxFuture<'static, Response> {
     Box::pin(async move {
         let asked = Asked::of(&req);
+        if asked.readable()
+            && let Some(body) = scripts
+                .live
+                .prepared
+                .get(&asked.path, asked.query.as_deref())
+        {
+            // Made ready by the pipeline before the update that asks for it left.
+            let (parts, _) = req.into_parts();
+            let status = axum::http::StatusCode::OK;
+            let mut response =
+                super::cache::respond(&scripts.settings, &parts, status, module::JAVASCRIPT, body);
+            response.headers_mut().insert(
+                axum::http::HeaderName::from_static("server-timing"),
+                axum::http::HeaderValue::from_static(READY_TIMING),
+            );
+            return response;
+        }
         let query = AssetQuery::of(asked.query.as_deref());
         if asked.readable()
             && (query.is_some()

@@ -37,66 +37,113 @@ pub struct Renderer {
     fuel: u64,
 }
 
-/// The last render of each route, for the pipeline and the hot refresh that follows an `html`
-/// update.
+/// The last render of each route, for the pipeline and for the tabs that show it.
 ///
-/// - Every successful page render leaves a hash of its HTML here, so the pipeline can tell a
-///   route whose render did not change (an edit inside a branch not taken): it sends nothing
-///   for it.
-/// - The pipeline's renders also leave their HTML: the pages it names fetch that very render
-///   instead of causing a second one.
+/// - Every successful page render leaves its HTML here (within [`KEPT`] bytes in all), and a
+///   stamp: a hash of it, which the served page carries. So the pipeline can tell a route
+///   whose render did not change (an edit inside a branch not taken: it sends nothing), and
+///   diff the new render against the one the tabs were served, to push them the patch.
+/// - The pipeline's renders are also kept for the refresh of a tab that cannot use the patch:
+///   it fetches that very render instead of causing a second one.
 ///
 /// An entry goes when something its render read changes (the pipeline renders it again), when
 /// the render fails, or when pages are added or removed (every entry goes, since a URL may find
 /// another page now). Ordinary page requests always render afresh.
 #[derive(Default)]
 pub struct RenderCache {
-    pages: std::sync::Mutex<std::collections::HashMap<String, Cached>>,
+    renders: std::sync::Mutex<Renders>,
+}
+
+#[derive(Default)]
+struct Renders {
+    pages: std::collections::HashMap<String, Cached>,
+    /// The bytes of HTML kept, in all.
+    kept: usize,
 }
 
 struct Cached {
-    hash: u64,
-    html: Option<String>,
+    stamp: String,
+    html: Option<std::sync::Arc<str>>,
+    /// Kept for the refresh that follows the pipeline's `html` message.
+    refresh: bool,
+}
+
+/// The most HTML the cache keeps, over all routes: past it, a route keeps only its stamp (its
+/// tabs fetch the page after a change instead of taking a patch).
+pub const KEPT: usize = 64 << 20;
+
+/// A render as the cache noted it.
+pub struct Noted {
+    /// Whether it differs from the route's last noted render (or there was none).
+    pub changed: bool,
+    /// The stamp the page is served with.
+    pub stamp: String,
 }
 
 impl RenderCache {
-    /// Notes the render of `route` (`keep`: with its HTML, for the refresh). Returns whether
-    /// it differs from the route's last noted render (or there was none).
-    pub fn put(&self, route: &str, html: &str, keep: bool) -> bool {
-        let cached = Cached {
-            hash: hash(html),
-            html: keep.then(|| html.to_string()),
-        };
-        let hash = cached.hash;
-        let previous = self.lock().insert(route.to_string(), cached);
-        previous.is_none_or(|p| p.hash != hash)
+    /// Notes the render of `route` (`refresh`: for the refresh that follows the pipeline's
+    /// message).
+    pub fn put(&self, route: &str, html: &str, refresh: bool) -> Noted {
+        let stamp = stamp(html);
+        let mut renders = self.lock();
+        let previous = renders.pages.remove(route);
+        if let Some(html) = previous.as_ref().and_then(|p| p.html.as_ref()) {
+            renders.kept -= html.len();
+        }
+        let keep = renders.kept + html.len() <= KEPT;
+        if keep {
+            renders.kept += html.len();
+        }
+        let changed = previous.is_none_or(|p| p.stamp != stamp);
+        renders.pages.insert(
+            route.to_string(),
+            Cached {
+                stamp: stamp.clone(),
+                html: keep.then(|| std::sync::Arc::from(html)),
+                refresh: refresh && keep,
+            },
+        );
+        Noted { changed, stamp }
     }
 
-    /// The HTML kept for `route`'s refresh.
-    pub fn get(&self, route: &str) -> Option<String> {
-        self.lock().get(route).and_then(|c| c.html.clone())
+    /// The render kept for `route`'s refresh, with its stamp.
+    pub fn get(&self, route: &str) -> Option<(String, std::sync::Arc<str>)> {
+        let renders = self.lock();
+        let cached = renders.pages.get(route).filter(|c| c.refresh)?;
+        Some((cached.stamp.clone(), cached.html.clone()?))
+    }
+
+    /// The last render of `route`, with its stamp: what its tabs show.
+    pub fn last(&self, route: &str) -> Option<(String, std::sync::Arc<str>)> {
+        let renders = self.lock();
+        let cached = renders.pages.get(route)?;
+        Some((cached.stamp.clone(), cached.html.clone()?))
     }
 
     pub fn forget(&self, route: &str) {
-        self.lock().remove(route);
+        let mut renders = self.lock();
+        if let Some(html) = renders.pages.remove(route).and_then(|c| c.html) {
+            renders.kept -= html.len();
+        }
     }
 
     pub fn clear(&self) {
-        self.lock().clear();
+        *self.lock() = Renders::default();
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, Cached>> {
-        self.pages
+    fn lock(&self) -> std::sync::MutexGuard<'_, Renders> {
+        self.renders
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-fn hash(html: &str) -> u64 {
+/// What a render is known by: a hash of its HTML, in hex.
+fn stamp(html: &str) -> String {
     use std::hash::{Hash, Hasher};
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     html.hash(&mut hasher);
-    hasher.finish()
+    format!("{:016x}", hasher.finish())
 }
 
 /// What a page is rendered for.
@@ -294,10 +341,11 @@ impl Renderer {
     }
 }
 
-/// A page's render, and whether it differs from the route's last one.
+/// A page's render, whether it differs from the route's last one, and its stamp.
 pub struct Rendered {
     pub html: String,
     pub changed: bool,
+    pub stamp: String,
 }
 
 /// Renders the page template `template` at `route` and notes it, for a request or for the
@@ -321,8 +369,19 @@ pub fn render_route(
     let (result, reads) = renderer.render_reading(template, &context);
     let result = match result {
         Ok(html) => {
-            let changed = !dev || cache.put(route, &html, keep);
-            Ok(Rendered { html, changed })
+            let Noted { changed, stamp } = if dev {
+                cache.put(route, &html, keep)
+            } else {
+                Noted {
+                    changed: true,
+                    stamp: String::new(),
+                }
+            };
+            Ok(Rendered {
+                html,
+                changed,
+                stamp,
+            })
         }
         Err(err) => {
             tracing::error!("{}", err.report.one_line());
