@@ -34,6 +34,7 @@ fn main() {
                     kind: ChangeKind::Modified,
                 }],
                 rescan: false,
+                ..Default::default()
             };
             let started = Instant::now();
             let plan = plan::plan(&batch, &graph, 1 + i as u64);

@@ -7,18 +7,23 @@
 //! applied and when the next frame after it ran. The figures are those instants minus the
 //! moment before the write; medians and p90 over the edits, after two warm-up edits.
 //!
-//! - `css`: `main.css` is saved; applied = the new stylesheet's `load` event, with the new
-//!   colour computed.
+//! - `css`: `main.css` is saved; applied = the runtime's `hotplate:applied` mark (the new
+//!   rules put into the page's sheet from the message), with the new colour computed.
 //! - `js`: `greeting.js` is saved; `app.js` accepts it, so applied = the moment its accept
 //!   callback has put the new greeting in the page (seen by a `MutationObserver`).
 //! - `ts`: `src/greet.ts` of the `typescript` test fixture is saved; its `main.ts` accepts it
 //!   (as `./greet`, resolved), so applied = the new greeting in the page, as for `js`.
-//! - `partial morph`: `partials/nav.html` is saved while `/about` is open; the server renders
-//!   `/about` again and the page morphs; applied = the moment the new nav text is in the page
+//! - `partial, patched`: `partials/nav.html` is saved while `/about` is open; the server
+//!   renders `/about` again and pushes the patch, which the page applies; applied = the moment the new nav text is in the page
 //!   (seen by a `MutationObserver`).
 //! - `small reload`: `public/plain.html`, a small static page with one stylesheet and no
 //!   scripts of its own, is saved; applied = `DOMContentLoaded` of the reloaded page (DESIGN's
 //!   "full reload on a small page"). Templates no longer reload, so this is the reload left.
+//!
+//! Each scenario that has them also prints where the time went (medians), from the runtime's
+//! performance marks (`client/marks.js`): the watcher (save → its first event), the pipeline
+//! (→ the message handed to the hub), the hub and the stream (→ the SharedWorker), the
+//! worker's hop (→ the tab), and the tab's apply.
 //!
 //! Then `examples/proxy`, its Python backend run by hotplate (`--proxy`, `--exec`):
 //! - `proxied template morph`: `templates/index.html` is saved; the page fetches itself again
@@ -46,36 +51,26 @@ fn main() {
 
     println!("save to screen on examples/site, {edits} edits per scenario (ms; median / p90)");
     let css = css_swap(&browser, &url, site.path(), edits);
-    report("css swap, applied", css.iter().map(|s| s.0).collect());
-    report("css swap, next frame", css.iter().map(|s| s.1).collect());
+    report_all("css in place", &css);
     let js = js_update(&browser, &url, site.path(), edits);
-    report("accepted js, applied", js.iter().map(|s| s.0).collect());
-    report("accepted js, next frame", js.iter().map(|s| s.1).collect());
+    report_all("accepted js", &js);
     let typescript = testkit::copy_site(
         &Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/typescript"),
     );
     let (ts_url, _ts_runtime) = common::serve(typescript.path());
     let ts = ts_update(&browser, &ts_url, typescript.path(), edits);
-    report("accepted ts, applied", ts.iter().map(|s| s.0).collect());
-    report("accepted ts, next frame", ts.iter().map(|s| s.1).collect());
+    report_all("accepted ts", &ts);
     let morph = partial_morph(&browser, &url, site.path(), edits);
-    report(
-        "partial morph, applied",
-        morph.iter().map(|s| s.0).collect(),
-    );
-    report(
-        "partial morph, next frame",
-        morph.iter().map(|s| s.1).collect(),
-    );
+    report_all("partial, patched", &morph);
     let page = ("/plain.html", "public/plain.html", "A static page");
     let reload = page_reload(&browser, &url, site.path(), edits, page);
     report(
         "small page reload, DOMContentLoaded",
-        reload.iter().map(|s| s.0).collect(),
+        reload.iter().map(|s| s.applied).collect(),
     );
     report(
         "small page reload, next frame",
-        reload.iter().map(|s| s.1).collect(),
+        reload.iter().map(|s| s.frame).collect(),
     );
 
     let backend = testkit::copy_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/proxy"));
@@ -89,12 +84,12 @@ fn main() {
     );
     report(
         "proxied template morph, applied",
-        morph.iter().map(|s| s.0).collect(),
+        morph.iter().map(|s| s.applied).collect(),
     );
     let restart = proxied_edit(&browser, &url, backend.path(), edits.min(10), "app.py");
     report(
         "proxied restart, morph applied",
-        restart.iter().map(|s| s.0).collect(),
+        restart.iter().map(|s| s.applied).collect(),
     );
 }
 
@@ -106,7 +101,7 @@ fn proxied_edit(
     root: &Path,
     edits: usize,
     file: &str,
-) -> Vec<(f64, f64)> {
+) -> Vec<Sample> {
     let page = browser.open(&format!("{url}/"));
     connected(&page);
     page.eval("window.__marker = 1");
@@ -151,25 +146,96 @@ fn connected(page: &Page<'_>) {
     );
 }
 
+/// One timed save: when the change was applied and when the next frame ran, and where the
+/// time went, from the runtime's performance marks (`client/marks.js`), when it has them.
+struct Sample {
+    applied: f64,
+    frame: f64,
+    stages: Option<Stages>,
+}
+
+/// A save's time by stage, in ms: the watcher's (save → first event), the pipeline's (→ the
+/// message handed to the hub), the hub's and the stream's (→ the SharedWorker), the worker's
+/// hop (→ the tab), and the tab's (→ applied).
+#[derive(Clone, Copy)]
+struct Stages {
+    watcher: f64,
+    pipeline: f64,
+    transport: f64,
+    hop: f64,
+    apply: f64,
+}
+
 /// Saves a file once per edit and times each save. `edit(i)` writes the file's new version and
 /// returns a JS expression that finds the `{applied, frame}` record the page pushes when it
 /// shows that version. The samples are those instants minus the moment before the write,
 /// warm-up edits left out.
-fn timed_edits(page: &Page<'_>, edits: usize, edit: impl Fn(usize) -> String) -> Vec<(f64, f64)> {
+fn timed_edits(page: &Page<'_>, edits: usize, edit: impl Fn(usize) -> String) -> Vec<Sample> {
     let mut samples = Vec::new();
     for i in 0..edits + WARM_UP {
         std::thread::sleep(Duration::from_millis(150));
+        page.eval("performance.clearMarks(); performance.clearMeasures(); true");
         let before = now_ms();
         let shown = edit(i);
         let seen = page.wait_for(&shown, "the edit to show");
         if i >= WARM_UP {
-            samples.push((
-                seen["applied"].as_f64().unwrap() - before,
-                seen["frame"].as_f64().unwrap() - before,
-            ));
+            samples.push(Sample {
+                applied: seen["applied"].as_f64().unwrap() - before,
+                frame: seen["frame"].as_f64().unwrap() - before,
+                stages: stages(page, before),
+            });
         }
     }
     samples
+}
+
+/// Where the time of the save made at `before` went, from the page's marks.
+fn stages(page: &Page<'_>, before: f64) -> Option<Stages> {
+    let marks = page.eval(
+        "(() => {
+           const last = (name) => performance.getEntriesByName(name).at(-1);
+           const server = last('hotplate:server'), transport = last('hotplate:transport');
+           const hop = last('hotplate:worker-hop'), applied = last('hotplate:applied');
+           const received = performance.getEntriesByName('hotplate:received')
+             .filter((m) => m.detail.type === server?.detail.type).at(-1);
+           if (!server || !transport || !hop || !applied || !received) return null;
+           return [performance.timeOrigin + server.startTime, server.duration, transport.duration,
+                   hop.duration, applied.startTime - received.startTime];
+         })()",
+    );
+    let stage = |i: usize| marks[i].as_f64();
+    Some(Stages {
+        watcher: stage(0)? - before,
+        pipeline: stage(1)?,
+        transport: stage(2)?,
+        hop: stage(3)?,
+        apply: stage(4)?,
+    })
+}
+
+/// Prints the scenario's medians: applied, next frame, and the stages.
+fn report_all(name: &str, samples: &[Sample]) {
+    report(
+        &format!("{name}, applied"),
+        samples.iter().map(|s| s.applied).collect(),
+    );
+    report(
+        &format!("{name}, next frame"),
+        samples.iter().map(|s| s.frame).collect(),
+    );
+    let stages: Vec<Stages> = samples.iter().filter_map(|s| s.stages).collect();
+    if stages.len() * 2 < samples.len() {
+        return;
+    }
+    let median = |f: fn(&Stages) -> f64| common::median(&stages.iter().map(f).collect::<Vec<_>>());
+    println!(
+        "    stages (median ms): watcher {:.2}, pipeline {:.2}, hub and stream {:.2}, worker hop {:.2}, apply {:.2}",
+        median(|s| s.watcher),
+        median(|s| s.pipeline),
+        median(|s| s.transport),
+        median(|s| s.hop),
+        median(|s| s.apply)
+    );
 }
 
 /// Records in `window[list]` an `{applied, frame, text}` whenever the text of the element
@@ -186,18 +252,22 @@ fn record_text_changes(page: &Page<'_>, list: &str, observed: &str, selector: &s
     ));
 }
 
-/// (applied, next frame) for each edit of `main.css`.
-fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+/// (applied, next frame) for each edit of `main.css`: applied is the runtime's
+/// `hotplate:applied` mark (the rules put in place, or the swapped stylesheet loaded), with
+/// the new colour computed.
+fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<Sample> {
     let page = browser.open(&format!("{url}/"));
     connected(&page);
     page.eval(
         "window.__swaps = [];
-         document.addEventListener('load', (event) => {
-           if (event.target.tagName !== 'LINK') return;
-           const applied = performance.timeOrigin + performance.now();
-           const color = getComputedStyle(document.querySelector('h1')).color;
-           requestAnimationFrame(() => __swaps.push({ applied, frame: performance.timeOrigin + performance.now(), color }));
-         }, true); true",
+         new PerformanceObserver((list) => {
+           for (const mark of list.getEntries()) {
+             if (mark.name !== 'hotplate:applied' || !mark.detail.type.startsWith('css')) continue;
+             const applied = performance.timeOrigin + mark.startTime;
+             const color = getComputedStyle(document.querySelector('h1')).color;
+             requestAnimationFrame(() => __swaps.push({ applied, frame: performance.timeOrigin + performance.now(), color }));
+           }
+         }).observe({ type: 'mark' }); true",
     );
     let path = root.join("main.css");
     let original = std::fs::read_to_string(&path).unwrap();
@@ -211,7 +281,7 @@ fn css_swap(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64
 }
 
 /// (applied, next frame) for each edit of `greeting.js`, which `app.js` accepts.
-fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<Sample> {
     let page = browser.open(&format!("{url}/"));
     connected(&page);
     record_text_changes(&page, "__greetings", "#module-says", "#module-says");
@@ -227,7 +297,7 @@ fn js_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f6
 
 /// (applied, next frame) for each edit of `src/greet.ts` of the `typescript` fixture, which
 /// `main.ts` accepts (as `./greet`): compiled, resolved and re-imported like the JS above.
-fn ts_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+fn ts_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<Sample> {
     let page = browser.open(&format!("{url}/"));
     connected(&page);
     record_text_changes(&page, "__greetings", "#out", "#out");
@@ -247,7 +317,7 @@ fn ts_update(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f6
 }
 
 /// (applied, next frame) for each edit of `partials/nav.html`, seen on `/about`.
-fn partial_morph(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<(f64, f64)> {
+fn partial_morph(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec<Sample> {
     let page = browser.open(&format!("{url}/about"));
     connected(&page);
     page.eval("window.__marker = 1");
@@ -280,7 +350,7 @@ fn page_reload(
     root: &Path,
     edits: usize,
     (route, file, heading): (&str, &str, &str),
-) -> Vec<(f64, f64)> {
+) -> Vec<Sample> {
     let page = browser.open(&format!("{url}{route}"));
     page.call("Page.enable", json!({}));
     page.call(
@@ -333,10 +403,11 @@ fn page_reload(
             );
         }
         if i >= WARM_UP {
-            samples.push((
-                shown[0].as_f64().unwrap() - before,
-                shown[1].as_f64().unwrap() - before,
-            ));
+            samples.push(Sample {
+                applied: shown[0].as_f64().unwrap() - before,
+                frame: shown[1].as_f64().unwrap() - before,
+                stages: None,
+            });
         }
     }
     samples

@@ -38,6 +38,7 @@ import { updateStylesheet } from './css.js';
 import { showError, clearError, showNotice } from './overlay.js';
 import { applyUpdate, prunePaths, notifyListeners } from './hot.js';
 import { refreshAssets } from './assets.js';
+import { markApplied, markReceived } from './marks.js';
 import {
   ERROR_MESSAGE_ID,
   POSTED_META,
@@ -66,9 +67,12 @@ function on(type, handle) {
   handlers.set(type, handle);
 }
 
-function dispatch(type, data) {
+function dispatch(type, data, relayedAt) {
   const handle = handlers.get(type);
-  if (handle) handle(JSON.parse(data));
+  if (!handle) return;
+  const payload = JSON.parse(data);
+  markReceived(type, relayedAt, payload?.timing);
+  handle(payload);
 }
 
 // One update at a time: each waits for the one before it.
@@ -139,7 +143,7 @@ function connect() {
         name: 'hotplate',
         type: 'module',
       });
-      worker.port.onmessage = (event) => dispatch(event.data.type, event.data.data);
+      worker.port.onmessage = (event) => dispatch(event.data.type, event.data.data, event.data.at);
       worker.port.start();
       worker.port.postMessage({ since });
       addEventListener('pagehide', () => worker.port.postMessage('bye'));
@@ -192,11 +196,14 @@ on('update', (payload) =>
     notifyListeners('vite:beforeUpdate', vitePayload);
     for (const update of payload.updates) {
       if (update.type === 'css') {
-        updateStylesheet(update.path, update.timestamp, update.rules);
+        if (updateStylesheet(update.path, update.timestamp, update.rules) > 0) {
+          markApplied('css', update.path);
+        }
         continue;
       }
       try {
         if (await applyUpdate(update)) {
+          markApplied('js', update.acceptedPath);
           console.debug(`[hotplate] hot updated ${update.acceptedPath}`);
           if (updateFailed) clearError();
           updateFailed = false;
@@ -292,6 +299,7 @@ async function refresh() {
   shownStatus = response.status;
   const next = new DOMParser().parseFromString(await response.text(), 'text/html');
   await morphDocument(next);
+  markApplied('morph');
   shownRender = next.querySelector(`meta[name="${RENDER_META}"]`)?.content ?? null;
   state.render = shownRender;
   morphed();
@@ -311,6 +319,7 @@ state.render = shownRender;
 function applyPatch(patch) {
   if (!patch || shownRender === null || patch.from !== shownRender) return false;
   if (!patchDocument(patch.ops)) return false;
+  markApplied('patch');
   shownRender = patch.to;
   if (serverErrorShown) {
     serverErrorShown = false;

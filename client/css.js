@@ -12,6 +12,7 @@
 // inserted right after it, and the old one is removed on the clone's `load`. If the new sheet
 // fails to load, the old one stays.
 
+import { markApplied } from './marks.js';
 import { setTimestamp } from './protocol.js';
 
 // Links already being replaced: a quick second save replaces the newest one instead.
@@ -86,7 +87,14 @@ function swap(link, timestamp) {
   const next = link.cloneNode();
   next.href = url.pathname + url.search + url.hash;
   outdated.add(link);
-  next.addEventListener('load', () => link.remove(), { once: true });
+  next.addEventListener(
+    'load',
+    () => {
+      link.remove();
+      markApplied('css-fetched', url.pathname);
+    },
+    { once: true },
+  );
   next.addEventListener('error', () => { next.remove(); outdated.delete(link); }, { once: true });
   link.after(next);
 }

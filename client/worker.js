@@ -3,7 +3,8 @@
 // Browsers allow about six HTTP/1.1 connections per origin, and every event stream holds one
 // open for good: with a stream per tab, the seventh tab could not even load its page. So tabs
 // connect to this SharedWorker instead, which holds the only EventSource and relays each
-// message to every tab as `{ type, data }` (data is the message's JSON text, unparsed).
+// message to every tab as `{ type, data, at }` (data is the message's JSON text, unparsed; at,
+// when the worker got it, in ms since the epoch, for the tab's `hotplate:worker-hop` measure).
 //
 // No tab misses a message. Each tab joins with the hub's newest id when its page was served
 // (`since`), and gets every message after it exactly once:
@@ -31,6 +32,7 @@ function open(since) {
 }
 
 function receive(type, data, id) {
+  const at = performance.timeOrigin + performance.now();
   const parsed = parseId(id);
   if (type === 'hello') {
     hello = data;
@@ -40,18 +42,18 @@ function receive(type, data, id) {
   const seq = type === 'hello' || !parsed || parsed.boot !== boot ? null : parsed.seq;
   if (seq !== null) {
     if (from === null) from = seq - 1;
-    if (recent.length && seq <= recent[recent.length - 1].seq) return relay(type, data, seq);
+    if (recent.length && seq <= recent[recent.length - 1].seq) return relay(type, data, seq, at);
     recent.push({ seq, type, data });
     if (recent.length > KEEP) recent.shift();
   }
-  relay(type, data, seq);
+  relay(type, data, seq, at);
 }
 
-function relay(type, data, seq) {
+function relay(type, data, seq, at) {
   for (const [port, last] of ports) {
-    if (seq === null) port.postMessage({ type, data });
+    if (seq === null) port.postMessage({ type, data, at });
     else if (seq > last) {
-      port.postMessage({ type, data });
+      port.postMessage({ type, data, at });
       ports.set(port, seq);
     }
   }

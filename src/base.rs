@@ -228,6 +228,8 @@ pub struct ChangeBatch {
     pub changes: Vec<Change>,
     /// The watcher lost events (queue overflow): nothing in `changes` is complete.
     pub rescan: bool,
+    /// When the watcher got the batch's first event (for the timings a message carries).
+    pub noticed: Option<std::time::SystemTime>,
 }
 
 impl ChangeBatch {
@@ -258,6 +260,29 @@ pub struct ModuleUpdate {
     /// without fetching it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<String>>,
+}
+
+/// When the server noticed the change behind an update (the watcher's first event of the
+/// batch) and when it handed the message to the hub, in microseconds since the epoch: the page
+/// measures the server's part of a save from them (`hotplate:server`, `client/marks.js`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct Timing {
+    pub noticed: u64,
+    pub sent: u64,
+}
+
+impl Timing {
+    /// The timing of a message sent now about a change `noticed` then; `None` without one.
+    pub fn now(noticed: Option<std::time::SystemTime>) -> Option<Timing> {
+        let micros = |at: std::time::SystemTime| {
+            at.duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_micros() as u64)
+        };
+        noticed.map(|noticed| Timing {
+            noticed: micros(noticed),
+            sent: micros(std::time::SystemTime::now()),
+        })
+    }
 }
 
 /// The changes between two renders of a route's page, for the tabs that show the first.
@@ -341,6 +366,8 @@ pub enum Message {
     },
     Update {
         updates: Vec<ModuleUpdate>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timing: Option<Timing>,
     },
     Html {
         routes: Vec<String>,
@@ -349,6 +376,8 @@ pub enum Message {
         /// a patch's `from` applies it without fetching; any other fetches.
         #[serde(skip_serializing_if = "Vec::is_empty")]
         patches: Vec<PagePatch>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        timing: Option<Timing>,
     },
     Asset {
         paths: Vec<String>,
@@ -553,6 +582,7 @@ mod tests {
         assert_eq!(Message::ErrorClear {}.data(), "{}");
         assert_eq!(Message::reload_all("y").data(), r#"{"reason":"y"}"#);
         let update = Message::Update {
+            timing: None,
             updates: vec![ModuleUpdate {
                 rules: None,
                 kind: "css",

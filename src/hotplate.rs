@@ -121,6 +121,7 @@ impl Handle {
             routes: routes.iter().map(|r| r.to_string()).collect(),
             timestamp: self.0.live.next_timestamp(),
             patches: Vec::new(),
+            timing: None,
         });
     }
 

@@ -23,7 +23,7 @@
 //! (`import.meta.hot.invalidate()`) gets steps 2 and 3. [`run`] is the task that does all this.
 
 use crate::app::App;
-use crate::base::{ChangeBatch, ChangeKind, Message, ModuleUpdate, PagePatch};
+use crate::base::{ChangeBatch, ChangeKind, Message, ModuleUpdate, PagePatch, Timing};
 use crate::graph::Kind;
 use crate::inbox::Input;
 use crate::payload;
@@ -44,6 +44,7 @@ const RENDER_AHEAD: usize = 64;
 /// Carries one batch through check, plan, publish, re-render and reload.
 pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     let started = std::time::Instant::now();
+    let waited = batch.noticed.and_then(|noticed| noticed.elapsed().ok());
     // What was served before this batch is in the graph it is planned against.
     drain(app);
     // Any change may move a route or a file: requests resolve afresh, and the modules the last
@@ -65,11 +66,14 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
         });
     }
     let batch = check_scripts(app, batch);
+    let checked = started.elapsed();
     // Planned under the read lock (requests go on reading the graph meanwhile), applied under
     // the write lock: the pipeline is the graph's only writer, so nothing changes it between.
     let plan = plan::plan(&batch, &app.live.graph(), app.live.next_timestamp());
     plan.apply(&mut app.live.graph_mut());
-    let reload = publish(app, &plan);
+    let planned = started.elapsed();
+    let reload = publish(app, &plan, batch.noticed);
+    let published = started.elapsed();
     if plan.pages_changed {
         app.site.pages.clear();
     }
@@ -81,7 +85,7 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
         .collect();
     app.live.problems.settle(&app.live.hub, &gone, Vec::new());
     if app.settings.mounts.is_empty() {
-        rerender(app, &plan.rerender, plan.timestamp);
+        rerender(app, &plan.rerender, plan.timestamp, batch.noticed);
     } else if let Some(backend) = app
         .backend
         .as_ref()
@@ -104,7 +108,15 @@ pub fn react(app: &Arc<App>, batch: &ChangeBatch) {
     reload.merge(compile_settings_changed(app, &batch));
     reload.merge(env_changed(app, &batch));
     publish_reload(app, reload);
-    tracing::info!("{} in {:?}", changed.join(", "), started.elapsed());
+    let done = started.elapsed();
+    tracing::debug!(
+        "timings: watcher to pipeline {waited:?}; check {checked:?}, plan {:?}, publish (stylesheet \
+         text, modules made ready, hub) {:?}, render and diff {:?}",
+        planned - checked,
+        published - planned,
+        done - published
+    );
+    tracing::info!("{} in {done:?}", changed.join(", "));
 }
 
 /// A `tsconfig.json` changed: what it said about compiling (JSX, decorators) may differ, so
@@ -215,12 +227,12 @@ fn invalidate(app: &App, url: &str, message: Option<&str>, first: Option<&str>) 
     }
     let plan = plan::invalidate(&app.live.graph(), &site, first, app.live.next_timestamp());
     plan.apply(&mut app.live.graph_mut());
-    let reload = publish(app, &plan);
+    let reload = publish(app, &plan, None);
     publish_reload(app, reload);
 }
 
 /// Publishes the plan's prunes, updates and assets; returns what is left to reload.
-fn publish(app: &App, plan: &UpdatePlan) -> Reload {
+fn publish(app: &App, plan: &UpdatePlan, noticed: Option<std::time::SystemTime>) -> Reload {
     let hub = &app.live.hub;
     if !plan.pruned.is_empty() {
         hub.publish(Message::Prune {
@@ -229,8 +241,10 @@ fn publish(app: &App, plan: &UpdatePlan) -> Reload {
     }
     if !plan.updates.is_empty() {
         prepare_modules(app, plan);
+        let updates = with_stylesheet_text(app, &plan.updates);
         hub.publish(Message::Update {
-            updates: with_stylesheet_text(app, &plan.updates),
+            updates,
+            timing: Timing::now(noticed),
         });
     }
     if !plan.assets.is_empty() {
@@ -379,7 +393,7 @@ fn batch_paths(batch: &ChangeBatch) -> Vec<String> {
 /// and sends one `html` message naming the routes that rendered, with each one's patch from the
 /// render its tabs were served ([`payload::patch`]), as long as the patches fit in
 /// [`payload::patch::MAX_PATCH`] together.
-fn rerender(app: &App, routes: &[String], timestamp: u64) {
+fn rerender(app: &App, routes: &[String], timestamp: u64, noticed: Option<std::time::SystemTime>) {
     if routes.is_empty() {
         return;
     }
@@ -434,6 +448,7 @@ fn rerender(app: &App, routes: &[String], timestamp: u64) {
             routes,
             timestamp,
             patches,
+            timing: Timing::now(noticed),
         });
     }
 }
@@ -483,6 +498,7 @@ fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
             routes,
             timestamp: plan.timestamp,
             patches: Vec::new(),
+            timing: Timing::now(batch.noticed),
         });
     }
 }
@@ -540,7 +556,10 @@ fn swap_backend_stylesheets(app: &App, batch: &ChangeBatch, timestamp: u64) {
         })
         .collect();
     if !updates.is_empty() {
-        app.live.hub.publish(Message::Update { updates });
+        app.live.hub.publish(Message::Update {
+            updates,
+            timing: None,
+        });
     }
 }
 
@@ -565,6 +584,7 @@ fn refresh_all(app: &App, timestamp: u64) {
         routes,
         timestamp,
         patches: Vec::new(),
+        timing: None,
     });
 }
 

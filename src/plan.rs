@@ -445,6 +445,7 @@ mod tests {
                 })
                 .collect(),
             rescan: false,
+            ..Default::default()
         }
     }
 
@@ -867,6 +868,7 @@ mod tests {
             &ChangeBatch {
                 changes: vec![],
                 rescan: true,
+                ..Default::default()
             },
             &mut served_site(),
             1,

@@ -22,6 +22,7 @@ fn saved(path: &str) -> ChangeBatch {
             kind: ChangeKind::Modified,
         }],
         rescan: false,
+        ..Default::default()
     }
 }
 

@@ -35,6 +35,7 @@ fn modified(paths: &[&str]) -> ChangeBatch {
             })
             .collect(),
         rescan: false,
+        ..Default::default()
     }
 }
 
@@ -241,6 +242,7 @@ async fn a_script_that_does_not_parse_is_served_as_it_is_and_shows_the_overlay()
                 kind: ChangeKind::Removed,
             }],
             rescan: false,
+            ..Default::default()
         },
     );
     events.next_named("error-clear").await;

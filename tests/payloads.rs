@@ -10,6 +10,9 @@
 //! - A patch whose element is not where it says (a script moved things) changes nothing and
 //!   the page is fetched instead.
 //! - A save that changes only the title patches the title.
+//! - Where the time goes: the page's performance timeline has the server's part of a save
+//!   (`hotplate:server`), the stream's, the worker's hop, and marks for the message received
+//!   and the update applied; with `RUST_LOG=hotplate=debug`, the server logs its stages.
 //! - A module update's `import()`s are answered from memory: the pipeline rewrote the stamped
 //!   modules before the message left (their answers say so in `Server-Timing`).
 
@@ -144,6 +147,7 @@ fn a_tab_that_missed_a_message_fetches_its_page_instead() {
                 text: "wrong".into(),
             }],
         }],
+        timing: None,
     });
     page.wait_for("window.__hotplate.morphs === 1", "the morph");
     assert_eq!(
@@ -225,4 +229,107 @@ fn a_module_updates_imports_are_answered_from_memory() {
         "both re-imports were answered from memory"
     );
     assert_eq!(page.eval("window.marker"), 42, "no reload");
+}
+
+#[test]
+fn the_pages_timeline_says_where_a_saves_time_went() {
+    let site = site();
+    site.write("pages/styled.html", "<!doctype html><html><head><link rel=stylesheet href=/s.css></head><body><p>x</p></body></html>");
+    site.write("s.css", "p { color: rgb(1, 1, 1); }");
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "/styled");
+    let before = page
+        .eval("performance.timeOrigin + performance.now()")
+        .as_f64()
+        .unwrap();
+
+    site.write("s.css", "p { color: rgb(2, 2, 2); }");
+
+    page.wait_for(
+        "performance.getEntriesByName('hotplate:applied').some((m) => m.detail.type === 'css')",
+        "the css applied mark",
+    );
+    let timeline = page.eval(
+        "(() => {
+           const one = (name) => performance.getEntriesByName(name).find((e) => e.detail.type === 'update');
+           const applied = performance.getEntriesByName('hotplate:applied')[0];
+           const [server, transport, hop, received] =
+             ['hotplate:server', 'hotplate:transport', 'hotplate:worker-hop', 'hotplate:received'].map(one);
+           return {
+             noticed: performance.timeOrigin + server.startTime,
+             server: server.duration, transport: transport.duration, hop: hop.duration,
+             order: [server.startTime <= transport.startTime, transport.startTime <= received.startTime,
+                     hop.startTime + hop.duration <= applied.startTime],
+             applied: applied.detail,
+           };
+         })()",
+    );
+    assert_eq!(
+        timeline["order"],
+        serde_json::json!([true, true, true]),
+        "{timeline}"
+    );
+    assert_eq!(
+        timeline["applied"],
+        serde_json::json!({"type": "css", "path": "/s.css"})
+    );
+    let noticed = timeline["noticed"].as_f64().unwrap();
+    assert!(
+        noticed >= before - 1.0,
+        "the server noticed the save after it was made: {timeline}"
+    );
+    for stage in ["server", "transport", "hop"] {
+        let ms = timeline[stage].as_f64().unwrap();
+        assert!((0.0..5000.0).contains(&ms), "{stage}: {timeline}");
+    }
+}
+
+#[test]
+fn with_debug_logging_the_server_logs_the_stages_of_a_save() {
+    use std::io::BufRead;
+    let dir = testkit::site(&[("index.html", "<p>x</p>"), ("style.css", "p {}")]);
+    let port = testkit::free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_hotplate"))
+        .args([
+            "serve",
+            dir.path().to_str().unwrap(),
+            "--strict-port",
+            "--port",
+        ])
+        .arg(port.to_string())
+        .env("RUST_LOG", "hotplate=debug")
+        .env("NO_COLOR", "1")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (lines, log) = std::sync::mpsc::channel();
+    let stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stderr.lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let wait_for = |what: &str| loop {
+        let line = log
+            .recv_timeout(std::time::Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("a log line with {what:?}"));
+        if line.contains(what) {
+            break line;
+        }
+    };
+    wait_for("watching");
+    std::fs::write(dir.path().join("style.css"), "p { color: red }").unwrap();
+    let line = wait_for("timings:");
+    child.kill().unwrap();
+    let _ = child.wait();
+    for stage in [
+        "watcher to pipeline",
+        "check",
+        "plan",
+        "publish",
+        "render and diff",
+    ] {
+        assert!(line.contains(stage), "{stage}: {line}");
+    }
 }

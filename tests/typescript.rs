@@ -250,6 +250,7 @@ async fn a_tsconfig_that_cannot_be_read_shows_the_overlay_until_it_is_fixed() {
                     kind: hotplate::testing::base::ChangeKind::Modified,
                 }],
                 rescan: false,
+                ..Default::default()
             },
         )
     })

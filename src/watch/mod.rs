@@ -166,6 +166,7 @@ pub fn settle(
     let mut batch = ChangeBatch {
         changes: Vec::new(),
         rescan: pending.rescan,
+        noticed: None,
     };
     // One wait for empty files per batch, however many there are.
     let deadline = Instant::now() + EMPTY_PATIENCE;
@@ -375,12 +376,14 @@ impl Watching {
         let rescan = ChangeBatch {
             changes: Vec::new(),
             rescan: true,
+            noticed: Some(std::time::SystemTime::now()),
         };
         self.batches.blocking_send(rescan).map_err(|_| ())
     }
 
     /// `first` and the events right behind it, as one batch of changed files.
     fn batch(&mut self, first: Raw) -> ChangeBatch {
+        let noticed = std::time::SystemTime::now();
         let mut pending = coalesce(first, self.raw_rx.try_iter());
         if pending.rescan {
             // Events were lost, folders made among them too: watch every folder again (those
@@ -400,12 +403,15 @@ impl Watching {
                 .paths
                 .extend(arm(self.backend.as_mut(), &folder, true).1);
         }
-        settle(
-            pending,
-            self.root.path(),
-            self.filter.as_ref(),
-            &mut self.hashes,
-        )
+        ChangeBatch {
+            noticed: Some(noticed),
+            ..settle(
+                pending,
+                self.root.path(),
+                self.filter.as_ref(),
+                &mut self.hashes,
+            )
+        }
     }
 }
 

@@ -49,6 +49,7 @@ pub const ASSETS: &[(&str, &str)] = &[
     ("morph.js", include_str!("../../../client/morph.js")),
     ("worker.js", include_str!("../../../client/worker.js")),
     ("protocol.js", include_str!("../../../client/protocol.js")),
+    ("marks.js", include_str!("../../../client/marks.js")),
     ("refresh.js", include_str!("../../../client/refresh.js")),
     (
         "react-refresh.js",
