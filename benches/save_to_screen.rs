@@ -20,6 +20,11 @@
 //!   scripts of its own, is saved; applied = `DOMContentLoaded` of the reloaded page (DESIGN's
 //!   "full reload on a small page"). Templates no longer reload, so this is the reload left.
 //!
+//! - `big page`: a generated page of 1,250 list rows (a link, a label and an input each: 5,000
+//!   elements) rendered through a partial: the page's `<h1>` is saved, then one line of the
+//!   partial (every row changes). Applied = the new text in the page; it also prints the size of
+//!   the `html` message (the patch) against the page's, and whether typed input was kept.
+//!
 //! Each scenario that has them also prints where the time went (medians), from the runtime's
 //! performance marks (`client/marks.js`): the watcher (save → its first event), the pipeline
 //! (→ the message handed to the hub), the hub and the stream (→ the SharedWorker), the
@@ -62,6 +67,7 @@ fn main() {
     report_all("accepted ts", &ts);
     let morph = partial_morph(&browser, &url, site.path(), edits);
     report_all("partial, patched", &morph);
+    big_page(&browser, edits);
     let page = ("/plain.html", "public/plain.html", "A static page");
     let reload = page_reload(&browser, &url, site.path(), edits, page);
     report(
@@ -340,6 +346,79 @@ fn partial_morph(browser: &Browser, url: &str, root: &Path, edits: usize) -> Vec
     assert_eq!(page.eval("window.__marker"), 1, "the page reloaded");
     page.close();
     samples
+}
+
+/// The big-page scenarios: a heading save and a partial save on a 5,000-element page.
+fn big_page(browser: &Browser, edits: usize) {
+    let site = testkit::site(&[
+        (
+            "pages/index.html",
+            "<!doctype html><html><head><meta charset=utf-8><title>big</title></head><body>\n\
+             <h1 id=title>Rows</h1>\n<ul id=list>\n\
+             {% for i in range(1250) %}{% include \"partials/row.html\" %}{% endfor %}\n\
+             </ul>\n</body></html>\n",
+        ),
+        (
+            "partials/row.html",
+            "<li>\n  <a href=\"#row-{{ i }}\">row {{ i }}</a>\n  <span class=label>label</span>\n  <input name=\"q{{ i }}\">\n</li>\n",
+        ),
+    ]);
+    let (url, _runtime) = common::serve(site.path());
+    let page = browser.open(&format!("{url}/"));
+    connected(&page);
+    page.eval("window.__marker = 1; document.querySelector('input').value = 'typed'; true");
+    record_text_changes(&page, "__titles", "body", "#title");
+    record_text_changes(&page, "__labels", "#list", "li:last-child .label");
+    let page_bytes = page.eval("document.documentElement.outerHTML.length");
+    let heading = timed_edits(&page, edits, |i| {
+        let text = format!("Rows, edit {i}");
+        site_edit(
+            site.path(),
+            "pages/index.html",
+            "<h1 id=title>",
+            "</h1>",
+            &text,
+        );
+        format!("__titles.find((t) => t.text === '{text}')")
+    });
+    let heading_patch = last_html_bytes(&page);
+    report_all("big page, heading patched", &heading);
+    let partial = timed_edits(&page, edits, |i| {
+        let text = format!("label {i}");
+        site_edit(
+            site.path(),
+            "partials/row.html",
+            "<span class=label>",
+            "</span>",
+            &text,
+        );
+        format!("__labels.find((t) => t.text === '{text}')")
+    });
+    let partial_patch = last_html_bytes(&page);
+    report_all("big page, partial patched", &partial);
+    println!(
+        "    page {page_bytes} bytes; the html message: {heading_patch} bytes for the heading, \
+         {partial_patch} for the partial; input kept: {}, reloaded: {}",
+        page.eval("document.querySelector('input').value === 'typed'"),
+        page.eval("window.__marker !== 1"),
+    );
+    page.close();
+}
+
+/// Replaces the text between `start` and the `end` after it in `file` with `text`.
+fn site_edit(root: &Path, file: &str, start: &str, end: &str, text: &str) {
+    let path = root.join(file);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let from = source.find(start).unwrap() + start.len();
+    let to = from + source[from..].find(end).unwrap();
+    std::fs::write(&path, format!("{}{text}{}", &source[..from], &source[to..])).unwrap();
+}
+
+/// The size of the last `html` message the page received.
+fn last_html_bytes(page: &Page<'_>) -> serde_json::Value {
+    page.eval(
+        "performance.getEntriesByName('hotplate:received').filter((m) => m.detail.type === 'html').at(-1)?.detail.bytes ?? null",
+    )
 }
 
 /// (DOMContentLoaded, next frame) for each edit of `file` (shown at `route`), which changes

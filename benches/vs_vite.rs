@@ -18,11 +18,9 @@
 //! The ratio is hotplate's median over Vite's.
 
 mod common;
-use common::{median, report};
-use std::net::TcpStream;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use common::{free_port, median, now_ms, report, start_vite, stop};
+use std::path::Path;
+use std::time::{Duration, Instant};
 use testkit::{Browser, Page};
 
 const VITE: &str = "vite@8";
@@ -93,22 +91,6 @@ fn main() {
     println!("  state kept: hotplate {ours_kept}, vite {theirs_kept}");
 }
 
-fn now_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_secs_f64()
-        * 1000.0
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// Opens the app and waits for it to render its button.
 fn open_app<'b>(browser: &'b Browser, url: &str) -> Page<'b> {
     let page = browser.open(&format!("{url}/"));
@@ -137,40 +119,6 @@ fn cold_start_vite(browser: &Browser, root: &Path) -> f64 {
     page.close();
     stop(server);
     took
-}
-
-/// Starts Vite's dev server on `port`, in its own process group, and waits until it accepts
-/// connections.
-fn start_vite(root: &Path, port: u16) -> Child {
-    use std::os::unix::process::CommandExt;
-    let vite: PathBuf = root.join("node_modules/vite/bin/vite.js");
-    let child = Command::new("node")
-        .arg(vite)
-        .args([
-            "--port",
-            &port.to_string(),
-            "--strictPort",
-            "--host",
-            "127.0.0.1",
-        ])
-        .current_dir(root)
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .process_group(0)
-        .spawn()
-        .expect("node starts Vite");
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "Vite did not listen on {port}");
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    child
-}
-
-fn stop(mut server: Child) {
-    let group = nix::unistd::Pid::from_raw(server.id() as i32);
-    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
-    let _ = server.wait();
 }
 
 /// Saves `src/App.tsx` with the greeting `text` and returns the milliseconds until the page

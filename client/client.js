@@ -71,7 +71,7 @@ function dispatch(type, data, relayedAt) {
   const handle = handlers.get(type);
   if (!handle) return;
   const payload = JSON.parse(data);
-  markReceived(type, relayedAt, payload?.timing);
+  markReceived(type, data.length, relayedAt, payload?.timing);
   handle(payload);
 }
 

@@ -8,7 +8,8 @@
 //                        without one) got the message
 //   hotplate:worker-hop  a measure: from the moment the SharedWorker got a message from the
 //                        hub to the moment this tab got it from the worker
-//   hotplate:received    a mark: a message reached this tab (detail: { type })
+//   hotplate:received    a mark: a message reached this tab (detail: { type, bytes }, bytes
+//                        being the size of its JSON)
 //   hotplate:applied     a mark: an update is on the page (detail: { type, path }), where type
 //                        is `css` (rules put in place), `css-fetched` (a stylesheet swapped
 //                        once the new one loaded), `js` (a module re-imported and accepted),
@@ -19,11 +20,12 @@
 
 /**
  * @param {string} type the message's event type
+ * @param {number} bytes the length of its JSON
  * @param {number | undefined} relayedAt when the worker got it (ms since the epoch)
  * @param {{ noticed: number, sent: number } | undefined} timing the server's, in µs since
  *   the epoch
  */
-export function markReceived(type, relayedAt, timing) {
+export function markReceived(type, bytes, relayedAt, timing) {
   const now = performance.now();
   // Instants from the epoch, on this page's clock (never after now: the clocks are the
   // machine's, but a server elsewhere has its own).
@@ -48,7 +50,7 @@ export function markReceived(type, relayedAt, timing) {
       detail: { type },
     });
   }
-  performance.mark('hotplate:received', { startTime: now, detail: { type } });
+  performance.mark('hotplate:received', { startTime: now, detail: { type, bytes } });
 }
 
 /**

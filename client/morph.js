@@ -66,7 +66,7 @@ export function rememberServed(root = document) {
 
 // Applies the ops of a patch the server pushed (docs/architecture.md, "Wire protocol"): each
 // names an element by its path of element-child indices from <html>, checked by the tags on
-// the way. Returns false, having changed nothing, when an element is not where the patch says
+// the way, and sets its title, one of its texts or its attributes, or morphs it into new HTML. Returns false, having changed nothing, when an element is not where the patch says
 // (a script moved things): the page is fetched instead. What a patch sends is morphed in with
 // the same rules as a whole page, and only the elements it names are touched.
 export function patchDocument(ops) {
@@ -81,6 +81,8 @@ export function patchDocument(ops) {
     if (live.closest(`[${KEEP}]`)) return;
     if (op.op === 'title') {
       document.title = op.text;
+    } else if (op.op === 'text') {
+      live.childNodes[op.index].nodeValue = op.text;
     } else if (op.op === 'attributes') {
       const attributes = new Map(op.attributes);
       syncAttributes(live, {
@@ -115,6 +117,10 @@ function locate(op) {
     if (!node || node.localName !== op.tags[i]) return null;
   }
   if (op.op === 'element' && node.parentElement.children.length !== op.siblings) return null;
+  if (op.op === 'text') {
+    const text = node.childNodes[op.index];
+    if (node.childNodes.length !== op.nodes || !text || text.nodeType !== Node.TEXT_NODE) return null;
+  }
   return node;
 }
 

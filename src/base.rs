@@ -311,6 +311,14 @@ pub enum PatchOp {
         tags: Vec<String>,
         attributes: Vec<(String, String)>,
     },
+    /// Only a text in the element changed: the text of its child node `index` (of `nodes`).
+    Text {
+        path: Vec<usize>,
+        tags: Vec<String>,
+        index: usize,
+        nodes: usize,
+        text: String,
+    },
     /// What the element holds changed: the element as it is now, to morph it into. Its parent
     /// had `siblings` element children.
     Element {

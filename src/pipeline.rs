@@ -24,7 +24,7 @@
 
 use crate::app::App;
 use crate::base::{ChangeBatch, ChangeKind, Message, ModuleUpdate, PagePatch, Timing};
-use crate::graph::Kind;
+use crate::graph::{Kind, Record};
 use crate::inbox::Input;
 use crate::payload;
 use crate::plan::{self, Edit, Reload, UpdatePlan};
@@ -194,12 +194,17 @@ pub async fn run(app: Arc<App>, mut batches: Option<mpsc::Receiver<ChangeBatch>>
 }
 
 /// Applies what the HTTP side sent: records go into the graph (modules a served module no
-/// longer imports are pruned, and the browsers told), invalidations are planned and published.
+/// longer imports are pruned, and the browsers told), invalidations are planned and published,
+/// and the pages rendered are parsed for the next save's diff ([`payload::patch::remember`]).
 pub fn drain(app: &App) {
+    let mut rendered = Vec::new();
     app.live.inbox.drain(|inputs| {
         for input in inputs {
             match input {
                 Input::Record(record) => {
+                    if let Record::Render { route, .. } = &record {
+                        rendered.push(route.clone());
+                    }
                     let pruned = app.live.graph_mut().apply(record);
                     if !pruned.is_empty() {
                         app.live.hub.publish(Message::Prune { paths: pruned });
@@ -214,6 +219,13 @@ pub fn drain(app: &App) {
             }
         }
     });
+    // A page just served is what the next save's diff starts from: parsed now, between
+    // saves, a save parses only its new render.
+    for route in rendered {
+        if let Some((_, html)) = app.site.pages.last(&route) {
+            payload::patch::remember(&html);
+        }
+    }
 }
 
 /// A module asked to be replaced by its importers (`import.meta.hot.invalidate()`).

@@ -110,6 +110,19 @@ fn a_saved_partial_patches_the_page_without_a_request_and_keeps_input_focus_and_
     );
     assert_eq!(counts(&page), (2, 2));
     assert_eq!(page_fetches(&page), 0);
+
+    // New markup inside the open <details>: the element is sent and morphed, and it stays open.
+    site.edit(
+        "pages/index.html",
+        "<p>inside</p>",
+        "<p>inside</p><p id=added>more inside</p>",
+    );
+    page.wait_for("!!document.getElementById('added')", "the added paragraph");
+    assert_eq!(counts(&page), (3, 3));
+    assert_eq!(page_fetches(&page), 0);
+    assert_eq!(page.eval("document.getElementById('more').open"), true);
+    assert_eq!(page.eval("document.getElementById('field').value"), "typed");
+    assert_eq!(page.eval("document.activeElement.id"), "field");
 }
 
 #[test]

@@ -101,10 +101,70 @@ pub fn react_ts_and_vite(vite: &str) -> (tempfile::TempDir, tempfile::TempDir, S
         "import react from '@vitejs/plugin-react';\nexport default { plugins: [react()] };\n",
     )
     .unwrap();
-    let version = std::fs::read_to_string(theirs.path().join("node_modules/vite/package.json"))
+    let version = installed_version(theirs.path(), "vite");
+    (ours, theirs, version)
+}
+
+/// Milliseconds since the epoch: the clock a page's `performance.timeOrigin + now()` uses.
+pub fn now_ms() -> f64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs_f64()
+        * 1000.0
+}
+
+/// A port free on loopback now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The version of the package `name` installed in `root`'s `node_modules`.
+pub fn installed_version(root: &Path, name: &str) -> String {
+    std::fs::read_to_string(root.join("node_modules").join(name).join("package.json"))
         .ok()
         .and_then(|json| serde_json::from_str::<serde_json::Value>(&json).ok())
         .and_then(|json| json["version"].as_str().map(str::to_string))
-        .unwrap_or_default();
-    (ours, theirs, version)
+        .unwrap_or_default()
+}
+
+/// Starts Vite's dev server for `root` on `port`, in its own process group, and waits until it
+/// accepts connections.
+pub fn start_vite(root: &Path, port: u16) -> std::process::Child {
+    use std::os::unix::process::CommandExt;
+    let child = std::process::Command::new("node")
+        .arg(root.join("node_modules/vite/bin/vite.js"))
+        .args([
+            "--port",
+            &port.to_string(),
+            "--strictPort",
+            "--host",
+            "127.0.0.1",
+        ])
+        .current_dir(root)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .process_group(0)
+        .spawn()
+        .expect("node starts Vite");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Vite did not listen on {port}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child
+}
+
+/// Stops a server started with [`start_vite`], with its whole process group.
+pub fn stop(mut server: std::process::Child) {
+    let group = nix::unistd::Pid::from_raw(server.id() as i32);
+    let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
+    let _ = server.wait();
 }

@@ -5,14 +5,15 @@
 //! browser built from the first is what the diff starts from: implied `<tbody>`, closed `<p>`).
 //! Every node gets a fingerprint over its tag, attributes and children, so equal subtrees are
 //! passed over whole. Walking down from `<html>`:
-//! - an element whose children have the same shape (the same tags, text and comments, in the
+//! - an element whose children have the same shape (the same tags, texts and comments, in the
 //!   same order) is descended into: its own attributes, if they changed, become an
-//!   [`PatchOp::Attributes`], and each child element that differs is diffed in turn;
+//!   [`PatchOp::Attributes`], a text that changed a [`PatchOp::Text`] (nothing to parse in the
+//!   page), and each child element that differs is diffed in turn;
 //! - any other element that differs becomes a [`PatchOp::Element`]: its new HTML, which the
 //!   page morphs the live element into, with the morph's rules (live state wins unless the
 //!   template changed that attribute, `data-hotplate-keep`);
-//! - when more than half of an element's children changed (a partial every row of a list
-//!   includes), the element itself is sent, one op instead of many.
+//! - when more than [`MANY`] ops come from an element's children (a partial every row of a
+//!   list includes) and the element's HTML is smaller, the element itself is sent instead.
 //!
 //! There is no patch (the pages fetch, as before) when the `<head>` changed beyond its title
 //! (the head merge needs the runtime's tags, which the document gets on its way out), when
@@ -39,8 +40,8 @@ pub const MAX_PAGE: usize = 4 << 20;
 /// The deepest element the diff looks at; a page nested deeper is fetched.
 pub const MAX_DEPTH: usize = 256;
 
-/// When more than this many of an element's children changed, and more than half of them, the
-/// element is sent whole.
+/// When more than this many ops come from an element's children, the element is sent whole if
+/// that is smaller.
 const MANY: usize = 16;
 
 /// The ops that make the page `old` into `new`, or `None` when the pages should fetch `new`.
@@ -50,8 +51,10 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
         return None;
     }
     let new_text = new;
-    let old = Tree::parse(old)?;
-    let new = Tree::parse(new)?;
+    let started = std::time::Instant::now();
+    let old = Parsed::take(old)?;
+    let new = Parsed::take(new)?;
+    tracing::debug!("parsed the renders in {:?}", started.elapsed());
     let mut diff = Diff {
         old: &old,
         new: &new,
@@ -59,11 +62,70 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
         size: 0,
     };
     diff.document()?;
-    (diff.size <= MAX_PATCH && diff.size <= new_text.len()).then_some(diff.ops)
+    // No gain in a patch as big as the page, both as the serializer writes them (it quotes
+    // every attribute, so a patch of most of the page can outgrow the page's source).
+    let page = if diff.size > new_text.len() * 9 / 10 {
+        serialized(&new.html)?.len()
+    } else {
+        new_text.len()
+    };
+    let ops = (diff.size <= MAX_PATCH && diff.size <= page).then_some(diff.ops);
+    // The new render is what the next diff starts from.
+    Parsed::keep(new);
+    ops
+}
+
+/// Parses `html`, a render the next diff may start from, ahead of time (the pipeline does it
+/// for a page as it is served, between saves).
+pub fn remember(html: &str) {
+    if html.len() <= MAX_PAGE
+        && let Some(tree) = Parsed::take(html)
+    {
+        Parsed::keep(tree);
+    }
+}
+
+/// The trees of the last renders diffed or remembered on this thread (the pipeline's), by a
+/// hash of their HTML: a save parses only its new render, not the one its tabs show. rcdom's
+/// trees cannot leave their thread, so the cache is the thread's own.
+struct Parsed;
+
+/// The most trees kept.
+const KEPT_TREES: usize = 8;
+
+thread_local! {
+    static TREES: std::cell::RefCell<Vec<Tree>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+impl Parsed {
+    /// The tree of `html`: the one kept, or parsed now.
+    fn take(html: &str) -> Option<Tree> {
+        let hash = xxhash_rust::xxh3::xxh3_64(html.as_bytes());
+        let kept = TREES.with_borrow_mut(|trees| {
+            let at = trees
+                .iter()
+                .position(|t| t.hash == hash && t.len == html.len())?;
+            Some(trees.remove(at))
+        });
+        kept.or_else(|| Tree::parse(html, hash))
+    }
+
+    fn keep(tree: Tree) {
+        TREES.with_borrow_mut(|trees| {
+            trees.retain(|t| t.hash != tree.hash);
+            if trees.len() >= KEPT_TREES {
+                trees.remove(0);
+            }
+            trees.push(tree);
+        });
+    }
 }
 
 /// A parsed document with a fingerprint for each node.
 struct Tree {
+    /// A hash of the HTML it was parsed from, and its length.
+    hash: u64,
+    len: usize,
     /// Held for as long as the tree is used: dropping the document empties every node under it
     /// (rcdom drops iteratively, not by reference count).
     _dom: RcDom,
@@ -72,7 +134,7 @@ struct Tree {
 }
 
 impl Tree {
-    fn parse(text: &str) -> Option<Tree> {
+    fn parse(text: &str, hash: u64) -> Option<Tree> {
         let dom = parse_document(RcDom::default(), ParseOpts::default()).one(text);
         let html = dom
             .document
@@ -82,6 +144,8 @@ impl Tree {
             .find(|node| tag(node) == Some("html"))
             .cloned()?;
         let mut tree = Tree {
+            hash,
+            len: text.len(),
             _dom: dom,
             html: html.clone(),
             prints: HashMap::new(),
@@ -166,7 +230,7 @@ impl Diff<'_> {
         if self.old.of(old_body) == self.new.of(new_body) {
             return Some(());
         }
-        if tag(old_body) != tag(new_body) || !same_shape(self.old, old_body, self.new, new_body) {
+        if tag(old_body) != tag(new_body) || !same_shape(old_body, new_body) {
             return None;
         }
         let path = vec![1];
@@ -210,9 +274,10 @@ impl Diff<'_> {
         Some(())
     }
 
-    /// The element children of `old` and `new` (the same shape), diffed in order. With
-    /// `whole` (the parent's own element siblings), the parent is sent whole instead when most
-    /// of its children changed.
+    /// The children of `old` and `new` (the same shape), diffed in order: a text that changed
+    /// becomes a `Text` op, an element that changed is diffed in turn. With `whole` (the
+    /// parent's own element siblings), the parent is sent whole instead when many of its
+    /// children changed and that is the smaller patch.
     fn children(
         &mut self,
         old: &Handle,
@@ -221,28 +286,50 @@ impl Diff<'_> {
         tags: &[String],
         whole: Option<usize>,
     ) -> Option<()> {
-        let pairs: Vec<(usize, Handle, Handle)> = elements(old)
-            .into_iter()
-            .zip(elements(new))
-            .enumerate()
-            .filter(|(_, (o, n))| self.old.of(o) != self.new.of(n))
-            .map(|(index, (o, n))| (index, o, n))
-            .collect();
+        let mut within = Diff {
+            old: self.old,
+            new: self.new,
+            ops: Vec::new(),
+            size: 0,
+        };
         let siblings = elements(new).len();
+        let (old_children, new_children) = (old.children.borrow(), new.children.borrow());
+        let nodes = new_children.len();
+        let mut element = 0;
+        for (index, (o, n)) in old_children.iter().zip(new_children.iter()).enumerate() {
+            let changed = self.old.of(o) != self.new.of(n);
+            match (&n.data, changed) {
+                (NodeData::Element { .. }, changed) => {
+                    if changed {
+                        let mut path = path.to_vec();
+                        path.push(element);
+                        let mut tags = tags.to_vec();
+                        tags.push(tag(n)?.to_string());
+                        within.changed(o, n, &path, &tags, siblings)?;
+                    }
+                    element += 1;
+                }
+                (_, false) => {}
+                (NodeData::Text { contents }, true) => within.push(PatchOp::Text {
+                    path: path.to_vec(),
+                    tags: tags.to_vec(),
+                    index,
+                    nodes,
+                    text: contents.borrow().to_string(),
+                }),
+                // A comment changed: the parent goes whole.
+                _ => return self.element(new, path, tags, whole?),
+            }
+        }
         if let Some(own_siblings) = whole
-            && pairs.len() > MANY
-            && pairs.len() * 2 > siblings
+            && within.ops.len() > MANY
+            && serialized(new).is_some_and(|html| html.len() + 32 < within.size)
         {
             return self.element(new, path, tags, own_siblings);
         }
-        for (index, old, new) in pairs {
-            let mut path = path.to_vec();
-            path.push(index);
-            let mut tags = tags.to_vec();
-            tags.push(tag(&new)?.to_string());
-            self.changed(&old, &new, &path, &tags, siblings)?;
-        }
-        Some(())
+        self.size += within.size;
+        self.ops.extend(within.ops);
+        (self.size <= MAX_PATCH).then_some(())
     }
 
     /// Two elements at the same place that differ.
@@ -270,7 +357,7 @@ impl Diff<'_> {
             });
             return Some(());
         }
-        if descends(new) && same_shape(self.old, old, self.new, new) {
+        if descends(new) && same_shape(old, new) {
             if attributes(old) != attributes(new) {
                 self.push(PatchOp::Attributes {
                     path: path.to_vec(),
@@ -294,17 +381,11 @@ impl Diff<'_> {
         if holds_script(new) {
             return None;
         }
-        let mut html = Vec::new();
-        let opts = SerializeOpts {
-            traversal_scope: TraversalScope::IncludeNode,
-            ..Default::default()
-        };
-        serialize(&mut html, &SerializableHandle::from(new.clone()), opts).ok()?;
         self.push(PatchOp::Element {
             path: path.to_vec(),
             tags: tags.to_vec(),
             siblings,
-            html: String::from_utf8(html).ok()?,
+            html: serialized(new)?,
         });
         (self.size <= MAX_PATCH).then_some(())
     }
@@ -312,13 +393,35 @@ impl Diff<'_> {
     fn push(&mut self, op: PatchOp) {
         self.size += match &op {
             PatchOp::Title { text } => text.len(),
-            PatchOp::Attributes { attributes, .. } => {
-                attributes.iter().map(|(n, v)| n.len() + v.len()).sum()
+            PatchOp::Text { text, tags, .. } => {
+                text.len() + tags.iter().map(String::len).sum::<usize>()
             }
-            PatchOp::Element { html, .. } => html.len(),
+            PatchOp::Attributes {
+                attributes, tags, ..
+            } => {
+                attributes
+                    .iter()
+                    .map(|(n, v)| n.len() + v.len())
+                    .sum::<usize>()
+                    + tags.iter().map(String::len).sum::<usize>()
+            }
+            PatchOp::Element { html, tags, .. } => {
+                html.len() + tags.iter().map(String::len).sum::<usize>()
+            }
         } + 32;
         self.ops.push(op);
     }
+}
+
+/// `node` and what it holds, as HTML.
+fn serialized(node: &Handle) -> Option<String> {
+    let mut html = Vec::new();
+    let opts = SerializeOpts {
+        traversal_scope: TraversalScope::IncludeNode,
+        ..Default::default()
+    };
+    serialize(&mut html, &SerializableHandle::from(node.clone()), opts).ok()?;
+    String::from_utf8(html).ok()
 }
 
 fn tag(node: &Handle) -> Option<&str> {
@@ -383,15 +486,18 @@ fn descends(node: &Handle) -> bool {
         )
 }
 
-/// The same children, kind for kind: elements of the same tag, equal text and comments.
-fn same_shape(old_tree: &Tree, old: &Handle, new_tree: &Tree, new: &Handle) -> bool {
+/// The same children, kind for kind: elements of the same tag, texts, comments.
+fn same_shape(old: &Handle, new: &Handle) -> bool {
     let (o, n) = (old.children.borrow(), new.children.borrow());
     o.len() == n.len()
-        && o.iter().zip(n.iter()).all(|(o, n)| match (tag(o), tag(n)) {
-            (Some(a), Some(b)) => a == b,
-            (None, None) => old_tree.of(o) == new_tree.of(n),
-            _ => false,
-        })
+        && o.iter()
+            .zip(n.iter())
+            .all(|(o, n)| match (&o.data, &n.data) {
+                (NodeData::Element { .. }, NodeData::Element { .. }) => tag(o) == tag(n),
+                (NodeData::Text { .. }, NodeData::Text { .. })
+                | (NodeData::Comment { .. }, NodeData::Comment { .. }) => true,
+                _ => false,
+            })
 }
 
 /// Whether a script runs in `node`'s subtree (or a `<noscript>`, which parses otherwise).
@@ -422,16 +528,32 @@ mod tests {
     }
 
     #[test]
-    fn a_changed_text_sends_the_smallest_element_around_it() {
+    fn a_changed_text_is_set_where_it_is() {
         let old = page("<main><h1>Hello</h1><ul><li>a</li><li>b</li></ul></main>");
         let new = page("<main><h1>Hello</h1><ul><li>a</li><li>B!</li></ul></main>");
+        assert_eq!(
+            diff(&old, &new),
+            Some(vec![PatchOp::Text {
+                path: vec![1, 0, 1, 1],
+                tags: vec!["body".into(), "main".into(), "ul".into(), "li".into()],
+                index: 0,
+                nodes: 1,
+                text: "B!".into(),
+            }])
+        );
+    }
+
+    #[test]
+    fn a_changed_structure_sends_the_smallest_element_around_it() {
+        let old = page("<main><h1>Hello</h1><ul><li>a</li><li>b</li></ul></main>");
+        let new = page("<main><h1>Hello</h1><ul><li>a</li><li><b>b</b></li></ul></main>");
         assert_eq!(
             diff(&old, &new),
             Some(vec![PatchOp::Element {
                 path: vec![1, 0, 1, 1],
                 tags: vec!["body".into(), "main".into(), "ul".into(), "li".into()],
                 siblings: 2,
-                html: "<li>B!</li>".into(),
+                html: "<li><b>b</b></li>".into(),
             }])
         );
     }
@@ -454,7 +576,7 @@ mod tests {
     fn the_path_is_the_one_the_browser_builds() {
         // The parser puts a <tbody> in the table: the path goes through it.
         let old = page("<table><tr><td>1</td></tr></table>");
-        let new = page("<table><tr><td>2</td></tr></table>");
+        let new = page("<table><tr><td><i>2</i></td></tr></table>");
         let Some(ops) = diff(&old, &new) else {
             panic!("a patch")
         };
@@ -462,7 +584,7 @@ mod tests {
             panic!("{ops:?}")
         };
         assert_eq!(tags, &["body", "table", "tbody", "tr", "td"]);
-        assert_eq!(html, "<td>2</td>");
+        assert_eq!(html, "<td><i>2</i></td>");
     }
 
     #[test]
@@ -492,9 +614,13 @@ mod tests {
         assert!(
             matches!(&ops[0], PatchOp::Element { tags, siblings: 3, .. } if tags.last().unwrap() == "ul")
         );
-        // A patch as big as the page is no gain: the page is fetched.
+        // The list is most of the page: its patch goes all the same (the page's source quotes
+        // fewer attributes than the patch does).
         let bare = |class: &str| page(&format!("<ul>{}</ul>", rows(class)));
-        assert_eq!(diff(&bare("a"), &bare("b")), None);
+        assert!(diff(&bare("a"), &bare("b")).is_some());
+        // A patch bigger than the page is no gain: the page is fetched.
+        let paragraphs = |class: &str| page(&format!("<p class={class}>x</p>").repeat(100));
+        assert_eq!(diff(&paragraphs("a"), &paragraphs("b")), None);
     }
 
     #[test]
@@ -526,5 +652,24 @@ mod tests {
             ),
             None
         );
+    }
+
+    #[test]
+    fn a_diff_parses_only_the_render_it_has_not_seen() {
+        let held = || TREES.with_borrow(|trees| trees.iter().map(|t| t.hash).collect::<Vec<_>>());
+        let hash = |html: &str| xxhash_rust::xxh3::xxh3_64(html.as_bytes());
+        let (a, b) = (page("<p>a</p>"), page("<p>b</p>"));
+        remember(&a);
+        assert_eq!(held(), vec![hash(&a)], "the served page, parsed ahead");
+        assert!(diff(&a, &b).is_some());
+        assert_eq!(
+            held(),
+            vec![hash(&b)],
+            "a's tree was used, b's kept for the next save"
+        );
+        for i in 0..KEPT_TREES + 3 {
+            remember(&page(&format!("<p>{i}</p>")));
+        }
+        assert_eq!(held().len(), KEPT_TREES, "bounded");
     }
 }
