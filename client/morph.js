@@ -104,7 +104,10 @@ export function patchDocument(ops) {
   if (caret && active.isConnected && active.value === caret.value) {
     active.setSelectionRange(caret.start, caret.end, caret.direction);
   }
-  if (window.scrollX !== scrollX || window.scrollY !== scrollY) window.scrollTo(scrollX, scrollY);
+  // Only a morph can move what the page shows from under the scroll position; reading it
+  // after texts and attributes changed would only force a layout the next frame does anyway.
+  const morphed = ops.some((op) => op.op === 'element');
+  if (morphed && (window.scrollX !== scrollX || window.scrollY !== scrollY)) window.scrollTo(scrollX, scrollY);
   return true;
 }
 

@@ -320,13 +320,23 @@ fn prepare_modules(app: &App, plan: &UpdatePlan) {
 }
 
 /// The updates, each stylesheet's with its new rules when they are small enough to ride along
-/// ([`payload::stylesheet`]): the page then applies them without fetching the file.
+/// ([`payload::stylesheet`]): the page then applies them without fetching the file. The rules
+/// of one message come to at most [`payload::stylesheet::MAX_TEXT`] together; the stylesheets
+/// past that are fetched.
 fn with_stylesheet_text(app: &App, updates: &[ModuleUpdate]) -> Vec<ModuleUpdate> {
     let mut updates = updates.to_vec();
+    let mut carried = 0;
     for update in updates.iter_mut().filter(|u| u.kind == "css") {
-        if let Ok(route::Target::File { site, .. }) = route::locate(&app.settings, &update.path) {
-            update.rules =
-                payload::stylesheet::rules(&app.settings, &app.live.graph(), &update.path, &site);
+        let Ok(route::Target::File { site, .. }) = route::locate(&app.settings, &update.path)
+        else {
+            continue;
+        };
+        let rules =
+            payload::stylesheet::rules(&app.settings, &app.live.graph(), &update.path, &site);
+        let size: usize = rules.iter().flatten().map(String::len).sum();
+        if carried + size as u64 <= payload::stylesheet::MAX_TEXT {
+            carried += size as u64;
+            update.rules = rules;
         }
     }
     updates

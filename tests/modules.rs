@@ -6,6 +6,8 @@
 //! - After a hot update, files served name the changed files with `?t=<timestamp>`; the
 //!   unchanged keep their URLs. Stylesheets do the same for `@import` and `url()`.
 //! - A module served again without one of its imports prunes it: a `prune` message.
+//! - A stylesheet's update carries its rules; those of one message stay within 256 KB
+//!   together (the others are fetched).
 //! - A page served again preloads (`modulepreload`) what its scripts imported last time, by
 //!   the URLs its scripts will ask for.
 //! - A script that does not parse is served as it is and shows the overlay (`error`).
@@ -376,4 +378,31 @@ async fn a_module_caught_empty_mid_save_is_served_once_written() {
     // A file that stays empty is served empty, after the wait.
     site.write("reload/main.js", "");
     assert_eq!(text(&site, "/reload/main.js").await, "");
+}
+
+#[tokio::test]
+async fn the_stylesheet_texts_of_one_update_stay_within_the_bound_together() {
+    let site = site("modules");
+    let big = format!("p {{ color: red }}\nq::before {{ content: \"{}\" }}\n", "x".repeat(150 * 1024));
+    site.write("styles/a.css", &big);
+    site.write("styles/b.css", &big);
+    site.write(
+        "styles/two.html",
+        "<link rel=stylesheet href=a.css><link rel=stylesheet href=b.css>",
+    );
+    text(&site, "/styles/two.html").await;
+    text(&site, "/styles/a.css").await;
+    text(&site, "/styles/b.css").await;
+    let mut events = site.events(&[]).await;
+    hotplate::testing::pipeline::react(&site.app, &modified(&["styles/a.css", "styles/b.css"]));
+    let update = events.next_named("update").await.json();
+    let updates = update["updates"].as_array().unwrap();
+    assert_eq!(updates.len(), 2, "{update}");
+    let carried: Vec<bool> = updates.iter().map(|u| u["rules"].is_array()).collect();
+    assert_eq!(
+        carried,
+        vec![true, false],
+        "the first fits, the second is fetched"
+    );
+    assert_eq!(updates[0]["rules"][0], "p { color: red }");
 }
