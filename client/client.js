@@ -321,6 +321,8 @@ function applyPatch(patch) {
   if (!patchDocument(patch.ops)) return false;
   markApplied('patch');
   shownRender = patch.to;
+  // A backend's page: its stamp is also the fingerprint a refresh compares.
+  if (shownSource !== null) shownSource = patch.to;
   if (serverErrorShown) {
     serverErrorShown = false;
     clearError();
@@ -357,7 +359,11 @@ on('html', ({ routes, patches }) => {
     return;
   }
   if (refreshQueued) return;
-  const patch = patches?.find((p) => isThisPage(p.route));
+  // A patch names the URL it was made for: with its query for a backend's page.
+  const here = location.pathname + location.search;
+  const patch =
+    patches?.find((p) => p.route === here) ??
+    patches?.find((p) => !p.route.includes('?') && isThisPage(p.route));
   refreshQueued = true;
   enqueue(() => {
     refreshQueued = false;

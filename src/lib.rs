@@ -102,6 +102,7 @@ mod protocol;
 mod remote;
 mod rewrite;
 mod serve;
+mod served;
 mod server;
 pub mod settings;
 mod site;

@@ -1,7 +1,8 @@
 //! What ties the HTTP side, the pipeline and the browsers together while hotplate runs: the
 //! hub that tells the browsers, the overlay's problems, the inbox to the pipeline, the graph
 //! (read by the HTTP side, written by the pipeline alone), the clock of hot updates, the
-//! modules a hot update made ready ([`Prepared`]), and what pages send back ([`Messages`]).
+//! modules a hot update made ready ([`Prepared`]), what a backend served as each page
+//! ([`Served`]), and what pages send back ([`Messages`]).
 //!
 //! [`Live`] is a handle: cloning it is cheap, and each piece that answers requests or
 //! reports problems holds one instead of the whole application.
@@ -12,6 +13,7 @@ use crate::hub::Hub;
 use crate::inbox::Inbox;
 use crate::prepared::Prepared;
 use crate::problems::{Overlay, Problems};
+use crate::served::Served;
 use crate::settings::Settings;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, PoisonError, RwLock, RwLockReadGuard, RwLockWriteGuard};
@@ -37,6 +39,8 @@ pub struct Live {
     /// The modules of the last hot update, rewritten by the pipeline before its message left:
     /// the module layer answers their `import()`s from memory.
     pub prepared: Arc<Prepared>,
+    /// What a backend served as each page, and how to ask it again.
+    pub served: Arc<Served>,
 }
 
 impl Live {
@@ -55,6 +59,7 @@ impl Live {
             messages: Arc::default(),
             config_changed: Arc::default(),
             prepared: Arc::default(),
+            served: Arc::default(),
         }
     }
 

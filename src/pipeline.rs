@@ -502,7 +502,8 @@ fn patch(
 }
 
 /// Step 4 for an app ([`crate::layer()`]) or a backend (`--proxy`): they render, so the routes
-/// are only named. A file outside the asset folders that no render is known to have read (a
+/// are named; a backend's pages that hotplate kept are fetched once each instead, and their
+/// patches pushed ([`serve::refetch`]). A file outside the asset folders that no render is known to have read (a
 /// template of an app that renders without [`crate::layer::Templates`], a backend's) may be
 /// behind any page: every page shown refetches.
 fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
@@ -514,13 +515,31 @@ fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
     if unread {
         routes.extend(app.live.graph().document_routes());
     }
+    if routes.is_empty() {
+        return;
+    }
+    let timing = Timing::now(batch.noticed);
+    // A backend's pages hotplate kept are asked for once each, and their patches pushed
+    // (`serve::refetch`); the others are named, and their tabs fetch them.
+    if let Some((replay, runtime)) = app.live.served.replay() {
+        let mut kept = app.live.served.at(Some(&routes));
+        kept.truncate(serve::refetch::MOST_PAGES);
+        for (url, _) in &kept {
+            routes.remove(crate::served::path_of(url));
+        }
+        if !kept.is_empty() {
+            let fetches =
+                serve::refetch::patches(app.live.clone(), replay, kept, plan.timestamp, timing);
+            runtime.spawn(fetches);
+        }
+    }
     if !routes.is_empty() {
         let routes = app.live.graph().name_routes(&routes);
         app.live.hub.publish(Message::Html {
             routes,
             timestamp: plan.timestamp,
             patches: Vec::new(),
-            timing: Timing::now(batch.noticed),
+            timing,
         });
     }
 }

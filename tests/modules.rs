@@ -383,7 +383,10 @@ async fn a_module_caught_empty_mid_save_is_served_once_written() {
 #[tokio::test]
 async fn the_stylesheet_texts_of_one_update_stay_within_the_bound_together() {
     let site = site("modules");
-    let big = format!("p {{ color: red }}\nq::before {{ content: \"{}\" }}\n", "x".repeat(150 * 1024));
+    let big = format!(
+        "p {{ color: red }}\nq::before {{ content: \"{}\" }}\n",
+        "x".repeat(150 * 1024)
+    );
     site.write("styles/a.css", &big);
     site.write("styles/b.css", &big);
     site.write(

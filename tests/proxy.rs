@@ -9,7 +9,8 @@
 //!   backend's origin to hotplate's), with `X-Forwarded-*` headers on the way in.
 //! - The mapped asset folders are hotplate's: modules get `import.meta.hot`.
 //! - A backend that is down gets a page that waits for it; when it is back, the pages refresh.
-//! - A template save refreshes the pages shown.
+//! - A template save refreshes the pages shown: hotplate asks the backend for each page once,
+//!   as its tab asked, and pushes the patch; three tabs cost one render and no request.
 
 mod util;
 
@@ -28,6 +29,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 const PAGE: &str = r#"<!doctype html><html><head><title>backend</title><link rel="stylesheet" href="/static/style.css"><link rel="stylesheet" href="/styles/site.css"></head><body><h1 id="title">one</h1><input id="field"></body></html>"#;
 
+/// How many times the backend rendered `/` (each test runs in a process of its own).
+static PAGE_RENDERS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
 /// The backend: `/` reads `templates/page.html` on every request; the other routes answer
 /// the way the module's docs list.
 fn backend(root: &Path, port: u16) -> Router {
@@ -44,6 +48,7 @@ fn backend(root: &Path, port: u16) -> Router {
         .route(
             "/",
             get(move || async move {
+                PAGE_RENDERS.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
                 let page = r1();
                 // A template error, as a framework's debug page shows it.
                 if page.contains("{% broken") {
@@ -1002,4 +1007,45 @@ fn a_head_request_says_the_length_of_what_a_get_would_bring() {
         get.body.len().to_string()
     );
     assert!(get.body.len() > PAGE.len());
+}
+
+#[test]
+fn a_template_save_asks_the_backend_once_and_every_tab_takes_the_patch() {
+    let stack = stack(true);
+    let browser = testkit::Browser::launch();
+    let tabs: Vec<testkit::Page> = (0..3)
+        .map(|_| {
+            let page = browser.open(&format!("{}/", stack.hotplate.url));
+            page.wait_for_runtime();
+            page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
+            page
+        })
+        .collect();
+    let renders = PAGE_RENDERS.load(std::sync::atomic::Ordering::SeqCst);
+
+    stack.hotplate.edit("templates/page.html", ">one<", ">two<");
+
+    for tab in &tabs {
+        tab.wait_for(
+            "document.getElementById('title').textContent === 'two'",
+            "the patched heading",
+        );
+        assert_eq!(
+            tab.eval("window.__hotplate.patches"),
+            1,
+            "the patch, not a fetch"
+        );
+        assert_eq!(
+            tab.eval("performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/').length"),
+            0,
+            "no tab asked for the page"
+        );
+        assert_eq!(tab.eval("window.marker"), 1, "no reload");
+        assert_eq!(tab.eval("document.getElementById('field').value"), "kept");
+    }
+    assert_eq!(
+        PAGE_RENDERS.load(std::sync::atomic::Ordering::SeqCst) - renders,
+        1,
+        "the backend rendered the page once for three tabs"
+    );
 }

@@ -71,8 +71,11 @@ fn around(
         }
         // Before the document is made: an update published from here on reaches the page.
         let since = pages.live.hub.last_seq();
+        // A backend's page is kept with how it was asked for, to ask again after a save.
+        let headers = (pages.live.served.replay().is_some() && req.method() == Method::GET)
+            .then(|| req.headers().clone());
         let response = next.run(req).await;
-        inject(pages, response, asked, since).await
+        inject(pages, response, asked, since, headers).await
     })
 }
 
@@ -96,7 +99,13 @@ pub fn wants_html(headers: &HeaderMap) -> bool {
             .is_some_and(|v| v.contains("text/html"))
 }
 
-async fn inject(pages: Arc<Pages>, response: Response, asked: Asked, since: u64) -> Response {
+async fn inject(
+    pages: Arc<Pages>,
+    response: Response,
+    asked: Asked,
+    since: u64,
+    headers: Option<axum::http::HeaderMap>,
+) -> Response {
     // A slice of a document (`206`, for a `Range` that was not a navigation's) is no place
     // for the runtime either.
     let html = outgoing::has_body(response.status())
@@ -159,11 +168,21 @@ async fn inject(pages: Arc<Pages>, response: Response, asked: Asked, since: u64)
         {
             parts.headers.insert(document::SOURCE, value);
         }
+        // A backend's page: what a patch after the next save starts from.
+        if let (Some(headers), Some(stamp)) = (&headers, &source)
+            && parts.status == axum::http::StatusCode::OK
+        {
+            let url = match &host.query {
+                Some(query) => format!("{}?{query}", host.path),
+                None => host.path.clone(),
+            };
+            pages.live.served.note(&url, &body, stamp, headers);
+        }
         let shown = document::Shown {
             since,
             repeatable: host.readable(),
+            render: render.or_else(|| source.clone()),
             source,
-            render,
         };
         let html = document::inject(
             &pages,

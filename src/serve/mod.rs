@@ -19,7 +19,8 @@
 //!   caching headers of everything served; [`specifiers`] writes what a module (or a page's
 //!   inline module) imports as the URLs that serve it.
 //! - [`proxy`]: the proxy service (`--proxy`), which serves the mapped asset folders and
-//!   forwards the rest to the backend ([`crate::backend`] owns whether it is up, and runs it).
+//!   forwards the rest to the backend ([`crate::backend`] owns whether it is up, and runs it);
+//!   [`refetch`] asks it for the pages shown again after a save, and pushes their patches.
 //! - [`built`]: a build (`hotplate build`'s output) served as a static host would, which is
 //!   what `hotplate serve --prod` serves: the guard and it alone.
 //!
@@ -44,6 +45,7 @@ pub mod module;
 pub mod module_layer;
 pub mod outgoing;
 pub mod proxy;
+pub mod refetch;
 pub mod runtime;
 pub mod site;
 pub mod specifiers;
@@ -130,18 +132,34 @@ pub fn router(app: Arc<App>) -> Router {
             .with_state(pages.clone()),
     };
     if app.settings.is_dev() {
-        router = router
-            .layer(module_layer::layer(scripts.clone()))
-            .layer(inject::layer(pages))
-            .nest(
-                runtime::PREFIX.trim_end_matches('/'),
-                runtime::router(scripts),
-            );
+        router = router.layer(module_layer::layer(scripts.clone()));
+        if app.backend.is_some() {
+            // After a save, a backend's pages are asked for again below the inject layer.
+            app.live.served.set_replay(replay(router.clone()));
+        }
+        router = router.layer(inject::layer(pages)).nest(
+            runtime::PREFIX.trim_end_matches('/'),
+            runtime::router(scripts),
+        );
     }
     router.layer(axum::middleware::from_fn_with_state(
         app.settings.clone(),
         this_host,
     ))
+}
+
+/// `router` as a way to ask for a page again ([`crate::served::Replay`]).
+fn replay(router: Router) -> crate::served::Replay {
+    use tower::ServiceExt;
+    Arc::new(move |req| {
+        let router = router.clone();
+        Box::pin(async move {
+            match router.oneshot(req).await {
+                Ok(response) => response,
+                Err(never) => match never {},
+            }
+        })
+    })
 }
 
 /// Refuses a `Host` that is not this server, before anything is looked up.
