@@ -113,7 +113,7 @@ fn page_site(rows: usize) -> tempfile::TempDir {
 type Edit = fn(&Path, usize, &str) -> String;
 
 /// Samples of `edit` on both servers, alternating; each page is opened afresh and watched by
-/// the recorder the scenario needs.
+/// the recorders.
 fn side_by_side(
     browser: &Browser,
     sites: [(&String, &Path); 2],
@@ -121,9 +121,24 @@ fn side_by_side(
     edit: Edit,
 ) -> [Vec<f64>; 2] {
     let pages: Vec<Page<'_>> = sites.iter().map(|(url, _)| open(browser, url)).collect();
+    let samples = alternate(&pages, sites, edits, edit);
+    for page in pages {
+        page.close();
+    }
+    samples
+}
+
+/// Edit after edit, one on each server in turn: the milliseconds from the moment before each
+/// write until the page showed it, warm-up edits left out.
+fn alternate(
+    pages: &[Page<'_>],
+    sites: [(&String, &Path); 2],
+    edits: usize,
+    edit: Edit,
+) -> [Vec<f64>; 2] {
     let mut samples = [Vec::new(), Vec::new()];
     for i in 0..edits + WARM_UP {
-        for (which, ((_, root), page)) in sites.iter().zip(&pages).enumerate() {
+        for (which, ((_, root), page)) in sites.iter().zip(pages).enumerate() {
             std::thread::sleep(Duration::from_millis(150));
             let tag = format!("{which}-{i}");
             let before = now_ms();
@@ -133,9 +148,6 @@ fn side_by_side(
                 samples[which].push(seen["at"].as_f64().unwrap() - before);
             }
         }
-    }
-    for page in pages {
-        page.close();
     }
     samples
 }
@@ -233,19 +245,7 @@ fn page_edits(
     for page in &pages {
         page.eval("document.querySelector('input').value = 'typed'; true");
     }
-    let mut samples = [Vec::new(), Vec::new()];
-    for i in 0..edits + WARM_UP {
-        for (which, ((_, root), page)) in sites.iter().zip(&pages).enumerate() {
-            std::thread::sleep(Duration::from_millis(150));
-            let tag = format!("{which}-{i}");
-            let before = now_ms();
-            let find = page_edit(root, i, &tag);
-            let seen = page.wait_for(&find, "the edit to show");
-            if i >= WARM_UP {
-                samples[which].push(seen["at"].as_f64().unwrap() - before);
-            }
-        }
-    }
+    let samples = alternate(&pages, sites, edits, page_edit);
     let kept = [0, 1].map(|which| {
         // A reloaded page may still be loading its module: let it settle first.
         pages[which].wait_for("document.readyState === 'complete'", "the page to load");

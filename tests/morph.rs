@@ -23,19 +23,7 @@
 
 mod util;
 use testkit::{Browser, Page};
-use util::{Running, run};
-
-/// Opens `route`, waits for the runtime to connect, and sets a `window` marker that a reload
-/// would lose.
-fn open<'b>(browser: &'b Browser, site: &Running, route: &str) -> Page<'b> {
-    let page = browser.open(&format!("{}{route}", site.url));
-    page.wait_for(
-        "window.__hotplate && window.__hotplate.boot",
-        "the runtime to connect",
-    );
-    page.eval("window.marker = 42; true");
-    page
-}
+use util::{open, run};
 
 fn text_of(page: &Page, id: &str) -> String {
     page.eval(&format!("document.getElementById({id:?}).textContent"))

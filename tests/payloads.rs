@@ -19,7 +19,7 @@
 mod util;
 use hotplate::testing::base::{Message, PagePatch, PatchOp};
 use testkit::{Browser, Page};
-use util::Running;
+use util::{Running, open};
 
 /// A site whose `/` page includes a partial, with a form, a `<details>` and a list.
 fn site() -> Running {
@@ -37,16 +37,6 @@ fn site() -> Running {
         ("partials/note.html", "note v1"),
     ]);
     util::run_dir(dir, |_| {})
-}
-
-fn open<'b>(browser: &'b Browser, site: &Running, route: &str) -> Page<'b> {
-    let page = browser.open(&format!("{}{route}", site.url));
-    page.wait_for(
-        "window.__hotplate && window.__hotplate.boot",
-        "the runtime to connect",
-    );
-    page.eval("window.marker = 42; true");
-    page
 }
 
 /// How many times the page fetched its own URL (`/`) since it loaded.

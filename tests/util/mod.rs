@@ -411,3 +411,15 @@ pub fn static_host(out: &Path) -> StaticHost {
         _thread: thread,
     }
 }
+
+/// Opens `route` of `site` in `browser`, waits for the runtime to connect, and sets a `window`
+/// marker that a reload would lose.
+pub fn open<'b>(browser: &'b testkit::Browser, site: &Running, route: &str) -> testkit::Page<'b> {
+    let page = browser.open(&format!("{}{route}", site.url));
+    page.wait_for(
+        "window.__hotplate && window.__hotplate.boot",
+        "the runtime to connect",
+    );
+    page.eval("window.marker = 42; true");
+    page
+}
