@@ -90,8 +90,10 @@ pub fn remember(html: &str) {
 /// trees cannot leave their thread, so the cache is the thread's own.
 struct Parsed;
 
-/// The most trees kept.
+/// The most trees kept on a thread, and the most HTML they were parsed from, together (a tree
+/// takes about 16 times its HTML): past either, the oldest go.
 const KEPT_TREES: usize = 8;
+const KEPT_HTML: usize = 2 << 20;
 
 thread_local! {
     static TREES: std::cell::RefCell<Vec<Tree>> = const { std::cell::RefCell::new(Vec::new()) };
@@ -111,12 +113,16 @@ impl Parsed {
     }
 
     fn keep(tree: Tree) {
+        if tree.len > KEPT_HTML {
+            return;
+        }
         TREES.with_borrow_mut(|trees| {
             trees.retain(|t| t.hash != tree.hash);
-            if trees.len() >= KEPT_TREES {
+            trees.push(tree);
+            while trees.len() > KEPT_TREES || trees.iter().map(|t| t.len).sum::<usize>() > KEPT_HTML
+            {
                 trees.remove(0);
             }
-            trees.push(tree);
         });
     }
 }
@@ -670,6 +676,19 @@ mod tests {
         for i in 0..KEPT_TREES + 3 {
             remember(&page(&format!("<p>{i}</p>")));
         }
-        assert_eq!(held().len(), KEPT_TREES, "bounded");
+        assert_eq!(held().len(), KEPT_TREES, "bounded in number");
+        let big = |i: usize| page(&format!("<p>{i}{}</p>", "x".repeat(KEPT_HTML / 3)));
+        for i in 0..4 {
+            remember(&big(i));
+        }
+        let bytes: usize = TREES.with_borrow(|trees| trees.iter().map(|t| t.len).sum());
+        assert!(bytes <= KEPT_HTML, "bounded in size: {bytes}");
+        assert_eq!(held().last(), Some(&hash(&big(3))), "the newest stays");
+        remember(&page(&"x".repeat(KEPT_HTML + 1)));
+        assert_eq!(
+            held().last(),
+            Some(&hash(&big(3))),
+            "a page too big is not kept"
+        );
     }
 }
