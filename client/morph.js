@@ -119,7 +119,8 @@ function locate(op) {
     node = node.children[op.path[i]];
     if (!node || node.localName !== op.tags[i]) return null;
   }
-  if (op.op === 'element' && node.parentElement.children.length !== op.siblings) return null;
+  // Below <body>, the parent must have the children it had (a script may have added some).
+  if (op.path.length >= 2 && node.parentElement.children.length !== op.siblings) return null;
   if (op.op === 'text') {
     const text = node.childNodes[op.index];
     if (node.childNodes.length !== op.nodes || !text || text.nodeType !== Node.TEXT_NODE) return null;

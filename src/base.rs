@@ -305,16 +305,20 @@ pub struct PagePatch {
 pub enum PatchOp {
     /// Only the `<title>` of the `<head>` changed: its new text.
     Title { text: String },
-    /// Only the element's attributes changed: all of them, as they are now.
+    /// Only the element's attributes changed: all of them, as they are now. Its parent had
+    /// `siblings` element children (checked below `<body>`).
     Attributes {
         path: Vec<usize>,
         tags: Vec<String>,
+        siblings: usize,
         attributes: Vec<(String, String)>,
     },
     /// Only a text in the element changed: the text of its child node `index` (of `nodes`).
+    /// Its parent had `siblings` element children (checked below `<body>`).
     Text {
         path: Vec<usize>,
         tags: Vec<String>,
+        siblings: usize,
         index: usize,
         nodes: usize,
         text: String,

@@ -7,8 +7,8 @@
 //! - Ten tabs on one route: all take the same patch, and none asks the server for the page.
 //! - A tab whose page is not the render the patch starts from (it missed a message) fetches
 //!   its page instead, and morphs.
-//! - A patch whose element is not where it says (a script moved things) changes nothing and
-//!   the page is fetched instead.
+//! - A patch whose element is not where it says (a script moved things, or added a row to a
+//!   list) changes nothing and the page is fetched instead.
 //! - A save that changes only the title patches the title.
 //! - Where the time goes: the page's performance timeline has the server's part of a save
 //!   (`hotplate:server`), the stream's, the worker's hop, and marks for the message received
@@ -179,6 +179,31 @@ fn a_patch_whose_element_is_not_where_it_says_changes_nothing_and_the_page_is_fe
     );
     assert_eq!(counts(&page), (1, 0));
     assert_eq!(page_fetches(&page), 1);
+}
+
+#[test]
+fn a_text_patch_into_a_list_a_script_added_to_is_not_applied_to_the_wrong_row() {
+    let site = site();
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "/");
+    // A script put a row first: the server's row 5 is the page's sixth.
+    page.eval(
+        "const extra = document.createElement('li'); extra.textContent = 'extra'; \
+         document.getElementById('list').prepend(extra); true",
+    );
+    site.write(
+        "partials/row.html",
+        "<li>row {{ i }}{% if i == 5 %}, five{% endif %}</li>",
+    );
+    page.wait_for(
+        "[...document.querySelectorAll('#list li')].some((li) => li.textContent === 'row 5, five')",
+        "the changed row, from the fetched page",
+    );
+    assert_eq!(counts(&page), (1, 0), "fetched, not patched");
+    assert!(
+        page.eval("[...document.querySelectorAll('#list li')].every((li) => li.textContent !== 'row 4, five' && !(li.textContent === 'row 5, five' && li.previousElementSibling?.textContent !== 'row 4'))") == true,
+        "no row got another row's text"
+    );
 }
 
 #[test]

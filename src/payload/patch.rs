@@ -222,6 +222,7 @@ impl Diff<'_> {
             self.push(PatchOp::Attributes {
                 path: Vec::new(),
                 tags: Vec::new(),
+                siblings: 0,
                 attributes: attributes(new),
             });
         }
@@ -245,6 +246,7 @@ impl Diff<'_> {
             self.push(PatchOp::Attributes {
                 path: path.clone(),
                 tags: tags.clone(),
+                siblings: 0,
                 attributes: attributes(new_body),
             });
         }
@@ -319,6 +321,7 @@ impl Diff<'_> {
                 (NodeData::Text { contents }, true) => within.push(PatchOp::Text {
                     path: path.to_vec(),
                     tags: tags.to_vec(),
+                    siblings: whole.unwrap_or(0),
                     index,
                     nodes,
                     text: contents.borrow().to_string(),
@@ -359,6 +362,7 @@ impl Diff<'_> {
             self.push(PatchOp::Attributes {
                 path: path.to_vec(),
                 tags: tags.to_vec(),
+                siblings,
                 attributes: attributes(new),
             });
             return Some(());
@@ -368,6 +372,7 @@ impl Diff<'_> {
                 self.push(PatchOp::Attributes {
                     path: path.to_vec(),
                     tags: tags.to_vec(),
+                    siblings,
                     attributes: attributes(new),
                 });
             }
@@ -542,6 +547,7 @@ mod tests {
             Some(vec![PatchOp::Text {
                 path: vec![1, 0, 1, 1],
                 tags: vec!["body".into(), "main".into(), "ul".into(), "li".into()],
+                siblings: 2,
                 index: 0,
                 nodes: 1,
                 text: "B!".into(),
@@ -573,6 +579,7 @@ mod tests {
             Some(vec![PatchOp::Attributes {
                 path: vec![1, 0],
                 tags: vec!["body".into(), "details".into()],
+                siblings: 1,
                 attributes: vec![("class".into(), "x".into())],
             }])
         );
