@@ -372,7 +372,7 @@ fn big_page(browser: &Browser, edits: usize) {
     let page_bytes = page.eval("document.documentElement.outerHTML.length");
     let heading = timed_edits(&page, edits, |i| {
         let text = format!("Rows, edit {i}");
-        site_edit(
+        common::replace_between(
             site.path(),
             "pages/index.html",
             "<h1 id=title>",
@@ -385,7 +385,7 @@ fn big_page(browser: &Browser, edits: usize) {
     report_all("big page, heading patched", &heading);
     let partial = timed_edits(&page, edits, |i| {
         let text = format!("label {i}");
-        site_edit(
+        common::replace_between(
             site.path(),
             "partials/row.html",
             "<span class=label>",
@@ -403,15 +403,6 @@ fn big_page(browser: &Browser, edits: usize) {
         page.eval("window.__marker !== 1"),
     );
     page.close();
-}
-
-/// Replaces the text between `start` and the `end` after it in `file` with `text`.
-fn site_edit(root: &Path, file: &str, start: &str, end: &str, text: &str) {
-    let path = root.join(file);
-    let source = std::fs::read_to_string(&path).unwrap();
-    let from = source.find(start).unwrap() + start.len();
-    let to = from + source[from..].find(end).unwrap();
-    std::fs::write(&path, format!("{}{text}{}", &source[..from], &source[to..])).unwrap();
 }
 
 /// The size of the last `html` message the page received.

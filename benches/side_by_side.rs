@@ -223,16 +223,9 @@ fn js_edit(root: &Path, _: usize, tag: &str) -> String {
 }
 
 fn page_edit(root: &Path, _: usize, tag: &str) -> String {
-    let path = root.join("index.html");
-    let source = std::fs::read_to_string(&path).unwrap();
-    let start = source.find("<h1 id=\"title\">").unwrap() + "<h1 id=\"title\">".len();
-    let end = start + source[start..].find("</h1>").unwrap();
-    std::fs::write(
-        &path,
-        format!("{}Heading {tag}{}", &source[..start], &source[end..]),
-    )
-    .unwrap();
-    format!("__texts.find((t) => t.id === 'title' && t.text === 'Heading {tag}')")
+    let heading = format!("Heading {tag}");
+    common::replace_between(root, "index.html", "<h1 id=\"title\">", "</h1>", &heading);
+    format!("__texts.find((t) => t.id === 'title' && t.text === '{heading}')")
 }
 
 /// The page scenario, with whether text typed into the first input survived every edit.

@@ -241,6 +241,12 @@ let shownStatus = performance.getEntriesByType('navigation')[0]?.responseStatus 
 // file and line: their error page is left to them.
 let serverErrorShown = false;
 
+function clearServerError() {
+  if (!serverErrorShown) return;
+  serverErrorShown = false;
+  clearError();
+}
+
 function showServerError(response, text) {
   if (text.includes(`id="${ERROR_MESSAGE_ID}"`)) return;
   const page = new DOMParser().parseFromString(text, 'text/html');
@@ -292,10 +298,7 @@ async function refresh() {
     showServerError(response, await response.text());
     return;
   }
-  if (serverErrorShown) {
-    serverErrorShown = false;
-    clearError();
-  }
+  clearServerError();
   shownStatus = response.status;
   const next = new DOMParser().parseFromString(await response.text(), 'text/html');
   await morphDocument(next);
@@ -323,10 +326,7 @@ function applyPatch(patch) {
   shownRender = patch.to;
   // A backend's page: its stamp is also the fingerprint a refresh compares.
   if (shownSource !== null) shownSource = patch.to;
-  if (serverErrorShown) {
-    serverErrorShown = false;
-    clearError();
-  }
+  clearServerError();
   state.patches += 1;
   state.render = shownRender;
   morphed();

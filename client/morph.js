@@ -72,9 +72,7 @@ export function rememberServed(root = document) {
 export function patchDocument(ops) {
   const targets = ops.map(locate);
   if (targets.some((target) => target === null)) return false;
-  const active = document.activeElement;
-  const caret = caretOf(active);
-  const { scrollX, scrollY } = window;
+  const place = placeOf();
   noteChanges();
   ops.forEach((op, i) => {
     const live = targets[i];
@@ -98,16 +96,9 @@ export function patchDocument(ops) {
     }
   });
   forgetOwnChanges();
-  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
-    active.focus({ preventScroll: true });
-  }
-  if (caret && active.isConnected && active.value === caret.value) {
-    active.setSelectionRange(caret.start, caret.end, caret.direction);
-  }
   // Only a morph can move what the page shows from under the scroll position; reading it
   // after texts and attributes changed would only force a layout the next frame does anyway.
-  const morphed = ops.some((op) => op.op === 'element');
-  if (morphed && (window.scrollX !== scrollX || window.scrollY !== scrollY)) window.scrollTo(scrollX, scrollY);
+  restorePlace(place, ops.some((op) => op.op === 'element'));
   return true;
 }
 
@@ -129,9 +120,7 @@ function locate(op) {
 }
 
 export async function morphDocument(next) {
-  const active = document.activeElement;
-  const caret = caretOf(active);
-  const { scrollX, scrollY } = window;
+  const place = placeOf();
 
   noteChanges();
   const { loading, stale } = mergeHead(document.head, next.head);
@@ -142,14 +131,7 @@ export async function morphDocument(next) {
   morphNode(document.body, next.body);
   for (const element of stale) element.remove();
   forgetOwnChanges();
-
-  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
-    active.focus({ preventScroll: true });
-  }
-  if (caret && active.isConnected && active.value === caret.value) {
-    active.setSelectionRange(caret.start, caret.end, caret.direction);
-  }
-  if (window.scrollX !== scrollX || window.scrollY !== scrollY) window.scrollTo(scrollX, scrollY);
+  restorePlace(place, true);
 }
 
 // The morph of one node: `live` is in the document, `next` comes from the new page.
@@ -416,6 +398,24 @@ function loaded(link) {
 }
 
 // ---- focus and caret ---------------------------------------------------------------------
+
+// Where the user is: the focused element, its caret, the window's scroll position.
+function placeOf() {
+  const active = document.activeElement;
+  return { active, caret: caretOf(active), scrollX: window.scrollX, scrollY: window.scrollY };
+}
+
+// Puts focus and the caret back if a change moved them, and (with `scroll`) the scroll
+// position.
+function restorePlace({ active, caret, scrollX, scrollY }, scroll) {
+  if (active && active !== document.body && active.isConnected && document.activeElement !== active) {
+    active.focus({ preventScroll: true });
+  }
+  if (caret && active.isConnected && active.value === caret.value) {
+    active.setSelectionRange(caret.start, caret.end, caret.direction);
+  }
+  if (scroll && (window.scrollX !== scrollX || window.scrollY !== scrollY)) window.scrollTo(scrollX, scrollY);
+}
 
 function caretOf(element) {
   if (!element || typeof element.selectionStart !== 'number') return null;

@@ -304,9 +304,7 @@ fn prepare_modules(app: &App, plan: &UpdatePlan) {
                 return None;
             }
             // Read as a request reads it: a file caught empty mid-save is read again.
-            let deadline = std::time::Instant::now() + crate::watch::EMPTY_PATIENCE;
-            let bytes = crate::watch::read_settled(&path, deadline).ok()?;
-            let source = String::from_utf8(bytes).ok()?;
+            let source = serve::module::read(&path)?;
             let body = serve::module::rewrite_script(&scripts, &url, Some(&query), &site, source);
             Some((url, plan.timestamp, body))
         })

@@ -168,3 +168,13 @@ pub fn stop(mut server: std::process::Child) {
     let _ = nix::sys::signal::killpg(group, nix::sys::signal::Signal::SIGTERM);
     let _ = server.wait();
 }
+
+/// Writes `file` (under `root`) with the text between the first `start` and the `end` after it
+/// replaced by `text`.
+pub fn replace_between(root: &Path, file: &str, start: &str, end: &str, text: &str) {
+    let path = root.join(file);
+    let source = std::fs::read_to_string(&path).unwrap();
+    let from = source.find(start).unwrap() + start.len();
+    let to = from + source[from..].find(end).unwrap();
+    std::fs::write(&path, format!("{}{text}{}", &source[..from], &source[to..])).unwrap();
+}

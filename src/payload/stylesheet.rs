@@ -63,10 +63,7 @@ fn absolute_text(settings: &Settings, graph: &Graph, url: &str, source: &str) ->
 /// (its query and fragment kept); `None` when it is one already, or names another site, a
 /// `data:` URL or a fragment.
 fn absolute(base: &str, href: &str) -> Option<String> {
-    let scheme = href
-        .split_once(':')
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['/', '?', '#']));
-    if scheme || href.is_empty() || href.starts_with(['/', '#']) {
+    if route::has_scheme(href) || href.is_empty() || href.starts_with(['/', '#']) {
         return None;
     }
     let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];

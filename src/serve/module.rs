@@ -461,7 +461,7 @@ fn stamped(graph: &Graph, import: &Import, specifier: &str) -> Option<String> {
 /// previous save's update), so an empty file is read again for a moment before it is believed
 /// ([`crate::watch::read_settled`]): otherwise the browser would run, or style the page with,
 /// nothing.
-fn read(file: &Path) -> Option<String> {
+pub fn read(file: &Path) -> Option<String> {
     let bytes = watch::read_settled(file, Instant::now() + watch::EMPTY_PATIENCE).ok()?;
     Some(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -71,13 +71,20 @@ async fn refetch(live: &Live, replay: &Replay, url: &str, page: &Page) -> Option
             return None;
         }
         let (_, body) = outgoing::read(response, url).await.ok()?;
-        let stamp = html::fingerprint(&body);
-        if stamp == page.stamp {
-            continue;
-        }
-        let old = page.body.clone();
-        let new = body.clone();
-        let ops = crate::pool::run(move || payload::patch::diff(&old, &new)).await?;
+        // Hashing and diffing a page are blocking work: on the pool, not the async worker.
+        let (old, unchanged) = (page.body.clone(), page.stamp.clone());
+        let (body, stamp, ops) = crate::pool::run(move || {
+            let stamp = html::fingerprint(&body);
+            let ops = (stamp != unchanged)
+                .then(|| payload::patch::diff(&old, &body))
+                .map(|ops| ops.ok_or(()));
+            (body, stamp, ops)
+        })
+        .await;
+        let ops = match ops {
+            None => continue,
+            Some(ops) => ops.ok()?,
+        };
         live.served.keep(
             url,
             Page {

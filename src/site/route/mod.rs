@@ -217,15 +217,19 @@ pub fn reference(settings: &Settings, base: &str, href: &str) -> Reference {
     }
 }
 
+/// Whether `href` starts with a scheme (`https:`, `data:`, `mailto:`): it names no path of
+/// this site.
+pub fn has_scheme(href: &str) -> bool {
+    href.split_once(':')
+        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['/', '?', '#']))
+}
+
 /// The URL path `href`, written in the page or file at `base`, names on this site: query and
 /// fragment dropped, `.` and `..` resolved, each segment decoded. `None` for another site, a
 /// `data:`, `mailto:` or `javascript:` URL, or a fragment alone.
 pub fn absolute(base: &str, href: &str) -> Option<String> {
     let href = href.trim();
-    let scheme = href
-        .split_once(':')
-        .is_some_and(|(scheme, _)| !scheme.is_empty() && !scheme.contains(['/', '?', '#']));
-    if scheme || href.starts_with("//") {
+    if has_scheme(href) || href.starts_with("//") {
         return None;
     }
     let href = href.split(['?', '#']).next().unwrap_or("");
