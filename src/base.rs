@@ -106,6 +106,11 @@ impl SitePath {
         SitePath(format!("/{}", route.trim_start_matches('/')))
     }
 
+    /// Whether this names a document an app or a backend rendered ([`SitePath::document_at`]).
+    pub fn is_document_at(&self) -> bool {
+        self.0.starts_with('/')
+    }
+
     /// The URL path at which a static file is served, percent-encoded as a browser writes it:
     /// `public/x.svg` → `/x.svg`, `main.css` → `/main.css`, `a b.png` → `/a%20b.png`.
     /// Templates have no URL of their own.

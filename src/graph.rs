@@ -128,9 +128,9 @@ impl Graph {
                 imports,
                 missing,
             } => {
-                if entry.role() != Role::Page {
+                if entry.role() != Role::Page && !entry.is_document_at() {
                     // A static document reads nothing on the server (the route may have been
-                    // a page).
+                    // a page). What an app's render read came in its own record.
                     self.record_render(&route, Reads::default());
                 }
                 self.record_document(&route, &entry, imports);
@@ -822,6 +822,35 @@ mod tests {
         assert!(
             graph
                 .routes_reading(&SitePath::new("pages/b.html"))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn an_apps_document_keeps_what_its_render_read_and_a_static_one_reads_nothing() {
+        let document = |route: &str, entry: SitePath| Record::Document {
+            route: route.to_string(),
+            entry,
+            imports: Vec::new(),
+            missing: BTreeSet::new(),
+        };
+        let mut graph = Graph::new();
+        // An app's handler rendered `/` with `hotplate::Templates`: the reads come first, then
+        // the document they made.
+        graph.apply(Record::Render {
+            route: "/".to_string(),
+            reads: reads(&["templates/index.html"], &[]),
+        });
+        graph.apply(document("/", SitePath::document_at("/")));
+        assert_eq!(
+            graph.routes_reading(&SitePath::new("templates/index.html")),
+            set(&["/"])
+        );
+        // The route is answered by a static file now: it reads nothing.
+        graph.apply(document("/", SitePath::new("docs/static.html")));
+        assert!(
+            graph
+                .routes_reading(&SitePath::new("templates/index.html"))
                 .is_empty()
         );
     }

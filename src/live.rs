@@ -1,7 +1,7 @@
 //! What ties the HTTP side, the pipeline and the browsers together while hotplate runs: the
 //! hub that tells the browsers, the overlay's problems, the inbox to the pipeline, the graph
 //! (read by the HTTP side, written by the pipeline alone), the clock of hot updates, the
-//! modules a hot update made ready ([`Prepared`]), what a backend served as each page
+//! modules a hot update made ready ([`Prepared`]), what a backend or an app served as each page
 //! ([`Served`]), and what pages send back ([`Messages`]).
 //!
 //! [`Live`] is a handle: cloning it is cheap, and each piece that answers requests or
@@ -39,7 +39,7 @@ pub struct Live {
     /// The modules of the last hot update, rewritten by the pipeline before its message left:
     /// the module layer answers their `import()`s from memory.
     pub prepared: Arc<Prepared>,
-    /// What a backend served as each page, and how to ask it again.
+    /// What a backend or an app served as each page, and how to ask it again.
     pub served: Arc<Served>,
 }
 

@@ -499,17 +499,22 @@ fn patch(
     Some((patch, size))
 }
 
-/// Step 4 for an app ([`crate::layer()`]) or a backend (`--proxy`): they render, so the routes
-/// are named; a backend's pages that hotplate kept are fetched once each instead, and their
-/// patches pushed ([`serve::refetch`]). A file outside the asset folders that no render is known to have read (a
-/// template of an app that renders without [`crate::layer::Templates`], a backend's) may be
-/// behind any page: every page shown refetches.
+/// Step 4 for an app ([`crate::layer()`]) or a backend (`--proxy`): they render, so the pages
+/// hotplate kept are fetched once each, and their patches pushed ([`serve::refetch`]); other
+/// routes are named, and their tabs fetch them. A file outside the asset folders that no
+/// render is known to have read (a template of an app that renders without
+/// [`crate::layer::Templates`], a backend's) may be behind any page: every page shown
+/// refetches.
 fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
     let mut routes: BTreeSet<String> = plan.rerender.iter().cloned().collect();
-    let unread = batch.changes.iter().any(|change| {
-        is_server_side(app, change.path.as_str())
-            && app.live.graph().routes_reading(&change.path).is_empty()
-    });
+    let mut unread = false;
+    for change in &batch.changes {
+        if is_server_side(app, change.path.as_str()) {
+            let readers = app.live.graph().routes_reading(&change.path);
+            unread |= readers.is_empty();
+            routes.extend(readers);
+        }
+    }
     if unread {
         routes.extend(app.live.graph().document_routes());
     }
@@ -519,15 +524,14 @@ fn refetch(app: &App, batch: &ChangeBatch, plan: &UpdatePlan) {
     let timing = Timing::now(batch.noticed);
     // A backend's pages hotplate kept are asked for once each, and their patches pushed
     // (`serve::refetch`); the others are named, and their tabs fetch them.
-    if let Some((replay, runtime)) = app.live.served.replay() {
+    if let Some(runtime) = app.live.served.runtime() {
         let mut kept = app.live.served.at(Some(&routes));
         kept.truncate(serve::refetch::MOST_PAGES);
         for (url, _) in &kept {
             routes.remove(crate::served::path_of(url));
         }
         if !kept.is_empty() {
-            let fetches =
-                serve::refetch::patches(app.live.clone(), replay, kept, plan.timestamp, timing);
+            let fetches = serve::refetch::patches(app.live.clone(), kept, plan.timestamp, timing);
             runtime.spawn(fetches);
         }
     }

@@ -3,7 +3,8 @@
 //! - A page under a Content-Security-Policy (with a nonce of its own, or none) still runs the
 //!   runtime and morphs, without a single violation.
 //! - An app that renders templates its own way (no `hotplate::Templates`): a save in the
-//!   template folder morphs every open page.
+//!   template folder morphs every open page. The app is asked for each page once, however many
+//!   tabs show it, and the tabs take the patch.
 //! - A compressed document, one too large to rewrite or one not in UTF-8 is passed through
 //!   untouched; a layer turned off is the app itself.
 //! - The handle sends `html` and custom events to the pages.
@@ -13,17 +14,34 @@ mod util;
 
 use axum::Router;
 use axum::body::Body;
+use axum::extract::Path;
 use axum::http::{Request, StatusCode, header};
 use axum::response::{Html, IntoResponse};
 use axum::routing::get;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use testkit::Browser;
 
 /// An app whose `/` reads `templates/page.html` from disk on every request and answers it
-/// with `headers`.
-fn app(dir: &Path, headers: Vec<(&'static str, &'static str)>) -> Router {
+/// with `headers`; `/items/{id}` shows it with the item's id, and counts its renders in
+/// `renders`.
+fn app(
+    dir: &std::path::Path,
+    headers: Vec<(&'static str, &'static str)>,
+    renders: Arc<AtomicUsize>,
+) -> Router {
     let page = dir.join("templates/page.html");
+    let item = page.clone();
     Router::new()
+        .route(
+            "/items/{id}",
+            get(move |Path(id): Path<u32>| {
+                renders.fetch_add(1, Ordering::SeqCst);
+                let html = std::fs::read_to_string(&item).unwrap();
+                async move { Html(html.replace("<input", &format!("<p id=\"item\">{id}</p><input"))) }
+            }),
+        )
         .route(
             "/",
             get(move || {
@@ -78,6 +96,8 @@ struct Running {
     router: Router,
     hot: hotplate::HotLayer,
     runtime: tokio::runtime::Runtime,
+    /// How many times the app rendered `/items/{id}`.
+    renders: Arc<AtomicUsize>,
 }
 
 fn run(headers: Vec<(&'static str, &'static str)>) -> Running {
@@ -89,6 +109,7 @@ fn run(headers: Vec<(&'static str, &'static str)>) -> Running {
         .enable_all()
         .build()
         .unwrap();
+    let renders = Arc::new(AtomicUsize::new(0));
     let (router, url, hot) = runtime.block_on(async {
         let hot = hotplate::layer()
             .root(dir.path())
@@ -97,7 +118,7 @@ fn run(headers: Vec<(&'static str, &'static str)>) -> Running {
             .build()
             .unwrap();
         hot.armed().await;
-        let router = app(dir.path(), headers).layer(hot.clone());
+        let router = app(dir.path(), headers, renders.clone()).layer(hot.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://127.0.0.1:{}", listener.local_addr().unwrap().port());
         tokio::spawn(axum::serve(listener, router.clone()).into_future());
@@ -109,6 +130,7 @@ fn run(headers: Vec<(&'static str, &'static str)>) -> Running {
         router,
         hot,
         runtime,
+        renders,
     }
 }
 
@@ -197,6 +219,52 @@ fn a_template_save_morphs_every_open_page_of_an_app_that_renders_its_own_way() {
 }
 
 #[test]
+fn a_template_save_asks_the_app_once_and_every_tab_takes_the_patch() {
+    let site = run(Vec::new());
+    let browser = Browser::launch();
+    let tabs: Vec<testkit::Page> = (0..3)
+        .map(|_| {
+            let page = browser.open(&format!("{}/items/7", site.url));
+            page.wait_for_runtime();
+            page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
+            page
+        })
+        .collect();
+    let renders = site.renders.load(Ordering::SeqCst);
+
+    std::fs::write(site.template(), PAGE.replace(">one<", ">two<")).unwrap();
+
+    for tab in &tabs {
+        tab.wait_for(
+            "document.getElementById('title').textContent === 'two'",
+            "the patched heading",
+        );
+        assert_eq!(
+            tab.eval("window.__hotplate.patches"),
+            1,
+            "the patch, not a fetch"
+        );
+        assert_eq!(
+            tab.eval("performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/items/7').length"),
+            0,
+            "no tab asked for the page"
+        );
+        assert_eq!(tab.eval("window.marker"), 1, "no reload");
+        assert_eq!(tab.eval("document.getElementById('field').value"), "kept");
+        assert_eq!(
+            tab.eval("document.getElementById('item').textContent"),
+            "7",
+            "the route was asked again with its path parameter"
+        );
+    }
+    assert_eq!(
+        site.renders.load(Ordering::SeqCst) - renders,
+        1,
+        "the app rendered the page once for three tabs"
+    );
+}
+
+#[test]
 fn the_handle_sends_html_and_custom_events() {
     let site = run(Vec::new());
     let handle = site.hot.handle().expect("the layer is on");
@@ -260,7 +328,7 @@ fn a_layer_turned_off_is_the_app_itself() {
             .build()
             .unwrap();
         assert!(off.handle().is_none());
-        let router = app(dir.path(), Vec::new()).layer(off);
+        let router = app(dir.path(), Vec::new(), Arc::default()).layer(off);
         let req = Request::get("/")
             .header("accept", "text/html")
             .body(Body::empty())

@@ -37,7 +37,9 @@
 //! [`Templates`] renders minijinja templates from disk, re-read when they change while a layer
 //! is on (and in debug builds), and tells the layer which templates each response read: a save
 //! then morphs only the pages that used the template. Without it, a save in a template folder
-//! morphs every open page.
+//! morphs every open page. Either way, each page shown is asked of its route once, as the tab
+//! that last loaded it asked (the inject layer keeps the route's service and the request's
+//! headers and extensions, [`crate::served`]), and the patch pushed to its tabs.
 
 mod templates;
 

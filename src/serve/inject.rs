@@ -32,6 +32,7 @@ use super::runtime;
 use crate::base::SitePath;
 use crate::graph::Record;
 use crate::rewrite::html;
+use crate::served::Asker;
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::response::Parts;
@@ -47,6 +48,7 @@ use std::collections::BTreeSet;
 use std::convert::Infallible;
 use std::sync::Arc;
 use tokio_stream::wrappers::ReceiverStream;
+use tower::ServiceExt;
 
 /// The inject layer, around any service.
 pub fn layer(pages: Arc<Pages>) -> outgoing::PieceLayer<Pages> {
@@ -71,12 +73,24 @@ fn around(
         }
         // Before the document is made: an update published from here on reaches the page.
         let since = pages.live.hub.last_seq();
-        // A backend's page is kept with how it was asked for, to ask again after a save.
-        let headers = (pages.live.served.replay().is_some() && req.method() == Method::GET)
-            .then(|| req.headers().clone());
+        // A backend's or an app's page is kept with how it was asked for, to ask again after a
+        // save ([`crate::served`]).
+        let asker = (!pages.settings.mounts.is_empty() && req.method() == Method::GET)
+            .then(|| asker(&pages, &asked.path, &req, &next));
         let response = next.run(req).await;
-        inject(pages, response, asked, since, headers).await
+        inject(pages, response, asked, since, asker).await
     })
+}
+
+/// How to ask `next` again for the page `req` asks for at `route`: what it says of its render
+/// is noted as when a tab asks.
+fn asker(pages: &Arc<Pages>, route: &str, req: &Request, next: &Next) -> Asker {
+    let (pages, route) = (pages.clone(), route.to_string());
+    let noted = next.clone().map_response(move |response| {
+        note_render(&pages, &route, &response);
+        response
+    });
+    Asker::of(req, noted)
 }
 
 /// Whether a page's script asks (`fetch`, XHR: `Sec-Fetch-Dest: empty`): its answer is data
@@ -104,7 +118,7 @@ async fn inject(
     response: Response,
     asked: Asked,
     since: u64,
-    headers: Option<axum::http::HeaderMap>,
+    asker: Option<Asker>,
 ) -> Response {
     // A slice of a document (`206`, for a `Range` that was not a navigation's) is no place
     // for the runtime either.
@@ -122,23 +136,7 @@ async fn inject(
         .extensions()
         .get::<RenderStamp>()
         .map(|stamp| stamp.0.clone());
-    if let Some(reads) = response.extensions().get::<TemplateReads>().cloned() {
-        note_reads(&pages, &asked.path, reads);
-        // Rendered by hotplate::Templates: its failure is an open problem of this URL until a
-        // render here succeeds.
-        let source = format!("render {}", asked.path);
-        match response.extensions().get::<RenderFailed>() {
-            Some(RenderFailed(report)) => {
-                pages
-                    .live
-                    .problems
-                    .report(&pages.live.hub, &source, report.clone())
-            }
-            None => {
-                pages.live.problems.resolve(&pages.live.hub, &source);
-            }
-        }
-    }
+    note_render(&pages, &asked.path, &response);
     // A document of unknown length (streamed as it is made) goes out as it comes in.
     let known_length = response.body().size_hint().exact().is_some()
         || response.headers().contains_key(header::CONTENT_LENGTH);
@@ -168,15 +166,15 @@ async fn inject(
         {
             parts.headers.insert(document::SOURCE, value);
         }
-        // A backend's page: what a patch after the next save starts from.
-        if let (Some(headers), Some(stamp)) = (&headers, &source)
+        // A backend's or an app's page: what a patch after the next save starts from.
+        if let (Some(asker), Some(stamp)) = (asker, &source)
             && parts.status == axum::http::StatusCode::OK
         {
             let url = match &host.query {
                 Some(query) => format!("{}?{query}", host.path),
                 None => host.path.clone(),
             };
-            pages.live.served.note(&url, &body, stamp, headers);
+            pages.live.served.note(&url, &body, stamp, asker);
         }
         let shown = document::Shown {
             since,
@@ -199,6 +197,28 @@ async fn inject(
 }
 
 /// Records the templates a document's render read ([`TemplateReads`]) for its URL.
+/// What a response rendered with [`crate::layer::Templates`] says of its render: the templates
+/// it read go to the graph, and its failure is an open problem of this URL until a render here
+/// succeeds.
+fn note_render(pages: &Pages, route: &str, response: &Response) {
+    let Some(reads) = response.extensions().get::<TemplateReads>().cloned() else {
+        return;
+    };
+    note_reads(pages, route, reads);
+    let source = format!("render {route}");
+    match response.extensions().get::<RenderFailed>() {
+        Some(RenderFailed(report)) => {
+            pages
+                .live
+                .problems
+                .report(&pages.live.hub, &source, report.clone())
+        }
+        None => {
+            pages.live.problems.resolve(&pages.live.hub, &source);
+        }
+    }
+}
+
 fn note_reads(pages: &Pages, route: &str, TemplateReads(files): TemplateReads) {
     let root = &pages.settings.root;
     let files = files

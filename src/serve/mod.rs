@@ -133,10 +133,6 @@ pub fn router(app: Arc<App>) -> Router {
     };
     if app.settings.is_dev() {
         router = router.layer(module_layer::layer(scripts.clone()));
-        if app.backend.is_some() {
-            // After a save, a backend's pages are asked for again below the inject layer.
-            app.live.served.set_replay(replay(router.clone()));
-        }
         router = router.layer(inject::layer(pages)).nest(
             runtime::PREFIX.trim_end_matches('/'),
             runtime::router(scripts),
@@ -146,20 +142,6 @@ pub fn router(app: Arc<App>) -> Router {
         app.settings.clone(),
         this_host,
     ))
-}
-
-/// `router` as a way to ask for a page again ([`crate::served::Replay`]).
-fn replay(router: Router) -> crate::served::Replay {
-    use tower::ServiceExt;
-    Arc::new(move |req| {
-        let router = router.clone();
-        Box::pin(async move {
-            match router.oneshot(req).await {
-                Ok(response) => response,
-                Err(never) => match never {},
-            }
-        })
-    })
 }
 
 /// Refuses a `Host` that is not this server, before anything is looked up.

@@ -1,7 +1,7 @@
-//! After a save of a file a backend reads (`--proxy`): each page shown is fetched once, as the
-//! tab that last loaded it asked for it, diffed against what that tab was served, and the patch
-//! pushed in an `html` message naming its path ([`crate::served`]). Tabs showing that very
-//! page apply it without a request; any other tab (another user's page, a page answered to a
+//! After a save of a file a backend (`--proxy`) or an app ([`crate::layer()`]) reads: each page
+//! shown is fetched once, as the tab that last loaded it asked for it, diffed against what
+//! that tab was served, and the patch pushed in an `html` message naming its path
+//! ([`crate::served`]). Tabs showing that very page apply it without a request; any other tab (another user's page, a page answered to a
 //! POST) fetches, as before.
 //!
 //! A page whose answer is not a document (an error page, a redirect), or that does not change
@@ -14,7 +14,7 @@ use crate::live::Live;
 use crate::payload;
 use crate::protocol;
 use crate::rewrite::html;
-use crate::served::{Page, Replay, path_of};
+use crate::served::{Page, path_of};
 use axum::body::Body;
 use axum::http::{Request, header};
 use std::time::Duration;
@@ -30,15 +30,14 @@ pub const MOST_PAGES: usize = 16;
 /// path alone) as soon as it is known.
 pub async fn patches(
     live: Live,
-    replay: Replay,
     pages: Vec<(String, Page)>,
     timestamp: u64,
     timing: Option<Timing>,
 ) {
     let fetches = pages.into_iter().map(|(url, page)| {
-        let (live, replay) = (live.clone(), replay.clone());
+        let live = live.clone();
         async move {
-            let patch = refetch(&live, &replay, &url, &page).await;
+            let patch = refetch(&live, &url, &page).await;
             if patch.is_none() {
                 tracing::debug!("{url}: no patch, its tabs fetch it");
             }
@@ -55,16 +54,15 @@ pub async fn patches(
 
 /// The patch from `page` (what the tab at `url` was served) to the backend's answer now, which
 /// becomes the page kept for `url`.
-async fn refetch(live: &Live, replay: &Replay, url: &str, page: &Page) -> Option<PagePatch> {
+async fn refetch(live: &Live, url: &str, page: &Page) -> Option<PagePatch> {
     for pause in std::iter::once(0).chain(UNCHANGED_PAUSES_MS) {
         tokio::time::sleep(Duration::from_millis(pause)).await;
-        let mut request = Request::get(url)
+        let request = Request::get(url)
             .header(header::ACCEPT, "text/html")
             .header(protocol::REFRESH_HEADER, "1")
             .body(Body::empty())
             .ok()?;
-        request.headers_mut().extend(page.headers.clone());
-        let response = replay(request).await;
+        let response = page.asker.ask(request).await;
         if !response.status().is_success()
             || outgoing::content_type(response.headers()).as_deref() != Some("text/html")
         {
@@ -90,7 +88,7 @@ async fn refetch(live: &Live, replay: &Replay, url: &str, page: &Page) -> Option
             Page {
                 body: body.into(),
                 stamp: stamp.clone(),
-                headers: page.headers.clone(),
+                asker: page.asker.clone(),
             },
         );
         return Some(PagePatch {
