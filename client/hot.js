@@ -10,7 +10,13 @@
 // callbacks and event listeners are dropped, while `data` is the same object for every
 // instance, so a dispose callback can hand state to the next one.
 
-import { IMPORT_PARAM, SEND_URL, TIMESTAMP_PARAM, isScriptPath } from './protocol.js';
+import {
+  IMPORTS_BY_URL_META,
+  IMPORT_PARAM,
+  SEND_URL,
+  TIMESTAMP_PARAM,
+  isScriptPath,
+} from './protocol.js';
 
 const boundaries = new Map(); // path -> [{ deps: [paths], fn }], from accept()
 const disposers = new Map(); // path -> fn(data)
@@ -93,8 +99,8 @@ export function createHotContext(ownerPath) {
 // Applies one `js` update: `path` is the boundary, `acceptedPath` the module it accepts (itself,
 // for a self-accepting module). Its dispose callback runs, then the module is imported afresh,
 // then the boundary's accept callbacks get the new module. Returns false when this page does
-// not run that boundary.
-export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalidatedBy }) {
+// not run that boundary. `code` is the new module, when the message carries it.
+export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalidatedBy, code }) {
   const callbacks = (boundaries.get(path) ?? []).filter(({ deps }) => deps.includes(acceptedPath));
   if (callbacks.length === 0) return false;
   const dispose = disposers.get(acceptedPath);
@@ -104,7 +110,9 @@ export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalida
   try {
     // A stylesheet or another file imported as a module is asked for as one, as Vite does.
     const explicit = isScriptPath(acceptedPath) ? '' : `${IMPORT_PARAM}&`;
-    const module = await import(`${acceptedPath}?${explicit}${TIMESTAMP_PARAM}=${timestamp}`);
+    const url = `${acceptedPath}?${explicit}${TIMESTAMP_PARAM}=${timestamp}`;
+    if (code) mapToCode(url, code);
+    const module = await import(url);
     for (const { deps, fn } of callbacks) {
       fn(deps.map((dep) => (dep === acceptedPath ? module : undefined)));
     }
@@ -112,6 +120,31 @@ export async function applyUpdate({ path, acceptedPath, timestamp, firstInvalida
     currentFirstInvalidatedBy = undefined;
   }
   return true;
+}
+
+// Under a Content-Security-Policy, which would refuse both the import map and the `data:`
+// script, modules are always fetched.
+const importsByUrl = document.querySelector(`meta[name="${IMPORTS_BY_URL_META}"]`) !== null;
+
+// A module the message carries (its code in pieces, to be joined with this page's origin) is
+// mapped, by an import map, from the URL it would be fetched at to a `data:` URL of that code.
+// So the `import()` that follows makes no request, and a module that imports that URL later
+// gets this very instance, as it would from the server. A browser that takes no import map
+// once modules have loaded fetches the URL, as before.
+function mapToCode(url, code) {
+  if (importsByUrl) return;
+  const source = code.join(location.origin);
+  const map = document.createElement('script');
+  map.type = 'importmap';
+  map.textContent = JSON.stringify({
+    imports: {
+      [new URL(url, location.origin).href]:
+        `data:text/javascript;charset=utf-8,${encodeURIComponent(source)}`,
+    },
+  });
+  // Read as it is inserted: the element itself need not stay.
+  document.head.append(map);
+  map.remove();
 }
 
 // While an update that followed an invalidation is applied: the module that started the chain.

@@ -21,6 +21,7 @@ export const SINCE_META = 'hotplate-since';
 export const SOURCE_META = 'hotplate-source';
 export const POSTED_META = 'hotplate-posted';
 export const RENDER_META = 'hotplate-render';
+export const IMPORTS_BY_URL_META = 'hotplate-imports-by-url';
 export const WAITING_ATTRIBUTE = 'data-hotplate-waiting';
 export const KEEP_ATTRIBUTE = 'data-hotplate-keep';
 export const ERROR_MESSAGE_ID = 'hotplate-error-message';

@@ -265,6 +265,12 @@ pub struct ModuleUpdate {
     /// without fetching it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rules: Option<Vec<String>>,
+    /// The accepted module's new code, as it would be served for `?t=<timestamp>`, when it is
+    /// small enough to ride in the message and runs the same from any URL: in pieces to be
+    /// joined with the page's origin (`serve::module::pushed_script`). The page imports it
+    /// from a `data:` URL, without fetching it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub code: Option<Vec<String>>,
 }
 
 /// When the server noticed the change behind an update (the watcher's first event of the
@@ -602,6 +608,7 @@ mod tests {
             timing: None,
             updates: vec![ModuleUpdate {
                 rules: None,
+                code: None,
                 kind: "css",
                 path: "/main.css".into(),
                 accepted_path: "/main.css".into(),

@@ -252,8 +252,8 @@ fn publish(app: &App, plan: &UpdatePlan, noticed: Option<std::time::SystemTime>)
         });
     }
     if !plan.updates.is_empty() {
-        prepare_modules(app, plan);
-        let updates = with_stylesheet_text(app, &plan.updates);
+        let mut updates = with_stylesheet_text(app, &plan.updates);
+        prepare_modules(app, plan, &mut updates);
         hub.publish(Message::Update {
             updates,
             timing: Timing::now(noticed),
@@ -270,8 +270,10 @@ fn publish(app: &App, plan: &UpdatePlan, noticed: Option<std::time::SystemTime>)
 
 /// Rewrites each script the plan stamped as the module layer answers `url?t=<timestamp>`, and
 /// holds them for the `import()`s the update makes ([`crate::prepared`]); the last update's
-/// go. An update without a module re-import holds nothing.
-fn prepare_modules(app: &App, plan: &UpdatePlan) {
+/// go. An update without a module re-import holds nothing. Each module an update re-imports
+/// rides in it too, when it may ([`serve::module::pushed_script`]) and the message's code stays
+/// within [`crate::prepared::MOST_PUSHED`]: the page imports it with no request.
+fn prepare_modules(app: &App, plan: &UpdatePlan, updates: &mut [ModuleUpdate]) {
     if !plan.updates.iter().any(|u| u.kind == "js") {
         return;
     }
@@ -295,26 +297,47 @@ fn prepare_modules(app: &App, plan: &UpdatePlan) {
     let ready: Vec<(String, u64, String)> = urls
         .into_iter()
         .filter_map(|url| {
-            let Ok(route::Target::File { path, site }) = route::locate(&app.settings, &url) else {
-                return None;
-            };
-            if crate::modules::frameworks::unsupported_file(&url).is_some()
-                || std::fs::metadata(&path).ok()?.len() > crate::prepared::LARGEST as u64
-            {
-                return None;
-            }
-            // Read as a request reads it: a file caught empty mid-save is read again.
-            let source = serve::module::read(&path)?;
+            let (site, source) = script_source(app, &url)?;
             let body = serve::module::rewrite_script(&scripts, &url, Some(&query), &site, source);
             Some((url, plan.timestamp, body))
         })
         .collect();
+    let mut pushed = 0;
+    for update in updates.iter_mut().filter(|u| u.kind == "js") {
+        let Some((site, source)) = script_source(app, &update.accepted_path) else {
+            continue;
+        };
+        let query = format!("{}={}", crate::protocol::TIMESTAMP_PARAM, update.timestamp);
+        let code =
+            serve::module::pushed_script(&scripts, &update.accepted_path, &query, &site, source);
+        let size: usize = code.iter().flatten().map(String::len).sum();
+        if pushed + size <= crate::prepared::MOST_PUSHED {
+            pushed += size;
+            update.code = code;
+        }
+    }
     tracing::debug!(
-        "{} modules made ready in {:?}",
+        "{} modules made ready, {pushed} bytes of code pushed, in {:?}",
         ready.len(),
         started.elapsed()
     );
     app.live.prepared.replace(ready);
+}
+
+/// The site file of the script at the URL path `url`, and its text, when it is one hotplate
+/// rewrites and no bigger than [`crate::prepared::LARGEST`]. Read as a request reads it: a
+/// file caught empty mid-save is read again.
+fn script_source(app: &App, url: &str) -> Option<(crate::base::SitePath, String)> {
+    let Ok(route::Target::File { path, site }) = route::locate(&app.settings, url) else {
+        return None;
+    };
+    if site.kind() != crate::base::Kind::Script
+        || crate::modules::frameworks::unsupported_file(url).is_some()
+        || std::fs::metadata(&path).ok()?.len() > crate::prepared::LARGEST as u64
+    {
+        return None;
+    }
+    Some((site, serve::module::read(&path)?))
 }
 
 /// The updates, each stylesheet's with its new rules when they are small enough to ride along
@@ -591,6 +614,7 @@ fn swap_backend_stylesheets(app: &App, batch: &ChangeBatch, timestamp: u64) {
         })
         .map(|url| crate::base::ModuleUpdate {
             rules: None,
+            code: None,
             kind: "css",
             path: url.to_string(),
             accepted_path: url.to_string(),

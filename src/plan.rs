@@ -343,6 +343,7 @@ impl Walk {
         if !exists {
             self.updates.push(ModuleUpdate {
                 rules: None,
+                code: None,
                 kind,
                 path: path.to_string(),
                 accepted_path: accepted_path.to_string(),

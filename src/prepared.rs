@@ -4,7 +4,9 @@
 //! no hop to the blocking pool.
 //!
 //! Each batch's modules replace the last batch's: at most [`MOST`] modules of at most
-//! [`LARGEST`] bytes are held at a time.
+//! [`LARGEST`] bytes are held at a time. The module an update re-imports also rides in the
+//! message, within [`MOST_PUSHED`] (`pipeline::prepare_modules`): then it is not asked for at
+//! all, and what it imports anew is answered from here.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -15,6 +17,10 @@ pub const MOST: usize = 64;
 
 /// The biggest module held.
 pub const LARGEST: usize = 1 << 20;
+
+/// The most code one `update` message carries for the page to import without a request: the
+/// modules past it are imported from their URL (and answered from here).
+pub const MOST_PUSHED: usize = 256 << 10;
 
 /// The modules of the last hot update, by URL path.
 #[derive(Default)]

@@ -88,6 +88,11 @@ pub const POSTED_META: &str = "hotplate-posted";
 /// render they start from, and a page that shows another fetches itself instead.
 pub const RENDER_META: &str = "hotplate-render";
 
+/// The `<meta>` of a page under a Content-Security-Policy: it imports a hot-updated module by
+/// its URL, never from the `data:` URL of the code its message carries (few policies allow
+/// `data:` scripts).
+pub const IMPORTS_BY_URL_META: &str = "hotplate-imports-by-url";
+
 /// The attribute of the page hotplate shows while a backend is down: it reloads once the
 /// backend answers.
 pub const WAITING_ATTRIBUTE: &str = "data-hotplate-waiting";
@@ -190,6 +195,7 @@ mod tests {
             ("SOURCE_META", vec![SOURCE_META]),
             ("POSTED_META", vec![POSTED_META]),
             ("RENDER_META", vec![RENDER_META]),
+            ("IMPORTS_BY_URL_META", vec![IMPORTS_BY_URL_META]),
             ("WAITING_ATTRIBUTE", vec![WAITING_ATTRIBUTE]),
             ("KEEP_ATTRIBUTE", vec![KEEP_ATTRIBUTE]),
             ("ERROR_MESSAGE_ID", vec![ERROR_MESSAGE_ID]),

@@ -117,8 +117,9 @@ fn a_module_that_also_exports_a_value_updates_its_importers_instead() {
     let site = example("react-ts", |_| {});
     let browser = Browser::launch();
     let page = open(&browser, &site);
-    let app_imports = "performance.getEntriesByType('resource')\
-                       .filter((e) => e.name.includes('/src/App.tsx?t=')).length";
+    // Each new App.tsx the page imported (it comes in the message, not as a request).
+    let app_imports = "performance.getEntriesByName('hotplate:applied')\
+                       .filter((m) => m.detail.type === 'js' && m.detail.path === '/src/App.tsx').length";
     click(&page, "count", 2);
     wait_for_text(&page, "count", "count is 2");
 

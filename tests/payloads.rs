@@ -15,6 +15,10 @@
 //!   and the update applied; with `RUST_LOG=hotplate=debug`, the server logs its stages.
 //! - A module update's `import()`s are answered from memory: the pipeline rewrote the stamped
 //!   modules before the message left (their answers say so in `Server-Timing`).
+//! - The module an update re-imports comes in the message: the page imports it with no
+//!   request, its imports and URLs resolve as from its own URL, and a later import of that URL
+//!   gets the same instance. A module that reads its own URL, or a page under a
+//!   Content-Security-Policy, fetches it instead.
 
 mod util;
 use hotplate::testing::base::{Message, PagePatch, PatchOp};
@@ -253,10 +257,154 @@ fn a_module_updates_imports_are_answered_from_memory() {
     );
     assert_eq!(
         timings,
-        serde_json::json!([["/app.js", "ready"], ["/dep.js", "ready"]]),
-        "both re-imports were answered from memory"
+        serde_json::json!([["/dep.js", "ready"]]),
+        "the boundary came in the message, and what it imports anew was answered from memory"
     );
     assert_eq!(page.eval("window.marker"), 42, "no reload");
+}
+
+/// A site whose `/js/app.js` accepts itself, imports `../lib/dep.js` and names
+/// `../img/logo.png` by its URL; it counts its runs and keeps each instance's marker.
+const ACCEPTING: &[(&str, &str)] = &[
+    (
+        "index.html",
+        "<!doctype html><html><head><script type=module src=/js/app.js></script></head>\
+         <body><p id=out></p></body></html>",
+    ),
+    (
+        "js/app.js",
+        "import { text } from '../lib/dep.js';\n\
+         export const instance = Math.random();\n\
+         window.runs = (window.runs || 0) + 1;\n\
+         window.instances = [...(window.instances || []), instance];\n\
+         window.logo = new URL('../img/logo.png', import.meta.url).href;\n\
+         document.getElementById('out').textContent = `${text} one`;\n\
+         import.meta.hot.on('vite:beforeUpdate', (p) => { window.lastUpdate = p.updates[0]; });\n\
+         import.meta.hot.accept();\n",
+    ),
+    ("lib/dep.js", "export const text = 'dep';\n"),
+    ("img/logo.png", "not really a png"),
+];
+
+/// Requests the page made for `path` with a `?t=` query.
+fn reimports(page: &Page, path: &str) -> u64 {
+    page.eval(&format!(
+        "performance.getEntriesByType('resource')\
+           .filter((e) => new URL(e.name).pathname === {path:?} && new URL(e.name).search.includes('t=')).length"
+    ))
+    .as_u64()
+    .unwrap()
+}
+
+#[test]
+fn an_accepted_modules_code_comes_in_the_message_and_is_imported_with_no_request() {
+    let site = util::run_dir(testkit::site(ACCEPTING), |_| {});
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "/");
+    page.wait_for(
+        "document.getElementById('out').textContent === 'dep one'",
+        "one",
+    );
+
+    site.edit("js/app.js", "one`", "two`");
+
+    page.wait_for(
+        "document.getElementById('out').textContent === 'dep two'",
+        "two",
+    );
+    assert_eq!(
+        reimports(&page, "/js/app.js"),
+        0,
+        "no request for the module"
+    );
+    assert_eq!(page.eval("window.runs"), 2);
+    assert_eq!(page.eval("window.marker"), 42, "no reload");
+    // Its imports and its URLs resolve as from the module's own URL, on this page's origin.
+    assert_eq!(
+        page.eval("window.logo === location.origin + '/img/logo.png'"),
+        true,
+        "{}",
+        page.eval("window.logo")
+    );
+    // Whoever imports the module's URL afterwards gets this very instance, with no request
+    // and no second run, as from the server.
+    assert_eq!(
+        page.eval(
+            "import(window.lastUpdate.acceptedPath + '?t=' + window.lastUpdate.timestamp)\
+               .then((m) => m.instance === window.instances.at(-1))"
+        ),
+        true
+    );
+    assert_eq!(page.eval("window.runs"), 2);
+    assert_eq!(reimports(&page, "/js/app.js"), 0);
+    assert_eq!(
+        page.eval("document.querySelectorAll('script[type=importmap]').length"),
+        0,
+        "the import map leaves nothing in the page"
+    );
+}
+
+#[test]
+fn a_module_that_reads_its_own_url_or_a_page_under_a_policy_fetches_it() {
+    // A module that reads `import.meta.url` as it is: fetched, so that it reads its own URL.
+    let reads_url = util::run_dir(
+        testkit::site(&[
+            (
+                "index.html",
+                "<!doctype html><html><head><script type=module src=/app.js></script></head>\
+                 <body><p id=out></p></body></html>",
+            ),
+            (
+                "app.js",
+                "window.here = import.meta.url;\n\
+                 document.getElementById('out').textContent = 'one';\n\
+                 import.meta.hot.accept();\n",
+            ),
+        ]),
+        |_| {},
+    );
+    let browser = Browser::launch();
+    let page = open(&browser, &reads_url, "/");
+    page.wait_for(
+        "document.getElementById('out').textContent === 'one'",
+        "one",
+    );
+    reads_url.edit("app.js", "'one'", "'two'");
+    page.wait_for(
+        "document.getElementById('out').textContent === 'two'",
+        "two",
+    );
+    assert_eq!(reimports(&page, "/app.js"), 1);
+    assert_eq!(
+        page.eval("new URL(window.here).pathname + new URL(window.here).search.slice(0, 3)"),
+        "/app.js?t="
+    );
+
+    // A page under a Content-Security-Policy: no import map or `data:` script to refuse.
+    let mut files = ACCEPTING.to_vec();
+    files[0] = (
+        "index.html",
+        "<!doctype html><html><head>\
+         <meta http-equiv=Content-Security-Policy content=\"script-src 'self'\">\
+         <script type=module src=/js/app.js></script></head><body><p id=out></p></body></html>",
+    );
+    let site = util::run_dir(testkit::site(&files), |_| {});
+    let page = open(&browser, &site, "/");
+    page.eval(
+        "window.violations = []; addEventListener('securitypolicyviolation', \
+         (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI)); true",
+    );
+    page.wait_for(
+        "document.getElementById('out').textContent === 'dep one'",
+        "one",
+    );
+    site.edit("js/app.js", "one`", "two`");
+    page.wait_for(
+        "document.getElementById('out').textContent === 'dep two'",
+        "two",
+    );
+    assert_eq!(reimports(&page, "/js/app.js"), 1, "fetched");
+    assert_eq!(page.eval("window.violations"), serde_json::json!([]));
 }
 
 #[test]

@@ -45,6 +45,12 @@ pub struct Analysis {
     /// The string literals among the dependencies `accept(…)` names, where they are written
     /// (resolution may rewrite them, as it does imports).
     pub accepted: Vec<Specifier>,
+    /// Whether it runs the same from any URL once its specifiers are absolute: it reads
+    /// `import.meta` only as `.hot`, `.env`, `import(import.meta.url)` or the base of a
+    /// `new URL('./path', import.meta.url)`, and every `import()` names a string. Such a
+    /// module can be pushed in a message and imported from a `data:` URL
+    /// ([`rewrite_pushed`]).
+    pub pushable: bool,
 }
 
 /// Where a specifier is written.
@@ -179,6 +185,8 @@ fn parse(source: &str) -> Result<Analysis, SyntaxError> {
     }
     let mut collector = Collector::default();
     collector.visit_program(&parsed.program);
+    collector.analysis.pushable =
+        collector.meta == collector.meta_known && !collector.computed_import;
     collector.analysis.module_syntax = parsed
         .program
         .body
@@ -234,9 +242,73 @@ pub fn rewrite(
     prologue: Option<&str>,
     replace: impl Fn(&str, Place) -> Option<String>,
 ) -> String {
+    let prologue = prologue.map(|p| vec![p.to_string()]);
+    let mut pieces = splice(source, analysis, prologue, |text, place| {
+        replace(text, place).map(|new| (new, false))
+    });
+    match pieces.len() {
+        1 => pieces.remove(0),
+        _ => pieces.concat(),
+    }
+}
+
+/// [`rewrite`] for a module pushed in a message and imported from a `data:` URL, where nothing
+/// resolves against the module's own URL `url` (its path and query): every specifier that
+/// names a path is written absolute, from the page's own origin. The origin is the page's to
+/// give (the same server may be `localhost` in one tab and `127.0.0.1` in another), so the
+/// text comes in pieces, to be joined with it (`pieces.join(location.origin)`). It ends with a
+/// `sourceURL` comment, so stack traces and DevTools name the file. `runtime` is where the
+/// hot-context prologue imports from (`/__hotplate/<boot>/hot.js`). Only for a module whose
+/// analysis says it is [`Analysis::pushable`].
+pub fn rewrite_pushed(
+    source: &str,
+    analysis: &Analysis,
+    runtime: &str,
+    url: &str,
+    replace: impl Fn(&str, Place) -> Option<String>,
+) -> Vec<String> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    let prologue = vec![
+        "import { createHotContext as __hotplate_context } from \"".to_string(),
+        format!(
+            "{}; import.meta.hot = __hotplate_context({}); ",
+            &quote(runtime)[1..],
+            quote(path)
+        ),
+    ];
+    let mut pieces = splice(source, analysis, Some(prologue), |text, place| {
+        let new = replace(text, place);
+        if place == Place::Accept {
+            // `accept` names modules by path, resolved against the module's path by the
+            // runtime, never against its URL.
+            return new.map(|new| (new, false));
+        }
+        let new = made_absolute(path, new.as_deref().unwrap_or(text));
+        let from_origin = new.starts_with('/') && !new.starts_with("//");
+        (from_origin || new != text).then_some((new, from_origin))
+    });
+    let last = pieces.last_mut().expect("one piece at least");
+    last.push_str("\n//# sourceURL=");
+    pieces.push(url.to_string());
+    pieces
+}
+
+/// `source` with the prologue first, and each specifier for which `replace` returns a new
+/// value written in its place: one piece, cut after the opening quote of each specifier
+/// `replace` says to (`(new, true)`).
+fn splice(
+    source: &str,
+    analysis: &Analysis,
+    prologue: Option<Vec<String>>,
+    replace: impl Fn(&str, Place) -> Option<(String, bool)>,
+) -> Vec<String> {
+    let mut pieces = Vec::new();
     let mut out = String::with_capacity(source.len() + 160);
-    if let (Some(prologue), true) = (prologue, analysis.uses_hot) {
-        out.push_str(prologue);
+    if let (Some(mut prologue), true) = (prologue, analysis.uses_hot) {
+        out = prologue.pop().unwrap_or_default();
+        out.reserve(source.len() + 160);
+        pieces = prologue;
     }
     let mut written: Vec<(&Specifier, Place)> = analysis
         .specifiers
@@ -247,16 +319,51 @@ pub fn rewrite(
     written.sort_by_key(|(s, _)| s.start);
     let mut cursor = 0;
     for (specifier, place) in written {
-        let Some(new) = replace(&specifier.text, place) else {
+        let Some((new, cut)) = replace(&specifier.text, place) else {
             continue;
         };
         let (start, end) = (specifier.start as usize, specifier.end as usize);
         out.push_str(&source[cursor..start]);
-        out.push_str(&serde_json::to_string(&new).expect("a string serializes"));
+        let literal = serde_json::to_string(&new).expect("a string serializes");
+        if cut {
+            out.push('"');
+            pieces.push(std::mem::take(&mut out));
+            out.push_str(&literal[1..]);
+        } else {
+            out.push_str(&literal);
+        }
         cursor = end;
     }
     out.push_str(&source[cursor..]);
-    out
+    pieces.push(out);
+    pieces
+}
+
+/// `specifier` written in the module at the URL path `base`, as an absolute path when it is
+/// relative (`./a.js` in `/src/b.js` → `/src/a.js`); its query and fragment are kept.
+fn made_absolute(base: &str, specifier: &str) -> String {
+    if !(specifier.starts_with("./") || specifier.starts_with("../")) {
+        return specifier.to_string();
+    }
+    let (path, rest) = specifier.split_at(specifier.find(['?', '#']).unwrap_or(specifier.len()));
+    let folder = &base[..base.rfind('/').map_or(0, |i| i + 1)];
+    let joined = format!("{folder}{path}");
+    let mut parts: Vec<&str> = Vec::new();
+    for part in joined.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    let trailing = if path.ends_with('/') && !parts.is_empty() {
+        "/"
+    } else {
+        ""
+    };
+    format!("/{}{trailing}{rest}", parts.join("/"))
 }
 
 /// The prologue that binds `import.meta.hot` for the module served at `url`, from the runtime
@@ -286,6 +393,11 @@ fn line_column(source: &str, offset: usize) -> (usize, usize) {
 #[derive(Default)]
 struct Collector {
     analysis: Analysis,
+    /// Every `import.meta`, and those read in one of the ways that need no module URL.
+    meta: usize,
+    meta_known: usize,
+    /// An `import()` of something other than a string or the module itself.
+    computed_import: bool,
 }
 
 impl Collector {
@@ -356,8 +468,11 @@ impl<'a> Visit<'a> for Collector {
     }
 
     fn visit_import_expression(&mut self, it: &ImportExpression<'a>) {
-        if let Expression::StringLiteral(literal) = &it.source {
-            self.specifier(literal);
+        match &it.source {
+            Expression::StringLiteral(literal) => self.specifier(literal),
+            // Fast Refresh's wrapper takes its own exports so: the same module from any URL.
+            source if is_import_meta(source, "url") => self.meta_known += 1,
+            _ => self.computed_import = true,
         }
         walk::walk_import_expression(self, it);
     }
@@ -371,15 +486,29 @@ impl<'a> Visit<'a> for Collector {
                 .is_some_and(|e| is_import_meta(e, "url"))
         {
             self.url_specifier(literal);
+            if names_a_path(&literal.value) {
+                self.meta_known += 1;
+            }
         }
         walk::walk_new_expression(self, it);
     }
 
     fn visit_static_member_expression(&mut self, it: &StaticMemberExpression<'a>) {
-        if it.property.name == "hot" && matches!(it.object, Expression::ImportMeta(_)) {
-            self.analysis.uses_hot = true;
+        if matches!(it.object, Expression::ImportMeta(_)) {
+            match it.property.name.as_str() {
+                "hot" => {
+                    self.analysis.uses_hot = true;
+                    self.meta_known += 1;
+                }
+                "env" => self.meta_known += 1,
+                _ => {}
+            }
         }
         walk::walk_static_member_expression(self, it);
+    }
+
+    fn visit_import_meta(&mut self, _: &oxc_ast::ast::ImportMeta) {
+        self.meta += 1;
     }
 
     fn visit_call_expression(&mut self, it: &CallExpression<'a>) {
@@ -454,6 +583,102 @@ const s = "import './in-a-string.js'";
             ]
         );
         assert!(!analysis.uses_hot);
+    }
+
+    #[test]
+    fn a_module_is_pushable_unless_it_reads_its_own_url() {
+        let pushable = |source: &str| analyze(source).unwrap().pushable;
+        for source in [
+            "import a from './a.js'; export const b = await import('/b.js');",
+            "import.meta.hot.accept(); if (import.meta.env.DEV) {}",
+            "const logo = new URL('./logo.png', import.meta.url);",
+            "import(import.meta.url).then((exports) => {});",
+        ] {
+            assert!(pushable(source), "{source}");
+        }
+        for source in [
+            "console.log(import.meta.url);",
+            "const here = import.meta;",
+            "import.meta.resolve('./a.js');",
+            "const folder = new URL('.', import.meta.url);",
+            "const page = import(name);",
+            "const page = import(`./pages/${name}.js`);",
+        ] {
+            assert!(!pushable(source), "{source}");
+        }
+        // A classic script is served as it is, never pushed.
+        assert!(!pushable(
+            "<!-- an HTML-like comment, for scripts only\nvar a = 1;"
+        ));
+    }
+
+    #[test]
+    fn a_pushed_module_names_every_path_from_the_origin_the_page_gives() {
+        let source = "import a from './a.js';\n\
+                      import b from '../lib/b.js?raw';\n\
+                      import c from 'react';\n\
+                      import d from 'https://cdn.example/d.js';\n\
+                      const e = new URL('./e.png', import.meta.url);\n\
+                      import.meta.hot.accept('./a.js', () => {});\n";
+        let analysis = analyze(source).unwrap();
+        assert!(analysis.pushable);
+        let stale = |text: &str, place: Place| {
+            (text == "./a.js" && place == Place::Import).then(|| "./a.js?t=5".to_string())
+        };
+        let pieces = rewrite_pushed(
+            source,
+            &analysis,
+            "/__hotplate/b/hot.js",
+            "/src/app.js?t=5",
+            stale,
+        );
+        let code = pieces.join("http://localhost:5173");
+        assert!(
+            code.starts_with(
+                "import { createHotContext as __hotplate_context } from \
+                 \"http://localhost:5173/__hotplate/b/hot.js\"; \
+                 import.meta.hot = __hotplate_context(\"/src/app.js\"); "
+            ),
+            "{code}"
+        );
+        for written in [
+            "import a from \"http://localhost:5173/src/a.js?t=5\";",
+            "import b from \"http://localhost:5173/lib/b.js?raw\";",
+            "import c from 'react';",
+            "import d from 'https://cdn.example/d.js';",
+            "new URL(\"http://localhost:5173/src/e.png\", import.meta.url)",
+            // `accept` names modules by path, for the runtime to resolve.
+            "import.meta.hot.accept('./a.js', () => {});",
+        ] {
+            assert!(code.contains(written), "{written} in {code}");
+        }
+        assert!(
+            code.ends_with("\n//# sourceURL=http://localhost:5173/src/app.js?t=5"),
+            "{code}"
+        );
+        assert_eq!(
+            pieces.join(""),
+            pieces.concat(),
+            "pieces are cut, not joined"
+        );
+        assert_eq!(
+            pieces.len(),
+            6,
+            "one cut per path, the runtime and the sourceURL"
+        );
+    }
+
+    #[test]
+    fn a_relative_path_is_made_absolute_from_the_modules_folder() {
+        assert_eq!(made_absolute("/src/app.js", "./a.js"), "/src/a.js");
+        assert_eq!(
+            made_absolute("/src/deep/app.js", "../../a.js?x#y"),
+            "/a.js?x#y"
+        );
+        assert_eq!(made_absolute("/app.js", "../../a.js"), "/a.js");
+        assert_eq!(made_absolute("/src/app.js", "./dir/"), "/src/dir/");
+        assert_eq!(made_absolute("/src/app.js", "/abs.js"), "/abs.js");
+        assert_eq!(made_absolute("/src/app.js", "react"), "react");
     }
 
     #[test]

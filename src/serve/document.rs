@@ -312,6 +312,12 @@ pub fn runtime_tag(
             &format!(r#"<meta name="{}" content="">"#, protocol::POSTED_META),
         );
     }
+    if policy.is_some() {
+        tag.push_str(&format!(
+            r#"<meta name="{}" content="">"#,
+            protocol::IMPORTS_BY_URL_META
+        ));
+    }
     if let Some(render) = &shown.render {
         tag.push_str(&format!(
             r#"<meta name="{}" content="{}">"#,

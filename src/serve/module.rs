@@ -74,6 +74,58 @@ pub fn rewrite_script(
     site: &SitePath,
     source: String,
 ) -> String {
+    let prologue = js::prologue(&protocol::hot_url(&scripts.settings.boot), url);
+    written(
+        scripts,
+        url,
+        query,
+        site,
+        source,
+        |code, analysis, replace| js::rewrite(code, analysis, Some(&prologue), replace),
+    )
+    .unwrap_or_else(|body| body)
+}
+
+/// The ES module `site`, as [`rewrite_script`] writes it for `url?query`, in the pieces a
+/// message carries for the page to import from a `data:` URL ([`js::rewrite_pushed`]).
+/// `None` for a module that must be imported from its URL: one that does not parse, or that
+/// reads its own URL ([`js::Analysis::pushable`]).
+pub fn pushed_script(
+    scripts: &Scripts,
+    url: &str,
+    query: &str,
+    site: &SitePath,
+    source: String,
+) -> Option<Vec<String>> {
+    let runtime = protocol::hot_url(&scripts.settings.boot);
+    let asked = format!("{url}?{query}");
+    written(
+        scripts,
+        url,
+        Some(query),
+        site,
+        source,
+        |code, analysis, replace| {
+            analysis
+                .pushable
+                .then(|| js::rewrite_pushed(code, analysis, &runtime, &asked, replace))
+        },
+    )
+    .ok()
+    .flatten()
+}
+
+/// Analyzes the module `site` (requested at `url` with `query`), records what it imports and
+/// accepts, and has `write` write it with the specifiers it is to name; `Err` with what the
+/// browser gets instead when it does not analyze.
+fn written<T>(
+    scripts: &Scripts,
+    url: &str,
+    query: Option<&str>,
+    site: &SitePath,
+    source: String,
+    write: impl FnOnce(&str, &js::Analysis, &dyn Fn(&str, Place) -> Option<String>) -> T,
+) -> Result<T, String> {
     let compiled = ts::is_compiled(site.as_str());
     let (code, analysis, globs) = match scripts.modules.analyze_script(site, source.clone()) {
         Ok(script) => (script.code, script.analysis, script.globs),
@@ -85,7 +137,7 @@ pub fn rewrite_script(
                 .live
                 .problems
                 .report(&scripts.live.hub, site.as_str(), report);
-            return thrown.unwrap_or(source);
+            return Err(thrown.unwrap_or(source));
         }
     };
     scripts
@@ -134,8 +186,7 @@ pub fn rewrite_script(
         cache_busted: crate::protocol::query_has(query, protocol::TIMESTAMP_PARAM),
     });
     let graph = scripts.live.graph();
-    let prologue = js::prologue(&protocol::hot_url(&scripts.settings.boot), url);
-    js::rewrite(&code, &analysis, Some(&prologue), |specifier, place| {
+    let replace = |specifier: &str, place: Place| {
         let target = written(specifier);
         let import = named.files.get(&target);
         // A stylesheet, an image or JSON imported as a module: asked for as one (`?import`).
@@ -156,7 +207,8 @@ pub fn rewrite_script(
         stale
             .or_else(|| as_module.then(|| target.clone()))
             .or_else(|| resolved.get(specifier).cloned())
-    })
+    };
+    Ok(write(&code, &analysis, &replace))
 }
 
 /// `url` asked for as a module: `/a.css` → `/a.css?import`, as Vite marks it.
