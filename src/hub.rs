@@ -1,13 +1,15 @@
 //! The hub stage: fans [`Message`]s out to every browser over server-sent events.
 //!
-//! 1. [`Hub::publish`] numbers each message `<boot>-<seq>`, keeps it in a ring of recent
-//!    messages and broadcasts it.
+//! 1. [`Hub::publish`] numbers each message `<boot>-<seq>`, writes it as JSON once for every
+//!    client, keeps it in a ring of recent messages (bounded in number and in bytes: messages
+//!    carry stylesheets, modules and patches) and broadcasts it.
 //! 2. A connection ([`Hub::connect`]) starts with `retry:` and a `hello`. A fresh connection's
 //!    `hello` carries the newest id, so a later reconnect resumes from there.
 //! 3. A reconnect sends `Last-Event-ID`: from this boot and still in the ring, it gets exactly
 //!    the messages it missed ([`resume`]); from another boot, or too far behind, a `reload`.
 //! 4. Live messages follow. A client too slow to keep up gets a `reload` instead of the
-//!    messages it lost; it never holds up the others. Keep-alive comments keep proxies from
+//!    messages it lost (the broadcast holds no message the ring let go of); it never holds up
+//!    the others. Keep-alive comments keep proxies from
 //!    closing idle connections.
 
 use crate::base::Message;
@@ -15,7 +17,7 @@ use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::{Stream, StreamExt, stream};
 use std::collections::VecDeque;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
@@ -24,11 +26,23 @@ use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 /// How many recent messages a reconnecting client can catch up on.
 pub const RING_CAPACITY: usize = 256;
 
-/// A message with its sequence number.
+/// The most JSON the recent messages may hold together; past it the oldest go (the newest is
+/// always kept).
+pub const RING_BYTES: usize = 16 << 20;
+
+/// A message with its sequence number, and its JSON, written once for every client.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Numbered {
     pub seq: u64,
     pub message: Message,
+    pub data: String,
+}
+
+impl Numbered {
+    pub fn new(seq: u64, message: Message) -> Numbered {
+        let data = message.data();
+        Numbered { seq, message, data }
+    }
 }
 
 pub struct Hub {
@@ -37,13 +51,17 @@ pub struct Hub {
     keep_alive: Duration,
     retry: Duration,
     ring: Mutex<Ring>,
-    live: broadcast::Sender<Arc<Numbered>>,
+    /// The ring holds each message; the broadcast only points at it, so a message the ring let
+    /// go of is gone for a client that had not taken it yet (it reloads).
+    live: broadcast::Sender<Weak<Numbered>>,
 }
 
 #[derive(Default)]
 struct Ring {
     last_seq: u64,
     recent: VecDeque<Arc<Numbered>>,
+    /// The JSON of the recent messages, together.
+    bytes: usize,
 }
 
 /// Where a connecting client starts.
@@ -112,17 +130,19 @@ impl Hub {
     pub fn publish(&self, message: Message) -> u64 {
         let mut ring = self.ring();
         ring.last_seq += 1;
-        let numbered = Arc::new(Numbered {
-            seq: ring.last_seq,
-            message,
-        });
-        if ring.recent.len() == RING_CAPACITY {
-            ring.recent.pop_front();
-        }
+        let numbered = Arc::new(Numbered::new(ring.last_seq, message));
+        ring.bytes += numbered.data.len();
         ring.recent.push_back(numbered.clone());
+        while ring.recent.len() > RING_CAPACITY
+            || (ring.bytes > RING_BYTES && ring.recent.len() > 1)
+        {
+            if let Some(oldest) = ring.recent.pop_front() {
+                ring.bytes -= oldest.data.len();
+            }
+        }
         // Sent under the lock, so a connecting client sees each message exactly once: either
         // in its replay or live.
-        let _ = self.live.send(numbered);
+        let _ = self.live.send(Arc::downgrade(&numbered));
         ring.last_seq
     }
 
@@ -142,8 +162,8 @@ impl Hub {
     /// ids and no replay: it is a feed of what happens from now on.
     pub fn changes(&self) -> Sse<impl Stream<Item = Result<Event, Infallible>> + Send + 'static> {
         let live = BroadcastStream::new(self.live.subscribe()).flat_map(|item| {
-            let paths = match item.as_deref() {
-                Ok(Numbered {
+            let paths = match item.ok().and_then(|n| n.upgrade()).as_deref() {
+                Some(Numbered {
                     message: Message::Change { paths },
                     ..
                 }) => paths.clone(),
@@ -194,11 +214,7 @@ impl Hub {
         first.push(Ok(hello));
         match start {
             Resume::Replay(missed) => {
-                first.extend(
-                    missed
-                        .iter()
-                        .map(|n| Ok(self.event(&n.message, Some(n.seq)))),
-                );
+                first.extend(missed.iter().map(|n| Ok(numbered_frame(&boot, n))));
             }
             Resume::Reload(reason) => {
                 first.push(Ok(self.event(&Message::reload_all(reason), None)));
@@ -207,9 +223,10 @@ impl Hub {
         }
         let live_boot = boot.clone();
         let live = BroadcastStream::new(live).map(move |item| {
+            let item = item.map(|n| n.upgrade());
             Ok(match item {
-                Ok(n) => frame(&live_boot, &n.message, Some(n.seq)),
-                Err(BroadcastStreamRecvError::Lagged(_)) => frame(
+                Ok(Some(n)) => numbered_frame(&live_boot, &n),
+                Ok(None) | Err(BroadcastStreamRecvError::Lagged(_)) => frame(
                     &live_boot,
                     &Message::reload_all("fell behind on updates"),
                     None,
@@ -236,6 +253,14 @@ impl Hub {
     }
 }
 
+/// A published message's frame, from the JSON written when it was published.
+fn numbered_frame(boot: &str, numbered: &Numbered) -> Event {
+    Event::default()
+        .event(numbered.message.event())
+        .data(&numbered.data)
+        .id(format!("{boot}-{}", numbered.seq))
+}
+
 fn frame(boot: &str, message: &Message, seq: Option<u64>) -> Event {
     let event = Event::default().event(message.event()).data(message.data());
     match seq {
@@ -249,13 +274,8 @@ mod tests {
     use super::*;
 
     fn ring(seqs: std::ops::RangeInclusive<u64>) -> VecDeque<Arc<Numbered>> {
-        seqs.map(|seq| {
-            Arc::new(Numbered {
-                seq,
-                message: Message::Change { paths: vec![] },
-            })
-        })
-        .collect()
+        seqs.map(|seq| Arc::new(Numbered::new(seq, Message::Change { paths: vec![] })))
+            .collect()
     }
 
     fn replayed(resume: Resume) -> Vec<u64> {

@@ -5,6 +5,8 @@
 //! - Keep-alive comments are sent while nothing happens.
 //! - A reconnect with `Last-Event-ID` from this boot gets exactly what it missed; one from
 //!   another boot gets `reload`.
+//! - The messages kept for reconnects are bounded in bytes, and a client that had not taken a
+//!   message the hub let go of reloads.
 
 mod util;
 use hotplate::testing::base::Message;
@@ -122,6 +124,33 @@ async fn a_client_too_far_behind_reloads() {
         .events(&[("last-event-id", &format!("{boot}-1"))])
         .await;
     events.next_named("hello").await;
+    assert_eq!(events.next_event().await.event(), "reload");
+}
+
+#[tokio::test]
+async fn the_messages_kept_are_bounded_in_bytes_and_a_client_that_missed_one_let_go_reloads() {
+    use hotplate::testing::hub::RING_BYTES;
+    let site = site("basic");
+    let hub = &site.app.live.hub;
+    let mut events = site.events(&[]).await;
+    events.next_named("hello").await;
+
+    // 40 messages of 1 MB each (a stylesheet, a module and a patch ride in one), published
+    // before the client reads any.
+    let big = serde_json::Value::String("x".repeat(1 << 20));
+    for _ in 0..40 {
+        hub.publish(Message::Custom {
+            event: "big".into(),
+            data: big.clone(),
+        });
+    }
+
+    let recent = hub.recent();
+    let kept: usize = recent.iter().map(|n| n.data.len()).sum();
+    assert!(kept <= RING_BYTES, "{kept} bytes kept");
+    assert!(recent.len() < 40, "the oldest went");
+    assert_eq!(recent.last().unwrap().seq, 40, "the newest is kept");
+    // The client had not taken the first message when the ring let it go: it reloads.
     assert_eq!(events.next_event().await.event(), "reload");
 }
 
