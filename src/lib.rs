@@ -134,6 +134,9 @@ pub mod testing {
     pub mod modules {
         pub use crate::modules::*;
     }
+    pub mod payload {
+        pub use crate::payload::*;
+    }
     pub mod pipeline {
         pub use crate::pipeline::*;
     }

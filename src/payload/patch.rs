@@ -28,7 +28,7 @@ use html5ever::tendril::TendrilSink;
 use html5ever::{ParseOpts, parse_document};
 use markup5ever_rcdom::{Handle, NodeData, RcDom, SerializableHandle};
 use std::collections::HashMap;
-use std::hash::{Hash, Hasher};
+use std::hash::Hasher;
 
 /// The most a patch may hold (the HTML of its elements): past it, the pages fetch.
 pub const MAX_PATCH: usize = 256 * 1024;
@@ -65,7 +65,7 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
     // No gain in a patch as big as the page, both as the serializer writes them (it quotes
     // every attribute, so a patch of most of the page can outgrow the page's source).
     let page = if diff.size > new_text.len() * 9 / 10 {
-        serialized(&new.html)?.len()
+        new.html_len(&new.html)
     } else {
         new_text.len()
     };
@@ -136,8 +136,33 @@ struct Tree {
     /// (rcdom drops iteratively, not by reference count).
     _dom: RcDom,
     html: Handle,
-    prints: HashMap<*const markup5ever_rcdom::Node, u64>,
+    /// Each node's fingerprint, and the length of its HTML as the serializer writes it.
+    prints: HashMap<*const markup5ever_rcdom::Node, (u64, usize), ByAddress>,
 }
+
+/// Hashes a node's address for the fingerprints' map: addresses are already spread, so one
+/// multiplication does (the default SipHash took a third of a big page's fingerprinting).
+#[derive(Default)]
+struct AddressHasher(u64);
+
+impl Hasher for AddressHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.0 =
+                (self.0.rotate_left(5) ^ u64::from(*byte)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+
+    fn write_usize(&mut self, address: usize) {
+        self.0 = (address as u64).wrapping_mul(0x9e_37_79_b9_7f_4a_7c_15);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+type ByAddress = std::hash::BuildHasherDefault<AddressHasher>;
 
 impl Tree {
     fn parse(text: &str, hash: u64) -> Option<Tree> {
@@ -154,18 +179,22 @@ impl Tree {
             len: text.len(),
             _dom: dom,
             html: html.clone(),
-            prints: HashMap::new(),
+            prints: HashMap::with_capacity_and_hasher(text.len() / 8, ByAddress::default()),
         };
         tree.print(&html, 0)?;
         Some(tree)
     }
 
-    /// Fingerprints `node` and everything under it; `None` past [`MAX_DEPTH`].
-    fn print(&mut self, node: &Handle, depth: usize) -> Option<u64> {
+    /// Fingerprints `node` and everything under it, and measures their HTML; `None` past
+    /// [`MAX_DEPTH`]. A fingerprint is xxh3 over the node's kind, name and attributes (or
+    /// text) and its children's fingerprints.
+    fn print(&mut self, node: &Handle, depth: usize) -> Option<(u64, usize)> {
         if depth > MAX_DEPTH {
             return None;
         }
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        let mut bytes = Vec::with_capacity(64);
+        let mut size = 0;
+        let mut raw = false;
         match &node.data {
             NodeData::Element {
                 name,
@@ -173,38 +202,107 @@ impl Tree {
                 template_contents,
                 ..
             } => {
-                0u8.hash(&mut hasher);
-                name.ns.hash(&mut hasher);
-                name.local.hash(&mut hasher);
+                bytes.push(0u8);
+                bytes.extend_from_slice(name.ns.as_bytes());
+                bytes.push(0);
+                bytes.extend_from_slice(name.local.as_bytes());
+                // `<name` `>` and, unless void, `</name>`.
+                let void = is_void(&name.local);
+                size += 2 + name.local.len() + if void { 0 } else { 3 + name.local.len() };
+                raw = matches!(
+                    &*name.local,
+                    "style" | "script" | "xmp" | "iframe" | "noembed" | "noframes" | "plaintext"
+                );
                 for attribute in attrs.borrow().iter() {
-                    attribute.name.local.hash(&mut hasher);
-                    attribute.value.hash(&mut hasher);
+                    bytes.push(0);
+                    bytes.extend_from_slice(attribute.name.local.as_bytes());
+                    bytes.push(0);
+                    bytes.extend_from_slice(attribute.value.as_bytes());
+                    // ` name="value"`
+                    size += 4 + attribute.name.local.len() + escaped_len(&attribute.value, true);
                 }
+                // The serializer leaves a template's contents out (and a patch holds none).
                 if let Some(contents) = template_contents.borrow().as_ref() {
-                    self.print(contents, depth + 1)?.hash(&mut hasher);
+                    let (print, _) = self.print(contents, depth + 1)?;
+                    bytes.extend_from_slice(&print.to_le_bytes());
                 }
             }
             NodeData::Text { contents } => {
-                1u8.hash(&mut hasher);
-                contents.borrow().hash(&mut hasher);
+                bytes.push(1);
+                let contents = contents.borrow();
+                bytes.extend_from_slice(contents.as_bytes());
+                size += escaped_len(&contents, false);
             }
             NodeData::Comment { contents } => {
-                2u8.hash(&mut hasher);
-                contents.hash(&mut hasher);
+                bytes.push(2);
+                bytes.extend_from_slice(contents.as_bytes());
+                size += 7 + contents.len();
             }
-            _ => 3u8.hash(&mut hasher),
+            _ => bytes.push(3),
         }
         for child in node.children.borrow().iter() {
-            self.print(child, depth + 1)?.hash(&mut hasher);
+            let (print, inside) = self.print(child, depth + 1)?;
+            bytes.extend_from_slice(&print.to_le_bytes());
+            // A raw-text element's text is written as it is.
+            size += match (&child.data, raw) {
+                (NodeData::Text { contents }, true) => contents.borrow().len(),
+                _ => inside,
+            };
         }
-        let print = hasher.finish();
+        let print = (xxhash_rust::xxh3::xxh3_64(&bytes), size);
         self.prints.insert(std::rc::Rc::as_ptr(node), print);
         Some(print)
     }
 
     fn of(&self, node: &Handle) -> u64 {
-        self.prints[&std::rc::Rc::as_ptr(node)]
+        self.prints[&std::rc::Rc::as_ptr(node)].0
     }
+
+    /// The length of `node`'s HTML, as [`serialized`] writes it.
+    fn html_len(&self, node: &Handle) -> usize {
+        self.prints[&std::rc::Rc::as_ptr(node)].1
+    }
+}
+
+/// Elements the serializer writes without an end tag.
+fn is_void(name: &str) -> bool {
+    matches!(
+        name,
+        "area"
+            | "base"
+            | "basefont"
+            | "bgsound"
+            | "br"
+            | "col"
+            | "embed"
+            | "frame"
+            | "hr"
+            | "img"
+            | "input"
+            | "keygen"
+            | "link"
+            | "meta"
+            | "param"
+            | "source"
+            | "track"
+            | "wbr"
+    )
+}
+
+/// The length of `text` as the serializer escapes it: `&` and no-break spaces always, `"` in
+/// an attribute, `<` and `>` in text.
+fn escaped_len(text: &str, attribute: bool) -> usize {
+    text.len()
+        + text
+            .chars()
+            .map(|c| match c {
+                '&' => 4,
+                '\u{a0}' => 4,
+                '"' if attribute => 5,
+                '<' | '>' if !attribute => 3,
+                _ => 0,
+            })
+            .sum::<usize>()
 }
 
 struct Diff<'t> {
@@ -332,7 +430,7 @@ impl Diff<'_> {
         }
         if let Some(own_siblings) = whole
             && within.ops.len() > MANY
-            && serialized(new).is_some_and(|html| html.len() + 32 < within.size)
+            && self.new.html_len(new) + 32 < within.size
         {
             return self.element(new, path, tags, own_siblings);
         }
@@ -511,11 +609,12 @@ fn same_shape(old: &Handle, new: &Handle) -> bool {
             })
 }
 
-/// Whether a script runs in `node`'s subtree (or a `<noscript>`, which parses otherwise).
+/// Whether a script runs in `node`'s subtree (or a `<noscript>`, which parses otherwise), or it
+/// holds a `<template>` (rcdom's serializer leaves a template's contents out).
 fn holds_script(node: &Handle) -> bool {
     let mut stack = vec![node.clone()];
     while let Some(node) = stack.pop() {
-        if matches!(tag(&node), Some("script" | "noscript")) {
+        if matches!(tag(&node), Some("script" | "noscript" | "template")) {
             return true;
         }
         stack.extend(node.children.borrow().iter().cloned());
@@ -531,6 +630,38 @@ mod tests {
         format!(
             "<!doctype html><html lang=en><head><meta charset=utf-8><title>T</title></head><body>{body}</body></html>"
         )
+    }
+
+    #[test]
+    fn the_html_length_measured_while_fingerprinting_is_what_the_serializer_writes() {
+        let html = page(
+            "<main class=\"a &amp; b\" title='say \"hi\"'>\
+             <p>1 &lt; 2 &amp;&amp; 3 &gt; 2&nbsp;!</p><!-- a comment -->\
+             <img src=x.png alt=\"\"><br><input value=\"&quot;\">\
+             <script>if (a < b && c > d) {}</script><style>p > a { color: red }</style>\
+             <template><li>in a template</li></template>\
+             <svg><circle r=1 /></svg><table><tr><td>cell</td></tr></table></main>",
+        );
+        let tree = Tree::parse(&html, 0).unwrap();
+        let mut stack = vec![tree.html.clone()];
+        while let Some(node) = stack.pop() {
+            if matches!(node.data, NodeData::Element { .. }) {
+                assert_eq!(
+                    tree.html_len(&node),
+                    serialized(&node).unwrap().len(),
+                    "{}",
+                    serialized(&node).unwrap()
+                );
+            }
+            stack.extend(node.children.borrow().iter().cloned());
+        }
+    }
+
+    #[test]
+    fn a_changed_template_element_is_fetched_since_its_contents_cannot_be_sent() {
+        let old = page("<div><template><p>a</p></template></div>");
+        let new = page("<div><template><p>b</p></template></div>");
+        assert_eq!(diff(&old, &new), None);
     }
 
     #[test]
