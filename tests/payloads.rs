@@ -296,22 +296,35 @@ fn reimports(page: &Page, path: &str) -> u64 {
     .unwrap()
 }
 
+/// Waits for `#out` to read `before`, saves `file` with `from` replaced by `to`, and waits for
+/// `#out` to read `after`.
+fn save_and_see(
+    site: &Running,
+    page: &Page,
+    file: &str,
+    (from, to): (&str, &str),
+    (before, after): (&str, &str),
+) {
+    let out = |text: &str| format!("document.getElementById('out').textContent === {text:?}");
+    page.wait_for(&out(before), before);
+    site.edit(file, from, to);
+    page.wait_for(&out(after), after);
+}
+
 #[test]
 fn an_accepted_modules_code_comes_in_the_message_and_is_imported_with_no_request() {
     let site = util::run_dir(testkit::site(ACCEPTING), |_| {});
     let browser = Browser::launch();
     let page = open(&browser, &site, "/");
-    page.wait_for(
-        "document.getElementById('out').textContent === 'dep one'",
-        "one",
+
+    save_and_see(
+        &site,
+        &page,
+        "js/app.js",
+        ("one`", "two`"),
+        ("dep one", "dep two"),
     );
 
-    site.edit("js/app.js", "one`", "two`");
-
-    page.wait_for(
-        "document.getElementById('out').textContent === 'dep two'",
-        "two",
-    );
     assert_eq!(
         reimports(&page, "/js/app.js"),
         0,
@@ -365,14 +378,12 @@ fn a_module_that_reads_its_own_url_or_a_page_under_a_policy_fetches_it() {
     );
     let browser = Browser::launch();
     let page = open(&browser, &reads_url, "/");
-    page.wait_for(
-        "document.getElementById('out').textContent === 'one'",
-        "one",
-    );
-    reads_url.edit("app.js", "'one'", "'two'");
-    page.wait_for(
-        "document.getElementById('out').textContent === 'two'",
-        "two",
+    save_and_see(
+        &reads_url,
+        &page,
+        "app.js",
+        ("'one'", "'two'"),
+        ("one", "two"),
     );
     assert_eq!(reimports(&page, "/app.js"), 1);
     assert_eq!(
@@ -394,14 +405,12 @@ fn a_module_that_reads_its_own_url_or_a_page_under_a_policy_fetches_it() {
         "window.violations = []; addEventListener('securitypolicyviolation', \
          (e) => window.violations.push(e.violatedDirective + ' ' + e.blockedURI)); true",
     );
-    page.wait_for(
-        "document.getElementById('out').textContent === 'dep one'",
-        "one",
-    );
-    site.edit("js/app.js", "one`", "two`");
-    page.wait_for(
-        "document.getElementById('out').textContent === 'dep two'",
-        "two",
+    save_and_see(
+        &site,
+        &page,
+        "js/app.js",
+        ("one`", "two`"),
+        ("dep one", "dep two"),
     );
     assert_eq!(reimports(&page, "/js/app.js"), 1, "fetched");
     assert_eq!(page.eval("window.violations"), serde_json::json!([]));
