@@ -15,6 +15,9 @@
 //! - when more than [`MANY`] ops come from an element's children (a partial every row of a
 //!   list includes) and the element's HTML is smaller, the element itself is sent instead.
 //!
+//! A save that changed one run of text and nothing else is patched from the tree kept for the
+//! old render, without parsing the new one ([`one_text`]).
+//!
 //! There is no patch (the pages fetch, as before) when the `<head>` changed beyond its title
 //! (the head merge needs the runtime's tags, which the document gets on its way out), when
 //! `<body>`'s children changed shape, when a changed subtree holds a script (an inline
@@ -49,6 +52,9 @@ const MANY: usize = 16;
 pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
     if old.len() > MAX_PAGE || new.len() > MAX_PAGE {
         return None;
+    }
+    if let Some(ops) = one_text(old, new) {
+        return Some(ops);
     }
     let new_text = new;
     let started = std::time::Instant::now();
@@ -103,13 +109,17 @@ impl Parsed {
     /// The tree of `html`: the one kept, or parsed now.
     fn take(html: &str) -> Option<Tree> {
         let hash = xxhash_rust::xxh3::xxh3_64(html.as_bytes());
-        let kept = TREES.with_borrow_mut(|trees| {
+        Parsed::kept(html, hash).or_else(|| Tree::parse(html, hash))
+    }
+
+    /// The tree kept for `html` (whose hash is `hash`), if any.
+    fn kept(html: &str, hash: u64) -> Option<Tree> {
+        TREES.with_borrow_mut(|trees| {
             let at = trees
                 .iter()
                 .position(|t| t.hash == hash && t.len == html.len())?;
             Some(trees.remove(at))
-        });
-        kept.or_else(|| Tree::parse(html, hash))
+        })
     }
 
     fn keep(tree: Tree) {
@@ -186,12 +196,28 @@ impl Tree {
     }
 
     /// Fingerprints `node` and everything under it, and measures their HTML; `None` past
-    /// [`MAX_DEPTH`]. A fingerprint is xxh3 over the node's kind, name and attributes (or
-    /// text) and its children's fingerprints.
+    /// [`MAX_DEPTH`].
     fn print(&mut self, node: &Handle, depth: usize) -> Option<(u64, usize)> {
         if depth > MAX_DEPTH {
             return None;
         }
+        if let NodeData::Element {
+            template_contents, ..
+        } = &node.data
+            && let Some(contents) = template_contents.borrow().as_ref()
+        {
+            self.print(contents, depth + 1)?;
+        }
+        for child in node.children.borrow().iter() {
+            self.print(child, depth + 1)?;
+        }
+        Some(self.seal(node))
+    }
+
+    /// Fingerprints and measures `node` from what it is and its children's (already
+    /// fingerprinted) prints. A fingerprint is xxh3 over the node's kind, name and attributes
+    /// (or text) and its children's fingerprints.
+    fn seal(&mut self, node: &Handle) -> (u64, usize) {
         let mut bytes = Vec::with_capacity(64);
         let mut size = 0;
         let mut raw = false;
@@ -223,8 +249,7 @@ impl Tree {
                 }
                 // The serializer leaves a template's contents out (and a patch holds none).
                 if let Some(contents) = template_contents.borrow().as_ref() {
-                    let (print, _) = self.print(contents, depth + 1)?;
-                    bytes.extend_from_slice(&print.to_le_bytes());
+                    bytes.extend_from_slice(&self.of(contents).to_le_bytes());
                 }
             }
             NodeData::Text { contents } => {
@@ -241,7 +266,7 @@ impl Tree {
             _ => bytes.push(3),
         }
         for child in node.children.borrow().iter() {
-            let (print, inside) = self.print(child, depth + 1)?;
+            let (print, inside) = self.prints[&std::rc::Rc::as_ptr(child)];
             bytes.extend_from_slice(&print.to_le_bytes());
             // A raw-text element's text is written as it is.
             size += match (&child.data, raw) {
@@ -251,7 +276,81 @@ impl Tree {
         }
         let print = (xxhash_rust::xxh3::xxh3_64(&bytes), size);
         self.prints.insert(std::rc::Rc::as_ptr(node), print);
-        Some(print)
+        print
+    }
+
+    /// Changes the one text node that reads `old` (in the body, under elements the diff
+    /// descends into) to `new`, seals the fingerprints above it again, and gives the op that
+    /// does the same in the page; `None`, changing nothing, when no such node is the one.
+    fn set_text(&mut self, old: &str, new: &str) -> Option<PatchOp> {
+        let mut found = Vec::new();
+        let mut stack = vec![self.html.clone()];
+        while let Some(node) = stack.pop() {
+            if let NodeData::Text { contents } = &node.data
+                && &**contents.borrow() == old
+            {
+                found.push(node.clone());
+            }
+            stack.extend(node.children.borrow().iter().cloned());
+        }
+        let [text] = found.as_slice() else {
+            return None;
+        };
+        // The elements from the text's parent up to `<html>`.
+        let mut chain = Vec::new();
+        let mut at = text.parent.take().and_then(|p| p.upgrade());
+        text.parent.set(at.as_ref().map(std::rc::Rc::downgrade));
+        while let Some(node) = at {
+            let parent = node.parent.take().and_then(|p| p.upgrade());
+            node.parent.set(parent.as_ref().map(std::rc::Rc::downgrade));
+            chain.push(node);
+            at = parent.filter(|p| tag(p).is_some());
+        }
+        if chain
+            .last()
+            .is_none_or(|top| !std::rc::Rc::ptr_eq(top, &self.html))
+            || chain.len() < 2
+            || tag(&chain[chain.len() - 2]) != Some("body")
+            || !chain[..chain.len() - 1].iter().all(descends)
+        {
+            return None;
+        }
+        // Element-child indices and tags from `<html>` down to the text's parent.
+        let (mut path, mut tags) = (Vec::new(), Vec::new());
+        for pair in chain.windows(2).rev() {
+            let (child, parent) = (&pair[0], &pair[1]);
+            path.push(
+                elements(parent)
+                    .iter()
+                    .position(|e| std::rc::Rc::ptr_eq(e, child))?,
+            );
+            tags.push(tag(child)?.to_string());
+        }
+        let parent = &chain[0];
+        let (index, nodes) = {
+            let children = parent.children.borrow();
+            let index = children.iter().position(|c| std::rc::Rc::ptr_eq(c, text))?;
+            (index, children.len())
+        };
+        let siblings = match chain.get(1) {
+            Some(grandparent) if path.len() >= 2 => elements(grandparent).len(),
+            _ => 0,
+        };
+        if let NodeData::Text { contents } = &text.data {
+            *contents.borrow_mut() = new.into();
+        }
+        self.seal(text);
+        for node in &chain {
+            self.seal(node);
+        }
+        Some(PatchOp::Text {
+            path,
+            tags,
+            siblings,
+            index,
+            nodes,
+            text: new.to_string(),
+        })
     }
 
     fn of(&self, node: &Handle) -> u64 {
@@ -303,6 +402,66 @@ fn escaped_len(text: &str, attribute: bool) -> usize {
                 _ => 0,
             })
             .sum::<usize>()
+}
+
+/// The patch for a save that changed one run of text in the body and nothing else (a
+/// heading, a sentence), without parsing the new render: the tree kept for `old` becomes the
+/// new one's, its text node changed in place and the fingerprints above it sealed again.
+///
+/// The two renders are the same but for one stretch, inside a run of text between a `>` and a
+/// `<` that holds no character reference, carriage return or NUL, and has something other
+/// than white space, and the same leading white space, on both sides: the parser then builds
+/// the same tree, that text aside. The run must be written once in `old` (`>run<`), and one
+/// text node of the tree, in the body and in elements the diff descends into, must be that
+/// run: any doubt (a run the parser merged with another, a run in an attribute or a comment)
+/// and the renders are diffed in full. `None` then, and the kept tree is left as it was.
+fn one_text(old: &str, new: &str) -> Option<Vec<PatchOp>> {
+    let (old_bytes, new_bytes) = (old.as_bytes(), new.as_bytes());
+    let mut start = old_bytes
+        .iter()
+        .zip(new_bytes)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let most = old.len().min(new.len()) - start;
+    let mut same_end = old_bytes
+        .iter()
+        .rev()
+        .zip(new_bytes.iter().rev())
+        .take(most)
+        .take_while(|(a, b)| a == b)
+        .count();
+    while !old.is_char_boundary(start) || !new.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !old.is_char_boundary(old.len() - same_end) || !new.is_char_boundary(new.len() - same_end)
+    {
+        same_end -= 1;
+    }
+    if start == old.len() && start == new.len() {
+        return None;
+    }
+    let run_start = old[..start].rfind('>')? + 1;
+    let old_end = old.len() - same_end + old[old.len() - same_end..].find('<')?;
+    let new_end = old_end + new.len() - old.len();
+    let (old_run, new_run) = (&old[run_start..old_end], &new[run_start..new_end]);
+    let plain = |run: &str| !run.contains(['<', '>', '&', '\r', '\0']) && !run.trim().is_empty();
+    let leading = |run: &str| run.len() - run.trim_start().len();
+    if !plain(old_run)
+        || !plain(new_run)
+        || old_run[..leading(old_run)] != new_run[..leading(new_run)]
+        || old.matches(&format!(">{old_run}<")).count() != 1
+    {
+        return None;
+    }
+    let mut tree = Parsed::kept(old, xxhash_rust::xxh3::xxh3_64(old_bytes))?;
+    let Some(op) = tree.set_text(old_run, new_run) else {
+        Parsed::keep(tree);
+        return None;
+    };
+    tree.hash = xxhash_rust::xxh3::xxh3_64(new_bytes);
+    tree.len = new.len();
+    Parsed::keep(tree);
+    Some(vec![op])
 }
 
 struct Diff<'t> {
@@ -662,6 +821,92 @@ mod tests {
         let old = page("<div><template><p>a</p></template></div>");
         let new = page("<div><template><p>b</p></template></div>");
         assert_eq!(diff(&old, &new), None);
+    }
+
+    /// The diff of `old` and `new` with nothing kept: both parsed, on a thread of its own.
+    fn parsed_in_full(old: &str, new: &str) -> Option<Vec<PatchOp>> {
+        let (old, new) = (old.to_string(), new.to_string());
+        std::thread::spawn(move || diff(&old, &new)).join().unwrap()
+    }
+
+    fn rows(heading: &str, row: &str) -> String {
+        page(&format!(
+            "<h1 id=title>{heading}</h1><table><tr><td>cell</td></tr></table>\
+             <ul>{}</ul><p>x &amp; y</p>",
+            (0..5)
+                .map(|i| format!(
+                    "<li><a href=#{i}>{}</a></li>",
+                    if i == 3 { row } else { "row" }
+                ))
+                .collect::<String>()
+        ))
+    }
+
+    #[test]
+    fn a_save_of_one_text_is_patched_from_the_kept_tree_as_the_full_diff_would() {
+        let v1 = rows("Rows", "row");
+        let v2 = rows("Rows, edited", "row");
+        let v3 = rows("Rows, edited again", "row");
+        remember(&v1);
+        let patch = one_text(&v1, &v2).expect("one text changed");
+        assert_eq!(Some(patch.clone()), parsed_in_full(&v1, &v2));
+        assert!(matches!(&patch[..], [PatchOp::Text { text, .. }] if text == "Rows, edited"));
+        // The tree kept is now the new render's: the next save starts from it, in place again
+        // and in full, with the same result as from a fresh parse.
+        assert_eq!(one_text(&v2, &v3), parsed_in_full(&v2, &v3));
+        let v4 = v3.replace("<ul>", "<ul><li>new</li>");
+        assert_eq!(diff(&v3, &v4), parsed_in_full(&v3, &v4));
+        let held = TREES.with_borrow(|trees| trees.iter().map(|t| t.hash).collect::<Vec<_>>());
+        assert_eq!(held, vec![xxhash_rust::xxh3::xxh3_64(v4.as_bytes())]);
+    }
+
+    #[test]
+    fn a_text_written_more_than_once_or_not_plain_is_diffed_in_full() {
+        let cases = [
+            // "row" is written in every row: which one changed is the parser's to say.
+            (rows("Rows", "row"), rows("Rows", "row 3")),
+            // A character reference.
+            (rows("Rows", "row"), rows("Rows &amp; more", "row")),
+            (
+                rows("Rows", "row").replace("x &amp; y", "x &amp; z"),
+                rows("Rows", "row"),
+            ),
+            // White space alone, where the parser may put it elsewhere.
+            (rows("Rows", "row"), rows(" ", "row")),
+            // The title, and text in a `<pre>` whose first line break the parser drops.
+            (page("<p>a</p>"), page("<p>a</p>").replace(">T<", ">U<")),
+            (page("<pre>\nline</pre>"), page("<pre>\nline 2</pre>")),
+            // Text in a table cell, and in SVG.
+            (
+                rows("Rows", "row"),
+                rows("Rows", "row").replace(">cell<", ">cell 2<"),
+            ),
+            (
+                page("<svg><text>a</text></svg>"),
+                page("<svg><text>b</text></svg>"),
+            ),
+        ];
+        for (old, new) in cases {
+            remember(&old);
+            let full = parsed_in_full(&old, &new);
+            let fast = one_text(&old, &new);
+            assert!(
+                fast.is_none() || fast == full,
+                "{old}\n{new}\n{fast:?}\n{full:?}"
+            );
+            remember(&old);
+            assert_eq!(diff(&old, &new), full, "{new}");
+        }
+        // The cell and nothing else: a text the diff descends to.
+        let (old, new) = (
+            rows("Rows", "row"),
+            rows("Rows", "row").replace(">cell<", ">cell 2<"),
+        );
+        remember(&old);
+        assert!(one_text(&old, &new).is_some());
+        remember(&old);
+        let (old, new) = (page("<pre>\nline</pre>"), page("<pre>\nline 2</pre>"));
+        assert!(one_text(&old, &new).is_none());
     }
 
     #[test]
