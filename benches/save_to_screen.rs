@@ -46,10 +46,7 @@ use testkit::{Browser, Page};
 const WARM_UP: usize = 2;
 
 fn main() {
-    let edits: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20);
+    let edits = common::count_arg(20);
     let site = testkit::copy_site(&Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/site"));
     let (url, _runtime) = common::serve(site.path());
     let browser = Browser::launch();

@@ -32,10 +32,7 @@ const VITE: &str = "vite@8";
 const WARM_UP: usize = 2;
 
 fn main() {
-    let edits: usize = std::env::args()
-        .skip(1)
-        .find_map(|a| a.parse().ok())
-        .unwrap_or(20);
+    let edits = common::count_arg(20);
     let tools = tempfile::tempdir().unwrap();
     std::fs::write(tools.path().join("package.json"), "{\"private\": true}").unwrap();
     common::npm(

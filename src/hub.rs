@@ -128,9 +128,15 @@ impl Hub {
 
     /// Numbers, keeps and broadcasts `message`; returns its sequence number.
     pub fn publish(&self, message: Message) -> u64 {
+        // Written before the lock: a big message's JSON keeps no connecting client waiting.
+        let data = message.data();
         let mut ring = self.ring();
         ring.last_seq += 1;
-        let numbered = Arc::new(Numbered::new(ring.last_seq, message));
+        let numbered = Arc::new(Numbered {
+            seq: ring.last_seq,
+            message,
+            data,
+        });
         ring.bytes += numbered.data.len();
         ring.recent.push_back(numbered.clone());
         while ring.recent.len() > RING_CAPACITY

@@ -4,9 +4,9 @@
 //! against what that tab was served, and pushes the patch, instead of every tab fetching the
 //! page itself.
 //!
-//! The inject layer notes each document it puts the runtime into ([`Served::note`]), with the
-//! way it was asked for ([`Asker::of`]): the service below the inject layer that answered it,
-//! and the request's headers and extensions. So the answer is the document as the backend or
+//! The inject layer notes each document it puts the runtime into for a navigation or a
+//! refresh ([`Served::note`]), with the way it was asked for ([`Asker::of`]): the service below
+//! the inject layer that answered it, and the request's headers and extensions. So the answer is the document as the backend or
 //! the app's route made it. An axum app's `Router::layer` wraps each route on its own: the
 //! route's service is the one asked, with the path parameters the router found.
 

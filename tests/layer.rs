@@ -222,35 +222,13 @@ fn a_template_save_morphs_every_open_page_of_an_app_that_renders_its_own_way() {
 fn a_template_save_asks_the_app_once_and_every_tab_takes_the_patch() {
     let site = run(Vec::new());
     let browser = Browser::launch();
-    let tabs: Vec<testkit::Page> = (0..3)
-        .map(|_| {
-            let page = browser.open(&format!("{}/items/7", site.url));
-            page.wait_for_runtime();
-            page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
-            page
-        })
-        .collect();
+    let tabs = util::open_tabs(&browser, &format!("{}/items/7", site.url), 3);
     let renders = site.renders.load(Ordering::SeqCst);
 
     std::fs::write(site.template(), PAGE.replace(">one<", ">two<")).unwrap();
 
     for tab in &tabs {
-        tab.wait_for(
-            "document.getElementById('title').textContent === 'two'",
-            "the patched heading",
-        );
-        assert_eq!(
-            tab.eval("window.__hotplate.patches"),
-            1,
-            "the patch, not a fetch"
-        );
-        assert_eq!(
-            tab.eval("performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/items/7').length"),
-            0,
-            "no tab asked for the page"
-        );
-        assert_eq!(tab.eval("window.marker"), 1, "no reload");
-        assert_eq!(tab.eval("document.getElementById('field').value"), "kept");
+        util::assert_took_the_patch(tab, "/items/7", "two");
         assert_eq!(
             tab.eval("document.getElementById('item').textContent"),
             "7",

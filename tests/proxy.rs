@@ -1013,35 +1013,13 @@ fn a_head_request_says_the_length_of_what_a_get_would_bring() {
 fn a_template_save_asks_the_backend_once_and_every_tab_takes_the_patch() {
     let stack = stack(true);
     let browser = testkit::Browser::launch();
-    let tabs: Vec<testkit::Page> = (0..3)
-        .map(|_| {
-            let page = browser.open(&format!("{}/", stack.hotplate.url));
-            page.wait_for_runtime();
-            page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
-            page
-        })
-        .collect();
+    let tabs = util::open_tabs(&browser, &format!("{}/", stack.hotplate.url), 3);
     let renders = PAGE_RENDERS.load(std::sync::atomic::Ordering::SeqCst);
 
     stack.hotplate.edit("templates/page.html", ">one<", ">two<");
 
     for tab in &tabs {
-        tab.wait_for(
-            "document.getElementById('title').textContent === 'two'",
-            "the patched heading",
-        );
-        assert_eq!(
-            tab.eval("window.__hotplate.patches"),
-            1,
-            "the patch, not a fetch"
-        );
-        assert_eq!(
-            tab.eval("performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === '/').length"),
-            0,
-            "no tab asked for the page"
-        );
-        assert_eq!(tab.eval("window.marker"), 1, "no reload");
-        assert_eq!(tab.eval("document.getElementById('field').value"), "kept");
+        util::assert_took_the_patch(tab, "/", "two");
     }
     assert_eq!(
         PAGE_RENDERS.load(std::sync::atomic::Ordering::SeqCst) - renders,

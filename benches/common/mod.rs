@@ -7,6 +7,15 @@ pub mod loopback;
 use hotplate::{Server, Settings};
 use std::path::Path;
 
+/// The first number on the bench's command line (`cargo bench --bench x -- 50`), else
+/// `default`: how many edits or rounds to measure.
+pub fn count_arg(default: usize) -> usize {
+    std::env::args()
+        .skip(1)
+        .find_map(|a| a.parse().ok())
+        .unwrap_or(default)
+}
+
 /// Serves `root` in dev mode on `127.0.0.1:0`; the URL and the runtime that keeps it running.
 pub fn serve(root: &Path) -> (String, tokio::runtime::Runtime) {
     let runtime = tokio::runtime::Builder::new_multi_thread()

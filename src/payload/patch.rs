@@ -298,13 +298,10 @@ impl Tree {
         };
         // The elements from the text's parent up to `<html>`.
         let mut chain = Vec::new();
-        let mut at = text.parent.take().and_then(|p| p.upgrade());
-        text.parent.set(at.as_ref().map(std::rc::Rc::downgrade));
+        let mut at = parent(text);
         while let Some(node) = at {
-            let parent = node.parent.take().and_then(|p| p.upgrade());
-            node.parent.set(parent.as_ref().map(std::rc::Rc::downgrade));
+            at = parent(&node).filter(|p| tag(p).is_some());
             chain.push(node);
-            at = parent.filter(|p| tag(p).is_some());
         }
         if chain
             .last()
@@ -690,6 +687,14 @@ fn serialized(node: &Handle) -> Option<String> {
     };
     serialize(&mut html, &SerializableHandle::from(node.clone()), opts).ok()?;
     String::from_utf8(html).ok()
+}
+
+/// `node`'s parent (rcdom keeps it in a `Cell`, so it is taken out and put back).
+fn parent(node: &Handle) -> Option<Handle> {
+    let parent = node.parent.take();
+    let handle = parent.as_ref().and_then(|p| p.upgrade());
+    node.parent.set(parent);
+    handle
 }
 
 fn tag(node: &Handle) -> Option<&str> {

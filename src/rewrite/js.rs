@@ -303,13 +303,13 @@ fn splice(
     prologue: Option<Vec<String>>,
     replace: impl Fn(&str, Place) -> Option<(String, bool)>,
 ) -> Vec<String> {
-    let mut pieces = Vec::new();
-    let mut out = String::with_capacity(source.len() + 160);
-    if let (Some(mut prologue), true) = (prologue, analysis.uses_hot) {
-        out = prologue.pop().unwrap_or_default();
-        out.reserve(source.len() + 160);
-        pieces = prologue;
-    }
+    // The prologue's last piece is where the module's text goes on.
+    let mut pieces = match (prologue, analysis.uses_hot) {
+        (Some(prologue), true) => prologue,
+        _ => Vec::new(),
+    };
+    let mut out = pieces.pop().unwrap_or_default();
+    out.reserve(source.len() + 160);
     let mut written: Vec<(&Specifier, Place)> = analysis
         .specifiers
         .iter()

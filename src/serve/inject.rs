@@ -75,8 +75,11 @@ fn around(
         let since = pages.live.hub.last_seq();
         // A backend's or an app's page is kept with how it was asked for, to ask again after a
         // save ([`crate::served`]).
-        let asker = (!pages.settings.mounts.is_empty() && req.method() == Method::GET)
-            .then(|| asker(&pages, &asked.path, &req, &next));
+        // Only a document can be asked for again: no work for the scripts, images and data
+        // that are most of the requests.
+        let asker =
+            (navigation && !pages.settings.mounts.is_empty() && req.method() == Method::GET)
+                .then(|| asker(&pages, &asked.path, &req, &next));
         let response = next.run(req).await;
         inject(pages, response, asked, since, asker).await
     })

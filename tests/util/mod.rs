@@ -423,3 +423,43 @@ pub fn open<'b>(browser: &'b testkit::Browser, site: &Running, route: &str) -> t
     page.eval("window.marker = 42; true");
     page
 }
+
+/// Opens `count` tabs at `url`, each with a `window` marker a reload would lose and `kept`
+/// typed into `#field`.
+pub fn open_tabs<'b>(
+    browser: &'b testkit::Browser,
+    url: &str,
+    count: usize,
+) -> Vec<testkit::Page<'b>> {
+    (0..count)
+        .map(|_| {
+            let page = browser.open(url);
+            page.wait_for_runtime();
+            page.eval("window.marker = 1; document.getElementById('field').value = 'kept'; true");
+            page
+        })
+        .collect()
+}
+
+/// Waits for `tab` (from [`open_tabs`]) to show `#title` reading `title`, and checks it took
+/// the pushed patch: no request for the page at `path`, no reload, the typed text kept.
+pub fn assert_took_the_patch(tab: &testkit::Page, path: &str, title: &str) {
+    tab.wait_for(
+        &format!("document.getElementById('title').textContent === {title:?}"),
+        "the patched heading",
+    );
+    assert_eq!(
+        tab.eval("window.__hotplate.patches"),
+        1,
+        "the patch, not a fetch"
+    );
+    assert_eq!(
+        tab.eval(&format!(
+            "performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === {path:?}).length"
+        )),
+        0,
+        "no tab asked for the page"
+    );
+    assert_eq!(tab.eval("window.marker"), 1, "no reload");
+    assert_eq!(tab.eval("document.getElementById('field').value"), "kept");
+}
