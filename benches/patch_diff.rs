@@ -4,7 +4,8 @@
 //! Run: `cargo bench --bench patch_diff` (add `-- 50` for another number of rounds).
 //!
 //! It reports medians and minimums (ms) of:
-//! - html5ever's parse of the page into rcdom, alone;
+//! - html5ever's parse of the page into rcdom, alone, and as the patch parses (fed a piece at
+//!   a time, to place each text in the page);
 //! - the diff of a heading save and of a save that changes every row's label, as the pipeline
 //!   runs it: the tree of the render the tabs show is kept from the last diff, the new render
 //!   is parsed;
@@ -14,7 +15,7 @@
 //! Target (DESIGN.md, issue 23): a big page's save applied in the browser under 16 ms, of which
 //! this is the server's largest part.
 
-use hotplate::testing::payload::patch;
+use hotplate::testing::payload::{parse, patch};
 use html5ever::tendril::TendrilSink;
 use std::time::Instant;
 
@@ -68,6 +69,17 @@ fn main() {
     println!(
         "  html5ever + rcdom parse              {:>14}",
         median(parse)
+    );
+    let mut placed = Vec::new();
+    for _ in 0..rounds {
+        let started = Instant::now();
+        let parsed = parse::parse(&base);
+        placed.push(ms(started));
+        drop(parsed);
+    }
+    println!(
+        "  the same, fed in pieces, texts placed {:>13}",
+        median(placed)
     );
 
     for (what, change) in [

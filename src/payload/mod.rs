@@ -5,5 +5,6 @@
 //!   rules the page puts into the sheet it already has;
 //! - [`patch`]: a re-rendered page as the changes to what its tabs show.
 
+pub mod parse;
 pub mod patch;
 pub mod stylesheet;
