@@ -9,6 +9,8 @@
 //! - the diff of a heading save and of a save that changes every row's label, as the pipeline
 //!   runs it: the tree of the render the tabs show is kept from the last diff, the new render
 //!   is parsed;
+//! - the same with the caches cold, as a save finds them (64 MB swept through between rounds):
+//!   the diff is bound by memory, so the tight loop's figure flatters it;
 //! - the same two with neither tree kept (both parsed);
 //! - and the size of each patch as JSON against the page.
 //!
@@ -38,6 +40,17 @@ fn page(heading: &str, label: &str) -> String {
 fn median(mut samples: Vec<f64>) -> String {
     samples.sort_by(|a, b| a.partial_cmp(b).unwrap());
     format!("{:6.2} ({:5.2})", samples[samples.len() / 2], samples[0])
+}
+
+/// Pushes what the last diff touched out of the CPU's caches, as the time between two saves
+/// does: 64 MB written through, then a pause.
+fn chill_caches() {
+    let mut sweep = vec![1u8; 64 << 20];
+    for byte in sweep.iter_mut().step_by(64) {
+        *byte = byte.wrapping_add(1);
+    }
+    std::hint::black_box(&sweep);
+    std::thread::sleep(std::time::Duration::from_millis(100));
 }
 
 fn ms(started: Instant) -> f64 {
@@ -89,14 +102,20 @@ fn main() {
         ),
         ("every row", |i: usize| page("Rows", &format!("label {i}"))),
     ] {
-        let (mut warm, mut cold, mut bytes) = (Vec::new(), Vec::new(), 0);
+        let (mut warm, mut chilled, mut cold, mut bytes) = (Vec::new(), Vec::new(), Vec::new(), 0);
         let mut shown = base.clone();
         patch::remember(&shown);
-        for i in 0..rounds {
+        for i in 0..rounds * 2 {
             let next = change(i + 1);
+            // Half the rounds as a save finds the machine: the tree's memory long out of the
+            // caches (the diff is bound by memory, so a tight loop flatters it).
+            let chill = i >= rounds;
+            if chill {
+                chill_caches();
+            }
             let started = Instant::now();
             let ops = patch::diff(&shown, &next).expect("a patch");
-            warm.push(ms(started));
+            if chill { &mut chilled } else { &mut warm }.push(ms(started));
             bytes = serde_json::to_vec(&ops).unwrap().len();
             shown = next;
         }
@@ -111,6 +130,10 @@ fn main() {
         println!(
             "  {what:<10} diff, shown tree kept      {:>14}   ({bytes} bytes of ops)",
             median(warm)
+        );
+        println!(
+            "  {what:<10} diff, the same, caches cold {:>12}",
+            median(chilled)
         );
         println!(
             "  {what:<10} diff, both parsed         {:>14}",

@@ -70,13 +70,19 @@ export function rememberServed(root = document) {
 // (a script moved things): the page is fetched instead. What a patch sends is morphed in with
 // the same rules as a whole page, and only the elements it names are touched.
 export function patchDocument(ops) {
-  const targets = ops.map(locate);
-  if (targets.some((target) => target === null)) return false;
+  const locate = locator();
+  const targets = [];
+  for (const op of ops) {
+    const target = locate(op);
+    if (target === null) return false;
+    targets.push(target);
+  }
   const place = placeOf();
   noteChanges();
+  const keeps = document.querySelector(`[${KEEP}]`) !== null;
   ops.forEach((op, i) => {
     const live = targets[i];
-    if (live.closest(`[${KEEP}]`)) return;
+    if (keeps && live.closest(`[${KEEP}]`)) return;
     if (op.op === 'title') {
       document.title = op.text;
     } else if (op.op === 'text') {
@@ -102,14 +108,30 @@ export function patchDocument(ops) {
   return true;
 }
 
-// The live element an op names, or null when it is not there.
-function locate(op) {
-  if (op.op === 'title') return document.head;
-  let node = document.documentElement;
-  for (let i = 0; i < op.path.length; i++) {
-    node = node.children[op.path[i]];
-    if (!node || node.localName !== op.tags[i]) return null;
-  }
+// A function that gives the live element an op names, or null when it is not there. Ops come
+// in document order, so the way down is taken from where the last op's went as far as their
+// paths agree (a list's rows: from the list, not from <html>).
+function locator() {
+  const way = [document.documentElement];
+  let last = [];
+  return (op) => {
+    if (op.op === 'title') return document.head;
+    let same = 0;
+    while (same < last.length && same < op.path.length && last[same] === op.path[same]) same++;
+    way.length = same + 1;
+    let node = way[same];
+    for (let i = same; i < op.path.length; i++) {
+      node = node.children[op.path[i]];
+      if (!node || node.localName !== op.tags[i]) return null;
+      way.push(node);
+    }
+    last = op.path;
+    return checked(op, node);
+  };
+}
+
+// `node`, where the op's path led, when what is around it is as the op says; else null.
+function checked(op, node) {
   // Below <body>, the parent must have the children it had (a script may have added some).
   if (op.path.length >= 2 && node.parentElement.children.length !== op.siblings) return null;
   if (op.op === 'text') {

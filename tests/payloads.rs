@@ -9,6 +9,8 @@
 //!   its page instead, and morphs.
 //! - A patch whose element is not where it says (a script moved things, or added a row to a
 //!   list) changes nothing and the page is fetched instead.
+//! - A line of a partial every row includes reaches every row in the message (texts set in
+//!   place), twice in a row, but the row marked `data-hotplate-keep`; typed input stays.
 //! - A save that changes only the title patches the title.
 //! - Where the time goes: the page's performance timeline has the server's part of a save
 //!   (`hotplate:server`), the stream's, the worker's hop, and marks for the message received
@@ -165,6 +167,59 @@ fn a_tab_that_missed_a_message_fetches_its_page_instead() {
     assert_eq!(page_fetches(&page), 1);
     assert_eq!(page.eval("document.title"), "home");
     assert_eq!(page.eval("window.marker"), 42, "no reload");
+}
+
+#[test]
+fn a_line_of_a_partial_every_row_includes_reaches_every_row_as_texts_and_a_kept_row_stays() {
+    let dir = testkit::site(&[
+        (
+            "pages/index.html",
+            "<!doctype html><html><head><meta charset=utf-8><title>rows</title></head><body>\n\
+             <h1>Rows</h1>\n<ul id=list>\n{% for i in range(60) %}{% include \"partials/row.html\" %}{% endfor %}</ul>\n\
+             </body></html>",
+        ),
+        (
+            "partials/row.html",
+            "<li>\n  <a href=\"#row-{{ i }}\" class=row-link>row {{ i }}</a>\n  \
+             <span class=label>label</span>\n  <input name=\"q{{ i }}\">\n</li>\n",
+        ),
+    ]);
+    let site = util::run_dir(dir, |_| {});
+    let browser = Browser::launch();
+    let page = open(&browser, &site, "/");
+    page.eval(
+        "document.querySelectorAll('#list input')[3].value = 'typed';          document.querySelectorAll('#list li')[7].setAttribute('data-hotplate-keep', ''); true",
+    );
+    let labels = "[...document.querySelectorAll('#list .label')].map((l) => l.textContent)";
+    for (save, label) in [(1, "tag"), (2, "a longer tag")] {
+        site.edit(
+            "partials/row.html",
+            if save == 1 { ">label<" } else { ">tag<" },
+            &format!(">{label}<"),
+        );
+        page.wait_for(
+            &format!("{labels}[0] === '{label}'"),
+            "the new label in the first row",
+        );
+        let shown = page.eval(labels);
+        let shown: Vec<&str> = shown
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| l.as_str().unwrap())
+            .collect();
+        assert_eq!(shown.len(), 60);
+        for (row, text) in shown.iter().enumerate() {
+            let expected = if row == 7 { "label" } else { label };
+            assert_eq!(*text, expected, "row {row}, save {save}");
+        }
+        assert_eq!(counts(&page), (save, save), "patched from the message");
+    }
+    assert_eq!(page_fetches(&page), 0, "the page was not fetched");
+    assert_eq!(
+        page.eval("document.querySelectorAll('#list input')[3].value"),
+        "typed"
+    );
 }
 
 #[test]

@@ -117,6 +117,7 @@ impl Templates {
             env.clear_templates();
             self.reloading.store(true, Ordering::Relaxed);
         }
+        let _pass = crate::site::render::RenderPass::start();
         let outer = NAMES.replace(Some(BTreeSet::from([name.to_string()])));
         let env = self.env.read().unwrap_or_else(PoisonError::into_inner);
         let rendered = env.get_template(name).and_then(|template| {

@@ -304,9 +304,13 @@ impl Tree {
     /// and its ancestors' prints from before, or `None`, changing nothing.
     fn set_texts(&mut self, old: &str, new: &str) -> Option<Prints> {
         let changes = changed_texts(old, new, &self.placed)?;
-        // Each text, and the elements from its parent up to `<html>` (checked as in the diff:
-        // under `<body>`, in elements it descends into).
-        let mut chains = Vec::with_capacity(changes.len());
+        // Each text, and the elements from its parent up to `<html>`, checked as in the diff:
+        // under `<body>`, in elements it descends into. An element seen for an earlier text
+        // was checked with all above it; each element's depth orders the sealing below.
+        let mut before = Prints::default();
+        let mut depths: HashMap<*const markup5ever_rcdom::Node, usize, ByAddress> =
+            HashMap::from_iter([(std::rc::Rc::as_ptr(&self.html), 0)]);
+        let mut elements = vec![(0, self.html.clone())];
         for (at, text) in &changes {
             let placed = &self.placed[*at];
             let was = &old[placed.start..placed.end];
@@ -315,38 +319,35 @@ impl Tree {
             }
             let mut chain = Vec::new();
             let mut node = parent(&placed.node);
-            while let Some(element) = node {
-                node = parent(&element).filter(|p| tag(p).is_some());
+            let mut depth = loop {
+                let element = node.filter(|e| tag(e).is_some())?;
+                if let Some(&depth) = depths.get(&std::rc::Rc::as_ptr(&element)) {
+                    break depth;
+                }
+                node = parent(&element);
                 chain.push(element);
-            }
-            if chain
-                .last()
-                .is_none_or(|top| !std::rc::Rc::ptr_eq(top, &self.html))
-                || chain.len() < 2
-                || tag(&chain[chain.len() - 2]) != Some("body")
-                || !chain[..chain.len() - 1].iter().all(descends)
+            };
+            // Below `<html>` (depth 0), only `<body>`.
+            if depth == 0 && chain.last().and_then(tag) != Some("body")
+                || !chain.iter().all(descends)
             {
                 return None;
             }
-            chains.push(chain);
-        }
-        // The prints from before, then the texts changed and the prints sealed again from the
-        // texts up (an element after all of its changed children: deepest first).
-        let mut before = Prints::default();
-        let mut elements = Vec::new();
-        for ((at, _), chain) in changes.iter().zip(&chains) {
-            let node = &self.placed[*at].node;
-            before.insert(
-                std::rc::Rc::as_ptr(node),
-                self.prints[&std::rc::Rc::as_ptr(node)],
-            );
-            for (height, element) in chain.iter().enumerate() {
+            for element in chain.iter().rev() {
+                depth += 1;
                 let key = std::rc::Rc::as_ptr(element);
-                if before.insert(key, self.prints[&key]).is_none() {
-                    elements.push((chain.len() - height, element.clone()));
-                }
+                depths.insert(key, depth);
+                elements.push((depth, element.clone()));
             }
+            let key = std::rc::Rc::as_ptr(&placed.node);
+            before.insert(key, self.prints[&key]);
         }
+        for (_, element) in &elements {
+            let key = std::rc::Rc::as_ptr(element);
+            before.insert(key, self.prints[&key]);
+        }
+        // The texts changed and the prints sealed again from the texts up (an element after
+        // all of its changed children: deepest first).
         for (at, text) in &changes {
             let node = self.placed[*at].node.clone();
             if let NodeData::Text { contents } = &node.data {
@@ -537,10 +538,25 @@ struct Diff<'t> {
 }
 
 impl Diff<'_> {
+    /// Whether `old` and `new` differ. A node changed in place differs from itself only when
+    /// its print from before is not its print now: the small map of prints from before says
+    /// so for most nodes, without a look into the tree's (a big page's diff is bound by memory).
+    fn differs(&self, old: &Handle, new: &Handle) -> bool {
+        if let Some(before) = self.old.before
+            && std::ptr::eq(self.old.tree, self.new.tree)
+            && std::rc::Rc::ptr_eq(old, new)
+        {
+            return before
+                .get(&std::rc::Rc::as_ptr(old))
+                .is_some_and(|print| print.0 != self.new.fingerprint(new));
+        }
+        self.old.fingerprint(old) != self.new.fingerprint(new)
+    }
+
     /// `<html>`'s attributes, the head's title, and the body, diffed.
     fn document(&mut self) -> Option<()> {
         let (old, new) = (&self.old.tree.html, &self.new.tree.html);
-        if attributes(old) != attributes(new) {
+        if !same_attributes(old, new) {
             self.push(PatchOp::Attributes {
                 path: Vec::new(),
                 tags: Vec::new(),
@@ -556,7 +572,7 @@ impl Diff<'_> {
             return None;
         };
         self.head(old_head, new_head)?;
-        if self.old.fingerprint(old_body) == self.new.fingerprint(new_body) {
+        if !self.differs(old_body, new_body) {
             return Some(());
         }
         if tag(old_body) != tag(new_body) || !same_shape(old_body, new_body) {
@@ -564,7 +580,7 @@ impl Diff<'_> {
         }
         let path = vec![1];
         let tags = vec![tag(new_body)?.to_string()];
-        if attributes(old_body) != attributes(new_body) {
+        if !same_attributes(old_body, new_body) {
             self.push(PatchOp::Attributes {
                 path: path.clone(),
                 tags: tags.clone(),
@@ -578,22 +594,22 @@ impl Diff<'_> {
     /// A head that changed only in its title's text gives a `Title` op; any other change, no
     /// patch.
     fn head(&mut self, old: &Handle, new: &Handle) -> Option<()> {
-        if self.old.fingerprint(old) == self.new.fingerprint(new) {
+        if !self.differs(old, new) {
             return Some(());
         }
         let (old_children, new_children) = (old.children.borrow(), new.children.borrow());
-        if old_children.len() != new_children.len() || attributes(old) != attributes(new) {
+        if old_children.len() != new_children.len() || !same_attributes(old, new) {
             return None;
         }
         let mut title = None;
         for (old, new) in old_children.iter().zip(new_children.iter()) {
-            if self.old.fingerprint(old) == self.new.fingerprint(new) {
+            if !self.differs(old, new) {
                 continue;
             }
             if tag(old) != Some("title") || tag(new) != Some("title") || title.is_some() {
                 return None;
             }
-            if attributes(old) != attributes(new) {
+            if !same_attributes(old, new) {
                 return None;
             }
             title = Some(text_of(new));
@@ -622,12 +638,17 @@ impl Diff<'_> {
             ops: Vec::new(),
             size: 0,
         };
-        let siblings = elements(new).len();
+        let siblings = new
+            .children
+            .borrow()
+            .iter()
+            .filter(|c| tag(c).is_some())
+            .count();
         let (old_children, new_children) = (old.children.borrow(), new.children.borrow());
         let nodes = new_children.len();
         let mut element = 0;
         for (index, (o, n)) in old_children.iter().zip(new_children.iter()).enumerate() {
-            let changed = self.old.fingerprint(o) != self.new.fingerprint(n);
+            let changed = self.differs(o, n);
             match (&n.data, changed) {
                 (NodeData::Element { .. }, changed) => {
                     if changed {
@@ -675,9 +696,7 @@ impl Diff<'_> {
         let same_contents = {
             let (o, n) = (old.children.borrow(), new.children.borrow());
             o.len() == n.len()
-                && o.iter()
-                    .zip(n.iter())
-                    .all(|(o, n)| self.old.fingerprint(o) == self.new.fingerprint(n))
+                && o.iter().zip(n.iter()).all(|(o, n)| !self.differs(o, n))
                 && template_print(self.old, old) == template_print(self.new, new)
         };
         if same_contents {
@@ -690,7 +709,7 @@ impl Diff<'_> {
             return Some(());
         }
         if descends(new) && same_shape(old, new) {
-            if attributes(old) != attributes(new) {
+            if !same_attributes(old, new) {
                 self.push(PatchOp::Attributes {
                     path: path.to_vec(),
                     tags: tags.to_vec(),
@@ -783,6 +802,25 @@ fn attributes(node: &Handle) -> Vec<(String, String)> {
     }
 }
 
+/// Whether two elements have the same attributes, in the same order (one node, changed in
+/// place, has).
+fn same_attributes(old: &Handle, new: &Handle) -> bool {
+    if std::rc::Rc::ptr_eq(old, new) {
+        return true;
+    }
+    match (&old.data, &new.data) {
+        (NodeData::Element { attrs: old, .. }, NodeData::Element { attrs: new, .. }) => {
+            let (old, new) = (old.borrow(), new.borrow());
+            old.len() == new.len()
+                && old
+                    .iter()
+                    .zip(new.iter())
+                    .all(|(o, n)| o.name.local == n.name.local && o.value == n.value)
+        }
+        _ => attributes(old) == attributes(new),
+    }
+}
+
 fn elements(node: &Handle) -> Vec<Handle> {
     node.children
         .borrow()
@@ -832,6 +870,9 @@ fn descends(node: &Handle) -> bool {
 
 /// The same children, kind for kind: elements of the same tag, texts, comments.
 fn same_shape(old: &Handle, new: &Handle) -> bool {
+    if std::rc::Rc::ptr_eq(old, new) {
+        return true;
+    }
     let (o, n) = (old.children.borrow(), new.children.borrow());
     o.len() == n.len()
         && o.iter()

@@ -189,10 +189,57 @@ thread_local! {
     static UNREADABLE: std::cell::Cell<Option<String>> = const { std::cell::Cell::new(None) };
 }
 
-/// minijinja's loader from the root (which keeps names inside it), except that a template
-/// found empty is read again for a moment ([`crate::watch::EMPTY_PATIENCE`]): a render can run
-/// between an editor's truncate and its write (a save that lands while the last one renders),
-/// and the page would morph into nothing.
+thread_local! {
+    /// The render running on this thread, by a number no other render had ([`RenderPass`]);
+    /// 0 outside one.
+    static RENDER: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The renders so far, for [`RenderPass`]'s numbers.
+static RENDERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// While alive, this thread runs one render: a template it pulls in many times (a partial in
+/// every row of a list) is checked against its file once, not at every `include`.
+pub(crate) struct RenderPass {
+    outer: u64,
+}
+
+impl RenderPass {
+    pub(crate) fn start() -> RenderPass {
+        let number = RENDERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+        RenderPass {
+            outer: RENDER.replace(number),
+        }
+    }
+}
+
+impl Drop for RenderPass {
+    fn drop(&mut self) {
+        RENDER.set(self.outer);
+    }
+}
+
+#[cfg(test)]
+thread_local! {
+    /// How many times this thread asked a template's file for its stamp.
+    static STAMPS_TAKEN: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// The modification time and size of a template's file, which say whether it changed.
+fn file_stamp(path: &std::path::Path) -> Option<(std::time::SystemTime, u64)> {
+    #[cfg(test)]
+    STAMPS_TAKEN.set(STAMPS_TAKEN.get() + 1);
+    let metadata = std::fs::metadata(path).ok()?;
+    Some((metadata.modified().ok()?, metadata.len()))
+}
+
+/// minijinja's loader from the root (which keeps names inside it), except that:
+/// - a template found empty is read again for a moment ([`crate::watch::EMPTY_PATIENCE`]): a
+///   render can run between an editor's truncate and its write (a save that lands while the
+///   last one renders), and the page would morph into nothing;
+/// - whether a loaded template is still its file's (checked at every lookup, as the
+///   environment reloads templates) is asked of the file once per render ([`RenderPass`]),
+///   not at every `include`: a partial in 1,250 rows cost 1,250 `stat`s a render.
 ///
 /// A template that cannot be read (not UTF-8, unreadable) is an error that names it: minijinja's
 /// own says only "could not read template", and [`report`] then names the file too.
@@ -201,9 +248,12 @@ pub(crate) fn settled_loader(
 ) -> impl Fn(&str) -> Result<Option<minijinja::TemplateSource>, minijinja::Error> + Send + Sync + 'static
 {
     let load = minijinja::path_loader(root);
+    let root = root.to_path_buf();
     move |name| {
         let deadline = std::time::Instant::now() + crate::watch::EMPTY_PATIENCE;
         loop {
+            // Taken before the read, so that a save racing with it is seen as a change.
+            let stamp = file_stamp(&root.join(name));
             let loaded = load(name).map_err(|err| {
                 let why = std::error::Error::source(&err)
                     .map_or_else(|| err.to_string(), |cause| cause.to_string());
@@ -224,7 +274,27 @@ pub(crate) fn settled_loader(
                 {
                     std::thread::sleep(std::time::Duration::from_millis(5));
                 }
-                loaded => return Ok(loaded),
+                Some(template) => {
+                    // The loader found it, so the name is inside the root.
+                    let path = root.join(name);
+                    let checked = std::sync::Mutex::new((0, true));
+                    return Ok(Some(
+                        minijinja::TemplateSource::new(template.source()).with_uptodate_check(
+                            move || {
+                                let render = RENDER.get();
+                                let mut checked = checked
+                                    .lock()
+                                    .unwrap_or_else(std::sync::PoisonError::into_inner);
+                                if render == 0 || checked.0 != render {
+                                    *checked =
+                                        (render, stamp.is_some() && file_stamp(&path) == stamp);
+                                }
+                                checked.1
+                            },
+                        ),
+                    ));
+                }
+                None => return Ok(None),
             }
         }
     }
@@ -302,6 +372,7 @@ impl Renderer {
         template: &SitePath,
         page: &PageContext,
     ) -> (Result<String, RenderError>, Reads) {
+        let _pass = RenderPass::start();
         let outer = READS.replace(Some(Reads::default()));
         note_file(template);
         let mut out = Bounded::default();
@@ -681,6 +752,27 @@ title: Two
                 .collect::<Vec<_>>(),
             ["content/blog"]
         );
+    }
+
+    #[test]
+    fn a_partial_in_every_row_is_checked_against_its_file_once_a_render_and_a_save_is_seen() {
+        let (dir, r) = site(&[
+            (
+                "pages/list.html",
+                "{% for i in range(500) %}{% include \"partials/row.html\" %}{% endfor %}",
+            ),
+            ("partials/row.html", "a"),
+        ]);
+        let render = || {
+            r.render(&SitePath::new("pages/list.html"), &PageContext::default())
+                .unwrap()
+        };
+        assert_eq!(render(), "a".repeat(500));
+        STAMPS_TAKEN.set(0);
+        assert_eq!(render(), "a".repeat(500));
+        assert_eq!(STAMPS_TAKEN.get(), 2, "the page and the partial, once each");
+        std::fs::write(dir.path().join("partials/row.html"), "bb").unwrap();
+        assert_eq!(render(), "bb".repeat(500));
     }
 
     #[test]
