@@ -66,9 +66,11 @@ export function rememberServed(root = document) {
 
 // Applies the ops of a patch the server pushed (docs/architecture.md, "Wire protocol"): each
 // names an element by its path of element-child indices from <html>, checked by the tags on
-// the way, and sets its title, one of its texts or its attributes, or morphs it into new HTML. Returns false, having changed nothing, when an element is not where the patch says
-// (a script moved things): the page is fetched instead. What a patch sends is morphed in with
-// the same rules as a whole page, and only the elements it names are touched.
+// the way, and sets its title, one of its texts or its attributes, or morphs it into new HTML;
+// a `texts` op sets the same text in many rows of one element. Returns false, having changed
+// nothing, when an element is not where the patch says (a script moved things): the page is
+// fetched instead. What a patch sends is morphed in with the same rules as a whole page, and
+// only the elements it names are touched.
 export function patchDocument(ops) {
   const locate = locator();
   const targets = [];
@@ -82,6 +84,13 @@ export function patchDocument(ops) {
   const keeps = document.querySelector(`[${KEEP}]`) !== null;
   ops.forEach((op, i) => {
     const live = targets[i];
+    if (op.op === 'texts') {
+      live.forEach((text, row) => {
+        if (keeps && text.parentElement.closest(`[${KEEP}]`)) return;
+        text.nodeValue = op.texts.length === 1 ? op.texts[0] : op.texts[row];
+      });
+      return;
+    }
     if (keeps && live.closest(`[${KEEP}]`)) return;
     if (op.op === 'title') {
       document.title = op.text;
@@ -126,8 +135,28 @@ function locator() {
       way.push(node);
     }
     last = op.path;
-    return checked(op, node);
+    return op.op === 'texts' ? rowTexts(op, node) : checked(op, node);
   };
+}
+
+// The text nodes a `texts` op sets, one in each of its rows of `parent`, when every one is
+// where the op says; else null.
+function rowTexts(op, parent) {
+  if (parent.children.length !== op.children) return null;
+  const texts = [];
+  for (const row of op.rows) {
+    let node = parent.children[row];
+    if (!node || node.localName !== op.belowTags[0]) return null;
+    for (let i = 0; i < op.below.length; i++) {
+      node = node.children[op.below[i]];
+      if (!node || node.localName !== op.belowTags[i + 1]) return null;
+    }
+    if (node.parentElement.children.length !== op.siblings || node.childNodes.length !== op.nodes) return null;
+    const text = node.childNodes[op.index];
+    if (!text || text.nodeType !== Node.TEXT_NODE) return null;
+    texts.push(text);
+  }
+  return texts;
 }
 
 // `node`, where the op's path led, when what is around it is as the op says; else null.

@@ -334,6 +334,25 @@ pub enum PatchOp {
         nodes: usize,
         text: String,
     },
+    /// The same text changed in many rows of one element (a line of a partial every row of a
+    /// list includes): the element at `path`, which had `children` element children; `rows`,
+    /// the indices of the rows that changed; from each row down to the element whose text
+    /// changed, `below` (element-child indices) and `below_tags` (the row's own tag first,
+    /// then one per index); then as in [`PatchOp::Text`], the same for every row. `texts` has
+    /// each row's new text, or one for them all.
+    #[serde(rename_all = "camelCase")]
+    Texts {
+        path: Vec<usize>,
+        tags: Vec<String>,
+        children: usize,
+        rows: Vec<usize>,
+        below: Vec<usize>,
+        below_tags: Vec<String>,
+        siblings: usize,
+        index: usize,
+        nodes: usize,
+        texts: Vec<String>,
+    },
     /// What the element holds changed: the element as it is now, to morph it into. Its parent
     /// had `siblings` element children.
     Element {

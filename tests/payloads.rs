@@ -220,6 +220,29 @@ fn a_line_of_a_partial_every_row_includes_reaches_every_row_as_texts_and_a_kept_
         page.eval("document.querySelectorAll('#list input')[3].value"),
         "typed"
     );
+    // A script put a row like the others first: the rows are not where the op says, so the
+    // page is fetched, and no row takes another's text.
+    page.eval(
+        "const extra = document.createElement('li'); \
+         extra.innerHTML = '<a href=#mine>mine</a> <span class=label>mine</span> <input>'; \
+         document.getElementById('list').prepend(extra); true",
+    );
+    site.edit("partials/row.html", ">a longer tag<", ">tag {{ i }}<");
+    page.wait_for(
+        "window.__hotplate.morphs === 3",
+        "the fetched page, morphed",
+    );
+    assert_eq!(counts(&page), (3, 2), "fetched, not patched");
+    for row in [0, 10, 59] {
+        assert_eq!(
+            page.eval(&format!(
+                "[...document.querySelectorAll('#list li')]\
+                 .find((li) => li.querySelector('a')?.textContent === 'row {row}')\
+                 .querySelector('.label').textContent"
+            )),
+            format!("tag {row}").as_str()
+        );
+    }
 }
 
 #[test]

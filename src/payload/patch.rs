@@ -13,7 +13,8 @@
 //!   page morphs the live element into, with the morph's rules (live state wins unless the
 //!   template changed that attribute, `data-hotplate-keep`);
 //! - when more than [`MANY`] ops come from an element's children (a partial every row of a
-//!   list includes) and the element's HTML is smaller, the element itself is sent instead.
+//!   list includes), text ops at the same place in each row become one [`PatchOp::Texts`];
+//!   and when the element's HTML is smaller, the element itself is sent instead.
 //!
 //! A save that changed texts and nothing else (a heading, a line of a partial every row
 //! includes) is patched from the tree kept for the old render, its texts changed in place,
@@ -673,8 +674,21 @@ impl Diff<'_> {
                 _ => return self.element(new, path, tags, whole?),
             }
         }
+        let many = within.ops.len() > MANY;
+        if many && let Some(rows) = rows_of_texts(&within.ops, path, tags, siblings) {
+            let mut grouped = Diff {
+                old: self.old,
+                new: self.new,
+                ops: Vec::new(),
+                size: 0,
+            };
+            grouped.push(rows);
+            if grouped.size < within.size {
+                within = grouped;
+            }
+        }
         if let Some(own_siblings) = whole
-            && within.ops.len() > MANY
+            && many
             && self.new.html_len(new) + 32 < within.size
         {
             return self.element(new, path, tags, own_siblings);
@@ -757,12 +771,88 @@ impl Diff<'_> {
                     .sum::<usize>()
                     + tags.iter().map(String::len).sum::<usize>()
             }
+            PatchOp::Texts {
+                tags,
+                rows,
+                below_tags,
+                texts,
+                ..
+            } => {
+                tags.iter()
+                    .chain(below_tags)
+                    .chain(texts)
+                    .map(String::len)
+                    .sum::<usize>()
+                    + rows.len() * 6
+            }
             PatchOp::Element { html, tags, .. } => {
                 html.len() + tags.iter().map(String::len).sum::<usize>()
             }
         } + 32;
         self.ops.push(op);
     }
+}
+
+/// The ops that came from the children of the element at `path` (`tags`), which has
+/// `children` element children, as one [`PatchOp::Texts`]: when each is a text op for an
+/// element at the same place in a different row, with the same checks, and nothing else.
+fn rows_of_texts(
+    ops: &[PatchOp],
+    path: &[usize],
+    tags: &[String],
+    children: usize,
+) -> Option<PatchOp> {
+    let depth = path.len();
+    let mut rows = Vec::with_capacity(ops.len());
+    let mut texts = Vec::with_capacity(ops.len());
+    let mut shape = None;
+    for op in ops {
+        let PatchOp::Text {
+            path: at,
+            tags: at_tags,
+            siblings,
+            index,
+            nodes,
+            text,
+        } = op
+        else {
+            return None;
+        };
+        if at.len() <= depth {
+            return None;
+        }
+        let this = (
+            &at[depth + 1..],
+            &at_tags[depth..],
+            *siblings,
+            *index,
+            *nodes,
+        );
+        if shape.get_or_insert(this) != &this {
+            return None;
+        }
+        if rows.last().is_some_and(|last| *last >= at[depth]) {
+            return None;
+        }
+        rows.push(at[depth]);
+        texts.push(text.clone());
+    }
+    let (below, below_tags, siblings, index, nodes) = shape?;
+    if texts.iter().all(|text| *text == texts[0]) {
+        texts.truncate(1);
+    }
+    Some(PatchOp::Texts {
+        path: path.to_vec(),
+        tags: tags.to_vec(),
+        children,
+        rows,
+        below: below.to_vec(),
+        below_tags: below_tags.to_vec(),
+        siblings,
+        index,
+        nodes,
+        texts,
+    })
 }
 
 /// `node` and what it holds, as HTML.
@@ -1003,7 +1093,15 @@ mod tests {
         for pair in saves.windows(2) {
             let patch = patched_in_place(&pair[0], &pair[1]).expect("texts alone changed");
             assert_eq!(patch, parsed_in_full(&pair[0], &pair[1]));
-            assert!(patch.is_some_and(|ops| ops.len() >= 300));
+            let rows: usize = patch
+                .expect("a patch")
+                .iter()
+                .map(|op| match op {
+                    PatchOp::Texts { rows, .. } => rows.len(),
+                    _ => 0,
+                })
+                .sum();
+            assert_eq!(rows, 300, "every row's label, in one op");
             assert_kept_as_parsed(&pair[1]);
         }
         // A change of structure is diffed in full, from the tree kept.
@@ -1252,6 +1350,68 @@ mod tests {
         // A patch bigger than the page is no gain: the page is fetched.
         let paragraphs = |class: &str| page(&format!("<p class={class}>x</p>").repeat(100));
         assert_eq!(diff(&paragraphs("a"), &paragraphs("b")), None);
+    }
+
+    #[test]
+    fn the_same_text_changed_in_many_rows_is_one_op_naming_the_rows() {
+        let list = |label: &dyn Fn(usize) -> String| {
+            page(&format!(
+                "<ul>{}</ul>",
+                (0..40)
+                    .map(|i| format!(
+                        "<li><a href=/{i}>row {i}, with a long link</a> <span>{}</span></li>",
+                        label(i)
+                    ))
+                    .collect::<String>()
+            ))
+        };
+        let old = list(&|_| "label".into());
+        let ops = diff(&old, &list(&|_| "tag".into())).unwrap();
+        assert_eq!(
+            ops,
+            vec![PatchOp::Texts {
+                path: vec![1, 0],
+                tags: vec!["body".into(), "ul".into()],
+                children: 40,
+                rows: (0..40).collect(),
+                below: vec![1],
+                below_tags: vec!["li".into(), "span".into()],
+                siblings: 2,
+                index: 0,
+                nodes: 1,
+                texts: vec!["tag".into()],
+            }]
+        );
+        // Each row its own text, and only the rows that changed.
+        let ops = diff(
+            &old,
+            &list(&|i| {
+                if i % 2 == 0 {
+                    format!("tag {i}")
+                } else {
+                    "label".into()
+                }
+            }),
+        )
+        .unwrap();
+        let [PatchOp::Texts { rows, texts, .. }] = ops.as_slice() else {
+            panic!("{ops:?}")
+        };
+        assert_eq!(rows, &(0..40).step_by(2).collect::<Vec<_>>());
+        assert_eq!(texts[3], "tag 6");
+        // A row whose change is not the others' shape: each op on its own.
+        let ops = diff(
+            &old,
+            &list(&|i| {
+                if i == 7 {
+                    "<b>tag</b>".into()
+                } else {
+                    "tag".into()
+                }
+            }),
+        )
+        .unwrap();
+        assert!(ops.len() > 16 && !ops.iter().any(|op| matches!(op, PatchOp::Texts { .. })));
     }
 
     #[test]
