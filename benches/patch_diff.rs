@@ -116,6 +116,8 @@ fn main() {
             let started = Instant::now();
             let ops = patch::diff(&shown, &next).expect("a patch");
             if chill { &mut chilled } else { &mut warm }.push(ms(started));
+            // As the pipeline does once the message is on its way.
+            patch::settle();
             bytes = serde_json::to_vec(&ops).unwrap().len();
             shown = next;
         }

@@ -494,6 +494,8 @@ fn rerender(app: &App, routes: &[String], timestamp: u64, noticed: Option<std::t
             timing: Timing::now(noticed),
         });
     }
+    // The message is on its way: the trees patched in place are sealed for the next save.
+    payload::patch::settle();
 }
 
 /// The patch from the render a route's tabs were `shown` to its new `render`, with its size;

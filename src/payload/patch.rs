@@ -61,7 +61,7 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
     let old_tree = Parsed::take(old)?;
     let new_tree = Parsed::take(new)?;
     tracing::debug!("parsed the renders in {:?}", started.elapsed());
-    let ops = ops(View::of(&old_tree), View::of(&new_tree), new.len());
+    let ops = ops(View::of(&old_tree), View::of(&new_tree), new.len(), None);
     // The new render is what the next diff starts from.
     Parsed::keep(new_tree);
     ops
@@ -69,10 +69,16 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
 
 /// The diff of two trees, `None` when the pages should fetch; `new_len` is the new render's
 /// length.
-fn ops(old: View<'_>, new: View<'_>, new_len: usize) -> Option<Vec<PatchOp>> {
+fn ops(
+    old: View<'_>,
+    new: View<'_>,
+    new_len: usize,
+    in_place: Option<&Grown>,
+) -> Option<Vec<PatchOp>> {
     let mut diff = Diff {
         old,
         new,
+        in_place,
         ops: Vec::new(),
         size: 0,
     };
@@ -80,7 +86,7 @@ fn ops(old: View<'_>, new: View<'_>, new_len: usize) -> Option<Vec<PatchOp>> {
     // No gain in a patch as big as the page, both as the serializer writes them (it quotes
     // every attribute, so a patch of most of the page can outgrow the page's source).
     let page = if diff.size > new_len * 9 / 10 {
-        new.html_len(&new.tree.html)
+        diff.new_len(&new.tree.html)
     } else {
         new_len
     };
@@ -95,6 +101,12 @@ pub fn remember(html: &str) {
     {
         Parsed::keep(tree);
     }
+}
+
+/// Seals the prints that patches made in place on this thread left stale: the pipeline calls
+/// it once their message is on its way, so that the next save's diff does not wait for it.
+pub fn settle() {
+    TREES.with_borrow_mut(|trees| trees.iter_mut().for_each(Tree::seal_pending));
 }
 
 /// The trees of the last renders diffed or remembered on this thread (the pipeline's), by a
@@ -124,7 +136,9 @@ impl Parsed {
             let at = trees
                 .iter()
                 .position(|t| t.hash == hash && t.len == html.len())?;
-            Some(trees.remove(at))
+            let mut tree = trees.remove(at);
+            tree.seal_pending();
+            Some(tree)
         })
     }
 
@@ -156,30 +170,30 @@ struct Tree {
     prints: Prints,
     /// The text nodes whose place in the HTML is known, in order.
     placed: Vec<Placed>,
+    /// Nodes changed in place whose prints are still the old render's, in the order to seal
+    /// them.
+    unsealed: Vec<Handle>,
 }
+
+/// The nodes a change in place changed, with how many bytes longer each one's HTML got.
+type Grown = HashMap<*const markup5ever_rcdom::Node, isize, ByAddress>;
 
 /// Fingerprints and HTML lengths, by node.
 type Prints = HashMap<*const markup5ever_rcdom::Node, (u64, usize), ByAddress>;
 
-/// A tree's fingerprints as they are, or (`before`) as they were before texts were changed in
-/// place: the old side of a diff made in place.
+/// A tree's fingerprints and HTML lengths, one side of a diff.
 #[derive(Clone, Copy)]
 struct View<'t> {
     tree: &'t Tree,
-    before: Option<&'t Prints>,
 }
 
 impl<'t> View<'t> {
     fn of(tree: &'t Tree) -> View<'t> {
-        View { tree, before: None }
+        View { tree }
     }
 
     fn print(&self, node: &Handle) -> (u64, usize) {
-        let key = std::rc::Rc::as_ptr(node);
-        self.before
-            .and_then(|before| before.get(&key))
-            .copied()
-            .unwrap_or_else(|| self.tree.prints[&key])
+        self.tree.prints[&std::rc::Rc::as_ptr(node)]
     }
 
     fn fingerprint(&self, node: &Handle) -> u64 {
@@ -209,6 +223,7 @@ impl Tree {
             html: html.clone(),
             prints: HashMap::with_capacity_and_hasher(text.len() / 8, ByAddress::default()),
             placed,
+            unsealed: Vec::new(),
         };
         tree.print(&html, 0)?;
         Some(tree)
@@ -301,16 +316,21 @@ impl Tree {
     }
 
     /// Changes the placed text nodes the two renders differ in, when nothing else differs and
-    /// the new render would parse to this tree with the new texts; gives each changed node's
-    /// and its ancestors' prints from before, or `None`, changing nothing.
-    fn set_texts(&mut self, old: &str, new: &str) -> Option<Prints> {
+    /// the new render would parse to this tree with the new texts, and gives the nodes that
+    /// changed (the texts and the elements above them) with how much longer each one's HTML
+    /// got; `None`, changing nothing, otherwise. Their prints are left as they were, the old
+    /// render's, for the diff to read; they are sealed again after it ([`Tree::seal_pending`]).
+    fn set_texts(&mut self, old: &str, new: &str) -> Option<Grown> {
         let changes = changed_texts(old, new, &self.placed)?;
         // Each text, and the elements from its parent up to `<html>`, checked as in the diff:
         // under `<body>`, in elements it descends into. An element seen for an earlier text
-        // was checked with all above it; each element's depth orders the sealing below.
-        let mut before = Prints::default();
+        // was checked with all above it; each one's depth orders the sealing, and its parent
+        // carries a text's growth up.
+        let html = std::rc::Rc::as_ptr(&self.html);
         let mut depths: HashMap<*const markup5ever_rcdom::Node, usize, ByAddress> =
-            HashMap::from_iter([(std::rc::Rc::as_ptr(&self.html), 0)]);
+            HashMap::from_iter([(html, 0)]);
+        let mut up: HashMap<*const markup5ever_rcdom::Node, Handle, ByAddress> = HashMap::default();
+        let mut grown = Grown::default();
         let mut elements = vec![(0, self.html.clone())];
         for (at, text) in &changes {
             let placed = &self.placed[*at];
@@ -320,10 +340,10 @@ impl Tree {
             }
             let mut chain = Vec::new();
             let mut node = parent(&placed.node);
-            let mut depth = loop {
+            let (mut depth, top) = loop {
                 let element = node.filter(|e| tag(e).is_some())?;
                 if let Some(&depth) = depths.get(&std::rc::Rc::as_ptr(&element)) {
-                    break depth;
+                    break (depth, element);
                 }
                 node = parent(&element);
                 chain.push(element);
@@ -334,32 +354,38 @@ impl Tree {
             {
                 return None;
             }
-            for element in chain.iter().rev() {
+            for (i, element) in chain.iter().enumerate().rev() {
                 depth += 1;
                 let key = std::rc::Rc::as_ptr(element);
                 depths.insert(key, depth);
+                up.insert(key, chain.get(i + 1).unwrap_or(&top).clone());
                 elements.push((depth, element.clone()));
             }
-            let key = std::rc::Rc::as_ptr(&placed.node);
-            before.insert(key, self.prints[&key]);
+            let growth = escaped_len(text, false) as isize - escaped_len(was, false) as isize;
+            grown.insert(std::rc::Rc::as_ptr(&placed.node), growth);
+            let mut at = chain.first().unwrap_or(&top).clone();
+            loop {
+                let key = std::rc::Rc::as_ptr(&at);
+                *grown.entry(key).or_default() += growth;
+                if key == html {
+                    break;
+                }
+                at = up[&key].clone();
+            }
         }
-        for (_, element) in &elements {
-            let key = std::rc::Rc::as_ptr(element);
-            before.insert(key, self.prints[&key]);
-        }
-        // The texts changed and the prints sealed again from the texts up (an element after
-        // all of its changed children: deepest first).
+        // The texts changed; their prints and those above them, sealed later from the texts
+        // up (an element after all of its changed children: deepest first).
+        let mut unsealed = Vec::with_capacity(changes.len() + elements.len());
         for (at, text) in &changes {
             let node = self.placed[*at].node.clone();
             if let NodeData::Text { contents } = &node.data {
                 *contents.borrow_mut() = text.as_str().into();
             }
-            self.seal(&node);
+            unsealed.push(node);
         }
         elements.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
-        for (_, element) in &elements {
-            self.seal(element);
-        }
+        unsealed.extend(elements.into_iter().map(|(_, element)| element));
+        self.unsealed = unsealed;
         // Where the texts are written in the new render.
         let mut shift = 0isize;
         let mut changed = changes.iter().peekable();
@@ -372,7 +398,14 @@ impl Tree {
                 shift += text.len() as isize - old_len as isize;
             }
         }
-        Some(before)
+        Some(grown)
+    }
+
+    /// Seals the prints a change in place left stale.
+    fn seal_pending(&mut self) {
+        for node in std::mem::take(&mut self.unsealed) {
+            self.seal(&node);
+        }
     }
 }
 
@@ -419,8 +452,9 @@ fn escaped_len(text: &str, attribute: bool) -> usize {
 
 /// The patch for a save that changed only texts in the body (a heading, a sentence, a line of
 /// a partial every row includes), without parsing the new render: the tree kept for `old`
-/// becomes the new one's, its text nodes changed in place and the fingerprints above them
-/// sealed again, and the diff then runs as if both had been parsed. `Some` with the diff's
+/// becomes the new one's, its text nodes changed in place, and the diff then runs as if both
+/// had been parsed, reading the nodes that changed from what [`Tree::set_texts`] gives (the
+/// prints above them are sealed again after the patch is sent: [`settle`]). `Some` with the diff's
 /// answer when that applied; `None`, and the kept tree left as it was, when the renders must be
 /// parsed.
 ///
@@ -432,23 +466,13 @@ fn escaped_len(text: &str, attribute: bool) -> usize {
 /// The parser then builds the same tree from the new render, those texts aside.
 fn patched_in_place(old: &str, new: &str) -> Option<Option<Vec<PatchOp>>> {
     let mut tree = Parsed::kept(old, xxhash_rust::xxh3::xxh3_64(old.as_bytes()))?;
-    let Some(before) = tree.set_texts(old, new) else {
+    let Some(grown) = tree.set_texts(old, new) else {
         Parsed::keep(tree);
         return None;
     };
     tree.hash = xxhash_rust::xxh3::xxh3_64(new.as_bytes());
     tree.len = new.len();
-    let ops = ops(
-        View {
-            tree: &tree,
-            before: Some(&before),
-        },
-        View {
-            tree: &tree,
-            before: None,
-        },
-        new.len(),
-    );
+    let ops = ops(View::of(&tree), View::of(&tree), new.len(), Some(&grown));
     Parsed::keep(tree);
     Some(ops)
 }
@@ -534,24 +558,34 @@ fn leading(text: &str) -> &str {
 struct Diff<'t> {
     old: View<'t>,
     new: View<'t>,
+    /// For a diff made in place (both views one tree, its prints the old render's): the nodes
+    /// that changed, and by how much their HTML grew.
+    in_place: Option<&'t Grown>,
     ops: Vec<PatchOp>,
     size: usize,
 }
 
 impl Diff<'_> {
-    /// Whether `old` and `new` differ. A node changed in place differs from itself only when
-    /// its print from before is not its print now: the small map of prints from before says
-    /// so for most nodes, without a look into the tree's (a big page's diff is bound by memory).
+    /// Whether `old` and `new` differ. In place, a node differs from itself when its text or
+    /// a text below it changed (and so its print would): the small map of what changed says
+    /// so, without a look into the tree's prints (a big page's diff is bound by memory).
     fn differs(&self, old: &Handle, new: &Handle) -> bool {
-        if let Some(before) = self.old.before
-            && std::ptr::eq(self.old.tree, self.new.tree)
+        if let Some(grown) = self.in_place
             && std::rc::Rc::ptr_eq(old, new)
         {
-            return before
-                .get(&std::rc::Rc::as_ptr(old))
-                .is_some_and(|print| print.0 != self.new.fingerprint(new));
+            return grown.contains_key(&std::rc::Rc::as_ptr(old));
         }
         self.old.fingerprint(old) != self.new.fingerprint(new)
+    }
+
+    /// The length of the new `node`'s HTML, as [`serialized`] writes it.
+    fn new_len(&self, node: &Handle) -> usize {
+        let growth = self
+            .in_place
+            .and_then(|grown| grown.get(&std::rc::Rc::as_ptr(node)))
+            .copied()
+            .unwrap_or(0);
+        self.new.html_len(node).wrapping_add_signed(growth)
     }
 
     /// `<html>`'s attributes, the head's title, and the body, diffed.
@@ -636,6 +670,7 @@ impl Diff<'_> {
         let mut within = Diff {
             old: self.old,
             new: self.new,
+            in_place: self.in_place,
             ops: Vec::new(),
             size: 0,
         };
@@ -679,6 +714,7 @@ impl Diff<'_> {
             let mut grouped = Diff {
                 old: self.old,
                 new: self.new,
+                in_place: self.in_place,
                 ops: Vec::new(),
                 size: 0,
             };
@@ -689,7 +725,7 @@ impl Diff<'_> {
         }
         if let Some(own_siblings) = whole
             && many
-            && self.new.html_len(new) + 32 < within.size
+            && self.new_len(new) + 32 < within.size
         {
             return self.element(new, path, tags, own_siblings);
         }
@@ -1104,6 +1140,17 @@ mod tests {
             assert_eq!(rows, 300, "every row's label, in one op");
             assert_kept_as_parsed(&pair[1]);
         }
+        // A text that is most of the page, doubled: the patch is measured against the page's
+        // new length (the old one is smaller than the patch).
+        let (short, long) = (
+            page(&format!("<p>{}</p>", "a".repeat(3000))),
+            page(&format!("<p>{}</p>", "b".repeat(6000))),
+        );
+        remember(&short);
+        let patch = patched_in_place(&short, &long).expect("a text alone changed");
+        assert!(patch.is_some());
+        assert_eq!(patch, parsed_in_full(&short, &long));
+        remember(&saves[3]);
         // A change of structure is diffed in full, from the tree kept.
         let added = saves[3].replace("<ul>", "<ul><li>new</li>");
         assert_eq!(patched_in_place(&saves[3], &added), None);
