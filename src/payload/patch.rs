@@ -25,24 +25,22 @@
 //! (the head merge needs the runtime's tags, which the document gets on its way out), when
 //! `<body>`'s children changed shape, when a changed subtree holds a script (an inline
 //! module's imports are resolved on the way out), when the page nests deeper than
-//! [`MAX_DEPTH`] or is bigger than [`MAX_PAGE`], or when the patch would be bigger than the
+//! [`MAX_DEPTH`](super::kept::MAX_DEPTH) or is bigger than [`MAX_PAGE`], or when the patch would be bigger than the
 //! page or [`MAX_PATCH`].
 
-use super::parse::{self, ByAddress, Placed};
+use super::in_place;
+use super::kept::{Grown, Parsed, View};
+use super::nodes::{
+    attributes, descends, elements, holds_script, same_attributes, same_shape, serialized, tag,
+    text_of,
+};
 use crate::base::PatchOp;
-use html5ever::serialize::{SerializeOpts, TraversalScope, serialize};
-use markup5ever_rcdom::{Handle, NodeData, RcDom, SerializableHandle};
-use std::collections::HashMap;
+use markup5ever_rcdom::{Handle, NodeData};
+
+pub use super::kept::{MAX_PAGE, remember, settle};
 
 /// The most a patch may hold (the HTML of its elements): past it, the pages fetch.
 pub const MAX_PATCH: usize = 256 * 1024;
-
-/// The biggest page diffed: a bigger one is fetched (parsing both versions would cost more
-/// than the fetch saves).
-pub const MAX_PAGE: usize = 4 << 20;
-
-/// The deepest element the diff looks at; a page nested deeper is fetched.
-pub const MAX_DEPTH: usize = 256;
 
 /// When more than this many ops come from an element's children, the element is sent whole if
 /// that is smaller.
@@ -93,380 +91,18 @@ fn ops(
     (diff.size <= MAX_PATCH && diff.size <= page).then_some(diff.ops)
 }
 
-/// Parses `html`, a render the next diff may start from, ahead of time (the pipeline does it
-/// for a page as it is served, between saves).
-pub fn remember(html: &str) {
-    if html.len() <= MAX_PAGE
-        && let Some(tree) = Parsed::take(html)
-    {
-        Parsed::keep(tree);
-    }
-}
-
-/// Seals the prints that patches made in place on this thread left stale: the pipeline calls
-/// it once their message is on its way, so that the next save's diff does not wait for it.
-pub fn settle() {
-    TREES.with_borrow_mut(|trees| trees.iter_mut().for_each(Tree::seal_pending));
-}
-
-/// The trees of the last renders diffed or remembered on this thread (the pipeline's), by a
-/// hash of their HTML: a save parses only its new render, not the one its tabs show. rcdom's
-/// trees cannot leave their thread, so the cache is the thread's own.
-struct Parsed;
-
-/// The most trees kept on a thread, and the most HTML they were parsed from, together (a tree
-/// takes about 16 times its HTML): past either, the oldest go.
-const KEPT_TREES: usize = 8;
-const KEPT_HTML: usize = 2 << 20;
-
-thread_local! {
-    static TREES: std::cell::RefCell<Vec<Tree>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-impl Parsed {
-    /// The tree of `html`: the one kept, or parsed now.
-    fn take(html: &str) -> Option<Tree> {
-        let hash = xxhash_rust::xxh3::xxh3_64(html.as_bytes());
-        Parsed::kept(html, hash).or_else(|| Tree::parse(html, hash))
-    }
-
-    /// The tree kept for `html` (whose hash is `hash`), if any.
-    fn kept(html: &str, hash: u64) -> Option<Tree> {
-        TREES.with_borrow_mut(|trees| {
-            let at = trees
-                .iter()
-                .position(|t| t.hash == hash && t.len == html.len())?;
-            let mut tree = trees.remove(at);
-            tree.seal_pending();
-            Some(tree)
-        })
-    }
-
-    fn keep(tree: Tree) {
-        if tree.len > KEPT_HTML {
-            return;
-        }
-        TREES.with_borrow_mut(|trees| {
-            trees.retain(|t| t.hash != tree.hash);
-            trees.push(tree);
-            while trees.len() > KEPT_TREES || trees.iter().map(|t| t.len).sum::<usize>() > KEPT_HTML
-            {
-                trees.remove(0);
-            }
-        });
-    }
-}
-
-/// A parsed document with a fingerprint for each node.
-struct Tree {
-    /// A hash of the HTML it was parsed from, and its length.
-    hash: u64,
-    len: usize,
-    /// Held for as long as the tree is used: dropping the document empties every node under it
-    /// (rcdom drops iteratively, not by reference count).
-    _dom: RcDom,
-    html: Handle,
-    /// Each node's fingerprint, and the length of its HTML as the serializer writes it.
-    prints: Prints,
-    /// The text nodes whose place in the HTML is known, in order.
-    placed: Vec<Placed>,
-    /// Nodes changed in place whose prints are still the old render's, in the order to seal
-    /// them.
-    unsealed: Vec<Handle>,
-}
-
-/// The nodes a change in place changed, with how many bytes longer each one's HTML got.
-type Grown = HashMap<*const markup5ever_rcdom::Node, isize, ByAddress>;
-
-/// Fingerprints and HTML lengths, by node.
-type Prints = HashMap<*const markup5ever_rcdom::Node, (u64, usize), ByAddress>;
-
-/// A tree's fingerprints and HTML lengths, one side of a diff.
-#[derive(Clone, Copy)]
-struct View<'t> {
-    tree: &'t Tree,
-}
-
-impl<'t> View<'t> {
-    fn of(tree: &'t Tree) -> View<'t> {
-        View { tree }
-    }
-
-    fn print(&self, node: &Handle) -> (u64, usize) {
-        self.tree.prints[&std::rc::Rc::as_ptr(node)]
-    }
-
-    fn fingerprint(&self, node: &Handle) -> u64 {
-        self.print(node).0
-    }
-
-    /// The length of `node`'s HTML, as [`serialized`] writes it.
-    fn html_len(&self, node: &Handle) -> usize {
-        self.print(node).1
-    }
-}
-
-impl Tree {
-    fn parse(text: &str, hash: u64) -> Option<Tree> {
-        let (dom, placed) = parse::parse(text);
-        let html = dom
-            .document
-            .children
-            .borrow()
-            .iter()
-            .find(|node| tag(node) == Some("html"))
-            .cloned()?;
-        let mut tree = Tree {
-            hash,
-            len: text.len(),
-            _dom: dom,
-            html: html.clone(),
-            prints: HashMap::with_capacity_and_hasher(text.len() / 8, ByAddress::default()),
-            placed,
-            unsealed: Vec::new(),
-        };
-        tree.print(&html, 0)?;
-        Some(tree)
-    }
-
-    /// Fingerprints `node` and everything under it, and measures their HTML; `None` past
-    /// [`MAX_DEPTH`].
-    fn print(&mut self, node: &Handle, depth: usize) -> Option<(u64, usize)> {
-        if depth > MAX_DEPTH {
-            return None;
-        }
-        if let NodeData::Element {
-            template_contents, ..
-        } = &node.data
-            && let Some(contents) = template_contents.borrow().as_ref()
-        {
-            self.print(contents, depth + 1)?;
-        }
-        for child in node.children.borrow().iter() {
-            self.print(child, depth + 1)?;
-        }
-        Some(self.seal(node))
-    }
-
-    /// Fingerprints and measures `node` from what it is and its children's (already
-    /// fingerprinted) prints. A fingerprint is xxh3 over the node's kind, name and attributes
-    /// (or text) and its children's fingerprints.
-    fn seal(&mut self, node: &Handle) -> (u64, usize) {
-        let mut bytes = Vec::with_capacity(64);
-        let mut size = 0;
-        let mut raw = false;
-        match &node.data {
-            NodeData::Element {
-                name,
-                attrs,
-                template_contents,
-                ..
-            } => {
-                bytes.push(0u8);
-                bytes.extend_from_slice(name.ns.as_bytes());
-                bytes.push(0);
-                bytes.extend_from_slice(name.local.as_bytes());
-                // `<name` `>` and, unless void, `</name>`.
-                let void = is_void(&name.local);
-                size += 2 + name.local.len() + if void { 0 } else { 3 + name.local.len() };
-                raw = matches!(
-                    &*name.local,
-                    "style" | "script" | "xmp" | "iframe" | "noembed" | "noframes" | "plaintext"
-                );
-                for attribute in attrs.borrow().iter() {
-                    bytes.push(0);
-                    bytes.extend_from_slice(attribute.name.local.as_bytes());
-                    bytes.push(0);
-                    bytes.extend_from_slice(attribute.value.as_bytes());
-                    // ` name="value"`
-                    size += 4 + attribute.name.local.len() + escaped_len(&attribute.value, true);
-                }
-                // The serializer leaves a template's contents out (and a patch holds none).
-                if let Some(contents) = template_contents.borrow().as_ref() {
-                    bytes.extend_from_slice(
-                        &self.prints[&std::rc::Rc::as_ptr(contents)].0.to_le_bytes(),
-                    );
-                }
-            }
-            NodeData::Text { contents } => {
-                bytes.push(1);
-                let contents = contents.borrow();
-                bytes.extend_from_slice(contents.as_bytes());
-                size += escaped_len(&contents, false);
-            }
-            NodeData::Comment { contents } => {
-                bytes.push(2);
-                bytes.extend_from_slice(contents.as_bytes());
-                size += 7 + contents.len();
-            }
-            _ => bytes.push(3),
-        }
-        for child in node.children.borrow().iter() {
-            let (print, inside) = self.prints[&std::rc::Rc::as_ptr(child)];
-            bytes.extend_from_slice(&print.to_le_bytes());
-            // A raw-text element's text is written as it is.
-            size += match (&child.data, raw) {
-                (NodeData::Text { contents }, true) => contents.borrow().len(),
-                _ => inside,
-            };
-        }
-        let print = (xxhash_rust::xxh3::xxh3_64(&bytes), size);
-        self.prints.insert(std::rc::Rc::as_ptr(node), print);
-        print
-    }
-
-    /// Changes the placed text nodes the two renders differ in, when nothing else differs and
-    /// the new render would parse to this tree with the new texts, and gives the nodes that
-    /// changed (the texts and the elements above them) with how much longer each one's HTML
-    /// got; `None`, changing nothing, otherwise. Their prints are left as they were, the old
-    /// render's, for the diff to read; they are sealed again after it ([`Tree::seal_pending`]).
-    fn set_texts(&mut self, old: &str, new: &str) -> Option<Grown> {
-        let changes = changed_texts(old, new, &self.placed)?;
-        // Each text, and the elements from its parent up to `<html>`, checked as in the diff:
-        // under `<body>`, in elements it descends into. An element seen for an earlier text
-        // was checked with all above it; each one's depth orders the sealing, and its parent
-        // carries a text's growth up.
-        let html = std::rc::Rc::as_ptr(&self.html);
-        let mut depths: HashMap<*const markup5ever_rcdom::Node, usize, ByAddress> =
-            HashMap::from_iter([(html, 0)]);
-        let mut up: HashMap<*const markup5ever_rcdom::Node, Handle, ByAddress> = HashMap::default();
-        let mut grown = Grown::default();
-        let mut elements = vec![(0, self.html.clone())];
-        for (at, text) in &changes {
-            let placed = &self.placed[*at];
-            let was = &old[placed.start..placed.end];
-            if !plain(was) || !plain(text) || leading(was) != leading(text) {
-                return None;
-            }
-            let mut chain = Vec::new();
-            let mut node = parent(&placed.node);
-            let (mut depth, top) = loop {
-                let element = node.filter(|e| tag(e).is_some())?;
-                if let Some(&depth) = depths.get(&std::rc::Rc::as_ptr(&element)) {
-                    break (depth, element);
-                }
-                node = parent(&element);
-                chain.push(element);
-            };
-            // Below `<html>` (depth 0), only `<body>`.
-            if depth == 0 && chain.last().and_then(tag) != Some("body")
-                || !chain.iter().all(descends)
-            {
-                return None;
-            }
-            for (i, element) in chain.iter().enumerate().rev() {
-                depth += 1;
-                let key = std::rc::Rc::as_ptr(element);
-                depths.insert(key, depth);
-                up.insert(key, chain.get(i + 1).unwrap_or(&top).clone());
-                elements.push((depth, element.clone()));
-            }
-            let growth = escaped_len(text, false) as isize - escaped_len(was, false) as isize;
-            grown.insert(std::rc::Rc::as_ptr(&placed.node), growth);
-            let mut at = chain.first().unwrap_or(&top).clone();
-            loop {
-                let key = std::rc::Rc::as_ptr(&at);
-                *grown.entry(key).or_default() += growth;
-                if key == html {
-                    break;
-                }
-                at = up[&key].clone();
-            }
-        }
-        // The texts changed; their prints and those above them, sealed later from the texts
-        // up (an element after all of its changed children: deepest first).
-        let mut unsealed = Vec::with_capacity(changes.len() + elements.len());
-        for (at, text) in &changes {
-            let node = self.placed[*at].node.clone();
-            if let NodeData::Text { contents } = &node.data {
-                *contents.borrow_mut() = text.as_str().into();
-            }
-            unsealed.push(node);
-        }
-        elements.sort_by_key(|(depth, _)| std::cmp::Reverse(*depth));
-        unsealed.extend(elements.into_iter().map(|(_, element)| element));
-        self.unsealed = unsealed;
-        // Where the texts are written in the new render.
-        let mut shift = 0isize;
-        let mut changed = changes.iter().peekable();
-        for (at, placed) in self.placed.iter_mut().enumerate() {
-            let old_len = placed.end - placed.start;
-            placed.start = placed.start.wrapping_add_signed(shift);
-            placed.end = placed.start + old_len;
-            if let Some((_, text)) = changed.next_if(|(i, _)| *i == at) {
-                placed.end = placed.start + text.len();
-                shift += text.len() as isize - old_len as isize;
-            }
-        }
-        Some(grown)
-    }
-
-    /// Seals the prints a change in place left stale.
-    fn seal_pending(&mut self) {
-        for node in std::mem::take(&mut self.unsealed) {
-            self.seal(&node);
-        }
-    }
-}
-
-/// Elements the serializer writes without an end tag.
-fn is_void(name: &str) -> bool {
-    matches!(
-        name,
-        "area"
-            | "base"
-            | "basefont"
-            | "bgsound"
-            | "br"
-            | "col"
-            | "embed"
-            | "frame"
-            | "hr"
-            | "img"
-            | "input"
-            | "keygen"
-            | "link"
-            | "meta"
-            | "param"
-            | "source"
-            | "track"
-            | "wbr"
-    )
-}
-
-/// The length of `text` as the serializer escapes it: `&` and no-break spaces always, `"` in
-/// an attribute, `<` and `>` in text.
-fn escaped_len(text: &str, attribute: bool) -> usize {
-    text.len()
-        + text
-            .chars()
-            .map(|c| match c {
-                '&' => 4,
-                '\u{a0}' => 4,
-                '"' if attribute => 5,
-                '<' | '>' if !attribute => 3,
-                _ => 0,
-            })
-            .sum::<usize>()
-}
-
 /// The patch for a save that changed only texts in the body (a heading, a sentence, a line of
 /// a partial every row includes), without parsing the new render: the tree kept for `old`
 /// becomes the new one's, its text nodes changed in place, and the diff then runs as if both
-/// had been parsed, reading the nodes that changed from what [`Tree::set_texts`] gives (the
+/// had been parsed, reading the nodes that changed from what [`in_place::set_texts`] gives (the
 /// prints above them are sealed again after the patch is sent: [`settle`]). `Some` with the diff's
 /// answer when that applied; `None`, and the kept tree left as it was, when the renders must be
 /// parsed.
 ///
-/// It applies when cutting both renders before each `<` gives the same number of pieces, and
-/// each piece that differs differs only inside the text its piece ends with, a text the parse
-/// placed there ([`super::parse`]). Both the old and the new text must hold no character
-/// reference, carriage return or NUL, have something other than white space, and start with
-/// the same white space; and the text must be in the body, in elements the diff descends into.
-/// The parser then builds the same tree from the new render, those texts aside.
+/// When it applies is [`in_place`]'s to say.
 fn patched_in_place(old: &str, new: &str) -> Option<Option<Vec<PatchOp>>> {
     let mut tree = Parsed::kept(old, xxhash_rust::xxh3::xxh3_64(old.as_bytes()))?;
-    let Some(grown) = tree.set_texts(old, new) else {
+    let Some(grown) = in_place::set_texts(&mut tree, old, new) else {
         Parsed::keep(tree);
         return None;
     };
@@ -475,84 +111,6 @@ fn patched_in_place(old: &str, new: &str) -> Option<Option<Vec<PatchOp>>> {
     let ops = ops(View::of(&tree), View::of(&tree), new.len(), Some(&grown));
     Parsed::keep(tree);
     Some(ops)
-}
-
-/// The placed texts (by index in `placed`) that `old` and `new` differ in, with their new text;
-/// `None` when they differ anywhere else. The pieces are cut before each `<`: a piece that
-/// changed must have changed within the text it ends with.
-fn changed_texts(old: &str, new: &str, placed: &[Placed]) -> Option<Vec<(usize, String)>> {
-    let cuts = |html: &str| {
-        html.match_indices('<')
-            .map(|(at, _)| at)
-            .chain([html.len()])
-            .collect::<Vec<_>>()
-    };
-    let (old_cuts, new_cuts) = (cuts(old), cuts(new));
-    if old_cuts.len() != new_cuts.len() {
-        return None;
-    }
-    let mut changes: Vec<(usize, String)> = Vec::new();
-    let (mut old_start, mut new_start) = (0, 0);
-    for (&old_end, &new_end) in old_cuts.iter().zip(&new_cuts) {
-        let (was, is) = (&old[old_start..old_end], &new[new_start..new_end]);
-        if was != is {
-            let (same_start, same_end) = common_ends(was, is);
-            let (from, to) = (old_start + same_start, old_end - same_end);
-            let at = placed.partition_point(|p| p.start <= from).checked_sub(1)?;
-            let text = &placed[at];
-            if to > text.end || changes.last().is_some_and(|(last, _)| *last == at) {
-                return None;
-            }
-            changes.push((
-                at,
-                format!(
-                    "{}{}{}",
-                    &old[text.start..from],
-                    &is[same_start..is.len() - same_end],
-                    &old[to..text.end]
-                ),
-            ));
-        }
-        (old_start, new_start) = (old_end, new_end);
-    }
-    Some(changes)
-}
-
-/// The lengths of the longest start and end `a` and `b` share, on character boundaries and not
-/// overlapping.
-fn common_ends(a: &str, b: &str) -> (usize, usize) {
-    let (a_bytes, b_bytes) = (a.as_bytes(), b.as_bytes());
-    let mut start = a_bytes
-        .iter()
-        .zip(b_bytes)
-        .take_while(|(x, y)| x == y)
-        .count();
-    while !a.is_char_boundary(start) || !b.is_char_boundary(start) {
-        start -= 1;
-    }
-    let most = a.len().min(b.len()) - start;
-    let mut end = a_bytes
-        .iter()
-        .rev()
-        .zip(b_bytes.iter().rev())
-        .take(most)
-        .take_while(|(x, y)| x == y)
-        .count();
-    while !a.is_char_boundary(a.len() - end) || !b.is_char_boundary(b.len() - end) {
-        end -= 1;
-    }
-    (start, end)
-}
-
-/// A text the parser reads as it is written, whatever surrounds it: no character reference,
-/// carriage return or NUL, and not white space alone (which some places put elsewhere).
-fn plain(text: &str) -> bool {
-    !text.contains(['<', '&', '\r', '\0']) && !text.trim().is_empty()
-}
-
-/// The white space a text starts with (a `<pre>` drops a first line break).
-fn leading(text: &str) -> &str {
-    &text[..text.len() - text.trim_start().len()]
 }
 
 struct Diff<'t> {
@@ -891,82 +449,6 @@ fn rows_of_texts(
     })
 }
 
-/// `node` and what it holds, as HTML.
-fn serialized(node: &Handle) -> Option<String> {
-    let mut html = Vec::new();
-    let opts = SerializeOpts {
-        traversal_scope: TraversalScope::IncludeNode,
-        ..Default::default()
-    };
-    serialize(&mut html, &SerializableHandle::from(node.clone()), opts).ok()?;
-    String::from_utf8(html).ok()
-}
-
-/// `node`'s parent (rcdom keeps it in a `Cell`, so it is taken out and put back).
-fn parent(node: &Handle) -> Option<Handle> {
-    let parent = node.parent.take();
-    let handle = parent.as_ref().and_then(|p| p.upgrade());
-    node.parent.set(parent);
-    handle
-}
-
-fn tag(node: &Handle) -> Option<&str> {
-    match &node.data {
-        NodeData::Element { name, .. } => Some(&name.local),
-        _ => None,
-    }
-}
-
-fn attributes(node: &Handle) -> Vec<(String, String)> {
-    match &node.data {
-        NodeData::Element { attrs, .. } => attrs
-            .borrow()
-            .iter()
-            .map(|a| (a.name.local.to_string(), a.value.to_string()))
-            .collect(),
-        _ => Vec::new(),
-    }
-}
-
-/// Whether two elements have the same attributes, in the same order (one node, changed in
-/// place, has).
-fn same_attributes(old: &Handle, new: &Handle) -> bool {
-    if std::rc::Rc::ptr_eq(old, new) {
-        return true;
-    }
-    match (&old.data, &new.data) {
-        (NodeData::Element { attrs: old, .. }, NodeData::Element { attrs: new, .. }) => {
-            let (old, new) = (old.borrow(), new.borrow());
-            old.len() == new.len()
-                && old
-                    .iter()
-                    .zip(new.iter())
-                    .all(|(o, n)| o.name.local == n.name.local && o.value == n.value)
-        }
-        _ => attributes(old) == attributes(new),
-    }
-}
-
-fn elements(node: &Handle) -> Vec<Handle> {
-    node.children
-        .borrow()
-        .iter()
-        .filter(|child| tag(child).is_some())
-        .cloned()
-        .collect()
-}
-
-fn text_of(node: &Handle) -> String {
-    node.children
-        .borrow()
-        .iter()
-        .filter_map(|child| match &child.data {
-            NodeData::Text { contents } => Some(contents.borrow().to_string()),
-            _ => None,
-        })
-        .collect()
-}
-
 fn template_print(tree: View<'_>, node: &Handle) -> Option<u64> {
     match &node.data {
         NodeData::Element {
@@ -979,53 +461,9 @@ fn template_print(tree: View<'_>, node: &Handle) -> Option<u64> {
     }
 }
 
-/// Whether the diff may go into the element's children. Not into what the morph treats as one
-/// piece (a script, a textarea's text, a template, a custom element that renders itself), nor
-/// into SVG or MathML (an element sent from inside them would be parsed as HTML).
-fn descends(node: &Handle) -> bool {
-    let NodeData::Element { name, .. } = &node.data else {
-        return false;
-    };
-    name.ns == html5ever::ns!(html)
-        && !name.local.contains('-')
-        && !matches!(
-            &*name.local,
-            "script" | "style" | "textarea" | "template" | "title" | "svg" | "math" | "noscript"
-        )
-}
-
-/// The same children, kind for kind: elements of the same tag, texts, comments.
-fn same_shape(old: &Handle, new: &Handle) -> bool {
-    if std::rc::Rc::ptr_eq(old, new) {
-        return true;
-    }
-    let (o, n) = (old.children.borrow(), new.children.borrow());
-    o.len() == n.len()
-        && o.iter()
-            .zip(n.iter())
-            .all(|(o, n)| match (&o.data, &n.data) {
-                (NodeData::Element { .. }, NodeData::Element { .. }) => tag(o) == tag(n),
-                (NodeData::Text { .. }, NodeData::Text { .. })
-                | (NodeData::Comment { .. }, NodeData::Comment { .. }) => true,
-                _ => false,
-            })
-}
-
-/// Whether a script runs in `node`'s subtree (or a `<noscript>`, which parses otherwise), or it
-/// holds a `<template>` (rcdom's serializer leaves a template's contents out).
-fn holds_script(node: &Handle) -> bool {
-    let mut stack = vec![node.clone()];
-    while let Some(node) = stack.pop() {
-        if matches!(tag(&node), Some("script" | "noscript" | "template")) {
-            return true;
-        }
-        stack.extend(node.children.borrow().iter().cloned());
-    }
-    false
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::kept::{KEPT_HTML, KEPT_TREES, MAX_DEPTH, TREES, Tree};
     use super::*;
 
     fn page(body: &str) -> String {
