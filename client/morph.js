@@ -151,9 +151,8 @@ function rowTexts(op, parent) {
       node = node.children[op.below[i]];
       if (!node || node.localName !== op.belowTags[i + 1]) return null;
     }
-    if (node.parentElement.children.length !== op.siblings || node.childNodes.length !== op.nodes) return null;
-    const text = node.childNodes[op.index];
-    if (!text || text.nodeType !== Node.TEXT_NODE) return null;
+    const text = node.parentElement.children.length === op.siblings ? textOf(op, node) : null;
+    if (text === null) return null;
     texts.push(text);
   }
   return texts;
@@ -163,11 +162,15 @@ function rowTexts(op, parent) {
 function checked(op, node) {
   // Below <body>, the parent must have the children it had (a script may have added some).
   if (op.path.length >= 2 && node.parentElement.children.length !== op.siblings) return null;
-  if (op.op === 'text') {
-    const text = node.childNodes[op.index];
-    if (node.childNodes.length !== op.nodes || !text || text.nodeType !== Node.TEXT_NODE) return null;
-  }
+  if (op.op === 'text' && textOf(op, node) === null) return null;
   return node;
+}
+
+// The text node a text op names in `node` (child `index` of its `nodes`), or null when `node`
+// holds something else there.
+function textOf(op, node) {
+  const text = node.childNodes[op.index];
+  return node.childNodes.length === op.nodes && text?.nodeType === Node.TEXT_NODE ? text : null;
 }
 
 export async function morphDocument(next) {

@@ -25,11 +25,9 @@ pub(super) fn set_texts(tree: &mut Tree, old: &str, new: &str) -> Option<Grown> 
     // Each text, and the elements from its parent up to `<html>`, checked as in the diff:
     // under `<body>`, in elements it descends into. An element seen for an earlier text
     // was checked with all above it; each one's depth orders the sealing, and its parent
-    // carries a text's growth up.
-    let html = std::rc::Rc::as_ptr(&tree.html);
-    let mut depths: HashMap<*const markup5ever_rcdom::Node, usize, ByAddress> =
-        HashMap::from_iter([(html, 0)]);
-    let mut up: HashMap<*const markup5ever_rcdom::Node, Handle, ByAddress> = HashMap::default();
+    // (none for `<html>`) carries a text's growth up.
+    let mut seen: HashMap<*const markup5ever_rcdom::Node, (usize, Option<Handle>), ByAddress> =
+        HashMap::from_iter([(std::rc::Rc::as_ptr(&tree.html), (0, None))]);
     let mut grown = Grown::default();
     let mut elements = vec![(0, tree.html.clone())];
     for (at, text) in &changes {
@@ -42,8 +40,8 @@ pub(super) fn set_texts(tree: &mut Tree, old: &str, new: &str) -> Option<Grown> 
         let mut node = parent(&placed.node);
         let (mut depth, top) = loop {
             let element = node.filter(|e| tag(e).is_some())?;
-            if let Some(&depth) = depths.get(&std::rc::Rc::as_ptr(&element)) {
-                break (depth, element);
+            if let Some((depth, _)) = seen.get(&std::rc::Rc::as_ptr(&element)) {
+                break (*depth, element);
             }
             node = parent(&element);
             chain.push(element);
@@ -54,21 +52,17 @@ pub(super) fn set_texts(tree: &mut Tree, old: &str, new: &str) -> Option<Grown> 
         }
         for (i, element) in chain.iter().enumerate().rev() {
             depth += 1;
-            let key = std::rc::Rc::as_ptr(element);
-            depths.insert(key, depth);
-            up.insert(key, chain.get(i + 1).unwrap_or(&top).clone());
+            let parent = chain.get(i + 1).unwrap_or(&top).clone();
+            seen.insert(std::rc::Rc::as_ptr(element), (depth, Some(parent)));
             elements.push((depth, element.clone()));
         }
         let growth = escaped_len(text, false) as isize - escaped_len(was, false) as isize;
         grown.insert(std::rc::Rc::as_ptr(&placed.node), growth);
-        let mut at = chain.first().unwrap_or(&top).clone();
-        loop {
-            let key = std::rc::Rc::as_ptr(&at);
+        let mut at = Some(chain.first().unwrap_or(&top).clone());
+        while let Some(element) = at {
+            let key = std::rc::Rc::as_ptr(&element);
             *grown.entry(key).or_default() += growth;
-            if key == html {
-                break;
-            }
-            at = up[&key].clone();
+            at = seen[&key].1.clone();
         }
     }
     // The texts changed; their prints and those above them, sealed later from the texts

@@ -22,7 +22,6 @@ pub(super) struct Parsed;
 /// The most trees kept on a thread, and the most HTML they were parsed from, together (a tree
 /// takes about 16 times its HTML): past either, the oldest go.
 pub(super) const KEPT_TREES: usize = 8;
-
 pub(super) const KEPT_HTML: usize = 2 << 20;
 
 thread_local! {
@@ -87,31 +86,6 @@ pub(super) type Grown = HashMap<*const markup5ever_rcdom::Node, isize, ByAddress
 /// Fingerprints and HTML lengths, by node.
 pub(super) type Prints = HashMap<*const markup5ever_rcdom::Node, (u64, usize), ByAddress>;
 
-/// A tree's fingerprints and HTML lengths, one side of a diff.
-#[derive(Clone, Copy)]
-pub(super) struct View<'t> {
-    pub(super) tree: &'t Tree,
-}
-
-impl<'t> View<'t> {
-    pub(super) fn of(tree: &'t Tree) -> View<'t> {
-        View { tree }
-    }
-
-    pub(super) fn print(&self, node: &Handle) -> (u64, usize) {
-        self.tree.prints[&std::rc::Rc::as_ptr(node)]
-    }
-
-    pub(super) fn fingerprint(&self, node: &Handle) -> u64 {
-        self.print(node).0
-    }
-
-    /// The length of `node`'s HTML, as [`super::nodes::serialized`] writes it.
-    pub(super) fn html_len(&self, node: &Handle) -> usize {
-        self.print(node).1
-    }
-}
-
 /// Parses `html`, a render the next diff may start from, ahead of time (the pipeline does it
 /// for a page as it is served, between saves).
 pub fn remember(html: &str) {
@@ -129,6 +103,16 @@ pub fn settle() {
 }
 
 impl Tree {
+    /// `node`'s fingerprint.
+    pub(super) fn fingerprint(&self, node: &Handle) -> u64 {
+        self.prints[&std::rc::Rc::as_ptr(node)].0
+    }
+
+    /// The length of `node`'s HTML, as [`super::nodes::serialized`] writes it.
+    pub(super) fn html_len(&self, node: &Handle) -> usize {
+        self.prints[&std::rc::Rc::as_ptr(node)].1
+    }
+
     pub(super) fn parse(text: &str, hash: u64) -> Option<Tree> {
         let (dom, placed) = parse::parse(text);
         let html = dom

@@ -167,7 +167,8 @@ impl Recorder {
             let Some(start) = end.checked_sub(len).filter(|s| *s > piece_start) else {
                 continue;
             };
-            if html.as_bytes()[start - 1] == b'>' && html[start..end] == **contents.borrow() {
+            let bytes = html.as_bytes();
+            if bytes[start - 1] == b'>' && bytes[start..end] == *str::as_bytes(&contents.borrow()) {
                 placed.push(Placed {
                     start,
                     end,

@@ -25,11 +25,11 @@
 //! (the head merge needs the runtime's tags, which the document gets on its way out), when
 //! `<body>`'s children changed shape, when a changed subtree holds a script (an inline
 //! module's imports are resolved on the way out), when the page nests deeper than
-//! [`MAX_DEPTH`](super::kept::MAX_DEPTH) or is bigger than [`MAX_PAGE`], or when the patch would be bigger than the
-//! page or [`MAX_PATCH`].
+//! [`MAX_DEPTH`](super::kept::MAX_DEPTH) or is bigger than [`MAX_PAGE`], or when the patch
+//! would be bigger than the page or [`MAX_PATCH`].
 
 use super::in_place;
-use super::kept::{Grown, Parsed, View};
+use super::kept::{Grown, Parsed, Tree};
 use super::nodes::{
     attributes, descends, elements, holds_script, same_attributes, same_shape, serialized, tag,
     text_of,
@@ -42,8 +42,8 @@ pub use super::kept::{MAX_PAGE, remember, settle};
 /// The most a patch may hold (the HTML of its elements): past it, the pages fetch.
 pub const MAX_PATCH: usize = 256 * 1024;
 
-/// When more than this many ops come from an element's children, the element is sent whole if
-/// that is smaller.
+/// When more than this many ops come from an element's children, text ops at the same place
+/// in each row are grouped, and the element is sent whole if that is smaller.
 const MANY: usize = 16;
 
 /// The ops that make the page `old` into `new`, or `None` when the pages should fetch `new`.
@@ -59,7 +59,7 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
     let old_tree = Parsed::take(old)?;
     let new_tree = Parsed::take(new)?;
     tracing::debug!("parsed the renders in {:?}", started.elapsed());
-    let ops = ops(View::of(&old_tree), View::of(&new_tree), new.len(), None);
+    let ops = ops(&old_tree, &new_tree, new.len(), None);
     // The new render is what the next diff starts from.
     Parsed::keep(new_tree);
     ops
@@ -67,12 +67,7 @@ pub fn diff(old: &str, new: &str) -> Option<Vec<PatchOp>> {
 
 /// The diff of two trees, `None` when the pages should fetch; `new_len` is the new render's
 /// length.
-fn ops(
-    old: View<'_>,
-    new: View<'_>,
-    new_len: usize,
-    in_place: Option<&Grown>,
-) -> Option<Vec<PatchOp>> {
+fn ops(old: &Tree, new: &Tree, new_len: usize, in_place: Option<&Grown>) -> Option<Vec<PatchOp>> {
     let mut diff = Diff {
         old,
         new,
@@ -84,7 +79,7 @@ fn ops(
     // No gain in a patch as big as the page, both as the serializer writes them (it quotes
     // every attribute, so a patch of most of the page can outgrow the page's source).
     let page = if diff.size > new_len * 9 / 10 {
-        diff.new_len(&new.tree.html)
+        diff.new_len(&new.html)
     } else {
         new_len
     };
@@ -108,15 +103,15 @@ fn patched_in_place(old: &str, new: &str) -> Option<Option<Vec<PatchOp>>> {
     };
     tree.hash = xxhash_rust::xxh3::xxh3_64(new.as_bytes());
     tree.len = new.len();
-    let ops = ops(View::of(&tree), View::of(&tree), new.len(), Some(&grown));
+    let ops = ops(&tree, &tree, new.len(), Some(&grown));
     Parsed::keep(tree);
     Some(ops)
 }
 
 struct Diff<'t> {
-    old: View<'t>,
-    new: View<'t>,
-    /// For a diff made in place (both views one tree, its prints the old render's): the nodes
+    old: &'t Tree,
+    new: &'t Tree,
+    /// For a diff made in place (old and new one tree, its prints the old render's): the nodes
     /// that changed, and by how much their HTML grew.
     in_place: Option<&'t Grown>,
     ops: Vec<PatchOp>,
@@ -148,7 +143,7 @@ impl Diff<'_> {
 
     /// `<html>`'s attributes, the head's title, and the body, diffed.
     fn document(&mut self) -> Option<()> {
-        let (old, new) = (&self.old.tree.html, &self.new.tree.html);
+        let (old, new) = (&self.old.html, &self.new.html);
         if !same_attributes(old, new) {
             self.push(PatchOp::Attributes {
                 path: Vec::new(),
@@ -449,7 +444,7 @@ fn rows_of_texts(
     })
 }
 
-fn template_print(tree: View<'_>, node: &Handle) -> Option<u64> {
+fn template_print(tree: &Tree, node: &Handle) -> Option<u64> {
     match &node.data {
         NodeData::Element {
             template_contents, ..
@@ -487,7 +482,7 @@ mod tests {
         while let Some(node) = stack.pop() {
             if matches!(node.data, NodeData::Element { .. }) {
                 assert_eq!(
-                    View::of(&tree).html_len(&node),
+                    tree.html_len(&node),
                     serialized(&node).unwrap().len(),
                     "{}",
                     serialized(&node).unwrap()
@@ -608,8 +603,8 @@ mod tests {
                 .collect::<Vec<_>>()
         };
         assert_eq!(
-            View::of(&kept).print(&kept.html),
-            View::of(&fresh).print(&fresh.html),
+            (kept.fingerprint(&kept.html), kept.html_len(&kept.html)),
+            (fresh.fingerprint(&fresh.html), fresh.html_len(&fresh.html)),
             "{html}"
         );
         assert_eq!(places(&kept), places(&fresh), "{html}");
